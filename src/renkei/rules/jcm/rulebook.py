@@ -1,0 +1,267 @@
+"""The JCM Model Project call (公募要領) as a typed, immutable rulebook.
+
+Mirrors ``rulebooks/jcm-model-project/<period>.yaml`` field by field; unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from renkei.rules._base import Cited, Period, RulebookHeader, Strict
+
+
+class CallWindow(Strict):
+    opens: dt.datetime
+    closes: dt.datetime
+    clause: str
+    note: str | None = None
+
+
+class Round(Strict):
+    id: str
+    name_ja: str
+    deadline: dt.datetime | None
+    clause: str
+    note: str | None = None
+
+
+class PartnerCountry(Strict):
+    code: str
+    name_ja: str
+    marks: tuple[str, ...] = ()
+
+
+class Mark(Strict):
+    clause: str
+    text_ja: str
+
+
+class NonPartner(Strict):
+    clause: str
+    text_ja: str
+
+
+class PartnerCountries(Strict):
+    clause: str
+    as_of: dt.date
+    countries: tuple[PartnerCountry, ...]
+    marks: dict[str, Mark]
+    non_partner: NonPartner
+
+    def get(self, code: str) -> PartnerCountry | None:
+        return next((c for c in self.countries if c.code == code), None)
+
+
+class EntityType(Strict):
+    id: str
+    clause: str
+    name_ja: str
+    needs_review: bool = False
+
+
+class Applicant(Strict):
+    clause: str
+    entity_types: tuple[EntityType, ...]
+    capability_points_clause: str
+    capability_points_ja: tuple[str, ...]
+    eco_lease_representative_is_lessor: Cited[bool]
+
+
+class DutyList(Strict):
+    clause: str
+    duties_ja: tuple[str, ...]
+
+
+class ConsortiumDuties(Strict):
+    representative: DutyList
+    members: DutyList
+
+
+class RateBand(Strict):
+    min: int
+    max: int | None
+    cap: Decimal | None
+
+
+class RateCaps(Strict):
+    clause: str
+    basis: str
+    bands: tuple[RateBand, ...]
+    per_technology: Cited[bool]
+
+    def cap_for(self, count: int) -> Decimal | None:
+        """The rate cap for an adoption count; None means the call does not adopt (10 or more)."""
+        for band in self.bands:
+            if count >= band.min and (band.max is None or count <= band.max):
+                return band.cap
+        raise ValueError(f"adoption count {count} is not covered by any band")
+
+
+class Subsidy(Strict):
+    rate_caps: RateCaps
+    eco_lease_rate_cap: Cited[Decimal]
+    per_project_limit_jpy: Cited[int]
+    budget_total_jpy: Cited[int]
+    budget_eco_lease_jpy: Cited[int]
+    eco_lease_min_lease_years: Cited[int]
+
+
+class TechCountries(Strict):
+    technology: str
+    countries: tuple[str, ...]
+
+
+class ReducedLimit(Strict):
+    value: int
+    clause: str
+    pairs: tuple[TechCountries, ...]
+
+
+class TechLimit(Strict):
+    technology: str
+    value: int
+    clause: str
+
+
+class CostEffectiveness(Strict):
+    clause: str
+    formula: str
+    general_limit: Cited[int]
+    reduced_limit: ReducedLimit
+    technology_limits: tuple[TechLimit, ...]
+
+
+class ExcludedPairs(Strict):
+    clause: str
+    pairs: tuple[TechCountries, ...]
+
+    def excludes(self, technology: str, country: str) -> bool:
+        return any(p.technology == technology and country in p.countries for p in self.pairs)
+
+
+class Tier(Strict):
+    up_to_jpy: int | None
+    rate: Decimal
+
+
+class AdminCostCap(Strict):
+    clause: str
+    base: str
+    tiers: tuple[Tier, ...]
+
+
+class CostItem(Strict):
+    id: str
+    name_ja: str
+    group: Literal["works", "equipment", "admin", "other"] | None = None
+    clause: str | None = None
+
+
+class OwnProduct(Strict):
+    clause: str
+    text_ja: str
+
+
+class CostItems(Strict):
+    clause: str
+    eligible: tuple[CostItem, ...]
+    ineligible: tuple[CostItem, ...]
+    eco_lease_eligible_note: Cited[str]
+    own_product_profit_exclusion: OwnProduct
+
+    def eligible_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.eligible)
+
+    def ineligible_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.ineligible)
+
+
+class TechnologyConditions(Strict):
+    clause: str
+    solar_module_min_efficiency: Cited[Decimal]
+    battery_min_ratio_of_pv_hour: Cited[Decimal]
+
+
+class TextRule(Strict):
+    clause: str
+    text_ja: str
+
+
+class Schedule(Strict):
+    pre_registration_days_before_deadline: Cited[int]
+    proposal_deadline_time: Cited[str]
+    timezone: str
+    grant_application_days_after_naiji: Cited[int]
+    naiji_cancellable_after_days: Cited[int]
+    completion_deadline: Cited[dt.date]
+    completion_report_days_after_completion: Cited[int]
+    completion_report_fiscal_year_cutoff: Cited[str]
+    year_end_report_due: Cited[str]
+    payment_due: Cited[str]
+    jcm_registration_years_after_completion: Cited[int]
+    first_issuance_years_after_registration: Cited[int]
+    issuance_after_life_end_years: Cited[int]
+    issuance_2030_rule: TextRule
+    records_retention_years: Cited[int]
+    property_disposal_approval_unit_price_jpy: Cited[int]
+    order_after_grant_decision: Cited[bool]
+
+
+class ScoreItem(Strict):
+    id: str
+    max: int
+    clause: str
+    name_ja: str
+    source: Literal["reviewer", "computed"]
+    bonus: bool = False
+
+
+class NamedId(Strict):
+    id: str
+    name_ja: str
+
+
+class Scoring(Strict):
+    clause: str
+    payback_guideline_years: Cited[int]
+    items: tuple[ScoreItem, ...]
+    base_total: int
+    f2_sectors: tuple[NamedId, ...]
+
+
+class RequiredDocument(Strict):
+    id: str
+    item: str
+    form: str | None
+    name_ja: str
+    required: Literal["always", "lease", "deferred_payment", "optional"]
+    entered_in_system: bool = False
+    note: str | None = None
+
+
+class RequiredDocuments(Strict):
+    clause: str
+    naming_rule: TextRule
+    documents: tuple[RequiredDocument, ...]
+    numbering_gap: str
+
+
+class JcmRulebook(RulebookHeader):
+    program: Literal["jcm-model-project"]
+    post_completion_period: Period
+    call_window: CallWindow
+    rounds: tuple[Round, ...]
+    partner_countries: PartnerCountries
+    applicant: Applicant
+    consortium_duties: ConsortiumDuties
+    subsidy: Subsidy
+    cost_effectiveness: CostEffectiveness
+    excluded_pairs: ExcludedPairs
+    admin_cost_cap: AdminCostCap
+    cost_items: CostItems
+    technology_conditions: TechnologyConditions
+    schedule: Schedule
+    scoring: Scoring
+    required_documents: RequiredDocuments

@@ -1,0 +1,163 @@
+"""Deadlines of the JCM Model Project call (2.(1), 2.(11), 4., 5.).
+
+Periods follow the Japanese Civil Code reading used by the call: the first day is not counted
+(Art. 140), so "within 30 days after X" ends on X + 30 days and "within one year of X" on the
+same date a year later (Art. 143); "その日から起算して30日を経過した日" is X + 30 days.
+Proposal deadlines are at 12:00 Japan Standard Time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from renkei.errors import BadInput, UnknownChoice
+from renkei.rules._result import Note
+from renkei.rules.jcm.rulebook import JcmRulebook
+
+JST = ZoneInfo("Asia/Tokyo")
+
+EVENTS = (
+    "pre-registration",
+    "grant-application",
+    "completion-report",
+    "year-end-report",
+    "payment",
+    "jcm-registration",
+    "first-issuance",
+    "records-retention",
+)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a non-leap year: the period ends on 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def fiscal_year_start(day: dt.date) -> int:
+    """The calendar year in which day's Japanese fiscal year (April–March) starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _month_day(text: str, year: int) -> dt.date:
+    month, day = (int(p) for p in text.split("-"))
+    return dt.date(year, month, day)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    event: str
+    basis_date: dt.date
+    due: dt.date
+    clause: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"due": self.due.isoformat(), "clause": self.clause,
+                               "event": self.event, "date": self.basis_date.isoformat()}
+        out.update({k: v.isoformat() if hasattr(v, "isoformat") else v
+                    for k, v in self.extra.items()})
+        if self.notes:
+            out["notes"] = [n.to_dict("en") for n in self.notes]
+        return out
+
+
+def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
+    """The due date for ``event`` given its basis date (see EVENTS and the CLI help)."""
+    s = book.schedule
+    if event == "pre-registration":
+        window = book.call_window
+        first, last = window.opens.astimezone(JST).date(), window.closes.astimezone(JST).date()
+        if not first <= day <= last:
+            from renkei.errors import NotInForce
+
+            raise NotInForce(book.id, "a proposal deadline on", day.isoformat(), first, last)
+        n = s.pre_registration_days_before_deadline
+        deadline_at = dt.datetime.combine(day, dt.time(12, 0), tzinfo=JST)
+        return Deadline(event, day, day - dt.timedelta(days=n.value), n.clause,
+                        {"proposal_deadline": deadline_at.isoformat()},
+                        (Note("jcm.note.pre_registration_time", (n.clause,)),))
+    if event == "grant-application":
+        book.period.require(book.id, "a notice of selection (内示) on", day)
+        n = s.grant_application_days_after_naiji
+        cancel = s.naiji_cancellable_after_days
+        return Deadline(event, day, day + dt.timedelta(days=n.value), n.clause,
+                        {"naiji_cancellable_from": day + dt.timedelta(days=cancel.value + 1),
+                         "naiji_cancellable_clause": cancel.clause})
+    if event == "completion-report":
+        book.period.require(book.id, "a completion on", day)
+        n = s.completion_report_days_after_completion
+        cutoff = _month_day(s.completion_report_fiscal_year_cutoff.value,
+                            fiscal_year_start(day) + 1)
+        by_days = day + dt.timedelta(days=n.value)
+        notes: tuple[Note, ...] = ()
+        if cutoff < day:
+            notes = (Note("jcm.note.completion_after_cutoff", (n.clause,),
+                          {"cutoff": cutoff.isoformat()}),)
+        return Deadline(event, day, min(by_days, cutoff), n.clause,
+                        {"thirty_days_after": by_days, "fiscal_year_cutoff": cutoff}, notes)
+    if event == "year-end-report":
+        book.period.require(book.id, "a fiscal year containing", day)
+        fy = fiscal_year_start(day)
+        return Deadline(event, day, _month_day(s.year_end_report_due.value, fy + 1),
+                        s.year_end_report_due.clause, {"fiscal_year": f"FY{fy}"})
+    if event == "payment":
+        book.period.require(book.id, "a payment request on", day)
+        fy = fiscal_year_start(day)
+        return Deadline(event, day, _month_day(s.payment_due.value, fy + 1), s.payment_due.clause,
+                        {"request_fiscal_year": f"FY{fy}"})
+    if event == "jcm-registration":
+        book.period.require(book.id, "a completion on", day)
+        n = s.jcm_registration_years_after_completion
+        return Deadline(event, day, add_years(day, n.value), n.clause, {},
+                        (Note("jcm.note.in_principle", (n.clause,)),))
+    if event == "first-issuance":
+        book.post_completion_period.require(book.id, "a JCM registration on", day)
+        n = s.first_issuance_years_after_registration
+        return Deadline(event, day, add_years(day, n.value), n.clause, {},
+                        (Note("jcm.note.in_principle", (n.clause,)),))
+    if event == "records-retention":
+        book.period.require(book.id, "a completion on", day)
+        n = s.records_retention_years
+        return Deadline(event, day, add_years(day, n.value), n.clause)
+    raise UnknownChoice("event", event, EVENTS)
+
+
+@dataclass(frozen=True)
+class MonitoringPlan:
+    """How long a project is monitored and when its issuances fall due (2.(1)②③)."""
+
+    operation_start: dt.date
+    life_end: dt.date
+    monitoring_end: dt.date
+    bounded_by_bilateral: bool
+    issuance_after_life_due: dt.date
+    reductions_to_2030_request_year: int | None
+    clause: str
+    notes: tuple[Note, ...]
+
+
+def monitoring_plan(book: JcmRulebook, *, operation_start: dt.date, useful_life_years: int,
+                    bilateral_valid_until: dt.date | None) -> MonitoringPlan:
+    if useful_life_years <= 0:
+        raise BadInput(f"useful life must be at least 1 year (got {useful_life_years})")
+    life_end = add_years(operation_start, useful_life_years) - dt.timedelta(days=1)
+    notes: list[Note] = []
+    end = life_end
+    bounded = False
+    if bilateral_valid_until is None:
+        notes.append(Note("jcm.note.bilateral_unknown", ("2.(1)②",)))
+    elif bilateral_valid_until < life_end:
+        end, bounded = bilateral_valid_until, True
+    rule_2030 = None
+    if life_end.year >= 2031:
+        rule_2030 = 2031
+        notes.append(Note("jcm.note.issuance_2030", (book.schedule.issuance_2030_rule.clause,)))
+    after = book.schedule.issuance_after_life_end_years
+    return MonitoringPlan(operation_start, life_end, end, bounded, add_years(end, after.value),
+                          rule_2030, "2.(1)②③", tuple(notes))
