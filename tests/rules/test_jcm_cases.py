@@ -1,0 +1,64 @@
+"""Runs the YAML cases beside the JCM rulebook (rules/rulebooks/jcm-model-project/*.cases.yaml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from renkei import errors
+from renkei.rules import load_rulebook
+from renkei.rules._registry import rulebook_file
+from renkei.rules._yaml import load_yaml_text
+from renkei.rules.jcm import (
+    admin_cost_cap,
+    cost_effectiveness,
+    deadline,
+    rate_cap,
+    reconstructed_table,
+)
+
+CALL = "jcm-model-project/fy2024"
+BOOK = load_rulebook(CALL)
+CASES = load_yaml_text(rulebook_file(CALL, ".cases.yaml").read_text(encoding="utf-8"))
+
+
+def _run(function: str, args: dict) -> dict:
+    if function == "rate_cap_for_count":
+        cap = BOOK.subsidy.rate_caps.cap_for(args["count"])
+        return {"cap": None if cap is None else str(cap)}
+    if function == "subsidy_cap":
+        table = reconstructed_table(CALL)
+        return rate_cap(BOOK, table, args["technology"], args["country"],
+                        eco_lease=args.get("eco_lease", False)).to_dict()
+    if function == "admin_cost_cap":
+        return {"cap_jpy": admin_cost_cap(BOOK, args["base_jpy"])}
+    if function == "cost_effectiveness":
+        return cost_effectiveness(
+            BOOK, technology=args["technology"], country=args["country"],
+            subsidy_jpy=args["subsidy_jpy"], annual_tco2=Decimal(args["annual_tco2"]),
+            useful_life_years=args["useful_life_years"]).to_dict()
+    if function == "deadline":
+        return deadline(BOOK, args["event"], dt.date.fromisoformat(args["date"])).to_dict()
+    raise AssertionError(f"no runner for function {function!r}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case: dict) -> None:
+    if "error" in case:
+        with pytest.raises(getattr(errors, case["error"])):
+            _run(case["function"], case["input"])
+        return
+    got = _run(case["function"], case["input"])
+    for key, expected in case["output"].items():
+        assert got.get(key) == expected, f"{key}: expected {expected!r}, got {got.get(key)!r}"
+
+
+def test_every_function_has_cases_on_both_sides() -> None:
+    functions = {c["function"] for c in CASES}
+    assert functions == {"rate_cap_for_count", "subsidy_cap", "admin_cost_cap",
+                         "cost_effectiveness", "deadline"}
+    ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
+    assert any(c["output"].get("passes") for c in ce)
+    assert any(c["output"].get("passes") is False for c in ce)
