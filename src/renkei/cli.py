@@ -78,8 +78,10 @@ def _book(call: str, program: str) -> Any:
     book = load_rulebook(call)
     if book.program != program:
         valid = [r for r in available_rulebooks() if r.startswith(program + "/")]
-        raise BadInput(f"--call {call} is a {book.program} call; this command needs one of: "
-                       + ", ".join(valid))
+        raise BadInput(
+            f"--call {call} is a {book.program} call; this command needs one of: "
+            + ", ".join(valid)
+        )
     return book
 
 
@@ -100,16 +102,28 @@ def _country(code: str) -> str:
     return validate_country(code.strip().upper())
 
 
-LANG = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-                    help="language of the messages")
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="language of the messages",
+)
 JSON = click.option("--json", "as_json", is_flag=True, help="print JSON")
-CALL_JCM = click.option("--call", default="jcm-model-project/fy2024", show_default=True,
-                        help="rulebook id")
+CALL_JCM = click.option(
+    "--call", default="jcm-model-project/fy2024", show_default=True, help="rulebook id"
+)
 TABLE_OPTS = [
-    click.option("--adoption-table", type=click.Path(path_type=Path, dir_okay=False),
-                 help="official annex-3 table (CSV) replacing the reconstructed one"),
-    click.option("--adoptions", type=click.Path(path_type=Path, dir_okay=False),
-                 help="CSV of adoptions recorded later (country,technology,adopted_on,project)"),
+    click.option(
+        "--adoption-table",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="official annex-3 table (CSV) replacing the reconstructed one",
+    ),
+    click.option(
+        "--adoptions",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="CSV of adoptions recorded later (country,technology,adopted_on,project)",
+    ),
 ]
 
 
@@ -131,8 +145,14 @@ def main() -> None:
 @LANG
 @_table_options
 @click.pass_context
-def assess(ctx: click.Context, file: Path, as_json: bool, lang: str,
-           adoption_table: Path | None, adoptions: Path | None) -> None:
+def assess(
+    ctx: click.Context,
+    file: Path,
+    as_json: bool,
+    lang: str,
+    adoption_table: Path | None,
+    adoptions: Path | None,
+) -> None:
     """Assess a proposal (YAML or JSON) clause by clause."""
     proposal = parse_proposal(file)
     options = {}
@@ -152,8 +172,12 @@ _MARK = {"pass": "✔", "fail": "✘", "needs_review": "?", "info": "·"}
 def _report_text(result: Any, lang: str) -> str:
     data = result.to_dict(lang)
     status_label = render(f"status.{data['status']}", {}, lang)
-    lines = [f"{data['subject']}", f"[{data['rulebook']['id']} v{data['rulebook']['version']}] "
-             f"{'総合判定' if lang == 'ja' else 'Overall'}: {status_label}", ""]
+    lines = [
+        f"{data['subject']}",
+        f"[{data['rulebook']['id']} v{data['rulebook']['version']}] "
+        f"{'総合判定' if lang == 'ja' else 'Overall'}: {status_label}",
+        "",
+    ]
     for sec in data["sections"]:
         lines.append(f"■ {sec['title']} ({render('status.' + sec['status'], {}, lang)})")
         for f in sec["findings"]:
@@ -189,8 +213,9 @@ def technologies(call: str, as_json: bool) -> None:
     from renkei.rules.jcm import reconstructed_table
 
     techs = [t.to_dict() for t in reconstructed_table(call).technologies]
-    text = "\n".join(f"{t['id']:<32} {t['sector']:<22} {t['name_ja']} / {t['name_en']}"
-                     for t in techs)
+    text = "\n".join(
+        f"{t['id']:<32} {t['sector']:<22} {t['name_ja']} / {t['name_en']}" for t in techs
+    )
     if as_json:
         click.echo(json.dumps(techs, ensure_ascii=False, indent=2))
     else:
@@ -203,8 +228,14 @@ def technologies(call: str, as_json: bool) -> None:
 @click.option("--technology", required=True, help="annex-3 id or Japanese name")
 @JSON
 @_table_options
-def adoption_count(call: str, country: str, technology: str, as_json: bool,
-                   adoption_table: Path | None, adoptions: Path | None) -> None:
+def adoption_count(
+    call: str,
+    country: str,
+    technology: str,
+    as_json: bool,
+    adoption_table: Path | None,
+    adoptions: Path | None,
+) -> None:
     """Similar-technology adoptions in a country (別添3)."""
     _book(call, "jcm-model-project")
     table = _table(call, adoption_table, adoptions)
@@ -219,8 +250,15 @@ def adoption_count(call: str, country: str, technology: str, as_json: bool,
 @click.option("--eco-lease", is_flag=True, help="JCM eco-lease (rate ≤ 10%)")
 @JSON
 @_table_options
-def subsidy_cap(call: str, country: str, technology: str, eco_lease: bool, as_json: bool,
-                adoption_table: Path | None, adoptions: Path | None) -> None:
+def subsidy_cap(
+    call: str,
+    country: str,
+    technology: str,
+    eco_lease: bool,
+    as_json: bool,
+    adoption_table: Path | None,
+    adoptions: Path | None,
+) -> None:
     """The subsidy-rate cap for a technology in a country (2.(9))."""
     from renkei.rules.jcm import rate_cap
 
@@ -238,17 +276,28 @@ def subsidy_cap(call: str, country: str, technology: str, eco_lease: bool, as_js
 @click.option("--annual-tco2", required=True, help="annual reduction, tCO2/year")
 @click.option("--useful-life-years", required=True, type=int, help="statutory useful life")
 @JSON
-def cost_effectiveness_cmd(call: str, country: str, technology: str, subsidy_jpy: str,
-                           annual_tco2: str, useful_life_years: int, as_json: bool) -> None:
+def cost_effectiveness_cmd(
+    call: str,
+    country: str,
+    technology: str,
+    subsidy_jpy: str,
+    annual_tco2: str,
+    useful_life_years: int,
+    as_json: bool,
+) -> None:
     """Subsidy ÷ lifetime reduction against its limit (別添2 3.(2)(D))."""
     from renkei.rules.jcm import cost_effectiveness, reconstructed_table
 
     book = _book(call, "jcm-model-project")
     tech = reconstructed_table(call).technology(technology)
-    ce = cost_effectiveness(book, technology=tech.id, country=_country(country),
-                            subsidy_jpy=_yen("--subsidy-jpy", subsidy_jpy),
-                            annual_tco2=_decimal("--annual-tco2", annual_tco2),
-                            useful_life_years=useful_life_years)
+    ce = cost_effectiveness(
+        book,
+        technology=tech.id,
+        country=_country(country),
+        subsidy_jpy=_yen("--subsidy-jpy", subsidy_jpy),
+        annual_tco2=_decimal("--annual-tco2", annual_tco2),
+        useful_life_years=useful_life_years,
+    )
     _emit(ce.to_dict(), as_json, ce.finding().message("ja"))
 
 
@@ -267,8 +316,11 @@ def admin_cost_cap_cmd(call: str, base_jpy: str, as_json: bool) -> None:
 
 @rules.command("c3p-score")
 @click.option("--call", default="c3p/fy2025", show_default=True, help="rulebook id")
-@click.option("--item", required=True,
-              type=click.Choice(["cost_effectiveness", "ghg_reduction", "engineer_workload"]))
+@click.option(
+    "--item",
+    required=True,
+    type=click.Choice(["cost_effectiveness", "ghg_reduction", "engineer_workload"]),
+)
 @click.option("--value", required=True, help="JPY/tCO2, tCO2/year, or number of projects")
 @JSON
 def c3p_score(call: str, item: str, value: str, as_json: bool) -> None:
@@ -285,9 +337,13 @@ def c3p_score(call: str, item: str, value: str, as_json: bool) -> None:
 
 @rules.command()
 @CALL_JCM
-@click.option("--event", required=True, help="pre-registration, grant-application, "
-              "completion-report, year-end-report, payment, jcm-registration, first-issuance, "
-              "records-retention")
+@click.option(
+    "--event",
+    required=True,
+    help="pre-registration, grant-application, "
+    "completion-report, year-end-report, payment, jcm-registration, first-issuance, "
+    "records-retention",
+)
 @click.option("--date", "day", required=True, help="the event's basis date, YYYY-MM-DD")
 @JSON
 def deadline(call: str, event: str, day: str, as_json: bool) -> None:
@@ -306,10 +362,28 @@ def documents(call: str, as_json: bool) -> None:
     """The required documents of the call (5.(3)) with their ids and form numbers."""
     book = _book(call, "jcm-model-project")
     docs = [d.model_dump() for d in book.required_documents.documents]
-    text = "\n".join(f"{d['id']:<22} {d['form'] or '':<10} {d['name_ja']} ({d['required']})"
-                     for d in docs)
+    text = "\n".join(
+        f"{d['id']:<22} {d['form'] or '':<10} {d['name_ja']} ({d['required']})" for d in docs
+    )
     if as_json:
         click.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text)
+
+
+@rules.command("useful-lives")
+@JSON
+def useful_lives_cmd(as_json: bool) -> None:
+    """Reference statutory useful lives (法定耐用年数) with their source and status tag."""
+    from renkei.rules.useful_lives import useful_lives
+
+    rows = [u.__dict__ for u in useful_lives()]
+    text = "\n".join(
+        f"{u['years']:>3} 年  {u['schedule']} {u['item']}  [{u['status']}]  {u['equipment']}"
+        for u in rows
+    )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         click.echo(text)
 

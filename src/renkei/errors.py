@@ -36,7 +36,7 @@ class UnknownChoice(BadInput):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One validation error at a path inside a document (``sites[0].technologies[1].technology``)."""
+    """One validation error at a path inside a document (``sites[0].technologies[1]``)."""
 
     path: str
     message: str

@@ -35,31 +35,50 @@ def test_technologies_lists_all_51_with_names_and_sector() -> None:
     assert len(techs) == 51
     assert set(techs[0]) == {"id", "name_ja", "name_en", "sector"}
     assert {"id": "solar_pv", "name_ja": "太陽光発電"}.items() <= next(
-        t for t in techs if t["id"] == "solar_pv").items()
+        t for t in techs if t["id"] == "solar_pv"
+    ).items()
 
 
 def test_adoption_count_exact_by_japanese_name() -> None:
-    assert run_json("rules", "adoption-count", *CALL, "--country", "VN",
-                    "--technology", "太陽光発電") == {"count": 17}
+    assert run_json(
+        "rules", "adoption-count", *CALL, "--country", "VN", "--technology", "太陽光発電"
+    ) == {"count": 17}
 
 
 def test_adoption_count_of_an_absent_country_is_zero() -> None:
-    assert run_json("rules", "adoption-count", *CALL, "--country", "UZ",
-                    "--technology", "solar_pv") == {"count": 0}
+    assert run_json(
+        "rules", "adoption-count", *CALL, "--country", "UZ", "--technology", "solar_pv"
+    ) == {"count": 0}
 
 
 def test_subsidy_cap_exact_and_ineligible() -> None:
-    assert run_json("rules", "subsidy-cap", *CALL, "--country", "MN",
-                    "--technology", "solar_pv")["rate_cap"] == "0.30"
+    assert (
+        run_json("rules", "subsidy-cap", *CALL, "--country", "MN", "--technology", "solar_pv")[
+            "rate_cap"
+        ]
+        == "0.30"
+    )
     out = run_json("rules", "subsidy-cap", *CALL, "--country", "VN", "--technology", "solar_pv")
     assert out["eligible"] is False
     assert "別添2 3.(1) 6)" in out["reason"]
 
 
 def test_cost_effectiveness_json() -> None:
-    out = run_json("rules", "cost-effectiveness", *CALL, "--country", "KE", "--technology",
-                   "solar_pv", "--subsidy-jpy", "42500000", "--annual-tco2", "1000",
-                   "--useful-life-years", "17")
+    out = run_json(
+        "rules",
+        "cost-effectiveness",
+        *CALL,
+        "--country",
+        "KE",
+        "--technology",
+        "solar_pv",
+        "--subsidy-jpy",
+        "42500000",
+        "--annual-tco2",
+        "1000",
+        "--useful-life-years",
+        "17",
+    )
     assert out["jpy_per_tco2"] == "2500.00"
     assert out["limit_jpy_per_tco2"] == "2500"
     assert out["passes"] is True
@@ -67,18 +86,21 @@ def test_cost_effectiveness_json() -> None:
 
 def test_admin_cost_cap_json() -> None:
     assert run_json("rules", "admin-cost-cap", *CALL, "--base-jpy", "60000000")["cap_jpy"] == (
-        3_800_000)
+        3_800_000
+    )
 
 
 def test_c3p_score_json() -> None:
-    out = run_json("rules", "c3p-score", "--call", "c3p/fy2025", "--item", "ghg_reduction",
-                   "--value", "50000")
+    out = run_json(
+        "rules", "c3p-score", "--call", "c3p/fy2025", "--item", "ghg_reduction", "--value", "50000"
+    )
     assert out["points"] == 4
 
 
 def test_deadline_json() -> None:
-    out = run_json("rules", "deadline", *CALL, "--event", "grant-application",
-                   "--date", "2024-07-01")
+    out = run_json(
+        "rules", "deadline", *CALL, "--event", "grant-application", "--date", "2024-07-01"
+    )
     assert out["due"] == "2024-07-31"
     assert out["clause"].startswith("4.(2)")
 
@@ -87,23 +109,39 @@ def test_deadline_json() -> None:
     ("args", "expected"),
     [
         (("rules", "subsidy-cap", *CALL, "--country", "XX", "--technology", "solar_pv"), "VN"),
-        (("rules", "subsidy-cap", *CALL, "--country", "VN", "--technology", "nuclear"),
-         "solar_pv"),
-        (("rules", "deadline", *CALL, "--event", "completion-report", "--date", "2030-01-01"),
-         "2027-03-31"),
-        (("rules", "deadline", *CALL, "--event", "payday", "--date", "2025-01-01"),
-         "grant-application"),
-        (("rules", "deadline", *CALL, "--event", "payment", "--date", "01/02/2025"),
-         "YYYY-MM-DD"),
+        (("rules", "subsidy-cap", *CALL, "--country", "VN", "--technology", "nuclear"), "solar_pv"),
+        (
+            ("rules", "deadline", *CALL, "--event", "completion-report", "--date", "2030-01-01"),
+            "2027-03-31",
+        ),
+        (
+            ("rules", "deadline", *CALL, "--event", "payday", "--date", "2025-01-01"),
+            "grant-application",
+        ),
+        (("rules", "deadline", *CALL, "--event", "payment", "--date", "01/02/2025"), "YYYY-MM-DD"),
         (("rules", "admin-cost-cap", *CALL, "--base-jpy", "12.5"), "whole yen"),
-        (("rules", "admin-cost-cap", "--call", "c3p/fy2025", "--base-jpy", "1"),
-         "jcm-model-project/fy2024"),
-        (("rules", "subsidy-cap", "--call", "jcm/fy2099", "--country", "VN", "--technology",
-          "solar_pv"), "jcm-model-project/fy2024"),
+        (
+            ("rules", "admin-cost-cap", "--call", "c3p/fy2025", "--base-jpy", "1"),
+            "jcm-model-project/fy2024",
+        ),
+        (
+            (
+                "rules",
+                "subsidy-cap",
+                "--call",
+                "jcm/fy2099",
+                "--country",
+                "VN",
+                "--technology",
+                "solar_pv",
+            ),
+            "jcm-model-project/fy2024",
+        ),
     ],
 )
-def test_bad_input_exits_2_and_says_what_would_be_right(args: tuple[str, ...],
-                                                        expected: str) -> None:
+def test_bad_input_exits_2_and_says_what_would_be_right(
+    args: tuple[str, ...], expected: str
+) -> None:
     code, out, err = run(*args)
     assert code == 2
     assert "Traceback" not in err + out
@@ -119,12 +157,17 @@ def test_assess_malformed_proposal_lists_every_error_with_its_path(tmp_path: Pat
         "sites: [{id: s1, technologies: [{technology: solar_pv, annual_reduction_tco2: -1,"
         " useful_life_years: 17, costs: [{fiscal_year: 2024, item: equipment,"
         " amount_jpy: 1.5}]}]}]\n",
-        encoding="utf-8")
-    code, out, err = run("assess", str(bad))
+        encoding="utf-8",
+    )
+    code, _out, err = run("assess", str(bad))
     assert code == 2
     assert "Traceback" not in err
-    for path in ("country", "surprise", "sites[0].technologies[0].annual_reduction_tco2",
-                 "sites[0].technologies[0].costs[0].amount_jpy"):
+    for path in (
+        "country",
+        "surprise",
+        "sites[0].technologies[0].annual_reduction_tco2",
+        "sites[0].technologies[0].costs[0].amount_jpy",
+    ):
         assert path in err, f"{path} not reported in:\n{err}"
 
 
@@ -148,7 +191,11 @@ def test_schema_is_json_schema_for_both_calls() -> None:
 def test_installed_entry_point_runs() -> None:
     exe = shutil.which("renkei", path=str(Path(sys.executable).parent))
     assert exe, "the renkei console script is installed beside the interpreter"
-    proc = subprocess.run([exe, "rules", "admin-cost-cap", "--base-jpy", "50000000", "--json"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [exe, "rules", "admin-cost-cap", "--base-jpy", "50000000", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["cap_jpy"] == 3_250_000

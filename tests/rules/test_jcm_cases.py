@@ -30,15 +30,20 @@ def _run(function: str, args: dict) -> dict:
         return {"cap": None if cap is None else str(cap)}
     if function == "subsidy_cap":
         table = reconstructed_table(CALL)
-        return rate_cap(BOOK, table, args["technology"], args["country"],
-                        eco_lease=args.get("eco_lease", False)).to_dict()
+        return rate_cap(
+            BOOK, table, args["technology"], args["country"], eco_lease=args.get("eco_lease", False)
+        ).to_dict()
     if function == "admin_cost_cap":
         return {"cap_jpy": admin_cost_cap(BOOK, args["base_jpy"])}
     if function == "cost_effectiveness":
         return cost_effectiveness(
-            BOOK, technology=args["technology"], country=args["country"],
-            subsidy_jpy=args["subsidy_jpy"], annual_tco2=Decimal(args["annual_tco2"]),
-            useful_life_years=args["useful_life_years"]).to_dict()
+            BOOK,
+            technology=args["technology"],
+            country=args["country"],
+            subsidy_jpy=args["subsidy_jpy"],
+            annual_tco2=Decimal(args["annual_tco2"]),
+            useful_life_years=args["useful_life_years"],
+        ).to_dict()
     if function == "deadline":
         return deadline(BOOK, args["event"], dt.date.fromisoformat(args["date"])).to_dict()
     raise AssertionError(f"no runner for function {function!r}")
@@ -57,8 +62,13 @@ def test_case(case: dict) -> None:
 
 def test_every_function_has_cases_on_both_sides() -> None:
     functions = {c["function"] for c in CASES}
-    assert functions == {"rate_cap_for_count", "subsidy_cap", "admin_cost_cap",
-                         "cost_effectiveness", "deadline"}
+    assert functions == {
+        "rate_cap_for_count",
+        "subsidy_cap",
+        "admin_cost_cap",
+        "cost_effectiveness",
+        "deadline",
+    }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)
     assert any(c["output"].get("passes") is False for c in ce)

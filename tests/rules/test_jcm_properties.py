@@ -53,10 +53,22 @@ def test_recorded_adoptions_never_raise_a_tables_cap(tech: str, country: str, n:
 def test_a_larger_reduction_never_worsens_cost_effectiveness(
     tech: str, country: str, subsidy: int, annual: Decimal, extra: Decimal, life: int
 ) -> None:
-    small = cost_effectiveness(BOOK, technology=tech, country=country, subsidy_jpy=subsidy,
-                               annual_tco2=annual, useful_life_years=life)
-    large = cost_effectiveness(BOOK, technology=tech, country=country, subsidy_jpy=subsidy,
-                               annual_tco2=annual + extra, useful_life_years=life)
+    small = cost_effectiveness(
+        BOOK,
+        technology=tech,
+        country=country,
+        subsidy_jpy=subsidy,
+        annual_tco2=annual,
+        useful_life_years=life,
+    )
+    large = cost_effectiveness(
+        BOOK,
+        technology=tech,
+        country=country,
+        subsidy_jpy=subsidy,
+        annual_tco2=annual + extra,
+        useful_life_years=life,
+    )
     assert large.jpy_per_tco2 <= small.jpy_per_tco2
     assert large.passes or not small.passes
 

@@ -58,11 +58,18 @@ def test_money_in_the_rulebook_is_integer_yen_and_rates_decimal() -> None:
 
 def test_every_value_that_matters_cites_a_clause() -> None:
     book = load_rulebook("jcm-model-project/fy2024")
-    cited = [book.subsidy.rate_caps.clause, book.cost_effectiveness.clause,
-             book.admin_cost_cap.clause, book.excluded_pairs.clause,
-             *(s.clause for s in book.scoring.items),
-             *(getattr(book.schedule, f).clause for f in type(book.schedule).model_fields
-               if hasattr(getattr(book.schedule, f), "clause"))]
+    cited = [
+        book.subsidy.rate_caps.clause,
+        book.cost_effectiveness.clause,
+        book.admin_cost_cap.clause,
+        book.excluded_pairs.clause,
+        *(s.clause for s in book.scoring.items),
+        *(
+            getattr(book.schedule, f).clause
+            for f in type(book.schedule).model_fields
+            if hasattr(getattr(book.schedule, f), "clause")
+        ),
+    ]
     assert all(c and c.strip() for c in cited)
 
 

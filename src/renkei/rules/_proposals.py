@@ -34,7 +34,9 @@ def parse_proposal(path: Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidDocument(source, [FieldError("", f"cannot read file: {exc.strerror}")])
+        raise InvalidDocument(
+            source, [FieldError("", f"cannot read file: {exc.strerror}")]
+        ) from exc
     if Path(path).suffix.lower() == ".json":
         try:
             data = json.loads(text, parse_float=lambda s: __import__("decimal").Decimal(s))
@@ -46,13 +48,22 @@ def parse_proposal(path: Path) -> Any:
         raise InvalidDocument(source, [FieldError("", "a proposal must be a mapping of fields")])
     call = data.get("call")
     if call not in available_rulebooks():
-        raise InvalidDocument(source, [FieldError(
-            "call", f"{call!r} is not a known call; use one of: {', '.join(available_rulebooks())}")])
+        raise InvalidDocument(
+            source,
+            [
+                FieldError(
+                    "call",
+                    f"{call!r} is not a known call; use one of: {', '.join(available_rulebooks())}",
+                )
+            ],
+        )
     try:
         return _adapter().validate_python(data)
     except ValidationError as exc:
-        errors = [FieldError(e.path.removeprefix(f"{call}.").removeprefix(call), e.message)
-                  for e in validation_errors(exc)]
+        errors = [
+            FieldError(e.path.removeprefix(f"{call}.").removeprefix(call), e.message)
+            for e in validation_errors(exc)
+        ]
         raise InvalidDocument(source, errors) from exc
 
 

@@ -28,7 +28,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if key in result:
             line = key_node.start_mark.line + 1
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {line}); each key may appear once",
+                None,
+                None,
+                f"duplicate key {key!r} (line {line}); each key may appear once",
                 key_node.start_mark,
             )
         result[key] = loader.construct_object(value_node, deep=deep)
@@ -47,7 +49,7 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 def load_yaml_text(text: str, source: str = "<text>") -> Any:
     """Parse YAML strictly; raise InvalidDocument (with line numbers) on malformed input."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -59,5 +61,7 @@ def load_yaml_file(path: Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidDocument(str(path), [FieldError("", f"cannot read file: {exc.strerror}")])
+        raise InvalidDocument(
+            str(path), [FieldError("", f"cannot read file: {exc.strerror}")]
+        ) from exc
     return load_yaml_text(text, str(path))

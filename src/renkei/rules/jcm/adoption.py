@@ -35,8 +35,12 @@ class Technology:
     methodologies: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "name_ja": self.name_ja, "name_en": self.name_en,
-                "sector": self.sector}
+        return {
+            "id": self.id,
+            "name_ja": self.name_ja,
+            "name_en": self.name_en,
+            "sector": self.sector,
+        }
 
 
 @dataclass(frozen=True, order=True)
@@ -107,8 +111,9 @@ class AdoptionTable:
             tech = self.technology(a.technology)
             cells[(tech.id, a.country)] = cells.get((tech.id, a.country), Count(0, 0)).plus(1)
             added.append(a)
-        return AdoptionTable(self.technologies, cells, self.source, self.as_of, self.clause,
-                             tuple(added))
+        return AdoptionTable(
+            self.technologies, cells, self.source, self.as_of, self.clause, tuple(added)
+        )
 
     def replaced_by_csv(self, path: Path) -> AdoptionTable:
         return AdoptionTable.from_csv(path, self.technologies)
@@ -123,20 +128,32 @@ class AdoptionTable:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise InvalidDocument(str(path), [FieldError("", f"cannot read: {exc.strerror}")])
+            raise InvalidDocument(
+                str(path), [FieldError("", f"cannot read: {exc.strerror}")]
+            ) from exc
         rows = list(csv.reader(io.StringIO(text)))
         errors: list[FieldError] = []
         if not rows or not rows[0] or rows[0][0].strip() != "technology":
-            raise InvalidDocument(str(path), [FieldError(
-                "row 1", "the header must start with 'technology' followed by country codes "
-                "(e.g. technology,MN,BD,VN)")])
+            raise InvalidDocument(
+                str(path),
+                [
+                    FieldError(
+                        "row 1",
+                        "the header must start with 'technology' followed by country codes "
+                        "(e.g. technology,MN,BD,VN)",
+                    )
+                ],
+            )
         countries = []
         for i, code in enumerate(rows[0][1:], start=2):
             try:
                 countries.append(validate_country(code.strip().upper()))
             except UnknownChoice:
-                errors.append(FieldError(f"row 1, column {i}",
-                                         f"{code!r} is not an ISO 3166-1 alpha-2 country code"))
+                errors.append(
+                    FieldError(
+                        f"row 1, column {i}", f"{code!r} is not an ISO 3166-1 alpha-2 country code"
+                    )
+                )
         by_key = {t.id: t for t in technologies} | {t.name_ja: t for t in technologies}
         cells: dict[tuple[str, str], Count] = {}
         seen: set[str] = set()
@@ -145,9 +162,13 @@ class AdoptionTable:
                 continue
             tech = by_key.get(row[0].strip())
             if tech is None:
-                errors.append(FieldError(f"row {r}, column 1",
-                                         f"unknown technology {row[0]!r}; use an annex-3 id or "
-                                         "Japanese name (see `renkei rules technologies`)"))
+                errors.append(
+                    FieldError(
+                        f"row {r}, column 1",
+                        f"unknown technology {row[0]!r}; use an annex-3 id or "
+                        "Japanese name (see `renkei rules technologies`)",
+                    )
+                )
                 continue
             if tech.id in seen:
                 errors.append(FieldError(f"row {r}", f"technology {tech.id} appears twice"))
@@ -159,8 +180,11 @@ class AdoptionTable:
                 if not raw:
                     continue
                 if not raw.isdigit():
-                    errors.append(FieldError(f"row {r}, column {c}",
-                                             f"{raw!r} is not a non-negative whole number"))
+                    errors.append(
+                        FieldError(
+                            f"row {r}, column {c}", f"{raw!r} is not a non-negative whole number"
+                        )
+                    )
                     continue
                 cells[(tech.id, code)] = Count(int(raw), int(raw))
         if errors:
@@ -183,12 +207,21 @@ def reconstructed_table(rulebook_id: str = "jcm-model-project/fy2024") -> Adopti
     techs = []
     cells: dict[tuple[str, str], Count] = {}
     for row in data["technologies"]:
-        techs.append(Technology(row["id"], row["name_ja"], row["name_en"], row["sector"],
-                                row["sector_ja"], tuple(row.get("methodologies") or ())))
+        techs.append(
+            Technology(
+                row["id"],
+                row["name_ja"],
+                row["name_en"],
+                row["sector"],
+                row["sector_ja"],
+                tuple(row.get("methodologies") or ()),
+            )
+        )
         for country, value in row["counts"].items():
             cells[(row["id"], country)] = _count_from_yaml(value)
-    return AdoptionTable(tuple(techs), cells, SOURCE_RECONSTRUCTED, data["as_of"],
-                         data.get("clause", "別添3"))
+    return AdoptionTable(
+        tuple(techs), cells, SOURCE_RECONSTRUCTED, data["as_of"], data.get("clause", "別添3")
+    )
 
 
 def read_adoptions_csv(path: Path, table: AdoptionTable) -> list[Adoption]:
@@ -198,12 +231,19 @@ def read_adoptions_csv(path: Path, table: AdoptionTable) -> list[Adoption]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise InvalidDocument(str(path), [FieldError("", f"cannot read: {exc.strerror}")])
+        raise InvalidDocument(str(path), [FieldError("", f"cannot read: {exc.strerror}")]) from exc
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"country", "technology"} <= set(reader.fieldnames):
-        raise InvalidDocument(str(path), [FieldError(
-            "row 1", "the header must name at least: country,technology "
-            "(optionally adopted_on,project)")])
+        raise InvalidDocument(
+            str(path),
+            [
+                FieldError(
+                    "row 1",
+                    "the header must name at least: country,technology "
+                    "(optionally adopted_on,project)",
+                )
+            ],
+        )
     out, errors = [], []
     for r, row in enumerate(reader, start=2):
         try:

@@ -27,13 +27,15 @@ from renkei.rules.jcm.subsidy import (
     max_subsidy,
     rate_cap,
 )
+from renkei.rules.useful_lives import matching
 
 F = Finding
-P, X, R, I = Status.PASS, Status.FAIL, Status.NEEDS_REVIEW, Status.INFO
+P, X, R, INFO = Status.PASS, Status.FAIL, Status.NEEDS_REVIEW, Status.INFO
 
 
-def _declared(check: str, clause: str, value: bool | None, evidence: str,
-              *, bad_when: bool = False) -> Finding:
+def _declared(
+    check: str, clause: str, value: bool | None, evidence: str, *, bad_when: bool = False
+) -> Finding:
     """A statement only the office can verify: false (or true when bad) fails; else review."""
     if value is None:
         return F(check, clause, R, "jcm.declared.missing", {"evidence": evidence})
@@ -61,8 +63,9 @@ class LineFigures:
         return f"{self.site.id}/{self.tech_id}"
 
 
-def _line_costs(book: JcmRulebook, line: TechnologyLine, subject: str,
-                out: list[Finding]) -> tuple[int, int, int]:
+def _line_costs(
+    book: JcmRulebook, line: TechnologyLine, subject: str, out: list[Finding]
+) -> tuple[int, int, int]:
     """Eligible cost, works+equipment base and 事務費 of one technology line."""
     groups = {i.id: i.group for i in book.cost_items.eligible}
     ineligible = set(book.cost_items.ineligible_ids())
@@ -70,9 +73,16 @@ def _line_costs(book: JcmRulebook, line: TechnologyLine, subject: str,
     for c in line.costs:
         counted = _counted_amount(book, c, subject, out)
         if c.item in ineligible:
-            out.append(F("jcm.costs.ineligible", book.cost_items.clause, I,
-                         "jcm.costs.ineligible_excluded",
-                         {"item": c.item, "amount": f"{c.amount_jpy:,}"}, subject=subject))
+            out.append(
+                F(
+                    "jcm.costs.ineligible",
+                    book.cost_items.clause,
+                    INFO,
+                    "jcm.costs.ineligible_excluded",
+                    {"item": c.item, "amount": f"{c.amount_jpy:,}"},
+                    subject=subject,
+                )
+            )
             continue
         group = groups[c.item]
         eligible += counted
@@ -81,8 +91,16 @@ def _line_costs(book: JcmRulebook, line: TechnologyLine, subject: str,
         elif group == "admin":
             admin += counted
         elif group == "other":
-            out.append(F("jcm.costs.other_approved", "2.(7)⑦", R, "jcm.costs.other_needs_approval",
-                         {"amount": f"{counted:,}"}, subject=subject))
+            out.append(
+                F(
+                    "jcm.costs.other_approved",
+                    "2.(7)⑦",
+                    R,
+                    "jcm.costs.other_needs_approval",
+                    {"amount": f"{counted:,}"},
+                    subject=subject,
+                )
+            )
     return eligible, base, admin
 
 
@@ -91,15 +109,42 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
         return c.amount_jpy
     clause = book.cost_items.own_product_profit_exclusion.clause
     if c.cost_price_jpy is None:
-        out.append(F("jcm.costs.own_product", clause, X, "jcm.costs.own_product_no_cost",
-                     {"description": c.description or c.item}, subject=subject))
+        out.append(
+            F(
+                "jcm.costs.own_product",
+                clause,
+                X,
+                "jcm.costs.own_product_no_cost",
+                {"description": c.description or c.item},
+                subject=subject,
+            )
+        )
         return c.amount_jpy
     if c.cost_price_jpy > c.amount_jpy:
-        out.append(F("jcm.costs.own_product", clause, R, "jcm.costs.own_product_cost_above_price",
-                     {"description": c.description or c.item}, subject=subject))
-    out.append(F("jcm.costs.own_product", clause, P, "jcm.costs.own_product_at_cost",
-                 {"description": c.description or c.item, "price": f"{c.amount_jpy:,}",
-                  "cost": f"{c.cost_price_jpy:,}"}, subject=subject))
+        out.append(
+            F(
+                "jcm.costs.own_product",
+                clause,
+                R,
+                "jcm.costs.own_product_cost_above_price",
+                {"description": c.description or c.item},
+                subject=subject,
+            )
+        )
+    out.append(
+        F(
+            "jcm.costs.own_product",
+            clause,
+            P,
+            "jcm.costs.own_product_at_cost",
+            {
+                "description": c.description or c.item,
+                "price": f"{c.amount_jpy:,}",
+                "cost": f"{c.cost_price_jpy:,}",
+            },
+            subject=subject,
+        )
+    )
     return c.cost_price_jpy
 
 
@@ -112,17 +157,22 @@ def _validate_items(book: JcmRulebook, proposal: JcmProposal) -> None:
         for t in s.technologies:
             for c in t.costs:
                 if c.item not in valid:
-                    errors.append(f"site {s.id}: cost item {c.item!r} is unknown; valid items: "
-                                  + ", ".join(sorted(valid)))
+                    errors.append(
+                        f"site {s.id}: cost item {c.item!r} is unknown; valid items: "
+                        + ", ".join(sorted(valid))
+                    )
                 if not first_fy <= c.fiscal_year <= last_fy:
-                    errors.append(f"site {s.id}: fiscal year {c.fiscal_year} is outside the call "
-                                  f"(FY{first_fy}–FY{last_fy})")
+                    errors.append(
+                        f"site {s.id}: fiscal year {c.fiscal_year} is outside the call "
+                        f"(FY{first_fy}–FY{last_fy})"
+                    )
     if errors:
         raise BadInput("; ".join(errors))
 
 
-def _line_figures(book: JcmRulebook, table: AdoptionTable, p: JcmProposal,
-                  cost_findings: list[Finding]) -> list[LineFigures]:
+def _line_figures(
+    book: JcmRulebook, table: AdoptionTable, p: JcmProposal, cost_findings: list[Finding]
+) -> list[LineFigures]:
     out = []
     eco = p.kind == "eco_lease"
     for site, line in p.technology_lines():
@@ -134,126 +184,310 @@ def _line_figures(book: JcmRulebook, table: AdoptionTable, p: JcmProposal,
         lo = max_subsidy(eligible, cap.cap_low) if cap.cap_low is not None else None
         subsidy = hi if line.requested_subsidy_jpy is None else line.requested_subsidy_jpy
         life = p.lease.lease_years if eco and p.lease else line.useful_life_years
-        out.append(LineFigures(site, line, tech.id, eligible, base, admin, cap, hi, lo, subsidy,
-                               life))
+        out.append(
+            LineFigures(site, line, tech.id, eligible, base, admin, cap, hi, lo, subsidy, life)
+        )
     return out
 
 
 # --- sections -------------------------------------------------------------------------------
-def _screening(book: JcmRulebook, table: AdoptionTable, p: JcmProposal,
-               lines: list[LineFigures]) -> list[Finding]:
+def _screening(
+    book: JcmRulebook, table: AdoptionTable, p: JcmProposal, lines: list[LineFigures]
+) -> list[Finding]:
     out: list[Finding] = []
     rep = p.consortium.representative
     d = p.declarations
     # host country (2.(3))
     partner = book.partner_countries.get(p.country)
     if partner is None:
-        out.append(F("jcm.country", book.partner_countries.non_partner.clause, R,
-                     "jcm.country.non_partner", {"country": p.country}))
+        out.append(
+            F(
+                "jcm.country",
+                book.partner_countries.non_partner.clause,
+                R,
+                "jcm.country.non_partner",
+                {"country": p.country},
+            )
+        )
     else:
-        notes = tuple(Note(f"jcm.country.mark{m[-1]}", (book.partner_countries.marks[m].clause,))
-                      for m in partner.marks)
-        out.append(F("jcm.country", book.partner_countries.clause, P, "jcm.country.partner",
-                     {"country": p.country, "name": partner.name_ja}, notes))
+        notes = tuple(
+            Note(f"jcm.country.mark{m[-1]}", (book.partner_countries.marks[m].clause,))
+            for m in partner.marks
+        )
+        out.append(
+            F(
+                "jcm.country",
+                book.partner_countries.clause,
+                P,
+                "jcm.country.partner",
+                {"country": p.country, "name": partner.name_ja},
+                notes,
+            )
+        )
     # item 1: applicant requirements (2.(4))
     etype = next(e for e in book.applicant.entity_types if e.id == rep.entity_type)
     if rep.country != "JP":
-        out.append(F("jcm.screening.1", "別添2 3.(1) 1)①; 2.(4)①", X,
-                     "jcm.applicant.not_japanese", {"name": rep.name, "country": rep.country}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                "別添2 3.(1) 1)①; 2.(4)①",
+                X,
+                "jcm.applicant.not_japanese",
+                {"name": rep.name, "country": rep.country},
+            )
+        )
     elif etype.needs_review:
-        out.append(F("jcm.screening.1", etype.clause, R, "jcm.applicant.approval_needed",
-                     {"name": rep.name}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                etype.clause,
+                R,
+                "jcm.applicant.approval_needed",
+                {"name": rep.name},
+            )
+        )
     else:
-        out.append(F("jcm.screening.1", etype.clause, P, "jcm.applicant.entity_ok",
-                     {"name": rep.name, "type": etype.name_ja}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                etype.clause,
+                P,
+                "jcm.applicant.entity_ok",
+                {"name": rep.name, "type": etype.name_ja},
+            )
+        )
     foreign = [m for m in p.consortium.partners if m.country != "JP"]
     if not foreign:
-        out.append(F("jcm.screening.1", "別添2 3.(1) 1)②; 2.(4)② 注1)", X,
-                     "jcm.consortium.no_foreign_partner", {}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                "別添2 3.(1) 1)②; 2.(4)② 注1)",
+                X,
+                "jcm.consortium.no_foreign_partner",
+                {},
+            )
+        )
     else:
-        out.append(F("jcm.screening.1", "別添2 3.(1) 1)②; 2.(4)②", P, "jcm.consortium.ok",
-                     {"n": len(p.consortium.partners)}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                "別添2 3.(1) 1)②; 2.(4)②",
+                P,
+                "jcm.consortium.ok",
+                {"n": len(p.consortium.partners)},
+            )
+        )
     cap_fields = rep.capability.model_dump()
     missing = [k for k, v in cap_fields.items() if v is not True]
     if any(v is False for v in cap_fields.values()):
-        out.append(F("jcm.screening.1", "別添2 3.(1) 1)③; 2.(4)③", X,
-                     "jcm.applicant.capability_lacking", {"points": missing}))
+        out.append(
+            F(
+                "jcm.screening.1",
+                "別添2 3.(1) 1)③; 2.(4)③",
+                X,
+                "jcm.applicant.capability_lacking",
+                {"points": missing},
+            )
+        )
     else:
-        out.append(F("jcm.screening.1", "別添2 3.(1) 1)③; 2.(4)③", R,
-                     "jcm.applicant.capability_confirm", {"points": missing or "—"}))
-    out.append(_declared("jcm.screening.1", "別添2 3.(1) 1)④; 別添1", rep.antisocial_forces_pledge,
-                         "暴力団排除に関する誓約事項"))
+        out.append(
+            F(
+                "jcm.screening.1",
+                "別添2 3.(1) 1)③; 2.(4)③",
+                R,
+                "jcm.applicant.capability_confirm",
+                {"points": missing or "—"},
+            )
+        )
+    out.append(
+        _declared(
+            "jcm.screening.1",
+            "別添2 3.(1) 1)④; 別添1",
+            rep.antisocial_forces_pledge,
+            "暴力団排除に関する誓約事項",
+        )
+    )
     if rep.antisocial_forces_pledge is True:
         out[-1] = F("jcm.screening.1", "別添2 3.(1) 1)④; 別添1", P, "jcm.applicant.pledged", {})
     if p.kind == "eco_lease":
         ok = rep.is_lessor is True
-        out.append(F("jcm.eco_lease.lessor", book.applicant.eco_lease_representative_is_lessor.clause,
-                     P if ok else X if rep.is_lessor is False else R,
-                     "jcm.eco_lease.lessor_ok" if ok else "jcm.eco_lease.lessor_required", {}))
+        out.append(
+            F(
+                "jcm.eco_lease.lessor",
+                book.applicant.eco_lease_representative_is_lessor.clause,
+                P if ok else X if rep.is_lessor is False else R,
+                "jcm.eco_lease.lessor_ok" if ok else "jcm.eco_lease.lessor_required",
+                {},
+            )
+        )
+    duties = book.consortium_duties
+    out.append(
+        F(
+            "jcm.consortium.duties",
+            f"{duties.representative.clause}; {duties.members.clause}",
+            INFO,
+            "jcm.consortium.duties",
+            {
+                "rep": rep.name,
+                "n_rep": len(duties.representative.duties_ja),
+                "n_members": len(duties.members.duties_ja),
+            },
+        )
+    )
     # item 2: reductions through the JCM
-    out.append(_declared("jcm.screening.2", "別添2 3.(1) 2)", d.climate_policy_alignment,
-                         "パートナー国の気候変動政策との整合"))
-    out.append(_declared("jcm.screening.2", "別添2 3.(1) 2)", d.quantifiable_reduction,
-                         "削減効果の定量化(活動量の低減によらないこと)"))
+    out.append(
+        _declared(
+            "jcm.screening.2",
+            "別添2 3.(1) 2)",
+            d.climate_policy_alignment,
+            "パートナー国の気候変動政策との整合",
+        )
+    )
+    out.append(
+        _declared(
+            "jcm.screening.2",
+            "別添2 3.(1) 2)",
+            d.quantifiable_reduction,
+            "削減効果の定量化(活動量の低減によらないこと)",
+        )
+    )
     if d.partner_objection is True:
         out.append(F("jcm.screening.2", "別添2 3.(1) 2)", X, "jcm.partner.objection", {}))
     else:
-        out.append(F("jcm.screening.2", "別添2 3.(1) 2); 3.(3)", R, "jcm.partner.no_objection_yet",
-                     {}))
+        out.append(
+            F("jcm.screening.2", "別添2 3.(1) 2); 3.(3)", R, "jcm.partner.no_objection_yet", {})
+        )
     # item 3: not fossil-fired power
     if d.fossil_fired_power and d.fossil_exception is not True:
-        out.append(F("jcm.screening.3", "別添2 3.(1) 3)", X if d.fossil_exception is False else R,
-                     "jcm.fossil.power", {}))
+        out.append(
+            F(
+                "jcm.screening.3",
+                "別添2 3.(1) 3)",
+                X if d.fossil_exception is False else R,
+                "jcm.fossil.power",
+                {},
+            )
+        )
     else:
         code = "jcm.fossil.exception" if d.fossil_fired_power else "jcm.fossil.none"
-        out.append(F("jcm.screening.3", "別添2 3.(1) 3)", R if d.fossil_fired_power else P,
-                     code, {}))
+        out.append(
+            F("jcm.screening.3", "別添2 3.(1) 3)", R if d.fossil_fired_power else P, code, {})
+        )
     # item 4: superiority + technology conditions
-    out.append(_declared("jcm.screening.4", "別添2 3.(1) 4)", d.superiority_evidence,
-                         "技術の優位性を示すデータ・文献"))
+    out.append(
+        _declared(
+            "jcm.screening.4",
+            "別添2 3.(1) 4)",
+            d.superiority_evidence,
+            "技術の優位性を示すデータ・文献",
+        )
+    )
     for lf in lines:
         out.extend(_technology_conditions(book, lf))
     # item 5: commercially proven, local support
-    out.append(_declared("jcm.screening.5", "別添2 3.(1) 5)", d.commercial_track_record,
-                         "商用運転実績又は量産化(カタログ・仕様書)"))
-    out.append(_declared("jcm.screening.5", "別添2 3.(1) 5)", d.local_support,
-                         "維持管理の技術及び現地サポート体制"))
+    out.append(
+        _declared(
+            "jcm.screening.5",
+            "別添2 3.(1) 5)",
+            d.commercial_track_record,
+            "商用運転実績又は量産化(カタログ・仕様書)",
+        )
+    )
+    out.append(
+        _declared(
+            "jcm.screening.5",
+            "別添2 3.(1) 5)",
+            d.local_support,
+            "維持管理の技術及び現地サポート体制",
+        )
+    )
     # item 6: not yet widespread
     for lf in lines:
         if lf.cap.excluded:
             out.append(lf.cap.finding(lf.subject))
-    out.append(_declared("jcm.screening.6", "別添2 3.(1) 6)", d.market_strategy,
-                         "市場性と自立的普及のための具体的な戦略"))
+    out.append(
+        _declared(
+            "jcm.screening.6",
+            "別添2 3.(1) 6)",
+            d.market_strategy,
+            "市場性と自立的普及のための具体的な戦略",
+        )
+    )
     # item 7: methodology and monitoring
     out.extend(_methodology(table, p, lines))
     # item 8: costs
-    out.append(_declared("jcm.screening.8", "別添2 3.(1) 8)", d.cost_basis,
-                         "過去の導入実績又は設計・仕様書に基づく積算・見積書"))
+    out.append(
+        _declared(
+            "jcm.screening.8",
+            "別添2 3.(1) 8)",
+            d.cost_basis,
+            "過去の導入実績又は設計・仕様書に基づく積算・見積書",
+        )
+    )
     # items 9–12
-    out.append(_declared("jcm.screening.9", "別添2 3.(1) 9)", d.infrastructure_initiative_alignment,
-                         "脱炭素インフライニシアティブ等との整合"))
-    out.append(_declared("jcm.screening.10", "別添2 3.(1) 10)", d.environmental_compliance,
-                         "パートナー国の環境法体系の順守"))
-    out.append(_declared("jcm.screening.11", "別添2 3.(1) 11)", d.sdgs_and_gender,
-                         "SDGsへの寄与とジェンダー・ガイドライン"))
-    out.append(_declared("jcm.screening.12", "別添2 3.(1) 12)", d.human_rights_due_diligence,
-                         "人権デューディリジェンスの取組内容"))
+    out.append(
+        _declared(
+            "jcm.screening.9",
+            "別添2 3.(1) 9)",
+            d.infrastructure_initiative_alignment,
+            "脱炭素インフライニシアティブ等との整合",
+        )
+    )
+    out.append(
+        _declared(
+            "jcm.screening.10",
+            "別添2 3.(1) 10)",
+            d.environmental_compliance,
+            "パートナー国の環境法体系の順守",
+        )
+    )
+    out.append(
+        _declared(
+            "jcm.screening.11",
+            "別添2 3.(1) 11)",
+            d.sdgs_and_gender,
+            "SDGsへの寄与とジェンダー・ガイドライン",
+        )
+    )
+    out.append(
+        _declared(
+            "jcm.screening.12",
+            "別添2 3.(1) 12)",
+            d.human_rights_due_diligence,
+            "人権デューディリジェンスの取組内容",
+        )
+    )
     # item 13: JICA-linked projects
     if not d.jica_linked:
         out.append(F("jcm.screening.13", "別添2 3.(1) 13)", P, "jcm.jica.not_linked", {}))
     else:
-        out.append(_declared("jcm.screening.13", "別添2 3.(1) 13)", d.oda_scope_separated,
-                             "補助対象範囲とODA出融資対象範囲の区分"))
+        out.append(
+            _declared(
+                "jcm.screening.13",
+                "別添2 3.(1) 13)",
+                d.oda_scope_separated,
+                "補助対象範囲とODA出融資対象範囲の区分",
+            )
+        )
     # item 14: no other Japanese subsidy
     if d.other_japanese_subsidy is False:
-        out.append(F("jcm.screening.14", "別添2 3.(1) 14); 2.(2)④", P, "jcm.other_subsidy.none",
-                     {}))
+        out.append(
+            F("jcm.screening.14", "別添2 3.(1) 14); 2.(2)④", P, "jcm.other_subsidy.none", {})
+        )
     elif d.other_japanese_subsidy is True:
-        out.append(F("jcm.screening.14", "別添2 3.(1) 14); 2.(2)④", X, "jcm.other_subsidy.found",
-                     {}))
+        out.append(
+            F("jcm.screening.14", "別添2 3.(1) 14); 2.(2)④", X, "jcm.other_subsidy.found", {})
+        )
     else:
-        out.append(F("jcm.screening.14", "別添2 3.(1) 14); 2.(2)④", R,
-                     "jcm.declared.missing", {"evidence": "日本国からの他の補助金を受けていないこと"}))
+        out.append(
+            F(
+                "jcm.screening.14",
+                "別添2 3.(1) 14); 2.(2)④",
+                R,
+                "jcm.declared.missing",
+                {"evidence": "日本国からの他の補助金を受けていないこと"},
+            )
+        )
     return out
 
 
@@ -264,18 +498,28 @@ def _technology_conditions(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
     if lf.tech_id in ("solar_pv", "solar_pv_battery"):
         clause = "別添 技術別採択条件 1." if lf.tech_id == "solar_pv" else "別添 技術別採択条件 2."
         if line.solar is None:
-            out.append(F("jcm.tech.solar", clause, R, "jcm.tech.solar_missing", {},
-                         subject=subject))
+            out.append(
+                F("jcm.tech.solar", clause, R, "jcm.tech.solar_missing", {}, subject=subject)
+            )
         elif line.solar.special_use:
-            out.append(F("jcm.tech.solar", clause, R, "jcm.tech.solar_special", {},
-                         subject=subject))
+            out.append(
+                F("jcm.tech.solar", clause, R, "jcm.tech.solar_special", {}, subject=subject)
+            )
         else:
             ok = line.solar.module_efficiency >= tc.solar_module_min_efficiency.value
-            out.append(F("jcm.tech.solar", clause, P if ok else X,
-                         "jcm.tech.solar_ok" if ok else "jcm.tech.solar_low",
-                         {"eff": f"{line.solar.module_efficiency * 100:.1f}%",
-                          "min": f"{tc.solar_module_min_efficiency.value * 100:.1f}%"},
-                         subject=subject))
+            out.append(
+                F(
+                    "jcm.tech.solar",
+                    clause,
+                    P if ok else X,
+                    "jcm.tech.solar_ok" if ok else "jcm.tech.solar_low",
+                    {
+                        "eff": f"{line.solar.module_efficiency * 100:.1f}%",
+                        "min": f"{tc.solar_module_min_efficiency.value * 100:.1f}%",
+                    },
+                    subject=subject,
+                )
+            )
     if lf.tech_id == "solar_pv_battery":
         out.extend(_battery_with_pv(book, lf))
     if lf.tech_id == "battery":
@@ -283,8 +527,15 @@ def _technology_conditions(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
     return out
 
 
-def _tri(check: str, clause: str, value: bool | None, ok: str, bad: str, subject: str,
-         params: dict[str, Any] | None = None) -> Finding:
+def _tri(
+    check: str,
+    clause: str,
+    value: bool | None,
+    ok: str,
+    bad: str,
+    subject: str,
+    params: dict[str, Any] | None = None,
+) -> Finding:
     status = P if value is True else X if value is False else R
     return F(check, clause, status, ok if value is True else bad, params or {}, subject=subject)
 
@@ -295,51 +546,134 @@ def _battery_with_pv(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
     if b is None:
         return [F("jcm.tech.battery", base, R, "jcm.tech.battery_missing", {}, subject=subject)]
     out = [
-        _tri("jcm.tech.battery", f"{base} (1)", b.charges_only_from_renewables,
-             "jcm.tech.battery_pv_only_ok", "jcm.tech.battery_pv_only", subject),
-        _tri("jcm.tech.battery", f"{base} (1)", b.output_measurable,
-             "jcm.tech.battery_measurable_ok", "jcm.tech.battery_measurable", subject),
+        _tri(
+            "jcm.tech.battery",
+            f"{base} (1)",
+            b.charges_only_from_renewables,
+            "jcm.tech.battery_pv_only_ok",
+            "jcm.tech.battery_pv_only",
+            subject,
+        ),
+        _tri(
+            "jcm.tech.battery",
+            f"{base} (1)",
+            b.output_measurable,
+            "jcm.tech.battery_measurable_ok",
+            "jcm.tech.battery_measurable",
+            subject,
+        ),
     ]
     ratio = book.technology_conditions.battery_min_ratio_of_pv_hour.value
     need = b.need
     if need is None:
-        out.append(F("jcm.tech.battery", f"{base} (2)", R, "jcm.tech.battery_need_missing", {},
-                     subject=subject))
+        out.append(
+            F(
+                "jcm.tech.battery",
+                f"{base} (2)",
+                R,
+                "jcm.tech.battery_need_missing",
+                {},
+                subject=subject,
+            )
+        )
         return out
     if need == "off_grid":
-        out.append(F("jcm.tech.battery", f"{base} (2) 1)", P, "jcm.tech.battery_offgrid", {},
-                     subject=subject))
+        out.append(
+            F(
+                "jcm.tech.battery",
+                f"{base} (2) 1)",
+                P,
+                "jcm.tech.battery_offgrid",
+                {},
+                subject=subject,
+            )
+        )
         return out
     if need == "surplus_curtailment":
-        out.append(F("jcm.tech.battery", f"{base} (2)", X, "jcm.tech.battery_need_invalid", {},
-                     subject=subject))
+        out.append(
+            F(
+                "jcm.tech.battery",
+                f"{base} (2)",
+                X,
+                "jcm.tech.battery_need_invalid",
+                {},
+                subject=subject,
+            )
+        )
         return out
     minimum = (s.capacity_mw * ratio) if s else None
     size_params = {"cap": str(b.capacity_mwh), "min": str(minimum) if minimum else "?"}
     if minimum is None:
-        out.append(F("jcm.tech.battery", f"{base} (2)", R, "jcm.tech.solar_missing", {},
-                     subject=subject))
+        out.append(
+            F("jcm.tech.battery", f"{base} (2)", R, "jcm.tech.solar_missing", {}, subject=subject)
+        )
     elif b.capacity_mwh < minimum:
-        out.append(F("jcm.tech.battery", f"{base} (2)", X, "jcm.tech.battery_too_small",
-                     size_params, subject=subject))
+        out.append(
+            F(
+                "jcm.tech.battery",
+                f"{base} (2)",
+                X,
+                "jcm.tech.battery_too_small",
+                size_params,
+                subject=subject,
+            )
+        )
     else:
-        out.append(F("jcm.tech.battery", f"{base} (2)", P, "jcm.tech.battery_size_ok",
-                     size_params, subject=subject))
+        out.append(
+            F(
+                "jcm.tech.battery",
+                f"{base} (2)",
+                P,
+                "jcm.tech.battery_size_ok",
+                size_params,
+                subject=subject,
+            )
+        )
     if need == "grid_supply":
-        out.append(_tri("jcm.tech.battery", f"{base} (2) 2)", b.policy_or_authority_requirement,
-                        "jcm.tech.battery_policy_ok", "jcm.tech.battery_policy", subject))
+        out.append(
+            _tri(
+                "jcm.tech.battery",
+                f"{base} (2) 2)",
+                b.policy_or_authority_requirement,
+                "jcm.tech.battery_policy_ok",
+                "jcm.tech.battery_policy",
+                subject,
+            )
+        )
     else:  # self_consumption / local supply: 3)
-        out.append(_tri("jcm.tech.battery", f"{base} (2) 3)①", b.daily_cycling,
-                        "jcm.tech.battery_daily_ok", "jcm.tech.battery_daily", subject))
+        out.append(
+            _tri(
+                "jcm.tech.battery",
+                f"{base} (2) 3)①",
+                b.daily_cycling,
+                "jcm.tech.battery_daily_ok",
+                "jcm.tech.battery_daily",
+                subject,
+            )
+        )
         if b.max_daily_surplus_mwh is None:
-            out.append(F("jcm.tech.battery", f"{base} (2) 3)②", R,
-                         "jcm.tech.battery_surplus_missing", {}, subject=subject))
+            out.append(
+                F(
+                    "jcm.tech.battery",
+                    f"{base} (2) 3)②",
+                    R,
+                    "jcm.tech.battery_surplus_missing",
+                    {},
+                    subject=subject,
+                )
+            )
         else:
             ok = b.capacity_mwh <= b.max_daily_surplus_mwh
-            out.append(F("jcm.tech.battery", f"{base} (2) 3)②", P if ok else X,
-                         "jcm.tech.battery_surplus_ok" if ok else "jcm.tech.battery_surplus_over",
-                         {"cap": str(b.capacity_mwh), "max": str(b.max_daily_surplus_mwh)},
-                         subject=subject))
+            out.append(
+                F(
+                    "jcm.tech.battery",
+                    f"{base} (2) 3)②",
+                    P if ok else X,
+                    "jcm.tech.battery_surplus_ok" if ok else "jcm.tech.battery_surplus_over",
+                    {"cap": str(b.capacity_mwh), "max": str(b.max_daily_surplus_mwh)},
+                    subject=subject,
+                )
+            )
     return out
 
 
@@ -349,12 +683,30 @@ def _battery_alone(lf: LineFigures) -> list[Finding]:
     if b is None:
         return [F("jcm.tech.battery", base, R, "jcm.tech.battery_missing", {}, subject=subject)]
     return [
-        _tri("jcm.tech.battery", f"{base} (1)", b.charges_only_from_renewables,
-             "jcm.tech.battery_re_only_ok", "jcm.tech.battery_re_only", subject),
-        _tri("jcm.tech.battery", f"{base} (1)", b.output_measurable,
-             "jcm.tech.battery_measurable_ok", "jcm.tech.battery_measurable", subject),
-        _tri("jcm.tech.battery", f"{base} (2) 1)", b.curtailment_justified,
-             "jcm.tech.battery_curtail_ok", "jcm.tech.battery_curtail", subject),
+        _tri(
+            "jcm.tech.battery",
+            f"{base} (1)",
+            b.charges_only_from_renewables,
+            "jcm.tech.battery_re_only_ok",
+            "jcm.tech.battery_re_only",
+            subject,
+        ),
+        _tri(
+            "jcm.tech.battery",
+            f"{base} (1)",
+            b.output_measurable,
+            "jcm.tech.battery_measurable_ok",
+            "jcm.tech.battery_measurable",
+            subject,
+        ),
+        _tri(
+            "jcm.tech.battery",
+            f"{base} (2) 1)",
+            b.curtailment_justified,
+            "jcm.tech.battery_curtail_ok",
+            "jcm.tech.battery_curtail",
+            subject,
+        ),
     ]
 
 
@@ -364,75 +716,200 @@ def _methodology(table: AdoptionTable, p: JcmProposal, lines: list[LineFigures])
     for lf in lines:
         tech = table.technology(lf.tech_id)
         known = set(tech.methodologies)
-        used = known & set(m.approved)
+        named = lf.line.methodologies or m.approved
+        used = known & set(named)
         if used:
-            out.append(F("jcm.screening.7", "別添2 3.(1) 7)", R, "jcm.method.approved",
-                         {"ids": sorted(used)}, subject=lf.subject))
-        elif m.approved:
-            out.append(F("jcm.screening.7", "別添2 3.(1) 7)", R, "jcm.method.other_approved",
-                         {"ids": m.approved, "known": sorted(known) or "—"}, subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.screening.7",
+                    "別添2 3.(1) 7)",
+                    R,
+                    "jcm.method.approved",
+                    {"ids": sorted(used)},
+                    subject=lf.subject,
+                )
+            )
+        elif named:
+            out.append(
+                F(
+                    "jcm.screening.7",
+                    "別添2 3.(1) 7)",
+                    R,
+                    "jcm.method.other_approved",
+                    {"ids": named, "known": sorted(known) or "—"},
+                    subject=lf.subject,
+                )
+            )
         elif known:
-            out.append(F("jcm.screening.7", "別添2 3.(1) 7)", R, "jcm.method.none_for_similar",
-                         {"known": sorted(known)}, subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.screening.7",
+                    "別添2 3.(1) 7)",
+                    R,
+                    "jcm.method.none_for_similar",
+                    {"known": sorted(known)},
+                    subject=lf.subject,
+                )
+            )
         else:
-            out.append(F("jcm.screening.7", "別添2 3.(1) 7)", R, "jcm.method.conservative", {},
-                         subject=lf.subject))
-    if p.kind == "eco_lease" and not (m.approved or m.proposed):
-        out.append(F("jcm.eco_lease.methodology", "2.(1)① なお書き", X,
-                     "jcm.eco_lease.methodology_required", {}))
-    out.append(_declared("jcm.screening.7", "別添2 3.(1) 7)", m.monitoring_plan,
-                         "モニタリング実施方法及び実施体制"))
+            out.append(
+                F(
+                    "jcm.screening.7",
+                    "別添2 3.(1) 7)",
+                    R,
+                    "jcm.method.conservative",
+                    {},
+                    subject=lf.subject,
+                )
+            )
+    named_any = m.approved or any(lf.line.methodologies for lf in lines)
+    if p.kind == "eco_lease" and not (named_any or m.proposed):
+        out.append(
+            F(
+                "jcm.eco_lease.methodology",
+                "2.(1)① なお書き",
+                X,
+                "jcm.eco_lease.methodology_required",
+                {},
+            )
+        )
+    out.append(
+        _declared(
+            "jcm.screening.7",
+            "別添2 3.(1) 7)",
+            m.monitoring_plan,
+            "モニタリング実施方法及び実施体制",
+        )
+    )
     return out
 
 
 def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> list[Finding]:
     out: list[Finding] = []
     for lf in lines:
+        if lf.cap.excluded:
+            continue  # reported once, under screening item 6
         out.append(lf.cap.finding(lf.subject))
         if lf.cap.eligible is False:
             continue
-        params = {"eligible": f"{lf.eligible_cost_jpy:,}", "max": f"{lf.max_subsidy_high:,}",
-                  "max_low": f"{lf.max_subsidy_low:,}" if lf.max_subsidy_low is not None else "—",
-                  "requested": f"{lf.subsidy_jpy:,}"}
+        params = {
+            "eligible": f"{lf.eligible_cost_jpy:,}",
+            "max": f"{lf.max_subsidy_high:,}",
+            "max_low": f"{lf.max_subsidy_low:,}" if lf.max_subsidy_low is not None else "—",
+            "requested": f"{lf.subsidy_jpy:,}",
+        }
         if lf.line.requested_subsidy_jpy is not None and lf.subsidy_jpy > lf.max_subsidy_high:
-            out.append(F("jcm.subsidy.amount", "2.(8); 2.(9)", X, "jcm.subsidy.over_max", params,
-                         subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.subsidy.amount",
+                    "2.(8); 2.(9)",
+                    X,
+                    "jcm.subsidy.over_max",
+                    params,
+                    subject=lf.subject,
+                )
+            )
         elif lf.max_subsidy_low is not None and lf.subsidy_jpy > lf.max_subsidy_low:
-            out.append(F("jcm.subsidy.amount", "2.(8); 2.(9)", R, "jcm.subsidy.within_range",
-                         params, lf.cap.notes, subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.subsidy.amount",
+                    "2.(8); 2.(9)",
+                    R,
+                    "jcm.subsidy.within_range",
+                    params,
+                    lf.cap.notes,
+                    subject=lf.subject,
+                )
+            )
         else:
-            out.append(F("jcm.subsidy.amount", "2.(8); 2.(9)", P, "jcm.subsidy.within_max",
-                         params, subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.subsidy.amount",
+                    "2.(8); 2.(9)",
+                    P,
+                    "jcm.subsidy.within_max",
+                    params,
+                    subject=lf.subject,
+                )
+            )
         # useful life and its reason
         if p.kind == "eco_lease":
-            out.append(F("jcm.useful_life", "別添2 3.(2)(C) ※", I, "jcm.life.lease",
-                         {"years": lf.life_years}, subject=lf.subject))
+            out.append(
+                F(
+                    "jcm.useful_life",
+                    "別添2 3.(2)(C) ※",
+                    INFO,
+                    "jcm.life.lease",
+                    {"years": lf.life_years},
+                    subject=lf.subject,
+                )
+            )
         elif not lf.line.useful_life_reason.strip():
-            out.append(F("jcm.useful_life", "別添2 3.(2)(C) ※; 2.(1)② ※", R,
-                         "jcm.life.no_reason", {"years": lf.life_years}, subject=lf.subject))
+            refs = [f"{u.schedule} {u.item}".strip() for u in matching(lf.life_years)]
+            out.append(
+                F(
+                    "jcm.useful_life",
+                    "別添2 3.(2)(C) ※; 2.(1)② ※",
+                    R,
+                    "jcm.life.no_reason",
+                    {"years": lf.life_years, "refs": refs or "—"},
+                    subject=lf.subject,
+                )
+            )
         else:
-            out.append(F("jcm.useful_life", "別添2 3.(2)(C) ※; 2.(1)② ※", P, "jcm.life.reason",
-                         {"years": lf.life_years, "reason": lf.line.useful_life_reason},
-                         subject=lf.subject))
-        ce = cost_effectiveness(book, technology=lf.tech_id, country=p.country,
-                                subsidy_jpy=lf.subsidy_jpy,
-                                annual_tco2=lf.line.annual_reduction_tco2,
-                                useful_life_years=lf.life_years)
+            out.append(
+                F(
+                    "jcm.useful_life",
+                    "別添2 3.(2)(C) ※; 2.(1)② ※",
+                    P,
+                    "jcm.life.reason",
+                    {"years": lf.life_years, "reason": lf.line.useful_life_reason},
+                    subject=lf.subject,
+                )
+            )
+        ce = cost_effectiveness(
+            book,
+            technology=lf.tech_id,
+            country=p.country,
+            subsidy_jpy=lf.subsidy_jpy,
+            annual_tco2=lf.line.annual_reduction_tco2,
+            useful_life_years=lf.life_years,
+        )
         out.append(ce.finding(lf.subject))
     total = sum(lf.subsidy_jpy for lf in lines if lf.cap.eligible is not False)
     limit = book.subsidy.per_project_limit_jpy
     status = P if total <= limit.value else R
-    out.append(F("jcm.subsidy.per_project", limit.clause, status,
-                 "jcm.subsidy.total_ok" if status is P else "jcm.subsidy.total_over",
-                 {"total": f"{total:,}", "limit": f"{limit.value:,}"}))
+    out.append(
+        F(
+            "jcm.subsidy.per_project",
+            limit.clause,
+            status,
+            "jcm.subsidy.total_ok" if status is P else "jcm.subsidy.total_over",
+            {"total": f"{total:,}", "limit": f"{limit.value:,}"},
+        )
+    )
     if p.kind == "eco_lease" and p.lease is not None:
         need = book.subsidy.eco_lease_min_lease_years
         ok = p.lease.lease_years >= need.value
-        out.append(F("jcm.eco_lease.years", need.clause, P if ok else X,
-                     "jcm.eco_lease.years_ok" if ok else "jcm.eco_lease.years_short",
-                     {"years": p.lease.lease_years, "min": need.value}))
-        out.append(_tri("jcm.eco_lease.fee", "2.(6)③", p.lease.fee_reduction_documented,
-                        "jcm.eco_lease.fee_ok", "jcm.eco_lease.fee_missing", ""))
+        out.append(
+            F(
+                "jcm.eco_lease.years",
+                need.clause,
+                P if ok else X,
+                "jcm.eco_lease.years_ok" if ok else "jcm.eco_lease.years_short",
+                {"years": p.lease.lease_years, "min": need.value},
+            )
+        )
+        out.append(
+            _tri(
+                "jcm.eco_lease.fee",
+                "2.(6)③",
+                p.lease.fee_reduction_documented,
+                "jcm.eco_lease.fee_ok",
+                "jcm.eco_lease.fee_missing",
+                "",
+            )
+        )
     return out
 
 
@@ -443,66 +920,131 @@ def _costs(book: JcmRulebook, lines: list[LineFigures], found: list[Finding]) ->
     clause = book.admin_cost_cap.clause
     params = {"admin": f"{admin:,}", "cap": f"{cap:,}", "base": f"{base:,}"}
     ok = admin <= cap
-    return [*found, F("jcm.costs.admin_cap", clause, P if ok else X,
-                      "jcm.costs.admin_ok" if ok else "jcm.costs.admin_over", params,
-                      (Note("jcm.note.admin_whole_project", (clause, "4.(5)")),))]
+    return [
+        *found,
+        F(
+            "jcm.costs.admin_cap",
+            clause,
+            P if ok else X,
+            "jcm.costs.admin_ok" if ok else "jcm.costs.admin_over",
+            params,
+            (Note("jcm.note.admin_whole_project", (clause, "4.(5)")),),
+        ),
+    ]
 
 
-def _scoring(book: JcmRulebook, table: AdoptionTable, p: JcmProposal,
-             lines: list[LineFigures]) -> tuple[list[Finding], dict[str, Any]]:
+def _scoring(
+    book: JcmRulebook, table: AdoptionTable, p: JcmProposal, lines: list[LineFigures]
+) -> tuple[list[Finding], dict[str, Any]]:
     sc = book.scoring
     items = {i.id: i for i in sc.items}
     out: list[Finding] = []
     points: dict[str, int] = {}
     unknown = set(p.reviewer_scores) - {i.id for i in sc.items if i.source == "reviewer"}
     if unknown:
-        raise BadInput(f"reviewer_scores: unknown item(s) {sorted(unknown)}; reviewer items are "
-                       + ", ".join(i.id for i in sc.items if i.source == "reviewer"))
+        raise BadInput(
+            f"reviewer_scores: unknown item(s) {sorted(unknown)}; reviewer items are "
+            + ", ".join(i.id for i in sc.items if i.source == "reviewer")
+        )
     for item in sc.items:
         if item.source != "reviewer":
             continue
         given = p.reviewer_scores.get(item.id)
         if given is None:
-            out.append(F("jcm.score.reviewer", item.clause, R, "jcm.score.reviewer_pending",
-                         {"item": item.id, "name": item.name_ja, "max": item.max}))
+            out.append(
+                F(
+                    "jcm.score.reviewer",
+                    item.clause,
+                    R,
+                    "jcm.score.reviewer_pending",
+                    {"item": item.id, "name": item.name_ja, "max": item.max},
+                )
+            )
             continue
         if not 0 <= given <= item.max:
-            raise BadInput(f"reviewer_scores.{item.id}: {given} is outside 0–{item.max} "
-                           f"({item.name_ja}, {item.clause})")
+            raise BadInput(
+                f"reviewer_scores.{item.id}: {given} is outside 0–{item.max} "
+                f"({item.name_ja}, {item.clause})"
+            )
         points[item.id] = given
-        out.append(F("jcm.score.reviewer", item.clause, I, "jcm.score.reviewer_given",
-                     {"item": item.id, "name": item.name_ja, "points": given, "max": item.max}))
+        out.append(
+            F(
+                "jcm.score.reviewer",
+                item.clause,
+                INFO,
+                "jcm.score.reviewer_given",
+                {"item": item.id, "name": item.name_ja, "points": given, "max": item.max},
+            )
+        )
     t = p.targets
-    computed = {"E1a": t.carbon_neutral_target, "E1b": t.interim_or_scope3_target,
-                "E2": t.decokatsu_supporters, "E3": t.decokatsu_declaration,
-                "F1": t.co_innovation_or_hydrogen_project}
+    computed = {
+        "E1a": t.carbon_neutral_target,
+        "E1b": t.interim_or_scope3_target,
+        "E2": t.decokatsu_supporters,
+        "E3": t.decokatsu_declaration,
+        "F1": t.co_innovation_or_hydrogen_project,
+    }
     for key, flag in computed.items():
         item = items[key]
         points[key] = item.max if flag else 0
         notes: tuple[Note, ...] = ()
-        status = I
+        status = INFO
         if key in ("E1a", "E1b") and flag and not t.target_published_at:
             notes = (Note("jcm.note.target_unpublished", (item.clause,)),)
             status = R
-        out.append(F("jcm.score.computed", item.clause, status, "jcm.score.computed",
-                     {"item": key, "name": item.name_ja, "points": points[key], "max": item.max},
-                     notes))
+        out.append(
+            F(
+                "jcm.score.computed",
+                item.clause,
+                status,
+                "jcm.score.computed",
+                {"item": key, "name": item.name_ja, "points": points[key], "max": item.max},
+                notes,
+            )
+        )
     f2, f2_status, f2_notes = _focus_bonus(table, p, lines)
     points["F2"] = items["F2"].max if f2 else 0
-    out.append(F("jcm.score.computed", items["F2"].clause, f2_status, "jcm.score.computed",
-                 {"item": "F2", "name": items["F2"].name_ja, "points": points["F2"],
-                  "max": items["F2"].max}, f2_notes))
+    out.append(
+        F(
+            "jcm.score.computed",
+            items["F2"].clause,
+            f2_status,
+            "jcm.score.computed",
+            {
+                "item": "F2",
+                "name": items["F2"].name_ja,
+                "points": points["F2"],
+                "max": items["F2"].max,
+            },
+            f2_notes,
+        )
+    )
     payback = p.financing.payback_years_with_subsidy
     guide = sc.payback_guideline_years
     if payback is None:
-        out.append(F("jcm.score.payback", guide.clause, R, "jcm.payback.missing",
-                     {"min": guide.value}))
+        out.append(
+            F("jcm.score.payback", guide.clause, R, "jcm.payback.missing", {"min": guide.value})
+        )
     elif payback < guide.value:
-        out.append(F("jcm.score.payback", guide.clause, R, "jcm.payback.short",
-                     {"years": str(payback), "min": guide.value}))
+        out.append(
+            F(
+                "jcm.score.payback",
+                guide.clause,
+                R,
+                "jcm.payback.short",
+                {"years": str(payback), "min": guide.value},
+            )
+        )
     else:
-        out.append(F("jcm.score.payback", guide.clause, P, "jcm.payback.ok",
-                     {"years": str(payback), "min": guide.value}))
+        out.append(
+            F(
+                "jcm.score.payback",
+                guide.clause,
+                P,
+                "jcm.payback.ok",
+                {"years": str(payback), "min": guide.value},
+            )
+        )
     reviewer_max = sum(i.max for i in sc.items if i.source == "reviewer")
     computed_keys = [i.id for i in sc.items if i.source == "computed"]
     figures = {
@@ -517,8 +1059,9 @@ def _scoring(book: JcmRulebook, table: AdoptionTable, p: JcmProposal,
     return out, figures
 
 
-def _focus_bonus(table: AdoptionTable, p: JcmProposal,
-                 lines: list[LineFigures]) -> tuple[bool, Status, tuple[Note, ...]]:
+def _focus_bonus(
+    table: AdoptionTable, p: JcmProposal, lines: list[LineFigures]
+) -> tuple[bool, Status, tuple[Note, ...]]:
     """別添2 3.(2)(F): focus-area technology in a country without an adoption record of it."""
     sector_area = {"renewable_energy": "renewable_energy", "waste": "waste_infrastructure"}
     award, uncertain = False, False
@@ -535,7 +1078,7 @@ def _focus_bonus(table: AdoptionTable, p: JcmProposal,
         elif count.min == 0:
             uncertain = True
     notes = (Note("jcm.note.focus_bonus", ("別添2 3.(2)(F)",)),) if uncertain else ()
-    return award, R if uncertain else I, notes
+    return award, R if uncertain else INFO, notes
 
 
 def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> list[Finding]:
@@ -543,54 +1086,127 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
     deadline_jst = p.target_deadline.astimezone(sched.JST)
     window = book.call_window
     if not window.opens <= p.target_deadline <= window.closes:
-        out.append(F("jcm.schedule.deadline", window.clause, X, "jcm.schedule.deadline_outside",
-                     {"deadline": deadline_jst.isoformat(), "opens": window.opens.isoformat(),
-                      "closes": window.closes.isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.deadline",
+                window.clause,
+                X,
+                "jcm.schedule.deadline_outside",
+                {
+                    "deadline": deadline_jst.isoformat(),
+                    "opens": window.opens.isoformat(),
+                    "closes": window.closes.isoformat(),
+                },
+            )
+        )
         return out
     if deadline_jst.time() != dt.time(12, 0):
-        out.append(F("jcm.schedule.deadline", book.schedule.proposal_deadline_time.clause, R,
-                     "jcm.schedule.deadline_not_noon", {"deadline": deadline_jst.isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.deadline",
+                book.schedule.proposal_deadline_time.clause,
+                R,
+                "jcm.schedule.deadline_not_noon",
+                {"deadline": deadline_jst.isoformat()},
+            )
+        )
     pre = sched.deadline(book, "pre-registration", deadline_jst.date())
     if p.pre_registered_on is None:
-        out.append(F("jcm.schedule.pre_registration", pre.clause, X, "jcm.schedule.pre_missing",
-                     {"due": pre.due.isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.pre_registration",
+                pre.clause,
+                X,
+                "jcm.schedule.pre_missing",
+                {"due": pre.due.isoformat()},
+            )
+        )
     elif p.pre_registered_on > pre.due:
-        out.append(F("jcm.schedule.pre_registration", pre.clause, X, "jcm.schedule.pre_late",
-                     {"on": p.pre_registered_on.isoformat(), "due": pre.due.isoformat(),
-                      "deadline": deadline_jst.date().isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.pre_registration",
+                pre.clause,
+                X,
+                "jcm.schedule.pre_late",
+                {
+                    "on": p.pre_registered_on.isoformat(),
+                    "due": pre.due.isoformat(),
+                    "deadline": deadline_jst.date().isoformat(),
+                },
+            )
+        )
     else:
-        out.append(F("jcm.schedule.pre_registration", pre.clause, P, "jcm.schedule.pre_ok",
-                     {"on": p.pre_registered_on.isoformat(), "due": pre.due.isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.pre_registration",
+                pre.clause,
+                P,
+                "jcm.schedule.pre_ok",
+                {"on": p.pre_registered_on.isoformat(), "due": pre.due.isoformat()},
+            )
+        )
     m = p.milestones
     if m.naiji_on:
         d = sched.deadline(book, "grant-application", m.naiji_on)
-        out.append(F("jcm.schedule.grant_application", d.clause, I, "jcm.schedule.grant_app_due",
-                     {"due": d.due.isoformat(),
-                      "cancel": d.extra["naiji_cancellable_from"].isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.grant_application",
+                d.clause,
+                INFO,
+                "jcm.schedule.grant_app_due",
+                {"due": d.due.isoformat(), "cancel": d.extra["naiji_cancellable_from"].isoformat()},
+            )
+        )
     if m.planned_completion_on:
         limit = book.schedule.completion_deadline
         ok = m.planned_completion_on <= limit.value
-        out.append(F("jcm.schedule.completion", limit.clause, P if ok else X,
-                     "jcm.schedule.completion_ok" if ok else "jcm.schedule.completion_late",
-                     {"on": m.planned_completion_on.isoformat(),
-                      "limit": limit.value.isoformat()}))
+        out.append(
+            F(
+                "jcm.schedule.completion",
+                limit.clause,
+                P if ok else X,
+                "jcm.schedule.completion_ok" if ok else "jcm.schedule.completion_late",
+                {"on": m.planned_completion_on.isoformat(), "limit": limit.value.isoformat()},
+            )
+        )
         for event in ("completion-report", "jcm-registration", "records-retention"):
             try:
                 d = sched.deadline(book, event, m.planned_completion_on)
             except NotInForce:
                 continue
-            out.append(F(f"jcm.schedule.{event}", d.clause, I, f"jcm.schedule.{event}",
-                         {"due": d.due.isoformat()}, d.notes))
+            out.append(
+                F(
+                    f"jcm.schedule.{event}",
+                    d.clause,
+                    INFO,
+                    f"jcm.schedule.{event}",
+                    {"due": d.due.isoformat()},
+                    d.notes,
+                )
+            )
     if m.operation_start_on:
         for lf in lines:
-            plan = sched.monitoring_plan(book, operation_start=m.operation_start_on,
-                                         useful_life_years=lf.life_years,
-                                         bilateral_valid_until=m.bilateral_valid_until)
-            out.append(F("jcm.schedule.monitoring", plan.clause, I, "jcm.schedule.monitoring",
-                         {"start": plan.operation_start.isoformat(),
-                          "end": plan.monitoring_end.isoformat(),
-                          "issue_by": plan.issuance_after_life_due.isoformat()},
-                         plan.notes, subject=lf.subject))
+            plan = sched.monitoring_plan(
+                book,
+                operation_start=m.operation_start_on,
+                useful_life_years=lf.life_years,
+                bilateral_valid_until=m.bilateral_valid_until,
+            )
+            out.append(
+                F(
+                    "jcm.schedule.monitoring",
+                    plan.clause,
+                    INFO,
+                    "jcm.schedule.monitoring",
+                    {
+                        "start": plan.operation_start.isoformat(),
+                        "end": plan.monitoring_end.isoformat(),
+                        "issue_by": plan.issuance_after_life_due.isoformat(),
+                    },
+                    plan.notes,
+                    subject=lf.subject,
+                )
+            )
     return out
 
 
@@ -601,9 +1217,29 @@ def _documents(book: JcmRulebook, p: JcmProposal) -> list[Finding]:
         given[doc.id].append(doc.file)
     known = {d.id for d in rd.documents}
     out: list[Finding] = []
+    if not p.documents:
+        # A draft with no attachments yet: one reminder instead of a failure per document.
+        out.append(
+            F(
+                "jcm.documents.none",
+                rd.clause,
+                R,
+                "jcm.documents.none",
+                {"n": sum(1 for d in rd.documents if d.required == "always")},
+            )
+        )
+        out.append(F("jcm.documents.numbering", rd.clause, INFO, "jcm.documents.numbering_gap", {}))
+        return out
     for unknown in sorted(set(given) - known):
-        out.append(F("jcm.documents.unknown", rd.clause, R, "jcm.documents.unknown",
-                     {"id": unknown, "known": sorted(known)}))
+        out.append(
+            F(
+                "jcm.documents.unknown",
+                rd.clause,
+                R,
+                "jcm.documents.unknown",
+                {"id": unknown, "known": sorted(known)},
+            )
+        )
     needs = {"always"}
     if p.kind == "eco_lease" or p.lease is not None:
         needs.add("lease")
@@ -615,23 +1251,43 @@ def _documents(book: JcmRulebook, p: JcmProposal) -> list[Finding]:
             continue
         files = given.get(d.id, [])
         if not files:
-            out.append(F("jcm.documents.missing", f"{rd.clause} {d.item}", X,
-                         "jcm.documents.missing", {"doc": label}))
+            out.append(
+                F(
+                    "jcm.documents.missing",
+                    f"{rd.clause} {d.item}",
+                    X,
+                    "jcm.documents.missing",
+                    {"doc": label},
+                )
+            )
             continue
         prefix = (d.form or "").replace("様式", "")
         bad = [f for f in files if prefix and not f.startswith(prefix)]
         if bad and not d.entered_in_system:
-            out.append(F("jcm.documents.naming", rd.naming_rule.clause, R,
-                         "jcm.documents.naming", {"doc": label, "files": bad, "prefix": prefix}))
+            out.append(
+                F(
+                    "jcm.documents.naming",
+                    rd.naming_rule.clause,
+                    R,
+                    "jcm.documents.naming",
+                    {"doc": label, "files": bad, "prefix": prefix},
+                )
+            )
         else:
-            out.append(F("jcm.documents.present", f"{rd.clause} {d.item}", P,
-                         "jcm.documents.present", {"doc": label, "files": files}))
-    out.append(F("jcm.documents.numbering", rd.clause, I, "jcm.documents.numbering_gap", {}))
+            out.append(
+                F(
+                    "jcm.documents.present",
+                    f"{rd.clause} {d.item}",
+                    P,
+                    "jcm.documents.present",
+                    {"doc": label, "files": files},
+                )
+            )
+    out.append(F("jcm.documents.numbering", rd.clause, INFO, "jcm.documents.numbering_gap", {}))
     return out
 
 
-def assess_jcm(p: JcmProposal, book: JcmRulebook,
-               table: AdoptionTable | None = None) -> Assessment:
+def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = None) -> Assessment:
     """Assess a proposal against ``book``; ``table`` defaults to the reconstructed annex 3."""
     if p.call != book.id:
         raise BadInput(f"the proposal is for {p.call}, not {book.id}")
@@ -663,11 +1319,18 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook,
         "annual_reduction_tco2": sum((lf.line.annual_reduction_tco2 for lf in lines), Decimal(0)),
         "lifetime_reduction_tco2": lifetime,
         "jpy_per_tco2": (Decimal(subsidy_total) / lifetime).quantize(Decimal("0.01"))
-        if lifetime else None,
+        if lifetime
+        else None,
         "lines": [
-            {"site": lf.site.id, "technology": lf.tech_id, "rate_cap": lf.cap.to_dict(),
-             "eligible_cost_jpy": lf.eligible_cost_jpy, "max_subsidy_jpy": lf.max_subsidy_high,
-             "subsidy_jpy": lf.subsidy_jpy, "useful_life_years": lf.life_years}
+            {
+                "site": lf.site.id,
+                "technology": lf.tech_id,
+                "rate_cap": lf.cap.to_dict(),
+                "eligible_cost_jpy": lf.eligible_cost_jpy,
+                "max_subsidy_jpy": lf.max_subsidy_high,
+                "subsidy_jpy": lf.subsidy_jpy,
+                "useful_life_years": lf.life_years,
+            }
             for lf in lines
         ],
         **score_figures,

@@ -55,7 +55,9 @@ class Representative(Participant):
         "approved_other",
     ] = Field(description="2.(4)① (ア)〜(エ)")
     antisocial_forces_pledge: MaybeBool = Field(None, description="別添1 暴力団排除に関する誓約")
-    is_lessor: MaybeBool = Field(None, description="JCMエコリース: the representative is the lessor")
+    is_lessor: MaybeBool = Field(
+        None, description="JCMエコリース: the representative is the lessor"
+    )
     capability: Capability = Capability()
 
 
@@ -84,14 +86,17 @@ class SolarSpec(Strict):
 class BatterySpec(Strict):
     capacity_mwh: Decimal = Field(gt=0)
     charges_only_from_renewables: MaybeBool = Field(
-        None, description="charged only from the project's PV (or renewable plant when alone)")
+        None, description="charged only from the project's PV (or renewable plant when alone)"
+    )
     output_measurable: MaybeBool = None
     need: Literal["off_grid", "grid_supply", "self_consumption", "surplus_curtailment"] | None = (
-        Field(None, description="別添 技術別採択条件 2.(2) 1)〜3) / 3.(2)"))
+        Field(None, description="別添 技術別採択条件 2.(2) 1)〜3) / 3.(2)")
+    )
     policy_or_authority_requirement: MaybeBool = Field(None, description="2.(2) 2)")
     daily_cycling: MaybeBool = Field(None, description="2.(2) 3)①")
     max_daily_surplus_mwh: Decimal | None = Field(
-        None, gt=0, description="storable energy on the day of the largest generation–demand gap")
+        None, gt=0, description="storable energy on the day of the largest generation–demand gap"
+    )
     curtailment_justified: MaybeBool = Field(None, description="3.(2) 1)")
 
 
@@ -105,8 +110,12 @@ class TechnologyLine(Strict):
     costs: list[CostLine] = Field(min_length=1)
     solar: SolarSpec | None = None
     battery: BatterySpec | None = None
+    methodologies: list[str] = Field(
+        default_factory=list, description="JCM methodology ids for this line (any country's)"
+    )
     focus_area: Literal["renewable_energy", "green_logistics", "waste_infrastructure"] | None = (
-        Field(None, description="別添2 3.(2)(F): the focus area the applicant claims"))
+        Field(None, description="別添2 3.(2)(F): the focus area the applicant claims")
+    )
 
 
 class Site(Strict):
@@ -198,7 +207,8 @@ class JcmProposal(Strict):
     declarations: Declarations = Declarations()
     targets: Targets = Targets()
     reviewer_scores: dict[str, int] = Field(
-        default_factory=dict, description="scores of reviewer items A1…D, each within its maximum")
+        default_factory=dict, description="scores of reviewer items A1…D, each within its maximum"
+    )
     milestones: Milestones = Milestones()
     documents: list[Document] = Field(default_factory=list)
 

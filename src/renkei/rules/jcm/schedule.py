@@ -58,10 +58,15 @@ class Deadline:
     notes: tuple[Note, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"due": self.due.isoformat(), "clause": self.clause,
-                               "event": self.event, "date": self.basis_date.isoformat()}
-        out.update({k: v.isoformat() if hasattr(v, "isoformat") else v
-                    for k, v in self.extra.items()})
+        out: dict[str, Any] = {
+            "due": self.due.isoformat(),
+            "clause": self.clause,
+            "event": self.event,
+            "date": self.basis_date.isoformat(),
+        }
+        out.update(
+            {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in self.extra.items()}
+        )
         if self.notes:
             out["notes"] = [n.to_dict("en") for n in self.notes]
         return out
@@ -79,48 +84,92 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
             raise NotInForce(book.id, "a proposal deadline on", day.isoformat(), first, last)
         n = s.pre_registration_days_before_deadline
         deadline_at = dt.datetime.combine(day, dt.time(12, 0), tzinfo=JST)
-        return Deadline(event, day, day - dt.timedelta(days=n.value), n.clause,
-                        {"proposal_deadline": deadline_at.isoformat()},
-                        (Note("jcm.note.pre_registration_time", (n.clause,)),))
+        return Deadline(
+            event,
+            day,
+            day - dt.timedelta(days=n.value),
+            n.clause,
+            {"proposal_deadline": deadline_at.isoformat()},
+            (Note("jcm.note.pre_registration_time", (n.clause,)),),
+        )
     if event == "grant-application":
         book.period.require(book.id, "a notice of selection (内示) on", day)
         n = s.grant_application_days_after_naiji
         cancel = s.naiji_cancellable_after_days
-        return Deadline(event, day, day + dt.timedelta(days=n.value), n.clause,
-                        {"naiji_cancellable_from": day + dt.timedelta(days=cancel.value + 1),
-                         "naiji_cancellable_clause": cancel.clause})
+        return Deadline(
+            event,
+            day,
+            day + dt.timedelta(days=n.value),
+            n.clause,
+            {
+                "naiji_cancellable_from": day + dt.timedelta(days=cancel.value + 1),
+                "naiji_cancellable_clause": cancel.clause,
+            },
+        )
     if event == "completion-report":
         book.period.require(book.id, "a completion on", day)
         n = s.completion_report_days_after_completion
-        cutoff = _month_day(s.completion_report_fiscal_year_cutoff.value,
-                            fiscal_year_start(day) + 1)
+        cutoff = _month_day(
+            s.completion_report_fiscal_year_cutoff.value, fiscal_year_start(day) + 1
+        )
         by_days = day + dt.timedelta(days=n.value)
         notes: tuple[Note, ...] = ()
         if cutoff < day:
-            notes = (Note("jcm.note.completion_after_cutoff", (n.clause,),
-                          {"cutoff": cutoff.isoformat()}),)
-        return Deadline(event, day, min(by_days, cutoff), n.clause,
-                        {"thirty_days_after": by_days, "fiscal_year_cutoff": cutoff}, notes)
+            notes = (
+                Note(
+                    "jcm.note.completion_after_cutoff", (n.clause,), {"cutoff": cutoff.isoformat()}
+                ),
+            )
+        return Deadline(
+            event,
+            day,
+            min(by_days, cutoff),
+            n.clause,
+            {"thirty_days_after": by_days, "fiscal_year_cutoff": cutoff},
+            notes,
+        )
     if event == "year-end-report":
         book.period.require(book.id, "a fiscal year containing", day)
         fy = fiscal_year_start(day)
-        return Deadline(event, day, _month_day(s.year_end_report_due.value, fy + 1),
-                        s.year_end_report_due.clause, {"fiscal_year": f"FY{fy}"})
+        return Deadline(
+            event,
+            day,
+            _month_day(s.year_end_report_due.value, fy + 1),
+            s.year_end_report_due.clause,
+            {"fiscal_year": f"FY{fy}"},
+        )
     if event == "payment":
         book.period.require(book.id, "a payment request on", day)
         fy = fiscal_year_start(day)
-        return Deadline(event, day, _month_day(s.payment_due.value, fy + 1), s.payment_due.clause,
-                        {"request_fiscal_year": f"FY{fy}"})
+        return Deadline(
+            event,
+            day,
+            _month_day(s.payment_due.value, fy + 1),
+            s.payment_due.clause,
+            {"request_fiscal_year": f"FY{fy}"},
+        )
     if event == "jcm-registration":
         book.period.require(book.id, "a completion on", day)
         n = s.jcm_registration_years_after_completion
-        return Deadline(event, day, add_years(day, n.value), n.clause, {},
-                        (Note("jcm.note.in_principle", (n.clause,)),))
+        return Deadline(
+            event,
+            day,
+            add_years(day, n.value),
+            n.clause,
+            {},
+            (Note("jcm.note.in_principle", (n.clause,)),),
+        )
     if event == "first-issuance":
         book.post_completion_period.require(book.id, "a JCM registration on", day)
         n = s.first_issuance_years_after_registration
-        return Deadline(event, day, add_years(day, n.value), n.clause, {},
-                        (Note("jcm.note.in_principle", (n.clause,)),))
+        return Deadline(
+            event,
+            day,
+            add_years(day, n.value),
+            n.clause,
+            {},
+            (Note("jcm.note.in_principle", (n.clause,)),),
+        )
     if event == "records-retention":
         book.period.require(book.id, "a completion on", day)
         n = s.records_retention_years
@@ -142,8 +191,13 @@ class MonitoringPlan:
     notes: tuple[Note, ...]
 
 
-def monitoring_plan(book: JcmRulebook, *, operation_start: dt.date, useful_life_years: int,
-                    bilateral_valid_until: dt.date | None) -> MonitoringPlan:
+def monitoring_plan(
+    book: JcmRulebook,
+    *,
+    operation_start: dt.date,
+    useful_life_years: int,
+    bilateral_valid_until: dt.date | None,
+) -> MonitoringPlan:
     if useful_life_years <= 0:
         raise BadInput(f"useful life must be at least 1 year (got {useful_life_years})")
     life_end = add_years(operation_start, useful_life_years) - dt.timedelta(days=1)
@@ -159,5 +213,13 @@ def monitoring_plan(book: JcmRulebook, *, operation_start: dt.date, useful_life_
         rule_2030 = 2031
         notes.append(Note("jcm.note.issuance_2030", (book.schedule.issuance_2030_rule.clause,)))
     after = book.schedule.issuance_after_life_end_years
-    return MonitoringPlan(operation_start, life_end, end, bounded, add_years(end, after.value),
-                          rule_2030, "2.(1)②③", tuple(notes))
+    return MonitoringPlan(
+        operation_start,
+        life_end,
+        end,
+        bounded,
+        add_years(end, after.value),
+        rule_2030,
+        "2.(1)②③",
+        tuple(notes),
+    )

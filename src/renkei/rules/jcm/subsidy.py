@@ -34,6 +34,8 @@ class RateCap:
     eco_lease: bool
     clause: str
     notes: tuple[Note, ...]
+    name_ja: str = ""
+    name_en: str = ""
 
     @property
     def eligible(self) -> bool | None:
@@ -54,8 +56,10 @@ class RateCap:
         elif self.exact:
             out = {"rate_cap": str(self.cap_high)}
         else:
-            out = {"min": None if self.cap_low is None else str(self.cap_low),
-                   "max": str(self.cap_high)}
+            out = {
+                "min": None if self.cap_low is None else str(self.cap_low),
+                "max": str(self.cap_high),
+            }
             if self.eligible is None:
                 out["eligible"] = None
         out["clause"] = self.clause
@@ -66,15 +70,25 @@ class RateCap:
 
     def reason(self) -> str:
         if self.excluded:
-            return (f"別添2 3.(1) 6): the call does not adopt {self.technology} in {self.country} "
-                    f"(10 or more similar projects already adopted)")
-        return (f"2.(9): {self.count} similar-technology adoption(s) in {self.country}; "
-                "10 or more are not adopted")
+            return (
+                f"別添2 3.(1) 6): the call does not adopt {self.technology} in {self.country} "
+                f"(10 or more similar projects already adopted)"
+            )
+        return (
+            f"2.(9): {self.count} similar-technology adoption(s) in {self.country}; "
+            "10 or more are not adopted"
+        )
 
     def finding(self, subject: str = "") -> Finding:
-        params = {"technology": self.technology, "country": self.country,
-                  "count": str(self.count), "cap": _pct(self.cap_high),
-                  "cap_low": _pct(self.cap_low)}
+        params = {
+            "technology": self.technology,
+            "name_ja": self.name_ja,
+            "name_en": self.name_en,
+            "country": self.country,
+            "count": str(self.count),
+            "cap": _pct(self.cap_high),
+            "cap_low": _pct(self.cap_low),
+        }
         if self.eligible is False:
             code = "jcm.rate_cap.excluded" if self.excluded else "jcm.rate_cap.not_adopted"
             status = Status.FAIL
@@ -87,8 +101,14 @@ class RateCap:
         return Finding("jcm.rate_cap", self.clause, status, code, params, self.notes, subject)
 
 
-def rate_cap(book: JcmRulebook, table: AdoptionTable, technology: str, country: str,
-             *, eco_lease: bool = False) -> RateCap:
+def rate_cap(
+    book: JcmRulebook,
+    table: AdoptionTable,
+    technology: str,
+    country: str,
+    *,
+    eco_lease: bool = False,
+) -> RateCap:
     tech = table.technology(technology)
     count = table.count(tech.id, country)
     bands = book.subsidy.rate_caps
@@ -96,8 +116,13 @@ def rate_cap(book: JcmRulebook, table: AdoptionTable, technology: str, country: 
     notes: list[Note] = []
     clause = bands.clause
     if not count.exact:
-        notes.append(Note("jcm.note.annex3_range", ("別添3",),
-                          {"technology": tech.id, "country": country, "count": str(count)}))
+        notes.append(
+            Note(
+                "jcm.note.annex3_range",
+                ("別添3",),
+                {"technology": tech.id, "country": country, "count": str(count)},
+            )
+        )
     if not table.is_reconstructed:
         notes.append(Note("jcm.note.official_table", ("別添3",), {"source": table.source}))
     if table.added:
@@ -107,13 +132,37 @@ def rate_cap(book: JcmRulebook, table: AdoptionTable, technology: str, country: 
         cap_low = None if cap_low is None else min(cap_low, lease_cap)
         cap_high = None if cap_high is None else min(cap_high, lease_cap)
         clause = f"{clause}; {book.subsidy.eco_lease_rate_cap.clause} (JCMエコリース)"
-        notes.append(Note("jcm.note.eco_lease_rate", (book.subsidy.eco_lease_rate_cap.clause,),
-                          {"cap": _pct(lease_cap)}))
+        notes.append(
+            Note(
+                "jcm.note.eco_lease_rate",
+                (book.subsidy.eco_lease_rate_cap.clause,),
+                {"cap": _pct(lease_cap)},
+            )
+        )
+    if book.partner_countries.get(country) is None:
+        notes.append(
+            Note(
+                "jcm.note.non_partner",
+                (book.partner_countries.non_partner.clause,),
+                {"country": country},
+            )
+        )
     excluded = book.excluded_pairs.excludes(tech.id, country)
     if excluded:
         clause = f"{clause}; {book.excluded_pairs.clause}"
-    return RateCap(tech.id, country, count, cap_low, cap_high, excluded, eco_lease, clause,
-                   tuple(notes))
+    return RateCap(
+        tech.id,
+        country,
+        count,
+        cap_low,
+        cap_high,
+        excluded,
+        eco_lease,
+        clause,
+        tuple(notes),
+        tech.name_ja,
+        tech.name_en,
+    )
 
 
 # --- cost-effectiveness -----------------------------------------------------------------------
@@ -132,9 +181,13 @@ def cost_effectiveness_limit(book: JcmRulebook, technology: str, country: str) -
             return Limit(tl.value, tl.clause, "technology")
     notes: tuple[Note, ...] = ()
     if technology == "solar_pv_battery":
-        notes = (Note("jcm.note.solar_battery_limit", (ce.clause, "別添 技術別採択条件 2."),
-                      {"alt": next(t.value for t in ce.technology_limits
-                                   if t.technology == "solar_pv")}),)
+        notes = (
+            Note(
+                "jcm.note.solar_battery_limit",
+                (ce.clause, "別添 技術別採択条件 2."),
+                {"alt": next(t.value for t in ce.technology_limits if t.technology == "solar_pv")},
+            ),
+        )
     for pair in ce.reduced_limit.pairs:
         if pair.technology == technology and country in pair.countries:
             return Limit(ce.reduced_limit.value, ce.reduced_limit.clause, "reduced_pair", notes)
@@ -166,16 +219,22 @@ class CostEffectiveness:
         return out
 
     def finding(self, subject: str = "", extra_notes: tuple[Note, ...] = ()) -> Finding:
-        params = {"value": f"{self.jpy_per_tco2:,}", "limit": f"{self.limit.jpy_per_tco2:,}",
-                  "subsidy": f"{self.subsidy_jpy:,}", "annual": str(self.annual_tco2),
-                  "life": self.useful_life_years, "lifetime": f"{self.lifetime_tco2:,}"}
+        params = {
+            "value": f"{self.jpy_per_tco2:,}",
+            "limit": f"{self.limit.jpy_per_tco2:,}",
+            "subsidy": f"{self.subsidy_jpy:,}",
+            "annual": str(self.annual_tco2),
+            "life": self.useful_life_years,
+            "lifetime": f"{self.lifetime_tco2:,}",
+        }
         code = "jcm.ce.pass" if self.passes else "jcm.ce.fail"
         status = Status.PASS if self.passes else Status.FAIL
         notes = self.limit.notes + extra_notes
         if status is Status.PASS and self.alt_passes is False:
             status = Status.NEEDS_REVIEW
-        return Finding("jcm.cost_effectiveness", self.limit.clause, status, code, params, notes,
-                       subject)
+        return Finding(
+            "jcm.cost_effectiveness", self.limit.clause, status, code, params, notes, subject
+        )
 
 
 def _positive(name: str, value: Decimal | int) -> None:
@@ -183,8 +242,15 @@ def _positive(name: str, value: Decimal | int) -> None:
         raise BadInput(f"{name} must be greater than zero (got {value})")
 
 
-def cost_effectiveness(book: JcmRulebook, *, technology: str, country: str, subsidy_jpy: int,
-                       annual_tco2: Decimal, useful_life_years: int) -> CostEffectiveness:
+def cost_effectiveness(
+    book: JcmRulebook,
+    *,
+    technology: str,
+    country: str,
+    subsidy_jpy: int,
+    annual_tco2: Decimal,
+    useful_life_years: int,
+) -> CostEffectiveness:
     """subsidy ÷ (annual reduction × statutory useful life), JPY/tCO2 (別添2 3.(2)(C)(D))."""
     if subsidy_jpy < 0:
         raise BadInput(f"subsidy must be zero or more yen (got {subsidy_jpy})")
@@ -196,11 +262,13 @@ def cost_effectiveness(book: JcmRulebook, *, technology: str, country: str, subs
     passes = Decimal(subsidy_jpy) <= limit.jpy_per_tco2 * lifetime
     alt = None
     if limit.notes and technology == "solar_pv_battery":
-        alt_limit = next(t.value for t in book.cost_effectiveness.technology_limits
-                         if t.technology == "solar_pv")
+        alt_limit = next(
+            t.value for t in book.cost_effectiveness.technology_limits if t.technology == "solar_pv"
+        )
         alt = Decimal(subsidy_jpy) <= alt_limit * lifetime
-    return CostEffectiveness(subsidy_jpy, annual_tco2, useful_life_years, lifetime, ratio, limit,
-                             passes, alt)
+    return CostEffectiveness(
+        subsidy_jpy, annual_tco2, useful_life_years, lifetime, ratio, limit, passes, alt
+    )
 
 
 # --- 事務費 cap --------------------------------------------------------------------------------
