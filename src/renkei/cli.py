@@ -193,6 +193,11 @@ def _report_text(result: Any, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _with_notes(finding: Any, lang: str) -> str:
+    notes = "".join(f"\n  ※ {n.message(lang)}" for n in finding.notes)
+    return f"{finding.clause}: {finding.message(lang)}{notes}"
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of a proposal file (both calls, selected by `call`)."""
@@ -249,6 +254,7 @@ def adoption_count(
 @click.option("--technology", required=True, help="annex-3 id or Japanese name")
 @click.option("--eco-lease", is_flag=True, help="JCM eco-lease (rate ≤ 10%)")
 @JSON
+@LANG
 @_table_options
 def subsidy_cap(
     call: str,
@@ -256,6 +262,7 @@ def subsidy_cap(
     technology: str,
     eco_lease: bool,
     as_json: bool,
+    lang: str,
     adoption_table: Path | None,
     adoptions: Path | None,
 ) -> None:
@@ -265,7 +272,7 @@ def subsidy_cap(
     book = _book(call, "jcm-model-project")
     table = _table(call, adoption_table, adoptions)
     cap = rate_cap(book, table, technology, _country(country), eco_lease=eco_lease)
-    _emit(cap.to_dict(), as_json, cap.finding().message("ja"))
+    _emit(cap.to_dict(lang), as_json, _with_notes(cap.finding(), lang))
 
 
 @rules.command("cost-effectiveness")
@@ -276,6 +283,7 @@ def subsidy_cap(
 @click.option("--annual-tco2", required=True, help="annual reduction, tCO2/year")
 @click.option("--useful-life-years", required=True, type=int, help="statutory useful life")
 @JSON
+@LANG
 def cost_effectiveness_cmd(
     call: str,
     country: str,
@@ -284,6 +292,7 @@ def cost_effectiveness_cmd(
     annual_tco2: str,
     useful_life_years: int,
     as_json: bool,
+    lang: str,
 ) -> None:
     """Subsidy ÷ lifetime reduction against its limit (別添2 3.(2)(D))."""
     from renkei.rules.jcm import cost_effectiveness, reconstructed_table
@@ -298,7 +307,7 @@ def cost_effectiveness_cmd(
         annual_tco2=_decimal("--annual-tco2", annual_tco2),
         useful_life_years=useful_life_years,
     )
-    _emit(ce.to_dict(), as_json, ce.finding().message("ja"))
+    _emit(ce.to_dict(lang), as_json, _with_notes(ce.finding(), lang))
 
 
 @rules.command("admin-cost-cap")
@@ -323,7 +332,8 @@ def admin_cost_cap_cmd(call: str, base_jpy: str, as_json: bool) -> None:
 )
 @click.option("--value", required=True, help="JPY/tCO2, tCO2/year, or number of projects")
 @JSON
-def c3p_score(call: str, item: str, value: str, as_json: bool) -> None:
+@LANG
+def c3p_score(call: str, item: str, value: str, as_json: bool, lang: str) -> None:
     """Points of a computed C3P scoring item (Table 6)."""
     from renkei.rules.c3p import score_item
 
@@ -331,8 +341,8 @@ def c3p_score(call: str, item: str, value: str, as_json: bool) -> None:
     finding = score_item(book, item, _decimal("--value", value))
     data = {"points": finding.params["points"], "clause": finding.clause}
     if finding.notes:
-        data["notes"] = [n.to_dict("en") for n in finding.notes]
-    _emit(data, as_json, finding.message("ja"))
+        data["notes"] = [n.to_dict(lang) for n in finding.notes]
+    _emit(data, as_json, _with_notes(finding, lang))
 
 
 @rules.command()
@@ -346,13 +356,15 @@ def c3p_score(call: str, item: str, value: str, as_json: bool) -> None:
 )
 @click.option("--date", "day", required=True, help="the event's basis date, YYYY-MM-DD")
 @JSON
-def deadline(call: str, event: str, day: str, as_json: bool) -> None:
+@LANG
+def deadline(call: str, event: str, day: str, as_json: bool, lang: str) -> None:
     """A deadline of the JCM call from its basis date (2.(1), 4., 5.)."""
     from renkei.rules.jcm import deadline as compute
 
     book = _book(call, "jcm-model-project")
     d = compute(book, event, _date(day))
-    _emit(d.to_dict(), as_json, f"{d.due.isoformat()} ({d.clause})")
+    notes = "".join(f"\n  ※ {n.message(lang)}" for n in d.notes)
+    _emit(d.to_dict(lang), as_json, f"{d.due.isoformat()} ({d.clause}){notes}")
 
 
 @rules.command()

@@ -57,7 +57,7 @@ class Deadline:
     extra: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         out: dict[str, Any] = {
             "due": self.due.isoformat(),
             "clause": self.clause,
@@ -68,7 +68,7 @@ class Deadline:
             {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in self.extra.items()}
         )
         if self.notes:
-            out["notes"] = [n.to_dict("en") for n in self.notes]
+            out["notes"] = [n.to_dict(lang) for n in self.notes]
         return out
 
 

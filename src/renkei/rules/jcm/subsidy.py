@@ -50,7 +50,7 @@ class RateCap:
     def exact(self) -> bool:
         return self.cap_low == self.cap_high
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         if self.eligible is False:
             out: dict[str, Any] = {"eligible": False, "reason": self.reason()}
         elif self.exact:
@@ -65,7 +65,7 @@ class RateCap:
         out["clause"] = self.clause
         out["adoption_count"] = self.count.to_dict()
         if self.notes:
-            out["notes"] = [n.to_dict("en") for n in self.notes]
+            out["notes"] = [n.to_dict(lang) for n in self.notes]
         return out
 
     def reason(self) -> str:
@@ -205,7 +205,7 @@ class CostEffectiveness:
     passes: bool
     alt_passes: bool | None  # outcome under the alternative reading, when a note offers one
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         out: dict[str, Any] = {
             "jpy_per_tco2": str(self.jpy_per_tco2),
             "limit_jpy_per_tco2": str(self.limit.jpy_per_tco2),
@@ -214,7 +214,7 @@ class CostEffectiveness:
             "clause": self.limit.clause,
         }
         if self.limit.notes:
-            out["notes"] = [n.to_dict("en") for n in self.limit.notes]
+            out["notes"] = [n.to_dict(lang) for n in self.limit.notes]
             out["passes_under_alternative_reading"] = self.alt_passes
         return out
 
