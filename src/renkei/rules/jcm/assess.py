@@ -9,6 +9,7 @@ the finding is ``needs_review`` and says what evidence the office must confirm.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,6 +32,11 @@ from renkei.rules.useful_lives import matching
 
 F = Finding
 P, X, R, INFO = Status.PASS, Status.FAIL, Status.NEEDS_REVIEW, Status.INFO
+
+
+def _percent(rate: Decimal) -> str:
+    """0.2119 → '21.19%': exact, so a value just under a limit never prints as the limit."""
+    return f"{(rate * 100).normalize():f}%"
 
 
 def _declared(
@@ -71,7 +77,6 @@ def _line_costs(
     ineligible = set(book.cost_items.ineligible_ids())
     eligible = base = admin = 0
     for c in line.costs:
-        counted = _counted_amount(book, c, subject, out)
         if c.item in ineligible:
             out.append(
                 F(
@@ -84,6 +89,7 @@ def _line_costs(
                 )
             )
             continue
+        counted = _counted_amount(book, c, subject, out)
         group = groups[c.item]
         eligible += counted
         if group in ("works", "equipment"):
@@ -105,9 +111,11 @@ def _line_costs(
 
 
 def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Finding]) -> int:
+    """Own products count at cost (2.(7)), never above what is paid."""
     if not c.own_product:
         return c.amount_jpy
     clause = book.cost_items.own_product_profit_exclusion.clause
+    what = c.description or c.item
     if c.cost_price_jpy is None:
         out.append(
             F(
@@ -115,7 +123,7 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
                 clause,
                 X,
                 "jcm.costs.own_product_no_cost",
-                {"description": c.description or c.item},
+                {"description": what},
                 subject=subject,
             )
         )
@@ -127,21 +135,18 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
                 clause,
                 R,
                 "jcm.costs.own_product_cost_above_price",
-                {"description": c.description or c.item},
+                {"description": what, "price": f"{c.amount_jpy:,}"},
                 subject=subject,
             )
         )
+        return c.amount_jpy
     out.append(
         F(
             "jcm.costs.own_product",
             clause,
             P,
             "jcm.costs.own_product_at_cost",
-            {
-                "description": c.description or c.item,
-                "price": f"{c.amount_jpy:,}",
-                "cost": f"{c.cost_price_jpy:,}",
-            },
+            {"description": what, "price": f"{c.amount_jpy:,}", "cost": f"{c.cost_price_jpy:,}"},
             subject=subject,
         )
     )
@@ -514,8 +519,8 @@ def _technology_conditions(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
                     P if ok else X,
                     "jcm.tech.solar_ok" if ok else "jcm.tech.solar_low",
                     {
-                        "eff": f"{line.solar.module_efficiency * 100:.1f}%",
-                        "min": f"{tc.solar_module_min_efficiency.value * 100:.1f}%",
+                        "eff": _percent(line.solar.module_efficiency),
+                        "min": _percent(tc.solar_module_min_efficiency.value),
                     },
                     subject=subject,
                 )
@@ -1262,7 +1267,7 @@ def _documents(book: JcmRulebook, p: JcmProposal) -> list[Finding]:
             )
             continue
         prefix = (d.form or "").replace("様式", "")
-        bad = [f for f in files if prefix and not f.startswith(prefix)]
+        bad = [f for f in files if prefix and not re.match(rf"{re.escape(prefix)}(?![0-9])", f)]
         if bad and not d.entered_in_system:
             out.append(
                 F(
@@ -1310,6 +1315,10 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
     )
     eligible_lines = [lf for lf in lines if lf.cap.eligible is not False]
     lifetime = sum((lf.line.annual_reduction_tco2 * lf.life_years for lf in lines), Decimal(0))
+    # the whole-proposal JPY/tCO2 counts only lines that can be subsidised
+    lifetime_subsidised = sum(
+        (lf.line.annual_reduction_tco2 * lf.life_years for lf in eligible_lines), Decimal(0)
+    )
     subsidy_total = sum(lf.subsidy_jpy for lf in eligible_lines)
     figures: dict[str, Any] = {
         "adoption_table": table.source,
@@ -1318,8 +1327,8 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
         "subsidy_jpy": subsidy_total,
         "annual_reduction_tco2": sum((lf.line.annual_reduction_tco2 for lf in lines), Decimal(0)),
         "lifetime_reduction_tco2": lifetime,
-        "jpy_per_tco2": (Decimal(subsidy_total) / lifetime).quantize(Decimal("0.01"))
-        if lifetime
+        "jpy_per_tco2": (Decimal(subsidy_total) / lifetime_subsidised).quantize(Decimal("0.01"))
+        if lifetime_subsidised
         else None,
         "lines": [
             {
