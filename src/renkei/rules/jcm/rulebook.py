@@ -117,6 +117,7 @@ class ReducedLimit(Strict):
     value: int
     clause: str
     pairs: tuple[TechCountries, ...]
+    note: str | None = None
 
 
 class TechLimit(Strict):
