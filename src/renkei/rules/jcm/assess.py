@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -880,7 +880,12 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
             annual_tco2=lf.line.annual_reduction_tco2,
             useful_life_years=lf.life_years,
         )
-        out.append(ce.finding(lf.subject))
+        derived_from_range = lf.line.requested_subsidy_jpy is None and not lf.cap.exact
+        finding = ce.finding(lf.subject, lf.cap.notes if derived_from_range else ())
+        if derived_from_range and finding.status is X:
+            # the subsidy is the higher of two possible maxima; the lower one may pass
+            finding = replace(finding, status=R)
+        out.append(finding)
     total = sum(lf.subsidy_jpy for lf in lines if lf.cap.eligible is not False)
     limit = book.subsidy.per_project_limit_jpy
     status = P if total <= limit.value else R
