@@ -26,12 +26,13 @@ class BadInput(RenkeiError):
 
 
 class UnknownChoice(BadInput):
-    def __init__(self, what: str, given: str, choices: Iterable[str]):
+    def __init__(self, what: str, given: str, choices: Iterable[str], hint: str = ""):
         self.what = what
         self.given = given
         self.choices = sorted(set(choices))
         shown = ", ".join(self.choices)
-        super().__init__(f"unknown {what} {given!r}; valid choices are: {shown}")
+        lead = f"unknown {what} {given!r}" + (f"; did you mean {hint}?" if hint else "")
+        super().__init__(f"{lead}\nvalid choices are: {shown}")
 
 
 @dataclass(frozen=True)

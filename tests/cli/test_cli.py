@@ -199,3 +199,19 @@ def test_installed_entry_point_runs() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["cap_jpy"] == 3_250_000
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "suggestion"),
+    [
+        ("--country", "Vietnam", "did you mean VN"),
+        ("--country", "VNM", "did you mean VN"),
+        ("--technology", "太陽光", "太陽光発電 (solar_pv) or 太陽光発電+蓄電池 (solar_pv_battery)"),
+        ("--technology", "hydro", "小水力発電 (small_hydro)"),
+    ],
+)
+def test_unknown_choice_suggests_what_was_meant(option: str, given: str, suggestion: str) -> None:
+    args = {"--country": "VN", "--technology": "solar_pv"} | {option: given}
+    code, _, err = run("rules", "subsidy-cap", *CALL, *(x for kv in args.items() for x in kv))
+    assert code == 2
+    assert suggestion in err

@@ -93,7 +93,16 @@ class AdoptionTable:
         for tech in self.technologies:
             if key in (tech.id, tech.name_ja):
                 return tech
-        raise UnknownChoice("technology", key, [t.id for t in self.technologies])
+        needle = key.strip().lower()
+        close = [
+            f"{t.name_ja} ({t.id})"
+            for t in self.technologies
+            if needle
+            and (needle in t.name_ja.lower() or needle in t.name_en.lower() or needle in t.id)
+        ]
+        raise UnknownChoice(
+            "technology", key, [t.id for t in self.technologies], " or ".join(close[:5])
+        )
 
     def count(self, technology: str, country: str) -> Count:
         tech = self.technology(technology)
