@@ -215,3 +215,31 @@ def test_unknown_choice_suggests_what_was_meant(option: str, given: str, suggest
     code, _, err = run("rules", "subsidy-cap", *CALL, *(x for kv in args.items() for x in kv))
     assert code == 2
     assert suggestion in err
+
+
+def test_a_json_proposal_assesses_like_its_yaml(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "examples/jcm-multi-site-pass.yaml").read_text("utf-8"))
+    as_json = tmp_path / "p.json"
+    as_json.write_text(json.dumps(data, default=str, ensure_ascii=False), encoding="utf-8")
+    from_yaml = run_json("assess", str(ROOT / "examples/jcm-multi-site-pass.yaml"))
+    from_json = run_json("assess", str(as_json))
+    assert from_json == from_yaml
+    assert from_json["figures"]["subsidy_jpy"] == 98_000_000
+
+
+@pytest.mark.parametrize(
+    ("example", "exit_code"),
+    [
+        ("jcm-multi-site-pass.yaml", 0),
+        ("jcm-eco-lease.yaml", 0),
+        ("jcm-fails-excluded-technology.yaml", 1),
+        ("c3p-new-project.yaml", 0),
+        ("c3p-fails-eligibility.yaml", 1),
+    ],
+)
+def test_assess_exit_codes(example: str, exit_code: int) -> None:
+    code, out, _ = run("assess", str(ROOT / "examples" / example))
+    assert code == exit_code
+    assert "総合判定" in out  # Japanese by default
