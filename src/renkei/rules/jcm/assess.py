@@ -545,29 +545,29 @@ def _tri(
     return F(check, clause, status, ok if value is True else bad, params or {}, subject=subject)
 
 
-def _battery_with_pv(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
-    b, s, subject = lf.line.battery, lf.line.solar, lf.subject
-    base = "別添 技術別採択条件 2. 蓄電池について"
-    if b is None:
-        return [F("jcm.tech.battery", base, R, "jcm.tech.battery_missing", {}, subject=subject)]
-    out = [
+def _battery_charging(b: Any, clause: str, ok: str, bad: str, subject: str) -> list[Finding]:
+    """(1) of both battery conditions: charged only from its source, output measurable."""
+    return [
+        _tri("jcm.tech.battery", clause, b.charges_only_from_renewables, ok, bad, subject),
         _tri(
             "jcm.tech.battery",
-            f"{base} (1)",
-            b.charges_only_from_renewables,
-            "jcm.tech.battery_pv_only_ok",
-            "jcm.tech.battery_pv_only",
-            subject,
-        ),
-        _tri(
-            "jcm.tech.battery",
-            f"{base} (1)",
+            clause,
             b.output_measurable,
             "jcm.tech.battery_measurable_ok",
             "jcm.tech.battery_measurable",
             subject,
         ),
     ]
+
+
+def _battery_with_pv(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
+    b, s, subject = lf.line.battery, lf.line.solar, lf.subject
+    base = "別添 技術別採択条件 2. 蓄電池について"
+    if b is None:
+        return [F("jcm.tech.battery", base, R, "jcm.tech.battery_missing", {}, subject=subject)]
+    out = _battery_charging(
+        b, f"{base} (1)", "jcm.tech.battery_pv_only_ok", "jcm.tech.battery_pv_only", subject
+    )
     ratio = book.technology_conditions.battery_min_ratio_of_pv_hour.value
     need = b.need
     if need is None:
@@ -688,21 +688,8 @@ def _battery_alone(lf: LineFigures) -> list[Finding]:
     if b is None:
         return [F("jcm.tech.battery", base, R, "jcm.tech.battery_missing", {}, subject=subject)]
     return [
-        _tri(
-            "jcm.tech.battery",
-            f"{base} (1)",
-            b.charges_only_from_renewables,
-            "jcm.tech.battery_re_only_ok",
-            "jcm.tech.battery_re_only",
-            subject,
-        ),
-        _tri(
-            "jcm.tech.battery",
-            f"{base} (1)",
-            b.output_measurable,
-            "jcm.tech.battery_measurable_ok",
-            "jcm.tech.battery_measurable",
-            subject,
+        *_battery_charging(
+            b, f"{base} (1)", "jcm.tech.battery_re_only_ok", "jcm.tech.battery_re_only", subject
         ),
         _tri(
             "jcm.tech.battery",

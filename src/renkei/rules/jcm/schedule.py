@@ -148,28 +148,16 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
             s.payment_due.clause,
             {"request_fiscal_year": f"FY{fy}"},
         )
-    if event == "jcm-registration":
-        book.period.require(book.id, "a completion on", day)
-        n = s.jcm_registration_years_after_completion
-        return Deadline(
-            event,
-            day,
-            add_years(day, n.value),
-            n.clause,
-            {},
-            (Note("jcm.note.in_principle", (n.clause,)),),
-        )
-    if event == "first-issuance":
-        book.post_completion_period.require(book.id, "a JCM registration on", day)
-        n = s.first_issuance_years_after_registration
-        return Deadline(
-            event,
-            day,
-            add_years(day, n.value),
-            n.clause,
-            {},
-            (Note("jcm.note.in_principle", (n.clause,)),),
-        )
+    if event in ("jcm-registration", "first-issuance"):
+        # both "原則として" one year from their basis: completion, then registration
+        if event == "jcm-registration":
+            book.period.require(book.id, "a completion on", day)
+            n = s.jcm_registration_years_after_completion
+        else:
+            book.post_completion_period.require(book.id, "a JCM registration on", day)
+            n = s.first_issuance_years_after_registration
+        notes = (Note("jcm.note.in_principle", (n.clause,)),)
+        return Deadline(event, day, add_years(day, n.value), n.clause, {}, notes)
     if event == "records-retention":
         book.period.require(book.id, "a completion on", day)
         n = s.records_retention_years
