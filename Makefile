@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean
+.PHONY: demo assess-examples test lint format clean
 
 $(BIN)/renkei: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,8 +11,19 @@ $(BIN)/renkei: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/renkei
 
-# Until the web platform exists, the demo assesses every bundled example proposal.
+# The demo runs the platform on an embedded SQLite database (var/renkei.sqlite3), "as of" a
+# moment inside the seed calls so that their rounds are open (shown in a banner).
+DEMO_NOW ?= 2024-05-01T10:00:00+09:00
+DEMO_ENV := RENKEI_DEMO_NOW=$(DEMO_NOW)
+
 demo: $(BIN)/renkei
+	mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py renkei_demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The rules core alone: assess every bundled example proposal with the `renkei` command.
+assess-examples: $(BIN)/renkei
 	@for f in examples/*.yaml; do \
 	  echo "=== $$f"; $(BIN)/renkei assess "$$f"; echo "(exit code $$?)"; \
 	done
@@ -20,6 +31,7 @@ demo: $(BIN)/renkei
 test: $(BIN)/renkei
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -q
 
 lint: $(BIN)/renkei

@@ -1,0 +1,1 @@
+"""People and organisations: applicants, office, reviewers, secretariat, Joint Committees."""

@@ -1,0 +1,100 @@
+"""Users carry one role; applicants belong to an organisation, a Joint Committee contact to a
+country. Who may see what is decided in one place: ``renkei.access``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    OFFICE = "office", _("Program office")
+    REVIEWER = "reviewer", _("Reviewer")
+    SECRETARIAT = "secretariat", _("JCM secretariat")
+    JOINT_COMMITTEE = "joint_committee", _("Joint Committee contact")
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        MUNICIPALITY = "municipality", _("Japanese municipality")
+        PARTNER_CITY = "partner_city", _("Partner city")
+        AGENCY = "agency", _("Public agency")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    country = models.CharField(_("country (ISO 3166-1 alpha-2)"), max_length=2)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="organisation_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("organisation"),
+    )
+    country = models.CharField(_("country of the Joint Committee"), max_length=2, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.APPLICANT) | Q(organisation__isnull=False),
+                name="applicant_has_organisation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.JOINT_COMMITTEE) | ~Q(country=""),
+                name="joint_committee_has_country",
+            ),
+        ]
+
+
+class AccountRequest(models.Model):
+    """5.(1)② アカウント申請: an organisation asks for an electronic-application account."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ISSUED = "issued", _("Issued")
+        REJECTED = "rejected", _("Rejected")
+
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    organisation_country = models.CharField(_("country"), max_length=2, default="JP")
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    email = models.EmailField(_("email"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account request")
+
+
+class Notice(models.Model):
+    """An in-app notice (受理の連絡 etc.), shown on the recipient's home page."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    message = models.CharField(max_length=500)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,80 @@
+"""Account request (5.(1)②) and issue (5.(1)③): the office issues, the applicant sets a password
+through an emailed one-time link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from renkei import access
+from renkei.accounts.models import AccountRequest, Organisation, Role, User
+from renkei.audit.services import audit_record
+from renkei.services import NotAllowed, ServiceError
+
+
+def account_request_create(
+    *, actor: Any, organisation_name: str, organisation_country: str, contact_name: str, email: str
+) -> AccountRequest:
+    with transaction.atomic():
+        req = AccountRequest.objects.create(
+            organisation_name=organisation_name,
+            organisation_country=organisation_country,
+            contact_name=contact_name,
+            email=email,
+        )
+        audit_record(actor=actor, obj=req, action="account_request_create", to_state="pending")
+    return req
+
+
+def login_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:set_password", kwargs={"uidb64": uid, "token": token})
+    return f"{settings.RENKEI_BASE_URL}{path}"
+
+
+def account_issue(*, actor: Any, request: AccountRequest) -> User:
+    if not access.can(actor, "issue_account"):
+        raise NotAllowed(_("Only the program office issues accounts."))
+    with transaction.atomic():
+        req = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        if req.status != AccountRequest.Status.PENDING:
+            raise ServiceError(_("This request has already been handled."))
+        if User.objects.filter(username=req.email).exists():
+            raise ServiceError(_("An account for %(email)s already exists.") % {"email": req.email})
+        org, _created = Organisation.objects.get_or_create(
+            name=req.organisation_name, country=req.organisation_country
+        )
+        user = User(
+            username=req.email,
+            email=req.email,
+            first_name=req.contact_name,
+            role=Role.APPLICANT,
+            organisation=org,
+        )
+        user.set_unusable_password()
+        user.save()
+        req.status, req.user = AccountRequest.Status.ISSUED, user
+        req.save()
+        audit_record(
+            actor=actor,
+            obj=req,
+            action="account_issue",
+            from_state="pending",
+            to_state="issued",
+            payload={"user": user.pk},
+        )
+        link, email = login_link(user), user.email
+        message = _(
+            "Your Renkei account has been issued. Set your password and log in here: %(link)s"
+        ) % {"link": link}
+        transaction.on_commit(lambda: send_mail(_("[Renkei] Your account"), message, None, [email]))
+    return user

@@ -1,0 +1,157 @@
+"""Load reference data and clearly labelled samples for the demo, and print one login per role.
+
+Idempotent: running it twice changes nothing. Real data: both calls and their rulebooks, the
+JCM partner countries (in the rulebook), and the city partnerships the C3P guidebook names
+(BOX 8). Everything else is marked as a sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from renkei.accounts.models import Organisation, Role, User
+from renkei.calls.models import Call, Program, Round
+from renkei.proposals import services
+from renkei.proposals.models import Proposal
+
+JST = ZoneInfo("Asia/Tokyo")
+EXAMPLES = Path(__file__).resolve().parents[5] / "examples"
+
+# BOX 8 of the guidebook: real city-to-city agreements (Japanese side, partner side, country)
+PARTNERSHIPS = [
+    ("大阪市", "Osaka City", "JP", "Ho Chi Minh City", "VN"),
+    ("大阪市", "Osaka City", "JP", "Quezon City", "PH"),
+    ("大阪市", "Osaka City", "JP", "Eastern Economic Corridor (EEC)", "TH"),
+    ("愛媛県", "Ehime Prefecture", "JP", "Ben Tre Province", "VN"),
+    ("浦添市", "Urasoe City", "JP", "Airai State", "PW"),
+    ("北九州市", "Kitakyushu City", "JP", "Ramky Group (Telangana)", "IN"),
+]
+
+USERS = [
+    ("applicant", Role.APPLICANT, "サンプル・エンジニアリング株式会社", "", False),
+    ("office", Role.OFFICE, None, "", True),
+    ("reviewer", Role.REVIEWER, None, "", False),
+    ("secretariat", Role.SECRETARIAT, None, "", False),
+    ("jc-kenya", Role.JOINT_COMMITTEE, None, "KE", False),
+]
+
+
+def _jst(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=JST)
+
+
+class Command(BaseCommand):
+    help = "Load demo reference data and samples; print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            jcm, _c3p = self._calls()
+            self._partnerships()
+            users = self._users()
+        self._samples(users["applicant"], jcm)
+        self.stdout.write("\nDemo logins (user / password):")
+        for name, role, *_ in USERS:
+            self.stdout.write(f"  {name:<12} / renkei-demo-{name:<12} {role.label}")
+        self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
+
+    def _calls(self) -> tuple[Call, Call]:
+        jcm, _ = Call.objects.get_or_create(
+            rulebook_id="jcm-model-project/fy2024",
+            defaults=dict(
+                program=Program.JCM,
+                title_ja="令和6年度から令和8年度 JCM設備補助事業 公募",
+                title_en="JCM Model Project call FY2024–FY2026",
+                opens_at=_jst("2024-04-05T00:00"),
+                closes_at=_jst("2024-11-29T12:00"),
+                budget_jpy=12_800_000_000,
+            ),
+        )
+        for code, ja, en, deadline in [
+            ("first", "一次採択審査分", "First selection", "2024-05-13T12:00"),
+            ("final", "公募終了(最終締切)", "Final deadline", "2024-11-29T12:00"),
+        ]:
+            Round.objects.get_or_create(
+                call=jcm, code=code, defaults=dict(name_ja=ja, name_en=en, deadline=_jst(deadline))
+            )
+        c3p, _ = Call.objects.get_or_create(
+            rulebook_id="c3p/fy2025",
+            defaults=dict(
+                program=Program.C3P,
+                title_ja="令和7年度 脱炭素社会実現のための都市間連携事業",
+                title_en="City-to-City Collaboration FY2025 call",
+                opens_at=_jst("2025-02-10T00:00"),
+                closes_at=_jst("2026-03-31T12:00"),
+                budget_jpy=None,
+            ),
+        )
+        Round.objects.get_or_create(
+            call=c3p,
+            code="first",
+            defaults=dict(
+                name_ja="第1回公募(締切はデモ用の想定)",
+                name_en="First call (demo deadline)",
+                deadline=_jst("2025-03-03T12:00"),
+            ),
+        )
+        return jcm, c3p
+
+    def _partnerships(self) -> None:
+        for ja, en, jc, partner, pc in PARTNERSHIPS:
+            Organisation.objects.get_or_create(
+                name=ja, country=jc, defaults=dict(name_en=en, kind=Organisation.Kind.MUNICIPALITY)
+            )
+            Organisation.objects.get_or_create(
+                name=partner,
+                country=pc,
+                defaults=dict(name_en=partner, kind=Organisation.Kind.PARTNER_CITY),
+            )
+
+    def _users(self) -> dict[str, User]:
+        out = {}
+        for name, role, org_name, country, staff in USERS:
+            org = None
+            if org_name:
+                org, _ = Organisation.objects.get_or_create(
+                    name=org_name,
+                    country="JP",
+                    defaults=dict(name_en="Sample Engineering Co.", sample=True),
+                )
+            user, created = User.objects.get_or_create(
+                username=name,
+                defaults=dict(
+                    role=role,
+                    organisation=org,
+                    country=country,
+                    is_staff=staff,
+                    email=f"{name}@example.org",
+                    first_name=f"{role.label} (sample)",
+                ),
+            )
+            if created:
+                user.set_password(f"renkei-demo-{name}")
+                user.save()
+            out[name] = user
+        return out
+
+    def _samples(self, applicant: User, jcm: Call) -> None:
+        round_ = jcm.rounds.get(code="first")
+        for path in sorted(EXAMPLES.glob("jcm-*.yaml")):
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if Proposal.objects.filter(title=document["title"], sample=True).exists():
+                continue
+            document["target_deadline"] = round_.deadline.isoformat()
+            document.pop("documents", None)
+            proposal = services.proposal_create(
+                actor=applicant,
+                round=round_,
+                title=document["title"],
+                country=document["country"],
+                document=document,
+            )
+            Proposal.objects.filter(pk=proposal.pk).update(sample=True)

@@ -1,0 +1,151 @@
+"""A proposal's content is the rules core's proposal document (validated JSON), so the same data
+feeds the live assessment, the office's screening and, later, the grant and the JCM project:
+nothing is copied from one stage to the next. Workflow states are stable identifiers; the
+transitions are declared here, once, with django-fsm, and only services call them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from renkei.accounts.models import Organisation
+from renkei.calls.models import Call, Round
+
+
+class PreRegistration(models.Model):
+    """5.(1)① 応募案件事前登録: due two weeks before the deadline the proposal targets."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="preregistrations")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="preregistrations")
+    organisation_name = models.CharField(_("representative participant"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    email = models.EmailField(_("email"))
+    title = models.CharField(_("project title"), max_length=300)
+    country = models.CharField(_("host country"), max_length=2)
+    technologies = models.JSONField(_("technologies"), default=list)
+    needs_account = models.BooleanField(_("needs an account"), default=True)
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pre-registration")
+
+
+class ProposalState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    REVISION_OPEN = "revision_open", _("Open for revision")
+
+
+class Proposal(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="proposals")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("representative participant"),
+    )
+    preregistration = models.ForeignKey(
+        PreRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    country = models.CharField(_("host country"), max_length=2)
+    state = FSMField(
+        _("state"), default=ProposalState.DRAFT, choices=ProposalState.choices, protected=True
+    )
+    document = models.JSONField(_("proposal document"), default=dict, encoder=DjangoJSONEncoder)
+    sample = models.BooleanField(_("sample data"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=30, null=True, blank=True, unique=True
+    )
+
+    class Meta:
+        verbose_name = _("proposal")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(receipt_number__isnull=False),
+                name="submitted_proposal_has_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        """Reload from the database. django-fsm's protected field refuses assignment, so fresh
+        values are copied past the descriptor; transitions remain the only way to change it."""
+        fresh = (from_queryset or type(self)._base_manager.db_manager(using)).get(pk=self.pk)
+        for field in self._meta.concrete_fields:
+            if fields is None or field.attname in fields or field.name in fields:
+                self.__dict__[field.attname] = getattr(fresh, field.attname)
+
+    # --- transitions: called only by services ------------------------------------------
+    @transition(
+        field=state,
+        source=[ProposalState.DRAFT, ProposalState.REVISION_OPEN],
+        target=ProposalState.SUBMITTED,
+    )
+    def _submit(self) -> None:
+        pass
+
+    @transition(field=state, source=ProposalState.SUBMITTED, target=ProposalState.REVISION_OPEN)
+    def _open_revision(self) -> None:
+        pass
+
+
+class ProposalVersion(models.Model):
+    """Every submitted (or resubmitted) document, kept whole: the full history."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField(encoder=DjangoJSONEncoder)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    rulebook_id = models.CharField(max_length=60)
+    rulebook_version = models.PositiveIntegerField()
+    assessment_status = models.CharField(max_length=20)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="version_unique_number"),
+        ]
+
+
+class Attachment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
+    document_id = models.CharField(_("document"), max_length=40)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    version = models.ForeignKey(
+        ProposalVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="attachment_sha256_hex"
+            ),
+        ]

@@ -1,0 +1,352 @@
+"""Services of the applicant path (JCM call 5.(1) ①–⑥): each state change is atomic, audited,
+and notifies only after commit. Nothing else changes a proposal's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from renkei import access, clock
+from renkei.accounts.models import Notice
+from renkei.audit.services import audit_record
+from renkei.calls.models import Call, Round
+from renkei.errors import RenkeiError
+from renkei.proposals.models import (
+    Attachment,
+    PreRegistration,
+    Proposal,
+    ProposalVersion,
+)
+from renkei.rules import assess_proposal
+from renkei.rules._proposals import _adapter
+from renkei.rules._registry import validation_errors
+from renkei.services import NotAllowed, ServiceError
+
+JST = ZoneInfo("Asia/Tokyo")
+
+# magic numbers of the allowed types: office formats are zip containers
+_MAGIC = {
+    ".pdf": (b"%PDF",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".docx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".zip": (b"PK\x03\x04",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".csv": (),
+}
+
+
+def _require(user: Any, action: str, obj: Any = None) -> None:
+    if not access.can(user, action, obj):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+# --- ① pre-registration ---------------------------------------------------------------------
+def preregistration_create(
+    *,
+    actor: Any,
+    round: Round,
+    organisation_name: str,
+    contact_name: str,
+    email: str,
+    title: str,
+    country: str,
+    technologies: list[str],
+    needs_account: bool,
+    now: dt.datetime | None = None,
+) -> PreRegistration:
+    """Refused when it is less than two weeks before the deadline it targets (5.(1))."""
+    _require(actor, "preregister")
+    now = now or clock.now()
+    book = round.call.rulebook()
+    from renkei.rules.jcm import deadline
+
+    due = deadline(book, "pre-registration", round.deadline.astimezone(JST).date()).due
+    if now.astimezone(JST).date() > due:
+        raise ServiceError(
+            _(
+                "Pre-registration for the %(deadline)s deadline closed on %(due)s (two weeks "
+                "before the deadline, 5.(1)). Choose a later round."
+            )
+            % {
+                "deadline": round.deadline.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
+                "due": due.isoformat(),
+            }
+        )
+    with transaction.atomic():
+        reg = PreRegistration.objects.create(
+            call=round.call,
+            round=round,
+            organisation_name=organisation_name,
+            contact_name=contact_name,
+            email=email,
+            title=title,
+            country=country,
+            technologies=technologies,
+            needs_account=needs_account,
+        )
+        audit_record(
+            actor=actor,
+            obj=reg,
+            action="preregistration_create",
+            to_state="registered",
+            payload={"round": round.code, "title": title},
+        )
+    return reg
+
+
+# --- ④ drafting -----------------------------------------------------------------------------
+def _skeleton(call: Call, round: Round, title: str, country: str) -> dict[str, Any]:
+    return {
+        "call": call.rulebook_id,
+        "title": title,
+        "country": country,
+        "target_deadline": round.deadline.astimezone(JST).isoformat(),
+        "assessed_on": clock.now().astimezone(JST).date().isoformat(),
+    }
+
+
+def proposal_create(
+    *,
+    actor: Any,
+    round: Round,
+    title: str,
+    country: str,
+    preregistration: PreRegistration | None = None,
+    document: dict[str, Any] | None = None,
+) -> Proposal:
+    _require(actor, "create_proposal")
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            call=round.call,
+            round=round,
+            organisation=actor.organisation,
+            title=title,
+            country=country,
+            preregistration=preregistration,
+            created_by=actor,
+            document=document or _skeleton(round.call, round, title, country),
+        )
+        audit_record(actor=actor, obj=proposal, action="proposal_create", to_state="draft")
+    return proposal
+
+
+def document_errors(document: dict[str, Any]) -> list[str]:
+    """Every validation error of a proposal document, as 'path: message' lines."""
+    try:
+        _adapter().validate_python(document)
+    except ValidationError as exc:
+        call = str(document.get("call", ""))
+        return [
+            f"{e.path.removeprefix(call + '.') or '(document)'}: {e.message}"
+            for e in validation_errors(exc)
+        ]
+    return []
+
+
+def proposal_update_document(
+    *, actor: Any, proposal: Proposal, document: dict[str, Any]
+) -> list[str]:
+    """Save the draft as given (nothing typed is lost) and return its validation errors."""
+    proposal = Proposal.objects.get(pk=proposal.pk)  # decide on the current state, not a copy
+    _require(actor, "edit", proposal)
+    document = {**document, "call": proposal.call.rulebook_id}
+    with transaction.atomic():
+        Proposal.objects.filter(pk=proposal.pk).update(
+            document=document,
+            title=str(document.get("title") or proposal.title)[:300],
+            updated_at=clock.now(),
+        )
+        proposal.refresh_from_db()
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="proposal_update_document",
+            from_state=proposal.state,
+            to_state=proposal.state,
+        )
+    return document_errors(document)
+
+
+def attachment_add(
+    *, actor: Any, proposal: Proposal, document_id: str, upload: UploadedFile
+) -> Attachment:
+    """Type allowlist (extension and content), size limit, SHA-256 of every byte."""
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    _require(actor, "attach", proposal)
+    name = upload.name or "file"
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    allowed = settings.RENKEI_UPLOAD_TYPES
+    if ext not in allowed:
+        raise ServiceError(
+            _("%(name)s: files of this type are not accepted; use one of %(types)s")
+            % {"name": name, "types": ", ".join(sorted(allowed))}
+        )
+    if upload.size > settings.RENKEI_UPLOAD_MAX_BYTES:
+        raise ServiceError(
+            _("%(name)s is %(size)s bytes; the limit is %(limit)s bytes")
+            % {"name": name, "size": upload.size, "limit": settings.RENKEI_UPLOAD_MAX_BYTES}
+        )
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in upload.chunks():
+        if not head:
+            head = chunk[:16]
+        digest.update(chunk)
+    magics = _MAGIC.get(ext, ())
+    if magics and not any(head.startswith(m) for m in magics):
+        raise ServiceError(
+            _("%(name)s does not look like a %(ext)s file; check the file")
+            % {"name": name, "ext": ext}
+        )
+    upload.seek(0)
+    with transaction.atomic():
+        att = Attachment(
+            proposal=proposal,
+            document_id=document_id,
+            original_name=name[:255],
+            content_type=allowed[ext],
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        att.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
+        att.save()
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="attachment_add",
+            payload={"document_id": document_id, "name": name, "sha256": att.sha256},
+        )
+    return att
+
+
+# --- ⑤ submit and ⑥ receipt -----------------------------------------------------------------
+def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:
+    doc = dict(proposal.document)
+    doc["assessed_on"] = today.isoformat()
+    doc["documents"] = [
+        {"id": a.document_id, "file": a.original_name} for a in proposal.attachments.order_by("id")
+    ]
+    return doc
+
+
+def proposal_submit(
+    *, actor: Any, proposal: Proposal, idempotency_key: str, now: dt.datetime | None = None
+) -> ProposalVersion:
+    """All or nothing, once per key: a repeated submit returns the version already made."""
+    existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.proposal_id != proposal.pk:
+            raise ServiceError(_("This submission key belongs to another proposal."))
+        return existing
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=proposal.call_id)  # serialises receipts
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        _require(actor, "submit", proposal)
+        now = now or clock.now()
+        if now >= proposal.round.deadline:
+            raise ServiceError(
+                _(
+                    "The deadline of %(round)s was %(deadline)s JST; submissions are no longer "
+                    "accepted for it."
+                )
+                % {
+                    "round": proposal.round.name_ja,
+                    "deadline": proposal.round.deadline.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        document = _document_with_attachments(proposal, now.astimezone(JST).date())
+        errors = document_errors(document)
+        if errors:
+            raise ServiceError(
+                _("The proposal is not complete; correct these and submit again."), errors=errors
+            )
+        try:
+            parsed = _adapter().validate_python(document)
+            result = assess_proposal(parsed)
+        except RenkeiError as exc:
+            raise ServiceError(str(exc)) from exc
+        number = ProposalVersion.objects.filter(proposal=proposal).count() + 1
+        if proposal.receipt_number is None:
+            seq = Proposal.objects.filter(call=call, receipt_number__isnull=False).count() + 1
+            prefix = "JCM" if call.program == "jcm-model-project" else "C3P"
+            proposal.receipt_number = f"{prefix}-{now.astimezone(JST):%Y%m%d}-{seq:04d}"
+        version = ProposalVersion.objects.create(
+            proposal=proposal,
+            number=number,
+            document=document,
+            submitted_by=actor,
+            submitted_at=now,
+            rulebook_id=result.rulebook_id,
+            rulebook_version=result.rulebook_version,
+            assessment_status=str(result.status),
+            idempotency_key=idempotency_key,
+        )
+        proposal.attachments.filter(version__isnull=True).update(version=version)
+        before = proposal.state
+        proposal._submit()
+        proposal.document = document
+        proposal.submitted_at = now
+        proposal.save()
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="proposal_submit",
+            from_state=before,
+            to_state=proposal.state,
+            payload={"receipt": proposal.receipt_number, "version": number},
+        )
+        receipt, email, user_id = proposal.receipt_number, actor.email, actor.pk
+        message = _("Proposal “%(title)s” was received. Receipt number: %(receipt)s") % {
+            "title": proposal.title,
+            "receipt": receipt,
+        }
+        transaction.on_commit(lambda: _notify(user_id, email, message, proposal.pk))
+    return version
+
+
+def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
+    Notice.objects.create(recipient_id=user_id, message=message, link=f"/proposals/{proposal_id}/")
+    if email:
+        send_mail(_("[Renkei] Proposal received"), message, None, [email])
+
+
+def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
+    """Only staff reopen a submitted proposal, with a reason; the next submit is a new version."""
+    _require(actor, "open_revision", proposal)
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for allowing a revision."))
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        before = proposal.state
+        proposal._open_revision()
+        proposal.save()
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="proposal_open_revision",
+            from_state=before,
+            to_state=proposal.state,
+            payload={"reason": reason},
+        )
+    return proposal
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex

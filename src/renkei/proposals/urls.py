@@ -1,0 +1,16 @@
+from django.urls import path
+
+from renkei.proposals import views
+
+app_name = "proposals"
+urlpatterns = [
+    path("preregister/", views.preregister, name="preregister"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/assessment/", views.assessment, name="assessment"),
+    path("<int:pk>/attach/", views.attach, name="attach"),
+    path("<int:pk>/submit/", views.submit, name="submit"),
+    path("<int:pk>/revision/", views.open_revision, name="open_revision"),
+    path("attachments/<int:pk>/", views.download, name="download"),
+]

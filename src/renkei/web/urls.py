@@ -1,0 +1,14 @@
+"""Root URLs: pages in Japanese by default, English via the language switcher."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from renkei.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("renkei.accounts.urls")),
+    path("proposals/", include("renkei.proposals.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,104 @@
+"""Factories and fixtures for the web platform's tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import factory
+import pytest
+import yaml
+
+from renkei.accounts.models import Organisation, Role, User
+from renkei.calls.models import Call, Program, Round
+
+JST = ZoneInfo("Asia/Tokyo")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def jst(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=JST)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"サンプル株式会社{n}")
+    country = "JP"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    role = Role.APPLICANT
+    organisation = factory.SubFactory(OrganisationFactory)
+    password = factory.django.Password("pw-for-tests-1")
+
+
+@pytest.fixture
+def jcm_call(db) -> Call:
+    call = Call.objects.create(
+        rulebook_id="jcm-model-project/fy2024",
+        program=Program.JCM,
+        title_ja="JCM",
+        title_en="JCM",
+        opens_at=jst("2024-04-05T00:00"),
+        closes_at=jst("2024-11-29T12:00"),
+        budget_jpy=12_800_000_000,
+    )
+    return call
+
+
+@pytest.fixture
+def first_round(jcm_call: Call) -> Round:
+    return Round.objects.create(
+        call=jcm_call,
+        code="first",
+        name_ja="一次",
+        name_en="First",
+        deadline=jst("2024-05-13T12:00"),
+    )
+
+
+@pytest.fixture
+def applicant(db) -> User:
+    return UserFactory(role=Role.APPLICANT)
+
+
+@pytest.fixture
+def users(db, applicant: User) -> dict[str, User]:
+    return {
+        "anonymous": None,
+        "applicant": applicant,
+        "other_applicant": UserFactory(role=Role.APPLICANT),
+        "office": UserFactory(role=Role.OFFICE, organisation=None, is_staff=True),
+        "reviewer": UserFactory(role=Role.REVIEWER, organisation=None),
+        "secretariat": UserFactory(role=Role.SECRETARIAT, organisation=None),
+        "joint_committee": UserFactory(role=Role.JOINT_COMMITTEE, organisation=None, country="KE"),
+    }
+
+
+@pytest.fixture
+def sample_document() -> dict:
+    """The bundled passing example, as a proposal document (attachments come from uploads)."""
+    doc = yaml.safe_load((ROOT / "examples/jcm-multi-site-pass.yaml").read_text("utf-8"))
+    doc.pop("documents")
+    return doc
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path) -> None:
+    """Uploaded files go to a temporary directory, never the developer's var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "uploads"), "base_url": None},
+        },
+    }

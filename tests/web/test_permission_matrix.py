@@ -1,0 +1,97 @@
+"""Every role × every page of the proposal path: the expected answer is written out per cell.
+
+Pages answer 200 (allowed), 302 (to login, or back to a read-only page), 404 (not visible: the
+page never reveals that someone else's proposal exists) or 405 (wrong method).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import jst
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from renkei.proposals import services
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "applicant",
+    "other_applicant",
+    "office",
+    "reviewer",
+    "secretariat",
+    "joint_committee",
+]
+
+# page -> expected status per role, in ROLES order
+MATRIX = {
+    ("home", "GET", None): [200, 200, 200, 200, 200, 200, 200],
+    ("proposals:preregister", "GET", None): [200, 200, 200, 200, 200, 200, 200],
+    ("proposals:create", "GET", None): [302, 200, 200, 404, 404, 404, 404],
+    ("proposals:detail", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
+    ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404],
+    ("proposals:edit", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
+    ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404],
+    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404],
+    ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],
+    ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],
+    ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404],
+    ("proposals:download", "GET", "attachment"): [302, 200, 404, 200, 404, 404, 404],
+    ("admin:index", "GET", None): [302, 302, 302, 200, 302, 302, 302],
+}
+
+
+@pytest.fixture
+def objects(users, first_round, sample_document):
+    applicant = users["applicant"]
+    draft = services.proposal_create(
+        actor=applicant, round=first_round, title="draft", country="KE"
+    )
+    submitted = services.proposal_create(
+        actor=applicant, round=first_round, title="sub", country="KE"
+    )
+    services.proposal_update_document(actor=applicant, proposal=submitted, document=sample_document)
+    att = services.attachment_add(
+        actor=applicant,
+        proposal=submitted,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
+    )
+    services.proposal_submit(
+        actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-05-10T09:00")
+    )
+    return {"draft": draft.pk, "submitted": submitted.pk, "attachment": att.pk}
+
+
+def _client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_every_page(role, users, objects, settings) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
+    client = _client(users[role])
+    got, want = {}, {}
+    for (name, method, obj), expected in MATRIX.items():
+        args = [objects[obj]] if obj else []
+        url = reverse(name, args=args)
+        data = {"document": "title: x", "reason": "r", "key": f"k-{role}"}
+        response = client.get(url) if method == "GET" else client.post(url, data)
+        response.close()  # streamed file responses hold the file open
+        label = f"{method} {name} {obj or ''}".strip()
+        got[label] = response.status_code
+        want[label] = expected[ROLES.index(role)]
+    assert got == want
+
+
+def test_the_matrix_covers_every_proposal_url() -> None:
+    from renkei.proposals.urls import urlpatterns
+
+    names = {f"proposals:{p.name}" for p in urlpatterns}
+    assert names <= {name for name, _, _ in MATRIX}
