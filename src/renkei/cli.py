@@ -67,11 +67,11 @@ def _yen(name: str, raw: str) -> int:
     return int(value)
 
 
-def _date(raw: str) -> dt.date:
+def _date(raw: str, option: str = "--date") -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise BadInput(f"--date must be a date YYYY-MM-DD (got {raw!r})") from None
+        raise BadInput(f"{option} must be a date YYYY-MM-DD (got {raw!r})") from None
 
 
 def _book(call: str, program: str) -> Any:
@@ -125,6 +125,13 @@ TABLE_OPTS = [
         help="CSV of adoptions recorded later (country,technology,adopted_on,project)",
     ),
 ]
+
+
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    help="application date YYYY-MM-DD: later adoptions count only up to it (2.(9))",
+)
 
 
 def _table_options(f: Any) -> Any:
@@ -232,6 +239,7 @@ def technologies(call: str, as_json: bool) -> None:
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2")
 @click.option("--technology", required=True, help="annex-3 id or Japanese name")
 @JSON
+@AS_OF
 @_table_options
 def adoption_count(
     call: str,
@@ -240,11 +248,13 @@ def adoption_count(
     as_json: bool,
     adoption_table: Path | None,
     adoptions: Path | None,
+    as_of: str | None,
 ) -> None:
     """Similar-technology adoptions in a country (別添3)."""
     _book(call, "jcm-model-project")
     table = _table(call, adoption_table, adoptions)
-    count = table.count(table.technology(technology).id, _country(country))
+    day = _date(as_of, "--as-of") if as_of else None
+    count = table.count(table.technology(technology).id, _country(country), day)
     _emit(count.to_dict(), as_json, str(count))
 
 
@@ -255,6 +265,7 @@ def adoption_count(
 @click.option("--eco-lease", is_flag=True, help="JCM eco-lease (rate ≤ 10%)")
 @JSON
 @LANG
+@AS_OF
 @_table_options
 def subsidy_cap(
     call: str,
@@ -265,13 +276,15 @@ def subsidy_cap(
     lang: str,
     adoption_table: Path | None,
     adoptions: Path | None,
+    as_of: str | None,
 ) -> None:
     """The subsidy-rate cap for a technology in a country (2.(9))."""
     from renkei.rules.jcm import rate_cap
 
     book = _book(call, "jcm-model-project")
     table = _table(call, adoption_table, adoptions)
-    cap = rate_cap(book, table, technology, _country(country), eco_lease=eco_lease)
+    day = _date(as_of, "--as-of") if as_of else None
+    cap = rate_cap(book, table, technology, _country(country), eco_lease=eco_lease, as_of=day)
     _emit(cap.to_dict(lang), as_json, _with_notes(cap.finding(), lang))
 
 

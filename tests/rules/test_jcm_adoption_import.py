@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -67,13 +68,16 @@ def test_later_adoptions_add_to_the_counts_and_can_lower_the_cap(tmp_path: Path)
         tmp_path,
         "adoptions.csv",
         "country,technology,adopted_on,project\n"
-        "KE,ヒートポンプ,2024-08-01,sample A\nKE,heat_pump,,sample B\n",
+        "KE,ヒートポンプ,2024-05-01,sample A\nKE,heat_pump,2024-08-01,sample B\n",
     )
     adoptions = read_adoptions_csv(csv, TABLE)
     assert [a.project for a in adoptions] == ["sample A", "sample B"]
     table = TABLE.with_adoptions(adoptions)
     assert table.count("heat_pump", "KE").to_dict() == {"count": 2}
-    cap = rate_cap(BOOK, table, "heat_pump", "KE")
+    # 2.(9): counted at the time of application; the August adoption is later than May
+    assert table.count("heat_pump", "KE", dt.date(2024, 5, 10)).to_dict() == {"count": 1}
+    assert table.count("heat_pump", "KE", dt.date(2024, 4, 30)).to_dict() == {"count": 0}
+    cap = rate_cap(BOOK, table, "heat_pump", "KE", as_of=dt.date(2024, 5, 10))
     assert cap.to_dict()["rate_cap"] == "0.40"
     assert "jcm.note.added_adoptions" in [n.code for n in cap.notes]
 
@@ -93,23 +97,26 @@ def test_bad_adoption_rows_are_all_reported(tmp_path: Path) -> None:
     csv = write(
         tmp_path,
         "a.csv",
-        "country,technology,adopted_on\nZZ,solar_pv,\nKE,nuclear,\nKE,solar_pv,2024-13-01\n",
+        "country,technology,adopted_on\nZZ,solar_pv,2024-06-01\nKE,nuclear,2024-06-01\n"
+        "KE,solar_pv,2024-13-01\nKE,solar_pv,\n",
     )
     with pytest.raises(InvalidDocument) as info:
         read_adoptions_csv(csv, TABLE)
     text = str(info.value)
-    assert "row 2" in text and "row 3" in text and "row 4" in text
+    assert "row 2" in text and "row 3" in text and "row 4" in text and "row 5" in text
     assert "YYYY-MM-DD" in text
 
 
 def test_adoptions_header_is_required(tmp_path: Path) -> None:
-    with pytest.raises(InvalidDocument, match="country,technology"):
+    with pytest.raises(InvalidDocument, match="country,technology,adopted_on"):
         read_adoptions_csv(write(tmp_path, "a.csv", "where,what\nKE,solar_pv\n"), TABLE)
 
 
 def test_cli_takes_the_official_table_and_adoptions(tmp_path: Path) -> None:
     official = write(tmp_path, "official.csv", "technology,LA\ntransformer,2\n")
-    adoptions = write(tmp_path, "adoptions.csv", "country,technology\nLA,transformer\n")
+    adoptions = write(
+        tmp_path, "adoptions.csv", "country,technology,adopted_on\nLA,transformer,2024-06-01\n"
+    )
     result = CliRunner().invoke(
         main,
         [

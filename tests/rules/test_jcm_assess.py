@@ -133,6 +133,15 @@ def proposal(*lines: dict[str, Any]) -> dict[str, Any]:
 
 
 def eco_lease(data: dict[str, Any], years: int = 7) -> dict[str, Any]:
+    """An eco-lease's eligible costs are the lease fee's equipment portion and its interest
+    (2.(7) ただし書): the model project's works become part of the equipment portion."""
+    for site in data["sites"]:
+        for t in site["technologies"]:
+            if any(c["item"] == "main_works" for c in t["costs"]):
+                total = sum(
+                    c["amount_jpy"] for c in t["costs"] if c["item"] in ("equipment", "main_works")
+                )
+                t["costs"] = [cost("equipment", total)]
     data["kind"] = "eco_lease"
     data["lease"] = {"lease_years": years, "fee_reduction_documented": True}
     data["consortium"]["representative"]["is_lessor"] = True
@@ -607,7 +616,9 @@ def test_ineligible_items_are_excluded_from_eligible_cost() -> None:
     assert a.figures["eligible_cost_jpy"] == 50_000_000
     assert a.figures["max_subsidy_jpy"] == 25_000_000
     hits = found(a, "jcm.costs.ineligible")
-    assert sorted(f.params["item"] for f in hits) == ["land", "removal_of_existing"]
+    assert sorted(f.params["item"] for f in hits) == sorted(
+        ["土地取得費", "既存設備の撤去費(撤去費に係る諸経費も含む)"]
+    )
     assert {f.status for f in hits} == {INFO}
 
 
@@ -1336,3 +1347,50 @@ def test_every_assessment_records_its_rulebook() -> None:
         "schedule",
         "documents",
     ]
+
+
+def test_eco_lease_counts_only_equipment_and_lease_interest() -> None:
+    """2.(7) ただし書: works, survey and 事務費 cannot be counted in an eco-lease."""
+    data = eco_lease(
+        proposal(line(costs=[cost("equipment", 40_000_000), cost("lease_interest", 2_000_000)]))
+    )
+    tech(data)["costs"] += [cost("survey_and_testing", 10_000_000), cost("admin", 1_000_000)]
+    a = _assess(data)
+    assert a.figures["eligible_cost_jpy"] == 42_000_000
+    assert a.figures["max_subsidy_jpy"] == 4_200_000
+    bad = found(a, "jcm.costs.eco_lease_item")
+    assert {f.status for f in bad} == {X} and len(bad) == 2
+
+
+def test_lease_interest_is_not_a_model_project_cost() -> None:
+    a = _assess(
+        proposal(line(costs=[cost("equipment", 40_000_000), cost("lease_interest", 2_000_000)]))
+    )
+    assert a.figures["eligible_cost_jpy"] == 40_000_000
+    assert one(a, "jcm.costs.eco_lease_item").code == "jcm.costs.lease_interest_model_project"
+
+
+def test_admin_cost_above_its_cap_never_raises_the_maximum_subsidy() -> None:
+    """別表1: 事務費 counts only up to its cap (6.5% of 40M = 2.6M here)."""
+    within = _assess(
+        proposal(line(costs=[cost("equipment", 40_000_000), cost("admin", 2_600_000)]))
+    )
+    over = _assess(proposal(line(costs=[cost("equipment", 40_000_000), cost("admin", 9_000_000)])))
+    assert within.figures["max_subsidy_jpy"] == 21_300_000
+    assert over.figures["max_subsidy_jpy"] == 21_300_000
+    assert one(over, "jcm.costs.admin_cap").status is X
+
+
+def test_japan_is_not_a_host_country() -> None:
+    data = proposal()
+    data["country"] = "JP"
+    assert one(_assess(data), "jcm.country").status is X
+
+
+def test_a_range_cost_effectiveness_fails_when_both_readings_fail() -> None:
+    """Battery in MN is a range in annex 3; at either cap 600 t over the life is far too little."""
+    data = proposal(line("battery", annual_reduction_tco2="60", useful_life_years=10))
+    data["country"] = "MN"
+    tech(data).pop("requested_subsidy_jpy", None)
+    f = one(_assess(data), "jcm.cost_effectiveness")
+    assert f.status is X

@@ -104,9 +104,23 @@ class AdoptionTable:
             "technology", key, [t.id for t in self.technologies], " or ".join(close[:5])
         )
 
-    def count(self, technology: str, country: str) -> Count:
+    def count(self, technology: str, country: str, as_of: dt.date | None = None) -> Count:
+        """The count for a pair: the table's cell plus adoptions recorded later that were made
+        on or before ``as_of`` (2.(9): counted, in principle, at the time of application)."""
         tech = self.technology(technology)
-        return self.cells.get((tech.id, country), Count(0, 0))
+        base = self.cells.get((tech.id, country), Count(0, 0))
+        return base.plus(len(self.added_for(tech.id, country, as_of)))
+
+    def added_for(
+        self, technology: str, country: str, as_of: dt.date | None = None
+    ) -> list[Adoption]:
+        return [
+            a
+            for a in self.added
+            if a.technology == technology
+            and a.country == country
+            and (as_of is None or a.adopted_on is None or a.adopted_on <= as_of)
+        ]
 
     @property
     def is_reconstructed(self) -> bool:
@@ -114,14 +128,13 @@ class AdoptionTable:
 
     # --- changes ------------------------------------------------------------------------
     def with_adoptions(self, adoptions: Iterable[Adoption]) -> AdoptionTable:
-        cells = dict(self.cells)
-        added = list(self.added)
+        added = [*self.added]
         for a in adoptions:
-            tech = self.technology(a.technology)
-            cells[(tech.id, a.country)] = cells.get((tech.id, a.country), Count(0, 0)).plus(1)
-            added.append(a)
+            added.append(
+                Adoption(self.technology(a.technology).id, a.country, a.adopted_on, a.project)
+            )
         return AdoptionTable(
-            self.technologies, cells, self.source, self.as_of, self.clause, tuple(added)
+            self.technologies, self.cells, self.source, self.as_of, self.clause, tuple(added)
         )
 
     def replaced_by_csv(self, path: Path) -> AdoptionTable:
@@ -242,14 +255,16 @@ def read_adoptions_csv(path: Path, table: AdoptionTable) -> list[Adoption]:
     except OSError as exc:
         raise InvalidDocument(str(path), [FieldError("", f"cannot read: {exc.strerror}")]) from exc
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"country", "technology"} <= set(reader.fieldnames):
+    if not reader.fieldnames or not {"country", "technology", "adopted_on"} <= set(
+        reader.fieldnames
+    ):
         raise InvalidDocument(
             str(path),
             [
                 FieldError(
                     "row 1",
-                    "the header must name at least: country,technology "
-                    "(optionally adopted_on,project)",
+                    "the header must name at least: country,technology,adopted_on "
+                    "(optionally project)",
                 )
             ],
         )
@@ -259,12 +274,19 @@ def read_adoptions_csv(path: Path, table: AdoptionTable) -> list[Adoption]:
             country = validate_country((row.get("country") or "").strip().upper())
             tech = table.technology((row.get("technology") or "").strip())
             raw_date = (row.get("adopted_on") or "").strip()
-            day = dt.date.fromisoformat(raw_date) if raw_date else None
+            if not raw_date:
+                raise ValueError
+            day = dt.date.fromisoformat(raw_date)
         except UnknownChoice as exc:
             errors.append(FieldError(f"row {r}", str(exc)))
             continue
         except ValueError:
-            errors.append(FieldError(f"row {r}", "adopted_on must be a date YYYY-MM-DD"))
+            errors.append(
+                FieldError(
+                    f"row {r}",
+                    "adopted_on must be the adoption date YYYY-MM-DD (counts depend on it, 2.(9))",
+                )
+            )
             continue
         out.append(Adoption(tech.id, country, day, (row.get("project") or "").strip()))
     if errors:

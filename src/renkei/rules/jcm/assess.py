@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from renkei.errors import BadInput, NotInForce
@@ -22,6 +22,7 @@ from renkei.rules.jcm.adoption import AdoptionTable, reconstructed_table
 from renkei.rules.jcm.proposal import CostLine, JcmProposal, Site, TechnologyLine
 from renkei.rules.jcm.rulebook import JcmRulebook
 from renkei.rules.jcm.subsidy import (
+    TWO_PLACES,
     RateCap,
     admin_cost_cap,
     cost_effectiveness,
@@ -70,11 +71,14 @@ class LineFigures:
 
 
 def _line_costs(
-    book: JcmRulebook, line: TechnologyLine, subject: str, out: list[Finding]
+    book: JcmRulebook, line: TechnologyLine, subject: str, out: list[Finding], *, eco_lease: bool
 ) -> tuple[int, int, int]:
-    """Eligible cost, works+equipment base and 事務費 of one technology line."""
-    groups = {i.id: i.group for i in book.cost_items.eligible}
-    ineligible = set(book.cost_items.ineligible_ids())
+    """Eligible cost, works+equipment base and 事務費 of one technology line.
+
+    For a JCM eco-lease only the equipment portion of the lease fee and its interest are
+    eligible (2.(7) ただし書); for a model project lease interest is not a cost item."""
+    items = {i.id: i for i in book.cost_items.eligible}
+    ineligible = {i.id: i for i in book.cost_items.ineligible}
     eligible = base = admin = 0
     for c in line.costs:
         if c.item in ineligible:
@@ -84,13 +88,38 @@ def _line_costs(
                     book.cost_items.clause,
                     INFO,
                     "jcm.costs.ineligible_excluded",
-                    {"item": c.item, "amount": f"{c.amount_jpy:,}"},
+                    {"item": ineligible[c.item].name_ja, "amount": f"{c.amount_jpy:,}"},
+                    subject=subject,
+                )
+            )
+            continue
+        group = items[c.item].group
+        lease_only = group == "lease"
+        if eco_lease and group not in ("equipment", "lease"):
+            out.append(
+                F(
+                    "jcm.costs.eco_lease_item",
+                    book.cost_items.eco_lease_eligible_note.clause,
+                    X,
+                    "jcm.costs.eco_lease_item",
+                    {"item": items[c.item].name_ja, "amount": f"{c.amount_jpy:,}"},
+                    subject=subject,
+                )
+            )
+            continue
+        if lease_only and not eco_lease:
+            out.append(
+                F(
+                    "jcm.costs.eco_lease_item",
+                    book.cost_items.eco_lease_eligible_note.clause,
+                    X,
+                    "jcm.costs.lease_interest_model_project",
+                    {"amount": f"{c.amount_jpy:,}"},
                     subject=subject,
                 )
             )
             continue
         counted = _counted_amount(book, c, subject, out)
-        group = groups[c.item]
         eligible += counted
         if group in ("works", "equipment"):
             base += counted
@@ -178,13 +207,23 @@ def _validate_items(book: JcmRulebook, proposal: JcmProposal) -> None:
 def _line_figures(
     book: JcmRulebook, table: AdoptionTable, p: JcmProposal, cost_findings: list[Finding]
 ) -> list[LineFigures]:
-    out = []
     eco = p.kind == "eco_lease"
+    costs = []
     for site, line in p.technology_lines():
         tech = table.technology(line.technology)
         subject = f"{site.id}/{tech.id}"
-        eligible, base, admin = _line_costs(book, line, subject, cost_findings)
-        cap = rate_cap(book, table, tech.id, p.country, eco_lease=eco)
+        costs.append(
+            (site, line, tech, *_line_costs(book, line, subject, cost_findings, eco_lease=eco))
+        )
+    # 事務費 above its cap (別表1) is not eligible: take the excess off the lines that carry
+    # 事務費, in proportion, so it can never raise a maximum subsidy.
+    admin_total = sum(c[5] for c in costs)
+    excess = max(0, admin_total - admin_cost_cap(book, sum(c[4] for c in costs)))
+    cuts = _share(excess, [c[5] for c in costs])
+    out = []
+    for (site, line, tech, eligible, base, admin), cut in zip(costs, cuts, strict=True):
+        eligible -= cut
+        cap = rate_cap(book, table, tech.id, p.country, eco_lease=eco, as_of=p.assessed_on)
         hi = max_subsidy(eligible, cap.cap_high) if cap.cap_high is not None else 0
         lo = max_subsidy(eligible, cap.cap_low) if cap.cap_low is not None else None
         subsidy = hi if line.requested_subsidy_jpy is None else line.requested_subsidy_jpy
@@ -193,6 +232,16 @@ def _line_figures(
             LineFigures(site, line, tech.id, eligible, base, admin, cap, hi, lo, subsidy, life)
         )
     return out
+
+
+def _share(total: int, weights: list[int]) -> list[int]:
+    """Split whole yen in proportion to weights; the rounding remainder goes to the largest."""
+    if total == 0 or not any(weights):
+        return [0] * len(weights)
+    whole = sum(weights)
+    parts = [total * w // whole for w in weights]
+    parts[weights.index(max(weights))] += total - sum(parts)
+    return parts
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -204,7 +253,9 @@ def _screening(
     d = p.declarations
     # host country (2.(3))
     partner = book.partner_countries.get(p.country)
-    if partner is None:
+    if p.country == "JP":
+        out.append(F("jcm.country", "2.(2)①; 2.(3)", X, "jcm.country.japan", {}))
+    elif partner is None:
         out.append(
             F(
                 "jcm.country",
@@ -869,9 +920,19 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
         )
         derived_from_range = lf.line.requested_subsidy_jpy is None and not lf.cap.exact
         finding = ce.finding(lf.subject, lf.cap.notes if derived_from_range else ())
-        if derived_from_range and finding.status is X:
-            # the subsidy is the higher of two possible maxima; the lower one may pass
-            finding = replace(finding, status=R)
+        if derived_from_range and finding.status is X and lf.max_subsidy_low is not None:
+            # the subsidy is the higher of two possible maxima: if the lower one passes, the
+            # outcome depends on the table; if it fails too, the proposal fails either way
+            low = cost_effectiveness(
+                book,
+                technology=lf.tech_id,
+                country=p.country,
+                subsidy_jpy=lf.max_subsidy_low,
+                annual_tco2=lf.line.annual_reduction_tco2,
+                useful_life_years=lf.life_years,
+            )
+            if low.passes:
+                finding = replace(finding, status=R)
         out.append(finding)
     total = sum(lf.subsidy_jpy for lf in lines if lf.cap.eligible is not False)
     limit = book.subsidy.per_project_limit_jpy
@@ -1319,7 +1380,9 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
         "subsidy_jpy": subsidy_total,
         "annual_reduction_tco2": sum((lf.line.annual_reduction_tco2 for lf in lines), Decimal(0)),
         "lifetime_reduction_tco2": lifetime,
-        "jpy_per_tco2": (Decimal(subsidy_total) / lifetime_subsidised).quantize(Decimal("0.01"))
+        "jpy_per_tco2": (Decimal(subsidy_total) / lifetime_subsidised).quantize(
+            TWO_PLACES, rounding=ROUND_HALF_UP
+        )
         if lifetime_subsidised
         else None,
         "lines": [

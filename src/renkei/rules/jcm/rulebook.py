@@ -156,7 +156,7 @@ class AdminCostCap(Strict):
 class CostItem(Strict):
     id: str
     name_ja: str
-    group: Literal["works", "equipment", "admin", "other"] | None = None
+    group: Literal["works", "equipment", "admin", "other", "lease"] | None = None
     clause: str | None = None
 
 

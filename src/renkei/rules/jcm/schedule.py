@@ -1,8 +1,10 @@
 """Deadlines of the JCM Model Project call (2.(1), 2.(11), 4., 5.).
 
 Periods follow the Japanese Civil Code reading used by the call: the first day is not counted
-(Art. 140), so "within 30 days after X" ends on X + 30 days and "within one year of X" on the
-same date a year later (Art. 143); "その日から起算して30日を経過した日" is X + 30 days.
+(Art. 140), so "within 30 days after X" ends on X + 30 days and "within one year of X" ends
+on the day before the corresponding day of X + 1 day a year later (Art. 143: usually the same
+date; 28 February before a leap year gives 29 February); "その日から起算して30日を経過した日" is
+X + 30 days.
 Proposal deadlines are at 12:00 Japan Standard Time.
 """
 
@@ -31,11 +33,19 @@ EVENTS = (
 )
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
+def period_end(start: dt.date, years: int) -> dt.date:
+    """Last day of a period of ``years`` years whose first day is ``start`` (Civil Code Art. 143):
+    the day before the corresponding day; with no corresponding day (29 February), the last day
+    of that month."""
     try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a non-leap year: the period ends on 28 February
-        return day.replace(year=day.year + years, day=28)
+        return start.replace(year=start.year + years) - dt.timedelta(days=1)
+    except ValueError:
+        return dt.date(start.year + years, start.month, 28)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """End of "within ``years`` years of ``day``": the first day is not counted (Art. 140)."""
+    return period_end(day + dt.timedelta(days=1), years)
 
 
 def fiscal_year_start(day: dt.date) -> int:
@@ -188,7 +198,7 @@ def monitoring_plan(
 ) -> MonitoringPlan:
     if useful_life_years <= 0:
         raise BadInput(f"useful life must be at least 1 year (got {useful_life_years})")
-    life_end = add_years(operation_start, useful_life_years) - dt.timedelta(days=1)
+    life_end = period_end(operation_start, useful_life_years)
     notes: list[Note] = []
     end = life_end
     bounded = False

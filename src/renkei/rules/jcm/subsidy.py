@@ -6,6 +6,7 @@ knows its clause, its notes (ambiguities, ranges) and how to render itself as CL
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -108,9 +109,12 @@ def rate_cap(
     country: str,
     *,
     eco_lease: bool = False,
+    as_of: dt.date | None = None,
 ) -> RateCap:
+    """The cap for a technology in a country; adoptions recorded later count when made on or
+    before ``as_of`` (the application date)."""
     tech = table.technology(technology)
-    count = table.count(tech.id, country)
+    count = table.count(tech.id, country, as_of)
     bands = book.subsidy.rate_caps
     cap_low, cap_high = bands.cap_for(count.max), bands.cap_for(count.min)
     notes: list[Note] = []
@@ -125,13 +129,23 @@ def rate_cap(
         )
     if not table.is_reconstructed:
         notes.append(Note("jcm.note.official_table", ("別添3",), {"source": table.source}))
-    if table.added:
-        notes.append(Note("jcm.note.added_adoptions", ("2.(9)",), {"n": len(table.added)}))
+    added = table.added_for(tech.id, country, as_of)
+    if added:
+        notes.append(Note("jcm.note.added_adoptions", ("2.(9)",), {"n": len(added)}))
+        if table.as_of and any(a.adopted_on and a.adopted_on <= table.as_of for a in added):
+            notes.append(
+                Note(
+                    "jcm.note.adoption_before_table", ("別添3",), {"as_of": table.as_of.isoformat()}
+                )
+            )
     if eco_lease:
         lease_cap = book.subsidy.eco_lease_rate_cap.value
         cap_low = None if cap_low is None else min(cap_low, lease_cap)
         cap_high = None if cap_high is None else min(cap_high, lease_cap)
-        clause = f"{clause}; {book.subsidy.eco_lease_rate_cap.clause} (JCMエコリース)"
+        lease_clause = book.subsidy.eco_lease_rate_cap.clause
+        clause = (
+            f"{clause} (JCMエコリース)" if lease_clause == clause else f"{clause}; {lease_clause}"
+        )
         notes.append(
             Note(
                 "jcm.note.eco_lease_rate",
