@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from renkei.api import api
 from renkei.web import views
 
 urlpatterns = [
@@ -10,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("renkei.accounts.urls")),
     path("proposals/", include("renkei.proposals.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
