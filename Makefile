@@ -33,6 +33,10 @@ test: $(BIN)/renkei
 	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -q
+	@if [ -n "$$RENKEI_TEST_POSTGRES_URL" ]; then \
+	  echo "--- database-backed tests again on PostgreSQL"; \
+	  DATABASE_URL="$$RENKEI_TEST_POSTGRES_URL" $(BIN)/pytest -q tests/web tests/e2e; \
+	fi
 
 lint: $(BIN)/renkei
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -102,3 +102,12 @@ def _uploads_in_tmp(settings, tmp_path) -> None:
             "OPTIONS": {"location": str(tmp_path / "uploads"), "base_url": None},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English here; Japanese is checked in test_i18n.py."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
