@@ -51,6 +51,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
             return visible and role == Role.APPLICANT and obj.state in EDITABLE
         if action == "open_revision":
             return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
+        if action == "screen":
+            return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
     if isinstance(obj, Attachment) and action == "download":
         return proposals_for(user).filter(pk=obj.proposal_id).exists()
     return False

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "renkei.audit",
     "renkei.calls",
     "renkei.proposals",
+    "renkei.reviews",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("renkei.accounts.urls")),
     path("proposals/", include("renkei.proposals.urls")),
+    path("office/", include("renkei.reviews.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
