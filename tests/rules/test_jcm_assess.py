@@ -10,7 +10,9 @@ missing placeholder or a float in the output fails whichever test produced it.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +30,9 @@ from renkei.rules.jcm import (
     JcmProposal,
     admin_cost_cap,
     assess_jcm,
+    deadline,
+    monitoring_plan,
+    rate_cap,
     reconstructed_table,
 )
 
@@ -224,7 +229,10 @@ def test_the_base_proposal_fails_nothing() -> None:
 EXAMPLE_FAILURES: dict[str, list[tuple[str, str]]] = {
     "jcm-multi-site-pass.yaml": [],
     "jcm-eco-lease.yaml": [],
-    "jcm-fails-excluded-technology.yaml": [("jcm.rate_cap", "jcm.rate_cap.excluded")],
+    "jcm-fails-excluded-technology.yaml": [
+        ("jcm.rate_cap", "jcm.rate_cap.excluded"),
+        ("jcm.subsidy.excluded", "jcm.subsidy.line_excluded"),
+    ],
     "jcm-fails-admin-cost.yaml": [("jcm.costs.admin_cap", "jcm.costs.admin_over")],
     "jcm-fails-pre-registration.yaml": [("jcm.schedule.pre_registration", "jcm.schedule.pre_late")],
     "jcm-fails-cost-effectiveness.yaml": [("jcm.cost_effectiveness", "jcm.ce.fail")],
@@ -284,6 +292,15 @@ def test_excluded_technology_is_reported_once_under_screening_item_6() -> None:
     assert f in eligibility.findings
     assert found(a, "jcm.cost_effectiveness") == [] and found(a, "jcm.subsidy.amount") == []
     assert a.figures["max_subsidy_jpy"] == 0
+    # the subsidy section says, once, that the line is not subsidised, and so does not pass
+    subsidy = next(s for s in a.sections if s.id == "subsidy")
+    excluded = [g for g in subsidy.findings if g.status is X]
+    assert [(g.check, g.code, g.subject) for g in excluded] == [
+        ("jcm.subsidy.excluded", "jcm.subsidy.line_excluded", "binh-duong/solar_pv")
+    ]
+    assert "3.(1) 6)" in excluded[0].clause
+    assert "太陽光発電(VN)" in excluded[0].message("ja")
+    assert subsidy.to_dict()["status"] == "fail"
 
 
 def test_admin_cost_example_is_one_yen_over() -> None:
@@ -477,7 +494,11 @@ def test_capability_statement(value: bool | None, status: Status, code: str) -> 
     data["consortium"]["representative"]["capability"]["clear_basis"] = value
     f = one(_assess(data), "jcm.screening.1", code)
     assert f.status is status
-    assert ("clear_basis" in f.params["points"]) is (value is not True)
+    # the point is named as 2.(4)③ writes it, never by its field id
+    point = "明確な根拠に基づき事業内容・事業効果・経費内訳・資金計画等を示せること"
+    assert "clear_basis" not in f.message("ja") and "clear_basis" not in f.message("en")
+    assert (point in f.params["unstated_ja"]) is (value is None)
+    assert (point in f.params.get("not_met_ja", "")) is (value is False)
 
 
 @pytest.mark.parametrize(
@@ -778,7 +799,17 @@ def test_a_range_cell_needs_review_with_an_annex3_note() -> None:
     assert (f.status, f.code) == (R, "jcm.rate_cap.range")
     assert (f.params["cap_low"], f.params["cap"], f.params["count"]) == ("40%", "50%", "0–2")
     note = next(n for n in f.notes if n.code == "jcm.note.annex3_range")
-    assert note.params == {"technology": "transformer", "country": "LA", "count": "0–2"}
+    assert note.params == {
+        "technology": "transformer",
+        "name_ja": "変圧器",
+        "name_en": note.params["name_en"],
+        "country": "LA",
+        "count": "0–2",
+        "count_ja": "0〜2",
+        "count_en": "0–2",
+    }
+    assert "変圧器×LAの件数は0〜2件" in note.message("ja")
+    assert "transformer" not in note.message("ja")
     assert a.figures["lines"][0]["rate_cap"] == {
         "min": "0.40",
         "max": "0.50",
@@ -1054,7 +1085,7 @@ def test_battery_alone_without_a_spec_needs_review() -> None:
     [
         (False, None, P, "jcm.fossil.none"),
         (True, False, X, "jcm.fossil.power"),
-        (True, None, R, "jcm.fossil.power"),
+        (True, None, R, "jcm.fossil.power_unconfirmed"),
         (True, True, R, "jcm.fossil.exception"),
     ],
 )
@@ -1210,25 +1241,44 @@ def test_payback_guideline_of_three_years(payback: str | None, status: Status, c
     assert (f.status, f.code, f.params["min"]) == (status, code, 3)
 
 
+PROVISIONAL = "jcm.note.focus_bonus_provisional"
+
+
 @pytest.mark.parametrize(
-    ("country", "line_", "points", "status"),
+    ("country", "line_", "points", "status", "notes"),
     [
-        ("KE", line("small_hydro", requested_subsidy_jpy=1_000_000), 5, INFO),
-        ("KE", solar_line(requested_subsidy_jpy=1_000_000), 0, INFO),  # 4 adoptions in KE
-        ("KE", line("reefer_container", focus_area="green_logistics"), 5, R),  # claimed area
-        ("KE", line(), 0, INFO),  # heat pump: not a focus area
-        ("LA", line("biomass_power", requested_subsidy_jpy=1_000_000), 0, R),  # 0–1 adoptions
+        # awarded by the machine: provisional, the committee judges 「先進的な技術」
+        ("KE", line("small_hydro", requested_subsidy_jpy=1_000_000), 5, R, [PROVISIONAL]),
+        ("KE", solar_line(requested_subsidy_jpy=1_000_000), 0, INFO, []),  # 4 adoptions in KE
+        (
+            "KE",
+            line("reefer_container", focus_area="green_logistics"),  # claimed area
+            5,
+            R,
+            ["jcm.note.focus_bonus", PROVISIONAL],
+        ),
+        ("KE", line(), 0, INFO, []),  # heat pump: not a focus area
+        (  # 0–1 adoptions
+            "LA",
+            line("biomass_power", requested_subsidy_jpy=1_000_000),
+            0,
+            R,
+            ["jcm.note.focus_bonus"],
+        ),
     ],
 )
-def test_focus_area_bonus(country: str, line_: dict[str, Any], points: int, status: Status) -> None:
+def test_focus_area_bonus(
+    country: str, line_: dict[str, Any], points: int, status: Status, notes: list[str]
+) -> None:
     data = proposal(line_)
     data["country"] = country
     data["consortium"]["partners"][0]["country"] = country
     a = _assess(data)
     f = next(f for f in found(a, "jcm.score.computed") if f.params["item"] == "F2")
-    assert (f.params["points"], f.status) == (points, status)
-    assert (note_codes(f) == ["jcm.note.focus_bonus"]) is (status is R)
+    assert (f.params["points"], f.status, note_codes(f)) == (points, status, notes)
+    assert f.code == ("jcm.score.provisional" if points else "jcm.score.computed")
     assert a.figures["score_items"]["F2"] == points
+    assert a.figures["score_provisional_items"] == (["F2"] if points else [])
 
 
 # --- documents (5.(3)) ---------------------------------------------------------------------------
@@ -1394,3 +1444,441 @@ def test_a_range_cost_effectiveness_fails_when_both_readings_fail() -> None:
     tech(data).pop("requested_subsidy_jpy", None)
     f = one(_assess(data), "jcm.cost_effectiveness")
     assert f.status is X
+
+
+# --- interpretations where the call is unclear (docs/rules.md) ------------------------------------
+@pytest.mark.parametrize(
+    ("deadline", "status", "code"),
+    [
+        ("2024-05-13T12:00:00+09:00", P, "jcm.schedule.round_ok"),  # 一次採択審査分
+        ("2024-11-29T12:00:00+09:00", P, "jcm.schedule.round_ok"),  # 公募終了
+        ("2024-08-30T12:00:00+09:00", R, "jcm.schedule.round_unknown"),  # 二次: set by the Centre
+        ("2024-05-14T12:00:00+09:00", R, "jcm.schedule.round_unknown"),
+    ],
+)
+def test_a_deadline_that_is_not_a_dated_round_needs_review(
+    deadline: str, status: Status, code: str
+) -> None:
+    data = proposal()
+    data["target_deadline"] = deadline
+    data["pre_registered_on"] = "2024-04-10"
+    f = one(_assess(data), "jcm.schedule.round")
+    assert (f.status, f.code) == (status, code)
+    if status is R:
+        assert "二次採択審査分の締切はセンターが設定" in f.message("ja")
+        assert "一次採択審査分 2024-05-13 12:00、公募終了 2024-11-29 12:00" in f.message("ja")
+        assert f.clause == "2.(11)"
+
+
+@pytest.mark.parametrize(
+    ("deadline", "registered", "status", "code"),
+    [
+        ("2024-04-18T12:00:00+09:00", "2024-04-05", R, "jcm.schedule.pre_before_call"),
+        ("2024-04-18T12:00:00+09:00", None, R, "jcm.schedule.pre_before_call"),
+        ("2024-04-19T12:00:00+09:00", "2024-04-05", P, "jcm.schedule.pre_ok"),  # due = opening
+        ("2024-04-19T12:00:00+09:00", "2024-04-06", X, "jcm.schedule.pre_late"),
+    ],
+)
+def test_a_pre_registration_due_before_the_call_opened_needs_review(
+    deadline: str, registered: str | None, status: Status, code: str
+) -> None:
+    data = proposal()
+    data["target_deadline"] = deadline
+    data["pre_registered_on"] = registered
+    f = one(_assess(data), "jcm.schedule.pre_registration")
+    assert (f.status, f.code) == (status, code)
+    if code == "jcm.schedule.pre_before_call":
+        assert (f.params["due"], f.params["opens"]) == ("2024-04-04", "2024-04-05")
+        assert "公募開始日 2024-04-05 より前" in f.message("ja")
+
+
+@pytest.mark.parametrize(("day", "flagged"), [("2024-04-18", True), ("2024-04-19", False)])
+def test_the_pre_registration_deadline_says_when_it_falls_before_the_call(
+    day: str, flagged: bool
+) -> None:
+    d = deadline(BOOK, "pre-registration", dt.date.fromisoformat(day))
+    codes = [n.code for n in d.notes]
+    assert ("jcm.note.pre_registration_before_call" in codes) is flagged
+
+
+def _completing(on: str, *fiscal_years: int) -> Assessment:
+    data = proposal(line(costs=[cost("equipment", 10_000_000, fy=fy) for fy in fiscal_years]))
+    data["milestones"] = {"planned_completion_on": on}
+    return _assess(data)
+
+
+@pytest.mark.parametrize(
+    ("years", "on", "status", "limit"),
+    [
+        ((2024,), "2025-02-28", P, "2025-02-28"),  # 【令和6年度単年度案件】
+        ((2024,), "2025-03-01", R, "2025-02-28"),
+        ((2024, 2025), "2026-02-28", P, "2026-02-28"),  # 【令和6年度~令和7年度案件】
+        ((2025,), "2026-03-01", R, "2026-02-28"),
+    ],
+)
+def test_completion_by_the_end_of_february_of_the_last_cost_year(
+    years: tuple[int, ...], on: str, status: Status, limit: str
+) -> None:
+    a = _completing(on, *years)
+    f = one(a, "jcm.schedule.completion_fiscal_year")
+    assert (f.status, f.params["limit"], f.params["fy"], f.clause) == (
+        status,
+        limit,
+        max(years),
+        "2.(11)",
+    )
+    assert one(a, "jcm.schedule.completion").status is P  # well before 2027-01-29 (2.(10))
+
+
+@pytest.mark.parametrize(("on", "status"), [("2027-01-29", P), ("2027-01-30", X)])
+def test_a_three_year_project_is_held_to_2_10_alone(on: str, status: Status) -> None:
+    a = _completing(on, 2024, 2025, 2026)
+    assert found(a, "jcm.schedule.completion_fiscal_year") == []
+    f = one(a, "jcm.schedule.completion")
+    assert f.status is status
+    # 2.(10) 「原則として」: still a failure, with the note that says so
+    assert note_codes(f) == ([] if status is P else ["jcm.note.in_principle"])
+
+
+def test_fossil_power_fails_in_principle() -> None:
+    data = proposal()
+    data["declarations"].update(fossil_fired_power=True, fossil_exception=False)
+    f = one(_assess(data), "jcm.screening.3")
+    assert (f.status, note_codes(f)) == (X, ["jcm.note.in_principle"])
+    assert "対象外" in f.message("ja")
+    data["declarations"]["fossil_exception"] = None
+    f = one(_assess(data), "jcm.screening.3")
+    assert (f.status, note_codes(f)) == (R, [])
+    assert "確認してください" in f.message("ja") and "対象外" not in f.message("ja")
+
+
+def test_eco_lease_methodology_fails_in_principle() -> None:
+    data = eco_lease(proposal())
+    data["methodology"]["proposed"] = False
+    f = one(_assess(data), "jcm.eco_lease.methodology")
+    assert (f.status, note_codes(f)) == (X, ["jcm.note.in_principle"])
+
+
+@pytest.mark.parametrize(
+    ("technology", "requested", "status", "in_principle"),
+    [
+        ("solar_pv", 42_500_000, P, False),  # 2,500 × 17,000 t
+        ("solar_pv", 42_500_001, X, True),  # 「原則として太陽光発電は2千5百円/tCO2eq以下」
+        ("small_hydro", 8_500_001, X, True),  # 500 × 17,000 t, 「原則として」 too
+        ("boiler", 68_000_001, X, False),  # the general 4,000 is not 「原則」
+    ],
+)
+def test_the_2500_and_500_limits_fail_in_principle(
+    technology: str, requested: int, status: Status, in_principle: bool
+) -> None:
+    data = proposal(
+        solar_line(
+            technology=technology,
+            costs=[cost("equipment", 500_000_000)],
+            requested_subsidy_jpy=requested,
+        )
+    )
+    if technology != "solar_pv":
+        del tech(data)["solar"]
+    f = one(_assess(data), "jcm.cost_effectiveness")
+    assert f.status is status
+    assert ("jcm.note.in_principle" in note_codes(f)) is in_principle
+
+
+def test_the_in_principle_note_reads_for_requirements_not_only_deadlines() -> None:
+    data = proposal()
+    data["declarations"].update(fossil_fired_power=True, fossil_exception=False)
+    note = one(_assess(data), "jcm.screening.3").notes[0]
+    assert "「原則として」" in note.message("ja") and "センターが判断" in note.message("ja")
+    assert "期限" not in note.message("ja")
+
+
+def test_monitoring_names_its_basis_and_the_issuance_after_the_monitoring_period() -> None:
+    data = proposal()
+    data["milestones"] = {"operation_start_on": "2026-02-01"}
+    f = one(_assess(data), "jcm.schedule.monitoring")
+    assert "モニタリング期間終了後の発行申請期限" in f.message("ja")
+    assert "法定耐用年数満了後" not in f.message("ja")
+    assert note_codes(f)[:2] == ["jcm.note.monitoring_basis_life", "jcm.note.bilateral_unknown"]
+    assert "法定耐用年数(10年、2036-01-31まで)" in f.notes[0].message("ja")
+
+
+def test_eco_lease_monitoring_is_the_lease_period_and_never_says_useful_life() -> None:
+    data = eco_lease(proposal(), years=7)
+    data["milestones"] = {"operation_start_on": "2026-02-01"}
+    f = one(_assess(data), "jcm.schedule.monitoring")
+    assert f.params["end"] == "2033-01-31"
+    assert note_codes(f)[:2] == ["jcm.note.monitoring_basis_lease", "jcm.note.bilateral_unknown"]
+    assert "リース期間(7年、2033-01-31まで)" in f.notes[0].message("ja")
+    for text in [f.message("ja"), *(n.message("ja") for n in f.notes)]:
+        assert "法定耐用年数" not in text, text
+
+
+def test_a_shorter_bilateral_document_ends_monitoring() -> None:
+    data = proposal()
+    data["milestones"] = {"operation_start_on": "2026-02-01", "bilateral_valid_until": "2030-12-31"}
+    f = one(_assess(data), "jcm.schedule.monitoring")
+    assert (f.params["end"], f.params["issue_by"]) == ("2030-12-31", "2031-12-31")
+    assert note_codes(f)[:2] == [
+        "jcm.note.monitoring_basis_life",
+        "jcm.note.monitoring_basis_bilateral",
+    ]
+    plan = monitoring_plan(
+        BOOK,
+        operation_start=dt.date(2026, 2, 1),
+        useful_life_years=10,
+        bilateral_valid_until=dt.date(2030, 12, 31),
+    )
+    assert plan.basis == "bilateral"
+
+
+@pytest.mark.parametrize(
+    ("documented", "status", "code"),
+    [
+        (True, P, "jcm.lease.fee_ok"),
+        (False, X, "jcm.lease.fee_not_shown"),
+        (None, R, "jcm.lease.fee_missing"),
+    ],
+)
+def test_a_lease_inside_a_model_project_needs_the_lease_fee_breakdown(
+    documented: bool | None, status: Status, code: str
+) -> None:
+    data = proposal()
+    data["lease"] = {"lease_years": 10, "fee_reduction_documented": documented}
+    f = one(_assess(data), "jcm.lease.fee")
+    assert (f.status, f.code, f.clause) == (status, code, "2.(6)①")
+    assert found(_assess(proposal()), "jcm.lease.fee") == []
+
+
+@pytest.mark.parametrize(
+    ("documented", "status", "code"),
+    [
+        (True, P, "jcm.deferred_payment.breakdown_ok"),
+        (False, X, "jcm.deferred_payment.breakdown_not_shown"),
+        (None, R, "jcm.deferred_payment.breakdown_missing"),
+    ],
+)
+def test_deferred_payment_needs_the_breakdown(
+    documented: bool | None, status: Status, code: str
+) -> None:
+    data = proposal()
+    data["deferred_payment"] = True
+    data["deferred_payment_benefit_documented"] = documented
+    f = one(_assess(data), "jcm.deferred_payment.breakdown")
+    assert (f.status, f.code, f.clause) == (status, code, "2.(6)②")
+    assert "延払額算出内訳" in f.message("ja")
+    assert found(_assess(proposal()), "jcm.deferred_payment.breakdown") == []
+
+
+def test_a_deferred_payment_breakdown_without_deferred_payment_is_rejected() -> None:
+    data = proposal()
+    data["deferred_payment_benefit_documented"] = True
+    with pytest.raises(ValidationError, match="deferred_payment"):
+        JcmProposal.model_validate(data)
+
+
+def test_eco_lease_fee_breakdown_keeps_its_clause() -> None:
+    f = one(_assess(eco_lease(proposal())), "jcm.eco_lease.fee")
+    assert (f.status, f.code, f.clause) == (P, "jcm.lease.fee_ok", "2.(6)③")
+
+
+# --- messages: what a program officer reads ------------------------------------------------------
+INTERNAL_IDS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        sorted(
+            {t.id for t in TABLE.technologies}
+            | set(BOOK.cost_items.eligible_ids())
+            | set(BOOK.cost_items.ineligible_ids())
+            | {e.id for e in BOOK.applicant.entity_types}
+            | {
+                "financial_soundness",
+                "administrative_capacity",
+                "clear_basis",
+                "technology_understanding",
+                "consortium_agreed",
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")\b"
+)
+
+
+QUOTES_THE_APPLICANT = {"jcm.life.reason", "jcm.method.other_approved"}
+
+
+def _japanese_texts(a: Assessment) -> Iterator[tuple[str, str]]:
+    for f in a.findings:
+        if f.code.startswith("jcm.documents.") or f.code in QUOTES_THE_APPLICANT:
+            continue  # file names, ids and free text the applicant typed are quoted back
+        yield f.code, f.message("ja")
+        for n in f.notes:
+            yield n.code, n.message("ja")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _laos(line("transformer")),  # range note
+        proposal(line(costs=[cost("equipment", 1_000_000, own_product=True)])),
+        eco_lease(proposal()),
+    ],
+    ids=["range", "own-product", "eco-lease"],
+)
+def test_no_internal_ids_in_japanese_text(data: dict[str, Any]) -> None:
+    data["consortium"]["representative"]["capability"] = {"clear_basis": False}
+    for code, text in _japanese_texts(_assess(data)):
+        assert not INTERNAL_IDS.search(text), (code, text)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PATHS, ids=lambda p: p.name)
+def test_no_internal_ids_in_the_examples_japanese_text(path: Path) -> None:
+    for code, text in _japanese_texts(_example(path.name)):
+        assert not INTERNAL_IDS.search(text), (code, text)
+
+
+def test_own_product_without_a_description_is_named_by_its_item() -> None:
+    costs = [cost("equipment", 1_000_000, own_product=True)]
+    f = one(_assess(proposal(line(costs=costs))), "jcm.costs.own_product")
+    assert f.params["description"] == "設備費(モニタリング機器含む)"
+
+
+def test_capability_points_are_the_calls_five_phrases_with_the_false_ones_apart() -> None:
+    data = proposal()
+    data["consortium"]["representative"]["capability"] = {
+        "financial_soundness": False,
+        "administrative_capacity": True,
+        "technology_understanding": None,
+    }
+    f = one(_assess(data), "jcm.screening.1", "jcm.applicant.capability_lacking")
+    points = BOOK.applicant.capability_points_ja
+    assert f.params["not_met_ja"] == f"「{points[0]}」"
+    assert f.params["unstated_ja"] == f"「{points[2]}」「{points[3]}」「{points[4]}」"
+    assert f"満たさないとされた点:「{points[0]}」" in f.message("ja")
+    assert "'sound finances" in f.message("en")
+
+
+def test_all_capability_points_stated_reads_none_unstated() -> None:
+    f = one(_assess(proposal()), "jcm.screening.1", "jcm.applicant.capability_confirm")
+    assert f.message("ja").endswith("未申告の点:なし")
+    assert f.message("en").endswith("Not stated: none")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_rate_cap_reason_is_rendered_in_the_requested_language(lang: str) -> None:
+    cap = rate_cap(BOOK, TABLE, "solar_pv", "VN")
+    reason = cap.to_dict(lang)["reason"]
+    assert reason.startswith(cap.clause) and "別添2 3.(1) 6)" in reason
+    if lang == "ja":
+        assert "太陽光発電(VN)" in reason and "採択されません" in reason
+    else:
+        assert "does not adopt" in reason and "採択" not in reason
+
+
+def test_not_adopted_reason_in_japanese_writes_the_count() -> None:
+    table = TABLE.with_adoptions([Adoption("heat_pump", "KE")] * 10)
+    reason = rate_cap(BOOK, table, "heat_pump", "KE").to_dict("ja")["reason"]
+    assert reason.startswith("2.(9): ") and "採択実績が10件(10件以上)" in reason
+
+
+@pytest.mark.parametrize(
+    ("requested", "code", "label"),
+    [
+        (None, "jcm.subsidy.within_range_assumed", "想定補助金額25,000,000円(上限の高い方)"),
+        (20_000_001, "jcm.subsidy.within_range", "申請補助金額20,000,001円"),
+    ],
+)
+def test_within_range_says_whether_the_amount_was_requested(
+    requested: int | None, code: str, label: str
+) -> None:
+    f = one(
+        _assess(_laos(line("transformer", requested_subsidy_jpy=requested))), "jcm.subsidy.amount"
+    )
+    assert (f.status, f.code) == (R, code)
+    assert f.message("ja") == (
+        "補助率上限が確定しないため上限額は20,000,000円〜25,000,000円です。"
+        f"{label}がこの範囲の下限を超えるため、センターに確認してください。"
+    )
+
+
+def _pv_battery_costing(requested: int) -> dict[str, Any]:
+    """Solar + battery in Kenya, 17,000 t over the life: 2,500 allows 42.5M, 4,000 68M."""
+    data = _pv_battery()
+    tech(data).update(costs=[cost("equipment", 200_000_000)], requested_subsidy_jpy=requested)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("requested", "status", "code", "text"),
+    [
+        (40_000_000, P, "jcm.ce.pass_alt_ok", "2,500円/tCO2eqの場合:以下"),
+        (50_000_000, R, "jcm.ce.pass_alt_over", "2,500円/tCO2eqの場合:超過"),
+        (70_000_000, X, "jcm.ce.fail_alt_over", "2,500円/tCO2eqの場合も超過"),
+    ],
+)
+def test_solar_battery_states_the_outcome_under_the_2500_reading(
+    requested: int, status: Status, code: str, text: str
+) -> None:
+    f = one(_assess(_pv_battery_costing(requested)), "jcm.cost_effectiveness")
+    assert (f.status, f.code) == (status, code)
+    assert text in f.message("ja") and "4,000 円/tCO2eq" in f.message("ja")
+    note = next(n for n in f.notes if n.code == "jcm.note.solar_battery_limit")
+    assert "2,500円/tCO2eqが適用される場合" in note.message("ja")
+
+
+def test_a_failing_ratio_never_reads_as_the_limit() -> None:
+    # 40,000,001 JPY ÷ 10,000 t = 4,000.0001: at two decimals it would read 4,000.00
+    costs = [cost("equipment", 100_000_000)]
+    a = _assess(proposal(line(costs=costs, requested_subsidy_jpy=40_000_001)))
+    f = one(a, "jcm.cost_effectiveness")
+    assert (f.status, f.params["value"]) == (X, "4,000.0001")
+    assert "費用対効果 4,000.0001 円/tCO2eq" in f.message("ja")
+    passing = one(
+        _assess(proposal(line(costs=costs, requested_subsidy_jpy=40_000_000))),
+        "jcm.cost_effectiveness",
+    )
+    assert passing.params["value"] == "4,000.00"
+
+
+def test_no_scientific_notation_in_messages() -> None:
+    data = proposal(line(annual_reduction_tco2="1E+3", costs=[cost("equipment", 40_000_000)]))
+    data["financing"]["payback_years_with_subsidy"] = "1E+1"
+    a = _assess(data)
+    ce = one(a, "jcm.cost_effectiveness")
+    assert (ce.params["annual"], ce.params["lifetime"]) == ("1,000", "10,000")
+    assert one(a, "jcm.score.payback").params["years"] == "10"
+    for lang in LANGS:
+        text = json.dumps(a.to_dict(lang), ensure_ascii=False)
+        assert "E+" not in text and "e+" not in text
+    assert a.to_dict()["figures"]["annual_reduction_tco2"] == "1000"
+
+
+def test_battery_sizes_read_without_exponents() -> None:
+    f = _battery(_assess(_pv_battery(capacity_mwh="4E-1")), "jcm.tech.battery_size_ok")
+    assert (f.params["cap"], f.params["min"]) == ("0.4", "0.4")
+
+
+def test_wording_of_the_representative_cost_effectiveness_and_item_8() -> None:
+    data = proposal(line(costs=[cost("equipment", 100_000_000)], requested_subsidy_jpy=50_000_000))
+    data["consortium"]["representative"]["country"] = "MN"
+    a = _assess(data)
+    assert "は日本法人ではありません(設立国:MN)" in one(
+        a, "jcm.screening.1", "jcm.applicant.not_japanese"
+    ).message("ja")
+    assert "補助金額または削減量の算定根拠を確認してください" in one(
+        a, "jcm.cost_effectiveness"
+    ).message("ja")
+    assert "人件費、旅費等の根拠・工数・渡航回数" in one(a, "jcm.screening.8").message("ja")
+
+
+def test_the_eco_lease_clause_prints_once() -> None:
+    a = _assess(eco_lease(proposal()))
+    assert one(a, "jcm.rate_cap").clause == "2.(9) (JCMエコリース)"
+    vn = eco_lease(proposal(solar_line()))
+    vn["country"] = "VN"
+    vn["consortium"]["partners"][0]["country"] = "VN"
+    clause = one(_assess(vn), "jcm.rate_cap").clause
+    assert clause == "2.(9) (JCMエコリース); 別添2 3.(1) 6)"
+    assert clause.count("2.(9)") == 1

@@ -199,7 +199,8 @@ def test_scanner_follows_variables_helpers_and_f_strings() -> None:
         "jcm.fossil.exception",
         "jcm.ce.fail",
         "jcm.tech.battery_pv_only",
-        "jcm.eco_lease.fee_missing",
+        "jcm.lease.fee_missing",
+        "jcm.deferred_payment.breakdown_not_shown",
         "jcm.schedule.records-retention",
         "jcm.country.mark2",
         "jcm.note.pre_registration_time",
@@ -247,11 +248,45 @@ def test_jcm_codes_live_only_in_jcm_yaml() -> None:
     assert {c for c in catalogue() if c.startswith("jcm.")} == set(_jcm_yaml_codes())
 
 
+def _by_language(fields: set[str], lang: str) -> tuple[set[str], set[str]]:
+    """(shared placeholders, stems of the ``*_<lang>`` ones)."""
+    suffix = f"_{lang}"
+    own = {f.removesuffix(suffix) for f in fields if f.endswith(suffix)}
+    return {f for f in fields if not f.endswith(suffix)}, own
+
+
 @pytest.mark.parametrize("code", _jcm_yaml_codes())
 def test_both_languages_take_the_same_placeholders(code: str) -> None:
+    """A value that reads differently by language (a technology's name, a count range written
+    0〜2 or 0–2, a list of the call's phrases) is passed twice, as ``x_ja`` and ``x_en``; every
+    other placeholder is shared."""
     ja, en = (_fields(catalogue()[code][lang]) for lang in ("ja", "en"))
-    # the technology name is the one placeholder that differs by language
-    assert ja - {"name_ja"} == en - {"name_en"}, code
+    (ja_shared, ja_own), (en_shared, en_own) = _by_language(ja, "ja"), _by_language(en, "en")
+    assert ja_shared == en_shared, code
+    assert ja_own == en_own, code
+    assert not any(f.endswith("_en") for f in ja) and not any(f.endswith("_ja") for f in en), code
+
+
+def test_placeholders_of_a_single_language_are_paired() -> None:
+    """The rule above is not vacuous: these codes do read differently by language."""
+    for code, stem in [
+        ("jcm.note.annex3_range", "name"),
+        ("jcm.note.annex3_range", "count"),
+        ("jcm.applicant.capability_lacking", "not_met"),
+        ("jcm.schedule.round_unknown", "rounds"),
+    ]:
+        assert f"{stem}_ja" in _fields(catalogue()[code]["ja"]), code
+        assert f"{stem}_en" in _fields(catalogue()[code]["en"]), code
+
+
+def test_japanese_messages_use_the_centre_and_the_calls_units() -> None:
+    """センター (never 実施機関), 円/tCO2eq, and 〜 for ranges in Japanese."""
+    for code in _jcm_yaml_codes():
+        ja, en = catalogue()[code]["ja"], catalogue()[code]["en"]
+        assert "実施機関" not in ja and "executing agency" not in en, code
+        assert not re.search(r"円/tCO2(?!eq)", ja), code
+        assert not re.search(r"JPY/tCO2(?!eq)", en), code
+        assert "–" not in ja, code
 
 
 def test_section_titles_used_by_the_assessment_exist() -> None:

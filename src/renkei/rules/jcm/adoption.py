@@ -67,6 +67,10 @@ class Count:
     def __str__(self) -> str:
         return str(self.min) if self.exact else f"{self.min}–{self.max}"
 
+    def ja(self) -> str:
+        """The count as Japanese text writes a range: 0〜2."""
+        return str(self.min) if self.exact else f"{self.min}〜{self.max}"
+
 
 @dataclass(frozen=True)
 class Adoption:

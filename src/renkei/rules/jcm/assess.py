@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from renkei.errors import BadInput, NotInForce
+from renkei.errors import BadInput, NotInForce, RulebookInvalid
 from renkei.rules._result import Assessment, Finding, Note, Section, Status
 from renkei.rules.jcm import schedule as sched
+from renkei.rules.jcm._format import num, plain
 from renkei.rules.jcm.adoption import AdoptionTable, reconstructed_table
 from renkei.rules.jcm.proposal import CostLine, JcmProposal, Site, TechnologyLine
 from renkei.rules.jcm.rulebook import JcmRulebook
@@ -49,6 +50,29 @@ def _declared(
     if value == bad_when:
         return F(check, clause, X, "jcm.declared.negative", {"evidence": evidence})
     return F(check, clause, R, "jcm.declared.confirm", {"evidence": evidence})
+
+
+def _capability(book: JcmRulebook, p: JcmProposal) -> Finding:
+    """2.(4)③: the five capability points, named as the call writes them."""
+    clause = "別添2 3.(1) 1)③; 2.(4)③"
+    stated = list(p.consortium.representative.capability.model_dump().values())
+    ja, en = book.applicant.capability_points_ja, book.applicant.capability_points_en
+    if len(stated) != len(ja):
+        raise RulebookInvalid(f"{book.id}: {len(ja)} capability points, the proposal {len(stated)}")
+
+    def points(value: bool | None) -> dict[str, str]:
+        chosen = [i for i, v in enumerate(stated) if v is value]
+        return {
+            "ja": "".join(f"「{ja[i]}」" for i in chosen) or "なし",
+            "en": "; ".join(f"'{en[i]}'" for i in chosen) or "none",
+        }
+
+    false, unstated = points(False), points(None)
+    params = {"unstated_ja": unstated["ja"], "unstated_en": unstated["en"]}
+    if any(v is False for v in stated):
+        params |= {"not_met_ja": false["ja"], "not_met_en": false["en"]}
+        return F("jcm.screening.1", clause, X, "jcm.applicant.capability_lacking", params)
+    return F("jcm.screening.1", clause, R, "jcm.applicant.capability_confirm", params)
 
 
 @dataclass(frozen=True)
@@ -144,7 +168,8 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
     if not c.own_product:
         return c.amount_jpy
     clause = book.cost_items.own_product_profit_exclusion.clause
-    what = c.description or c.item
+    names = {i.id: i.name_ja for i in book.cost_items.eligible}
+    what = c.description or names.get(c.item, c.item)
     if c.cost_price_jpy is None:
         out.append(
             F(
@@ -333,28 +358,7 @@ def _screening(
                 {"n": len(p.consortium.partners)},
             )
         )
-    cap_fields = rep.capability.model_dump()
-    missing = [k for k, v in cap_fields.items() if v is not True]
-    if any(v is False for v in cap_fields.values()):
-        out.append(
-            F(
-                "jcm.screening.1",
-                "別添2 3.(1) 1)③; 2.(4)③",
-                X,
-                "jcm.applicant.capability_lacking",
-                {"points": missing},
-            )
-        )
-    else:
-        out.append(
-            F(
-                "jcm.screening.1",
-                "別添2 3.(1) 1)③; 2.(4)③",
-                R,
-                "jcm.applicant.capability_confirm",
-                {"points": missing or "—"},
-            )
-        )
+    out.append(_capability(book, p))
     out.append(
         _declared(
             "jcm.screening.1",
@@ -414,16 +418,12 @@ def _screening(
             F("jcm.screening.2", "別添2 3.(1) 2); 3.(3)", R, "jcm.partner.no_objection_yet", {})
         )
     # item 3: not fossil-fired power
-    if d.fossil_fired_power and d.fossil_exception is not True:
-        out.append(
-            F(
-                "jcm.screening.3",
-                "別添2 3.(1) 3)",
-                X if d.fossil_exception is False else R,
-                "jcm.fossil.power",
-                {},
-            )
-        )
+    if d.fossil_fired_power and d.fossil_exception is False:
+        # ※原則として: not eligible, but the call leaves room for an exception
+        in_principle = (Note("jcm.note.in_principle", ("別添2 3.(1) 3) ※",)),)
+        out.append(F("jcm.screening.3", "別添2 3.(1) 3)", X, "jcm.fossil.power", {}, in_principle))
+    elif d.fossil_fired_power and d.fossil_exception is None:
+        out.append(F("jcm.screening.3", "別添2 3.(1) 3)", R, "jcm.fossil.power_unconfirmed", {}))
     else:
         code = "jcm.fossil.exception" if d.fossil_fired_power else "jcm.fossil.none"
         out.append(
@@ -477,7 +477,7 @@ def _screening(
             "jcm.screening.8",
             "別添2 3.(1) 8)",
             d.cost_basis,
-            "過去の導入実績又は設計・仕様書に基づく積算・見積書",
+            "過去の導入実績又は設計・仕様書に基づく積算・見積書、人件費、旅費等の根拠・工数・渡航回数",
         )
     )
     # items 9–12
@@ -658,7 +658,7 @@ def _battery_with_pv(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
         )
         return out
     minimum = (s.capacity_mw * ratio) if s else None
-    size_params = {"cap": str(b.capacity_mwh), "min": str(minimum) if minimum else "?"}
+    size_params = {"cap": num(b.capacity_mwh), "min": num(minimum) if minimum else "?"}
     if minimum is None:
         out.append(
             F("jcm.tech.battery", f"{base} (2)", R, "jcm.tech.solar_missing", {}, subject=subject)
@@ -726,7 +726,7 @@ def _battery_with_pv(book: JcmRulebook, lf: LineFigures) -> list[Finding]:
                     f"{base} (2) 3)②",
                     P if ok else X,
                     "jcm.tech.battery_surplus_ok" if ok else "jcm.tech.battery_surplus_over",
-                    {"cap": str(b.capacity_mwh), "max": str(b.max_daily_surplus_mwh)},
+                    {"cap": num(b.capacity_mwh), "max": num(b.max_daily_surplus_mwh)},
                     subject=subject,
                 )
             )
@@ -814,6 +814,7 @@ def _methodology(table: AdoptionTable, p: JcmProposal, lines: list[LineFigures])
                 X,
                 "jcm.eco_lease.methodology_required",
                 {},
+                (Note("jcm.note.in_principle", ("2.(1)① なお書き",)),),
             )
         )
     out.append(
@@ -831,7 +832,18 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
     out: list[Finding] = []
     for lf in lines:
         if lf.cap.excluded:
-            continue  # reported once, under screening item 6
+            # the cause is reported under screening item 6; here, once, what it means
+            out.append(
+                F(
+                    "jcm.subsidy.excluded",
+                    book.excluded_pairs.clause,
+                    X,
+                    "jcm.subsidy.line_excluded",
+                    {"name_ja": lf.cap.name_ja, "name_en": lf.cap.name_en, "country": p.country},
+                    subject=lf.subject,
+                )
+            )
+            continue
         out.append(lf.cap.finding(lf.subject))
         if lf.cap.eligible is False:
             continue
@@ -853,12 +865,14 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
                 )
             )
         elif lf.max_subsidy_low is not None and lf.subsidy_jpy > lf.max_subsidy_low:
+            # without a requested amount the subsidy assumed is the higher maximum
+            requested = lf.line.requested_subsidy_jpy is not None
             out.append(
                 F(
                     "jcm.subsidy.amount",
                     "2.(8); 2.(9)",
                     R,
-                    "jcm.subsidy.within_range",
+                    "jcm.subsidy.within_range" if requested else "jcm.subsidy.within_range_assumed",
                     params,
                     lf.cap.notes,
                     subject=lf.subject,
@@ -958,17 +972,39 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
                 {"years": p.lease.lease_years, "min": need.value},
             )
         )
+    if p.lease is not None:
+        # 2.(6)③ for a JCM eco-lease; 2.(6)① for a lease inside a model project's consortium
         out.append(
-            _tri(
-                "jcm.eco_lease.fee",
-                "2.(6)③",
+            _breakdown(
+                "jcm.eco_lease.fee" if p.kind == "eco_lease" else "jcm.lease.fee",
+                "2.(6)③" if p.kind == "eco_lease" else "2.(6)①",
                 p.lease.fee_reduction_documented,
-                "jcm.eco_lease.fee_ok",
-                "jcm.eco_lease.fee_missing",
-                "",
+                "jcm.lease.fee_ok",
+                "jcm.lease.fee_missing",
+                "jcm.lease.fee_not_shown",
+            )
+        )
+    if p.deferred_payment:
+        out.append(
+            _breakdown(
+                "jcm.deferred_payment.breakdown",
+                "2.(6)②",
+                p.deferred_payment_benefit_documented,
+                "jcm.deferred_payment.breakdown_ok",
+                "jcm.deferred_payment.breakdown_missing",
+                "jcm.deferred_payment.breakdown_not_shown",
             )
         )
     return out
+
+
+def _breakdown(
+    check: str, clause: str, value: bool | None, ok: str, missing: str, not_shown: str
+) -> Finding:
+    """A breakdown that must show the subsidy passed on (2.(6)): absent → review, no → fail."""
+    if value is None:
+        return F(check, clause, R, missing, {})
+    return F(check, clause, P if value else X, ok if value else not_shown, {})
 
 
 def _costs(book: JcmRulebook, lines: list[LineFigures], found: list[Finding]) -> list[Finding]:
@@ -1067,7 +1103,8 @@ def _scoring(
             "jcm.score.computed",
             items["F2"].clause,
             f2_status,
-            "jcm.score.computed",
+            # awarded points are provisional: 「先進的な技術」 is the committee's judgement
+            "jcm.score.provisional" if f2 else "jcm.score.computed",
             {
                 "item": "F2",
                 "name": items["F2"].name_ja,
@@ -1090,7 +1127,7 @@ def _scoring(
                 guide.clause,
                 R,
                 "jcm.payback.short",
-                {"years": str(payback), "min": guide.value},
+                {"years": num(payback), "min": guide.value},
             )
         )
     else:
@@ -1100,18 +1137,19 @@ def _scoring(
                 guide.clause,
                 P,
                 "jcm.payback.ok",
-                {"years": str(payback), "min": guide.value},
+                {"years": num(payback), "min": guide.value},
             )
         )
     reviewer_max = sum(i.max for i in sc.items if i.source == "reviewer")
     computed_keys = [i.id for i in sc.items if i.source == "computed"]
-    figures = {
+    figures: dict[str, Any] = {
         "score_reviewer": sum(v for k, v in points.items() if items[k].source == "reviewer"),
         "score_computed": sum(points[k] for k in computed_keys),
         "score_max": sc.base_total,
         "score_bonus_max": sum(i.max for i in sc.items if i.bonus),
         "score_reviewer_max": reviewer_max,
         "score_items": points,
+        "score_provisional_items": ["F2"] if f2 else [],
     }
     figures["score_total"] = figures["score_reviewer"] + figures["score_computed"]
     return out, figures
@@ -1120,7 +1158,11 @@ def _scoring(
 def _focus_bonus(
     table: AdoptionTable, p: JcmProposal, lines: list[LineFigures]
 ) -> tuple[bool, Status, tuple[Note, ...]]:
-    """別添2 3.(2)(F): focus-area technology in a country without an adoption record of it."""
+    """別添2 3.(2)(F): focus-area technology in a country without an adoption record of it.
+
+    「※採択実績がある国は除く」 is read as: no adoption of that technology (annex 3's similar
+    technology) in the host country. Whether it is a 「先進的な技術」 is the committee's
+    judgement, so points the machine awards are provisional (needs_review)."""
     sector_area = {"renewable_energy": "renewable_energy", "waste": "waste_infrastructure"}
     award, uncertain = False, False
     for lf in lines:
@@ -1135,8 +1177,126 @@ def _focus_bonus(
                 uncertain = True  # claimed focus area the table cannot confirm
         elif count.min == 0:
             uncertain = True
-    notes = (Note("jcm.note.focus_bonus", ("別添2 3.(2)(F)",)),) if uncertain else ()
-    return award, R if uncertain else INFO, notes
+    notes: tuple[Note, ...] = ()
+    if uncertain:
+        notes += (Note("jcm.note.focus_bonus", ("別添2 3.(2)(F)",)),)
+    if award:
+        notes += (Note("jcm.note.focus_bonus_provisional", ("別添2 3.(2)(F)",)),)
+    return award, R if uncertain or award else INFO, notes
+
+
+def _jst(moment: dt.datetime) -> str:
+    return moment.astimezone(sched.JST).strftime("%Y-%m-%d %H:%M")
+
+
+def _round(book: JcmRulebook, deadline_jst: dt.datetime) -> Finding:
+    """The targeted deadline against the rounds the call dates (2.(11), 5.(2)); the second
+    round's date is set by the Centre, so any other date needs review."""
+    dated = [r for r in book.rounds if r.deadline is not None]
+    match = next(
+        (
+            r
+            for r in dated
+            if r.deadline and r.deadline.astimezone(sched.JST).date() == deadline_jst.date()
+        ),
+        None,
+    )
+    if match is not None:
+        return F(
+            "jcm.schedule.round",
+            match.clause,
+            P,
+            "jcm.schedule.round_ok",
+            {
+                "deadline": _jst(deadline_jst),
+                "round_ja": match.name_ja,
+                "round_en": match.name_en,
+            },
+        )
+    undated = next(r for r in book.rounds if r.deadline is None)
+    listed = [(r, _jst(r.deadline)) for r in dated if r.deadline]
+    return F(
+        "jcm.schedule.round",
+        undated.clause,
+        R,
+        "jcm.schedule.round_unknown",
+        {
+            "deadline": _jst(deadline_jst),
+            "rounds_ja": "、".join(f"{r.name_ja} {when}" for r, when in listed),
+            "rounds_en": "; ".join(f"{r.name_en} {when}" for r, when in listed),
+        },
+    )
+
+
+def _pre_registration(book: JcmRulebook, p: JcmProposal, deadline_jst: dt.datetime) -> Finding:
+    pre = sched.deadline(book, "pre-registration", deadline_jst.date())
+    check = "jcm.schedule.pre_registration"
+    opens = book.call_window.opens.astimezone(sched.JST).date()
+    if pre.due < opens:
+        return F(
+            check,
+            f"{pre.clause}; {book.call_window.clause}",
+            R,
+            "jcm.schedule.pre_before_call",
+            {
+                "due": pre.due.isoformat(),
+                "deadline": deadline_jst.date().isoformat(),
+                "opens": opens.isoformat(),
+            },
+        )
+    if p.pre_registered_on is None:
+        return F(check, pre.clause, X, "jcm.schedule.pre_missing", {"due": pre.due.isoformat()})
+    if p.pre_registered_on > pre.due:
+        return F(
+            check,
+            pre.clause,
+            X,
+            "jcm.schedule.pre_late",
+            {
+                "on": p.pre_registered_on.isoformat(),
+                "due": pre.due.isoformat(),
+                "deadline": deadline_jst.date().isoformat(),
+            },
+        )
+    return F(
+        check,
+        pre.clause,
+        P,
+        "jcm.schedule.pre_ok",
+        {"on": p.pre_registered_on.isoformat(), "due": pre.due.isoformat()},
+    )
+
+
+def _completion(book: JcmRulebook, p: JcmProposal, on: dt.date) -> list[Finding]:
+    """2.(10) (原則として 2027-01-29) and 2.(11): by the end of February of the last fiscal
+    year with cost lines (FY2024 → 2025-02-28, FY2025 → 2026-02-28)."""
+    limit = book.schedule.completion_deadline
+    ok = on <= limit.value
+    out = [
+        F(
+            "jcm.schedule.completion",
+            limit.clause,
+            P if ok else X,
+            "jcm.schedule.completion_ok" if ok else "jcm.schedule.completion_late",
+            {"on": on.isoformat(), "limit": limit.value.isoformat()},
+            () if ok else (Note("jcm.note.in_principle", (limit.clause,)),),
+        )
+    ]
+    rule = book.schedule.completion_by_last_cost_year
+    last_fy = max(c.fiscal_year for _, t in p.technology_lines() for c in t.costs)
+    by_year = rule.for_year(last_fy)
+    if by_year is not None and by_year.complete_by < limit.value:
+        ok = on <= by_year.complete_by
+        out.append(
+            F(
+                "jcm.schedule.completion_fiscal_year",
+                by_year.clause,
+                P if ok else R,
+                "jcm.schedule.completion_fy_ok" if ok else "jcm.schedule.completion_fy_late",
+                {"on": on.isoformat(), "fy": last_fy, "limit": by_year.complete_by.isoformat()},
+            )
+        )
+    return out
 
 
 def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> list[Finding]:
@@ -1168,41 +1328,8 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
                 {"deadline": deadline_jst.isoformat()},
             )
         )
-    pre = sched.deadline(book, "pre-registration", deadline_jst.date())
-    if p.pre_registered_on is None:
-        out.append(
-            F(
-                "jcm.schedule.pre_registration",
-                pre.clause,
-                X,
-                "jcm.schedule.pre_missing",
-                {"due": pre.due.isoformat()},
-            )
-        )
-    elif p.pre_registered_on > pre.due:
-        out.append(
-            F(
-                "jcm.schedule.pre_registration",
-                pre.clause,
-                X,
-                "jcm.schedule.pre_late",
-                {
-                    "on": p.pre_registered_on.isoformat(),
-                    "due": pre.due.isoformat(),
-                    "deadline": deadline_jst.date().isoformat(),
-                },
-            )
-        )
-    else:
-        out.append(
-            F(
-                "jcm.schedule.pre_registration",
-                pre.clause,
-                P,
-                "jcm.schedule.pre_ok",
-                {"on": p.pre_registered_on.isoformat(), "due": pre.due.isoformat()},
-            )
-        )
+    out.append(_round(book, deadline_jst))
+    out.append(_pre_registration(book, p, deadline_jst))
     m = p.milestones
     if m.naiji_on:
         d = sched.deadline(book, "grant-application", m.naiji_on)
@@ -1216,17 +1343,7 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
             )
         )
     if m.planned_completion_on:
-        limit = book.schedule.completion_deadline
-        ok = m.planned_completion_on <= limit.value
-        out.append(
-            F(
-                "jcm.schedule.completion",
-                limit.clause,
-                P if ok else X,
-                "jcm.schedule.completion_ok" if ok else "jcm.schedule.completion_late",
-                {"on": m.planned_completion_on.isoformat(), "limit": limit.value.isoformat()},
-            )
-        )
+        out.extend(_completion(book, p, m.planned_completion_on))
         for event in ("completion-report", "jcm-registration", "records-retention"):
             try:
                 d = sched.deadline(book, event, m.planned_completion_on)
@@ -1249,6 +1366,7 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
                 operation_start=m.operation_start_on,
                 useful_life_years=lf.life_years,
                 bilateral_valid_until=m.bilateral_valid_until,
+                eco_lease=p.kind == "eco_lease",
             )
             out.append(
                 F(
@@ -1378,8 +1496,10 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
         "eligible_cost_jpy": sum(lf.eligible_cost_jpy for lf in lines),
         "max_subsidy_jpy": sum(lf.max_subsidy_high for lf in eligible_lines),
         "subsidy_jpy": subsidy_total,
-        "annual_reduction_tco2": sum((lf.line.annual_reduction_tco2 for lf in lines), Decimal(0)),
-        "lifetime_reduction_tco2": lifetime,
+        "annual_reduction_tco2": plain(
+            sum((lf.line.annual_reduction_tco2 for lf in lines), Decimal(0))
+        ),
+        "lifetime_reduction_tco2": plain(lifetime),
         "jpy_per_tco2": (Decimal(subsidy_total) / lifetime_subsidised).quantize(
             TWO_PLACES, rounding=ROUND_HALF_UP
         )

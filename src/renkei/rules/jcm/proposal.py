@@ -126,8 +126,12 @@ class Site(Strict):
 
 
 class Lease(Strict):
+    """A JCM eco-lease (2.(6)③), or a lease inside a model project's consortium (2.(6)①)."""
+
     lease_years: int = Field(gt=0)
-    fee_reduction_documented: MaybeBool = Field(None, description="リース料算出内訳")
+    fee_reduction_documented: MaybeBool = Field(
+        None, description="リース料算出内訳: the subsidy is deducted from the lease fees"
+    )
 
 
 class Funding(Strict):
@@ -202,6 +206,10 @@ class JcmProposal(Strict):
     sites: list[Site] = Field(min_length=1)
     lease: Lease | None = None
     deferred_payment: bool = Field(False, description="クロスボーダー延払 (2.(6)②)")
+    deferred_payment_benefit_documented: MaybeBool = Field(
+        None,
+        description="延払額算出内訳: the equipment owner benefits by the subsidy (2.(6)②)",
+    )
     financing: Financing = Financing()
     methodology: Methodology = Methodology()
     declarations: Declarations = Declarations()
@@ -225,6 +233,10 @@ class JcmProposal(Strict):
     def _lease_for_eco_lease(self) -> JcmProposal:
         if self.kind == "eco_lease" and self.lease is None:
             raise ValueError("an eco_lease proposal needs `lease` (lease_years, …)")
+        if self.deferred_payment_benefit_documented is not None and not self.deferred_payment:
+            raise ValueError(
+                "deferred_payment_benefit_documented is only for `deferred_payment: true`"
+            )
         return self
 
     def technology_lines(self) -> list[tuple[Site, TechnologyLine]]:

@@ -9,6 +9,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from pydantic import model_validator
+
 from renkei.rules._base import Cited, Period, RulebookHeader, Strict
 
 
@@ -22,6 +24,7 @@ class CallWindow(Strict):
 class Round(Strict):
     id: str
     name_ja: str
+    name_en: str
     deadline: dt.datetime | None
     clause: str
     note: str | None = None
@@ -66,7 +69,14 @@ class Applicant(Strict):
     entity_types: tuple[EntityType, ...]
     capability_points_clause: str
     capability_points_ja: tuple[str, ...]
+    capability_points_en: tuple[str, ...]
     eco_lease_representative_is_lessor: Cited[bool]
+
+    @model_validator(mode="after")
+    def _same_points(self) -> Applicant:
+        if len(self.capability_points_ja) != len(self.capability_points_en):
+            raise ValueError("capability_points_ja and capability_points_en differ in length")
+        return self
 
 
 class DutyList(Strict):
@@ -124,6 +134,7 @@ class TechLimit(Strict):
     technology: str
     value: int
     clause: str
+    in_principle: bool = False
 
 
 class CostEffectiveness(Strict):
@@ -190,6 +201,24 @@ class TextRule(Strict):
     text_ja: str
 
 
+class FiscalYearCompletion(Strict):
+    fiscal_year: int
+    complete_by: dt.date
+    clause: str
+    note: str | None = None
+
+
+class CompletionByLastCostYear(Strict):
+    """2.(11): a project completes by the end of February of the last fiscal year it spends in."""
+
+    clause: str
+    note: str | None = None
+    by_fiscal_year: tuple[FiscalYearCompletion, ...]
+
+    def for_year(self, fiscal_year: int) -> FiscalYearCompletion | None:
+        return next((c for c in self.by_fiscal_year if c.fiscal_year == fiscal_year), None)
+
+
 class Schedule(Strict):
     pre_registration_days_before_deadline: Cited[int]
     proposal_deadline_time: Cited[str]
@@ -197,6 +226,7 @@ class Schedule(Strict):
     grant_application_days_after_naiji: Cited[int]
     naiji_cancellable_after_days: Cited[int]
     completion_deadline: Cited[dt.date]
+    completion_by_last_cost_year: CompletionByLastCostYear
     completion_report_days_after_completion: Cited[int]
     completion_report_fiscal_year_cutoff: Cited[str]
     year_end_report_due: Cited[str]

@@ -94,13 +94,24 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
             raise NotInForce(book.id, "a proposal deadline on", day.isoformat(), first, last)
         n = s.pre_registration_days_before_deadline
         deadline_at = dt.datetime.combine(day, dt.time(12, 0), tzinfo=JST)
+        due = day - dt.timedelta(days=n.value)
+        notes = [Note("jcm.note.pre_registration_time", (n.clause,))]
+        if due < first:
+            # a deadline less than two weeks after the call opened cannot be pre-registered for
+            notes.append(
+                Note(
+                    "jcm.note.pre_registration_before_call",
+                    (n.clause, window.clause),
+                    {"due": due.isoformat(), "opens": first.isoformat()},
+                )
+            )
         return Deadline(
             event,
             day,
-            day - dt.timedelta(days=n.value),
+            due,
             n.clause,
             {"proposal_deadline": deadline_at.isoformat()},
-            (Note("jcm.note.pre_registration_time", (n.clause,)),),
+            tuple(notes),
         )
     if event == "grant-application":
         book.period.require(book.id, "a notice of selection (内示) on", day)
@@ -177,7 +188,11 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
 
 @dataclass(frozen=True)
 class MonitoringPlan:
-    """How long a project is monitored and when its issuances fall due (2.(1)②③)."""
+    """How long a project is monitored and when its issuances fall due (2.(1)②③).
+
+    The period runs from operation to the end of the statutory useful life (a JCM eco-lease:
+    the lease period, 2.(1)③ なお書き), cut short by the end of the bilateral document's
+    validity; ``basis`` says which of the three ended it."""
 
     operation_start: dt.date
     life_end: dt.date
@@ -187,6 +202,7 @@ class MonitoringPlan:
     reductions_to_2030_request_year: int | None
     clause: str
     notes: tuple[Note, ...]
+    basis: str = "useful_life"  # useful_life | lease | bilateral
 
 
 def monitoring_plan(
@@ -195,21 +211,42 @@ def monitoring_plan(
     operation_start: dt.date,
     useful_life_years: int,
     bilateral_valid_until: dt.date | None,
+    eco_lease: bool = False,
 ) -> MonitoringPlan:
+    """``useful_life_years`` is the lease period for a JCM eco-lease (``eco_lease=True``)."""
     if useful_life_years <= 0:
         raise BadInput(f"useful life must be at least 1 year (got {useful_life_years})")
     life_end = period_end(operation_start, useful_life_years)
     notes: list[Note] = []
     end = life_end
     bounded = False
+    basis = "lease" if eco_lease else "useful_life"
+    years = {"years": useful_life_years, "end": life_end.isoformat()}
+    if eco_lease:
+        notes.append(Note("jcm.note.monitoring_basis_lease", ("2.(1)③ なお書き",), years))
+    else:
+        notes.append(Note("jcm.note.monitoring_basis_life", ("2.(1)②", "2.(1)③"), years))
+    if bilateral_valid_until is not None and bilateral_valid_until < life_end:
+        end, bounded, basis = bilateral_valid_until, True, "bilateral"
+        notes.append(
+            Note(
+                "jcm.note.monitoring_basis_bilateral",
+                ("2.(1)②", "2.(1)③"),
+                {"until": bilateral_valid_until.isoformat()},
+            )
+        )
     if bilateral_valid_until is None:
         notes.append(Note("jcm.note.bilateral_unknown", ("2.(1)②",)))
-    elif bilateral_valid_until < life_end:
-        end, bounded = bilateral_valid_until, True
     rule_2030 = None
     if life_end.year >= 2031:
         rule_2030 = 2031
-        notes.append(Note("jcm.note.issuance_2030", (book.schedule.issuance_2030_rule.clause,)))
+        notes.append(
+            Note(
+                "jcm.note.issuance_2030",
+                (book.schedule.issuance_2030_rule.clause,),
+                {"end": life_end.isoformat()},
+            )
+        )
     after = book.schedule.issuance_after_life_end_years
     return MonitoringPlan(
         operation_start,
@@ -220,4 +257,5 @@ def monitoring_plan(
         rule_2030,
         "2.(1)②③",
         tuple(notes),
+        basis,
     )

@@ -12,7 +12,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from renkei.errors import BadInput
-from renkei.rules._result import Finding, Note, Status
+from renkei.rules._result import DEFAULT_LANG, Finding, Note, Status
+from renkei.rules.jcm._format import num, over_limit, plain
 from renkei.rules.jcm.adoption import AdoptionTable, Count
 from renkei.rules.jcm.rulebook import JcmRulebook
 
@@ -53,7 +54,7 @@ class RateCap:
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         if self.eligible is False:
-            out: dict[str, Any] = {"eligible": False, "reason": self.reason()}
+            out: dict[str, Any] = {"eligible": False, "reason": self.reason(lang)}
         elif self.exact:
             out = {"rate_cap": str(self.cap_high)}
         else:
@@ -69,16 +70,10 @@ class RateCap:
             out["notes"] = [n.to_dict(lang) for n in self.notes]
         return out
 
-    def reason(self) -> str:
-        if self.excluded:
-            return (
-                f"別添2 3.(1) 6): the call does not adopt {self.technology} in {self.country} "
-                f"(10 or more similar projects already adopted)"
-            )
-        return (
-            f"2.(9): {self.count} similar-technology adoption(s) in {self.country}; "
-            "10 or more are not adopted"
-        )
+    def reason(self, lang: str = DEFAULT_LANG) -> str:
+        """Why the line is not adopted, with its clause, in ``lang`` (from the catalogue)."""
+        f = self.finding()
+        return f"{f.clause}: {f.message(lang)}"
 
     def finding(self, subject: str = "") -> Finding:
         params = {
@@ -87,6 +82,8 @@ class RateCap:
             "name_en": self.name_en,
             "country": self.country,
             "count": str(self.count),
+            "count_ja": self.count.ja(),
+            "count_en": str(self.count),
             "cap": _pct(self.cap_high),
             "cap_low": _pct(self.cap_low),
         }
@@ -124,7 +121,15 @@ def rate_cap(
             Note(
                 "jcm.note.annex3_range",
                 ("別添3",),
-                {"technology": tech.id, "country": country, "count": str(count)},
+                {
+                    "technology": tech.id,
+                    "name_ja": tech.name_ja,
+                    "name_en": tech.name_en,
+                    "country": country,
+                    "count": str(count),
+                    "count_ja": count.ja(),
+                    "count_en": str(count),
+                },
             )
         )
     if not table.is_reconstructed:
@@ -186,20 +191,21 @@ class Limit:
     clause: str
     basis: str  # general | reduced_pair | technology
     notes: tuple[Note, ...] = ()
+    in_principle: bool = False  # the call writes 「原則として」 (the 2,500 and 500 limits)
 
 
 def cost_effectiveness_limit(book: JcmRulebook, technology: str, country: str) -> Limit:
     ce = book.cost_effectiveness
     for tl in ce.technology_limits:
         if tl.technology == technology:
-            return Limit(tl.value, tl.clause, "technology")
+            return Limit(tl.value, tl.clause, "technology", in_principle=tl.in_principle)
     notes: tuple[Note, ...] = ()
     if technology == "solar_pv_battery":
         notes = (
             Note(
                 "jcm.note.solar_battery_limit",
                 (ce.clause, "別添 技術別採択条件 2."),
-                {"alt": next(t.value for t in ce.technology_limits if t.technology == "solar_pv")},
+                {"alt": num(_solar_limit(book))},
             ),
         )
     for pair in ce.reduced_limit.pairs:
@@ -218,13 +224,14 @@ class CostEffectiveness:
     limit: Limit
     passes: bool
     alt_passes: bool | None  # outcome under the alternative reading, when a note offers one
+    alt_limit: int | None = None  # the limit of that alternative reading
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         out: dict[str, Any] = {
             "jpy_per_tco2": str(self.jpy_per_tco2),
             "limit_jpy_per_tco2": str(self.limit.jpy_per_tco2),
             "passes": self.passes,
-            "lifetime_tco2": str(self.lifetime_tco2),
+            "lifetime_tco2": str(plain(self.lifetime_tco2)),
             "clause": self.limit.clause,
         }
         if self.limit.notes:
@@ -233,19 +240,35 @@ class CostEffectiveness:
         return out
 
     def finding(self, subject: str = "", extra_notes: tuple[Note, ...] = ()) -> Finding:
+        limit = self.limit.jpy_per_tco2
+        exact = Decimal(self.subsidy_jpy) / self.lifetime_tco2
         params = {
-            "value": f"{self.jpy_per_tco2:,}",
-            "limit": f"{self.limit.jpy_per_tco2:,}",
-            "subsidy": f"{self.subsidy_jpy:,}",
-            "annual": str(self.annual_tco2),
+            # a failing value never reads as equal to the limit (4,000.0001, not 4,000.00)
+            "value": f"{self.jpy_per_tco2:,}" if self.passes else over_limit(exact, limit),
+            "limit": num(limit),
+            "subsidy": num(self.subsidy_jpy),
+            "annual": num(self.annual_tco2),
             "life": self.useful_life_years,
-            "lifetime": f"{self.lifetime_tco2:,}",
+            "lifetime": num(self.lifetime_tco2),
         }
-        code = "jcm.ce.pass" if self.passes else "jcm.ce.fail"
+        if self.alt_passes is None:
+            code = "jcm.ce.pass" if self.passes else "jcm.ce.fail"
+        else:
+            # solar PV + battery: the sentence itself says the outcome under the 2,500 reading
+            params["alt"] = num(self.alt_limit or 0)
+            code = (
+                "jcm.ce.fail_alt_over"
+                if not self.passes
+                else "jcm.ce.pass_alt_ok"
+                if self.alt_passes
+                else "jcm.ce.pass_alt_over"
+            )
         status = Status.PASS if self.passes else Status.FAIL
         notes = self.limit.notes + extra_notes
         if status is Status.PASS and self.alt_passes is False:
             status = Status.NEEDS_REVIEW
+        if not self.passes and self.limit.in_principle:
+            notes += (Note("jcm.note.in_principle", (self.limit.clause,)),)
         return Finding(
             "jcm.cost_effectiveness", self.limit.clause, status, code, params, notes, subject
         )
@@ -274,14 +297,19 @@ def cost_effectiveness(
     limit = cost_effectiveness_limit(book, technology, country)
     ratio = (Decimal(subsidy_jpy) / lifetime).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
     passes = Decimal(subsidy_jpy) <= limit.jpy_per_tco2 * lifetime
-    alt = None
+    alt, alt_limit = None, None
     if limit.notes and technology == "solar_pv_battery":
-        alt_limit = next(
-            t.value for t in book.cost_effectiveness.technology_limits if t.technology == "solar_pv"
-        )
+        alt_limit = _solar_limit(book)
         alt = Decimal(subsidy_jpy) <= alt_limit * lifetime
     return CostEffectiveness(
-        subsidy_jpy, annual_tco2, useful_life_years, lifetime, ratio, limit, passes, alt
+        subsidy_jpy, annual_tco2, useful_life_years, lifetime, ratio, limit, passes, alt, alt_limit
+    )
+
+
+def _solar_limit(book: JcmRulebook) -> int:
+    """The solar PV limit (2,500), the alternative reading for solar PV + battery."""
+    return next(
+        t.value for t in book.cost_effectiveness.technology_limits if t.technology == "solar_pv"
     )
 
 
