@@ -185,7 +185,7 @@ def test_applicant_path_from_pre_registration_to_receipt(
     page.keyboard.type("\n# typed in the browser\n")  # keystrokes drive the live assessment
     panel = page.locator("#assessment")
     expect(panel).to_contain_text(money(max_subsidy))
-    expect(panel).to_contain_text(re.compile(r"JPY/tCO2"))
+    expect(panel).to_contain_text(re.compile(r"(円|JPY)/tCO2eq"))
     expect(panel.locator(".errorlist")).to_have_count(0)
     assert "sites" not in Proposal.objects.get(pk=pk).document  # live, not saved yet
 

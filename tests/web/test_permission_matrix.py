@@ -7,10 +7,10 @@ page never reveals that someone else's proposal exists) or 405 (wrong method).
 from __future__ import annotations
 
 import pytest
-from conftest import jst
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from webfactories import jst
 
 from renkei.proposals import services
 

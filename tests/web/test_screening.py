@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import jst
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from webfactories import jst
 
 from renkei.audit.services import audit_trail
 from renkei.proposals import services as proposal_services

@@ -6,10 +6,10 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import UserFactory, jst
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from webfactories import UserFactory, jst
 
 from renkei.accounts.models import Notice, Role
 from renkei.audit.models import AppendOnlyError, AuditEvent

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
+from renkei import access
 from renkei.accounts.models import AccountRequest, Organisation, User
 from renkei.accounts.services import account_issue
 from renkei.services import ServiceError
@@ -20,11 +21,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.action(description="Issue accounts (email a login link)")
 def issue(modeladmin, request, queryset):
+    base_url = request.build_absolute_uri("/").rstrip("/")
     for req in queryset:
         try:
-            account_issue(actor=request.user, request=req)
+            user = account_issue(actor=request.user, request=req, base_url=base_url)
         except ServiceError as exc:
             messages.error(request, f"{req.email}: {exc}")
+        else:
+            messages.success(request, f"{user.email}: account issued, login link sent")
 
 
 @admin.register(AccountRequest)
@@ -33,3 +37,19 @@ class AccountRequestAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     actions = [issue]
     readonly_fields = ("status", "user")
+
+    # The program office works here by role (renkei.access), not by Django model permissions.
+    def has_module_permission(self, request):
+        return access.can(request.user, "issue_account")
+
+    def has_view_permission(self, request, obj=None):
+        return access.can(request.user, "issue_account")
+
+    def has_change_permission(self, request, obj=None):
+        return access.can(request.user, "issue_account")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

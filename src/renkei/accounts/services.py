@@ -34,14 +34,16 @@ def account_request_create(
     return req
 
 
-def login_link(user: User) -> str:
+def login_link(user: User, base_url: str | None = None) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:set_password", kwargs={"uidb64": uid, "token": token})
-    return f"{settings.RENKEI_BASE_URL}{path}"
+    return f"{base_url or settings.RENKEI_BASE_URL}{path}"
 
 
-def account_issue(*, actor: Any, request: AccountRequest) -> User:
+def account_issue(*, actor: Any, request: AccountRequest, base_url: str | None = None) -> User:
+    """Create the applicant's account and email a one-time link to set a password; the link
+    points at ``base_url`` (the host the office is using) or RENKEI_BASE_URL."""
     if not access.can(actor, "issue_account"):
         raise NotAllowed(_("Only the program office issues accounts."))
     with transaction.atomic():
@@ -72,7 +74,7 @@ def account_issue(*, actor: Any, request: AccountRequest) -> User:
             to_state="issued",
             payload={"user": user.pk},
         )
-        link, email = login_link(user), user.email
+        link, email = login_link(user, base_url), user.email
         message = _(
             "Your Renkei account has been issued. Set your password and log in here: %(link)s"
         ) % {"link": link}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
 
 
 class Program(models.TextChoices):
@@ -31,7 +36,11 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title_ja
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _english() and self.title_en else self.title_ja
 
     def rulebook(self):
         from renkei.rules import load_rulebook
@@ -56,4 +65,8 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.call} / {self.name_ja}"
+        return f"{self.call} / {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name_ja

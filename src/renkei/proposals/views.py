@@ -126,12 +126,25 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "proposal": proposal,
             "versions": proposal.versions.all(),
-            "attachments": proposal.attachments.order_by("document_id", "id"),
+            "attachments": _attachments(proposal),
             "can_edit": access.can(request.user, "edit", proposal),
             "can_open_revision": access.can(request.user, "open_revision", proposal),
             "assessment": _assess(proposal.document),
         },
     )
+
+
+def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
+    """Attachments in form 6's order, each labelled with its form number and name."""
+    docs: list = []
+    if proposal.call.program == "jcm-model-project":
+        docs = list(proposal.call.rulebook().required_documents.documents)
+    order = {d.id: i for i, d in enumerate(docs)}
+    labels = {d.id: f"{d.form + ' ' if d.form else ''}{d.name_ja}" for d in docs}
+    atts = sorted(
+        proposal.attachments.all(), key=lambda a: (order.get(a.document_id, len(order)), a.id)
+    )
+    return [(a, labels.get(a.document_id, a.document_id)) for a in atts]
 
 
 def _yaml(document: dict[str, Any]) -> str:
@@ -171,7 +184,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             "required_documents": proposal.call.rulebook().required_documents.documents
             if proposal.call.program == "jcm-model-project"
             else [],
-            "attachments": proposal.attachments.order_by("document_id", "id"),
+            "attachments": _attachments(proposal),
             "submit_key": services.new_idempotency_key(),
         },
     )

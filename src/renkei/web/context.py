@@ -1,7 +1,14 @@
 """Template context shared by every page: the demo-clock banner."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 
 
 def demo(request):
-    return {"demo_now": getattr(settings, "RENKEI_DEMO_NOW", "")}
+    raw = getattr(settings, "RENKEI_DEMO_NOW", "")
+    if not raw:
+        return {"demo_now": ""}
+    moment = dt.datetime.fromisoformat(raw).astimezone(ZoneInfo("Asia/Tokyo"))
+    return {"demo_now": f"{moment:%Y-%m-%d %H:%M} JST"}

@@ -1,0 +1,29 @@
+"""Template filters for the rules core's results: translated status labels and yen amounts."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from renkei.rules._result import render
+
+register = template.Library()
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """'needs_review' → 要確認 / needs review, in the page's language."""
+    lang = "en" if (get_language() or "ja").startswith("en") else "ja"
+    try:
+        return render(f"status.{status}", {}, lang)
+    except Exception:  # an unknown status shows as it is rather than breaking the page
+        return status
+
+
+@register.filter
+def yen(value: object) -> str:
+    """12345678 → 12,345,678 (whole yen; strings of digits too)."""
+    try:
+        return f"{int(str(value)):,}"
+    except ValueError:
+        return str(value)
