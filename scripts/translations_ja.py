@@ -228,6 +228,12 @@ JA = {
     "Outcome": "結果",
     "Complete basic screening": "基礎審査を完了",
     "Basic screening completed: %(outcome)s": "基礎審査を完了しました:%(outcome)s",
+    "The request body cannot be read: %(why)s": "リクエスト本文を読み取れません:%(why)s",
+    "The rules could not compute with a figure in the document (%(error)s); check that every number is of a realistic size.": "提案内容の数値で計算できませんでした(%(error)s)。各数値が現実的な大きさか確認してください。",
+    "The request body is not valid JSON: %(why)s": "リクエスト本文が正しいJSONではありません:%(why)s",
+    "Pre-registration (5.(1)①) is a step of the JCM Model Project call only; %(call)s has none. Choose a JCM round.": "事前登録(5.(1)①)はJCM設備補助事業の公募のみの手続きです。%(call)s にはありません。JCMの締切回を選んでください。",
+    "The document contains text that is not valid Unicode (a lone surrogate such as \\ud800); correct it and save again.": "提案内容に不正なUnicode文字(\\ud800 などの単独サロゲート)が含まれています。修正して再度保存してください。",
+    "Pre-registration is a step of the JCM Model Project call (5.(1)); C3P proposals are submitted directly.": "事前登録はJCM設備補助事業の公募の手続きです(5.(1))。都市間連携事業の提案は直接申請してください。",
 }
 
 

@@ -258,3 +258,58 @@ def test_only_applicants_create_proposals(first_round) -> None:
     office = UserFactory(role=Role.OFFICE, organisation=None)
     with pytest.raises(NotAllowed):
         services.proposal_create(actor=office, round=first_round, title="T", country="KE")
+
+
+def test_preregistration_is_a_jcm_step_only(applicant, db) -> None:
+    from renkei.calls.models import Call, Program, Round
+
+    c3p = Call.objects.create(
+        rulebook_id="c3p/fy2025",
+        program=Program.C3P,
+        title_ja="C3P",
+        title_en="C3P",
+        opens_at=jst("2025-02-10T00:00"),
+        closes_at=jst("2026-03-31T12:00"),
+    )
+    round_ = Round.objects.create(
+        call=c3p, code="first", name_ja="第1回", name_en="First", deadline=jst("2025-03-03T12:00")
+    )
+    with pytest.raises(ServiceError, match="JCM"):
+        services.preregistration_create(
+            actor=applicant,
+            round=round_,
+            organisation_name="A",
+            contact_name="B",
+            email="b@example.org",
+            title="T",
+            country="VN",
+            technologies=[],
+            needs_account=False,
+            now=jst("2025-02-11T09:00"),
+        )
+
+
+def test_a_repeated_key_answers_only_to_who_may_see_the_proposal(
+    users, applicant, first_round, sample_document
+) -> None:
+    proposal = ready_proposal(applicant, first_round, sample_document)
+    services.proposal_submit(
+        actor=applicant, proposal=proposal, idempotency_key="secret", now=jst("2024-05-10T09:00")
+    )
+    with pytest.raises(NotAllowed):
+        services.proposal_submit(
+            actor=users["other_applicant"],
+            proposal=proposal,
+            idempotency_key="secret",
+            now=jst("2024-05-10T09:00"),
+        )
+
+
+def test_unrealistic_reductions_are_refused_by_the_schema(
+    applicant, first_round, sample_document
+) -> None:
+    doc = sample_document
+    doc["sites"][0]["technologies"][0]["annual_reduction_tco2"] = "1e-400"
+    proposal = services.proposal_create(actor=applicant, round=first_round, title="T", country="KE")
+    errors = services.proposal_update_document(actor=applicant, proposal=proposal, document=doc)
+    assert any("annual_reduction_tco2" in e for e in errors)

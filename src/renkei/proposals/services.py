@@ -70,6 +70,13 @@ def preregistration_create(
     """Refused when it is less than two weeks before the deadline it targets (5.(1))."""
     _require(actor, "preregister")
     now = now or clock.now()
+    if round.call.program != "jcm-model-project":
+        raise ServiceError(
+            _(
+                "Pre-registration is a step of the JCM Model Project call (5.(1)); "
+                "C3P proposals are submitted directly."
+            )
+        )
     book = round.call.rulebook()
     from renkei.rules.jcm import deadline
 
@@ -249,6 +256,7 @@ def proposal_submit(
     """All or nothing, once per key: a repeated submit returns the version already made."""
     existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
+        _require(actor, "view", existing.proposal)
         if existing.proposal_id != proposal.pk:
             raise ServiceError(_("This submission key belongs to another proposal."))
         return existing

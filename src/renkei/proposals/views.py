@@ -24,11 +24,12 @@ from renkei.rules._proposals import _adapter
 from renkei.services import NotAllowed, ServiceError
 
 
-def _open_rounds():
-    return Round.objects.select_related("call").filter(deadline__gt=clock.now())
+def _open_rounds(program: str | None = None):
+    rounds = Round.objects.select_related("call").filter(deadline__gt=clock.now())
+    return rounds.filter(call__program=program) if program else rounds
 
 
-class PreRegistrationForm(forms.Form):
+class PreRegistrationForm(forms.Form):  # 5.(1)① of the JCM call only
     round = forms.ModelChoiceField(
         queryset=Round.objects.none(), label=gettext_lazy("Deadline targeted")
     )
@@ -46,7 +47,7 @@ class PreRegistrationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = _open_rounds()
+        self.fields["round"].queryset = _open_rounds("jcm-model-project")
 
 
 def preregister(request: HttpRequest) -> HttpResponse:

@@ -103,7 +103,9 @@ class BatterySpec(Strict):
 class TechnologyLine(Strict):
     technology: str = Field(description="annex-3 technology id or its Japanese name as printed")
     description: str = ""
-    annual_reduction_tco2: Decimal = Field(gt=0)
+    annual_reduction_tco2: Decimal = Field(
+        ge=Decimal("0.000001"), le=Decimal("1000000000"), description="tCO2eq per year"
+    )
     useful_life_years: int = Field(gt=0, le=60, description="法定耐用年数 chosen for this line")
     useful_life_reason: str = Field("", description="why this life (schedule, item, industry)")
     requested_subsidy_jpy: Yen | None = Field(None, ge=0)

@@ -293,6 +293,11 @@ def cost_effectiveness(
         raise BadInput(f"subsidy must be zero or more yen (got {subsidy_jpy})")
     _positive("annual reduction (tCO2/year)", annual_tco2)
     _positive("useful life (years)", useful_life_years)
+    if not Decimal("0.000001") <= annual_tco2 <= Decimal("1000000000"):
+        raise BadInput(
+            f"annual reduction must be between 0.000001 and 1,000,000,000 tCO2/year "
+            f"(got {annual_tco2})"
+        )
     lifetime = annual_tco2 * useful_life_years
     limit = cost_effectiveness_limit(book, technology, country)
     ratio = (Decimal(subsidy_jpy) / lifetime).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
