@@ -148,8 +148,17 @@ def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
     return [(a, labels.get(a.document_id, a.document_id)) for a in atts]
 
 
+# libyaml's C emitter and parser when present: the editor round-trips the whole document
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    return yaml.dump(document, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
+
+
+def _parse(text: str) -> Any:
+    return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
 
 
 @login_required
@@ -163,7 +172,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         text = request.POST.get("document", "")
         try:
-            document = yaml.safe_load(text) or {}
+            document = _parse(text) or {}
             if not isinstance(document, dict):
                 raise ValueError(_("the document must be a mapping of fields"))
         except (yaml.YAMLError, ValueError) as exc:
@@ -197,7 +206,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     """Live assessment of the text being edited (htmx), without saving it."""
     proposal = _visible(request, pk)
     try:
-        document = yaml.safe_load(request.POST.get("document", "")) or {}
+        document = _parse(request.POST.get("document", "")) or {}
         if not isinstance(document, dict):
             raise ValueError(_("the document must be a mapping of fields"))
     except (yaml.YAMLError, ValueError) as exc:

@@ -1,0 +1,86 @@
+"""Render time of the proposal editor page for a 20-site proposal with its live assessment.
+
+Run: .venv/bin/python benchmarks/editor_page.py [--sites 20] [--runs 100]
+Uses a throw-away SQLite database (or DATABASE_URL if set) and Django's test client, so the
+figure is server-side: view, assessment, template rendering; no network, no browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sites", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="renkei-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
+    os.environ["RENKEI_HOME"] = tmp
+    os.environ["RENKEI_DEMO_NOW"] = "2024-05-01T10:00:00+09:00"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "renkei.web.settings"
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import django
+
+    django.setup()
+    from assess_speed import big_proposal
+    from django.core.management import call_command
+    from django.test import Client
+
+    from renkei.accounts.models import Organisation, Role, User
+    from renkei.calls.models import Call, Round
+    from renkei.proposals import services
+
+    call_command("migrate", verbosity=0)
+    call_command("renkei_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    applicant = User.objects.get(username="applicant")
+    round_ = Round.objects.get(
+        call=Call.objects.get(rulebook_id="jcm-model-project/fy2024"), code="first"
+    )
+    document = big_proposal(args.sites).model_dump(mode="json")
+    document["target_deadline"] = round_.deadline.isoformat()
+    proposal = services.proposal_create(
+        actor=applicant,
+        round=round_,
+        title=document["title"],
+        country=document["country"],
+        document=document,
+    )
+    assert Organisation.objects.exists() and applicant.role == Role.APPLICANT
+    client = Client()
+    client.force_login(applicant)
+    url = f"/proposals/{proposal.pk}/edit/"
+    assert client.get(url).status_code == 200  # warm caches, as a running server would be
+    timings = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - start)
+        assert response.status_code == 200
+    timings.sort()
+    p95 = timings[int(0.95 * (len(timings) - 1))]
+    lines = sum(len(s["technologies"]) for s in document["sites"])
+    print(
+        f"editor page (GET, ja), {args.sites} sites / {lines} technology lines, "
+        f"{args.runs} runs, {len(response.content) // 1024} KiB"
+    )
+    print(f"  median {statistics.median(timings) * 1000:.1f} ms   p95 {p95 * 1000:.1f} ms")
+    print(
+        f"  conditions: Python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, database {django.db.connection.vendor}, "
+        f"{platform.platform()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
