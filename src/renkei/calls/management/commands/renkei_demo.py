@@ -130,7 +130,7 @@ class Command(BaseCommand):
                     country=country,
                     is_staff=staff,
                     email=f"{name}@example.org",
-                    first_name=f"{role.label} (sample)",
+                    first_name=f"{name} (sample)",
                 ),
             )
             if created:
