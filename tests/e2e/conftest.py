@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from renkei.accounts.models import Organisation, Role, User
-from renkei.calls.models import Call, Program, Round
+from renkei.calls.models import Call, Round
+from renkei.calls.services import call_open_from_rulebook
 
 JST = ZoneInfo("Asia/Tokyo")
 CHROMIUM = Path(os.environ.get("RENKEI_E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -110,37 +111,21 @@ def new_page(browser, platform) -> Iterator[Callable]:
 
 @pytest.fixture
 def jcm_call(transactional_db) -> Call:
-    return Call.objects.create(
+    return call_open_from_rulebook(
         rulebook_id="jcm-model-project/fy2024",
-        program=Program.JCM,
         title_ja="令和6年度から令和8年度 JCM設備補助事業 公募",
         title_en="JCM Model Project call FY2024–FY2026",
-        opens_at=jst("2024-04-05T00:00"),
-        closes_at=jst("2024-11-29T12:00"),
-        budget_jpy=12_800_000_000,
     )
 
 
 @pytest.fixture
 def first_round(jcm_call: Call) -> Round:
-    return Round.objects.create(
-        call=jcm_call,
-        code="first",
-        name_ja="一次採択審査分",
-        name_en="First selection",
-        deadline=jst("2024-05-13T12:00"),
-    )
+    return jcm_call.rounds.get(code="first")
 
 
 @pytest.fixture
 def final_round(jcm_call: Call) -> Round:
-    return Round.objects.create(
-        call=jcm_call,
-        code="final",
-        name_ja="公募終了(最終締切)",
-        name_en="Final deadline",
-        deadline=jst("2024-11-29T12:00"),
-    )
+    return jcm_call.rounds.get(code="final")
 
 
 @pytest.fixture

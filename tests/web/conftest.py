@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from webfactories import ROOT, UserFactory, jst
+from webfactories import ROOT, UserFactory
 
 from renkei.accounts.models import Role, User
-from renkei.calls.models import Call, Program, Round
+from renkei.calls.models import Call, Round
+from renkei.calls.services import call_open_from_rulebook
 
 
 @pytest.fixture
 def jcm_call(db) -> Call:
-    call = Call.objects.create(
-        rulebook_id="jcm-model-project/fy2024",
-        program=Program.JCM,
-        title_ja="JCM",
-        title_en="JCM",
-        opens_at=jst("2024-04-05T00:00"),
-        closes_at=jst("2024-11-29T12:00"),
-        budget_jpy=12_800_000_000,
+    return call_open_from_rulebook(
+        rulebook_id="jcm-model-project/fy2024", title_ja="JCM", title_en="JCM"
     )
-    return call
 
 
 @pytest.fixture
 def first_round(jcm_call: Call) -> Round:
-    return Round.objects.create(
-        call=jcm_call,
-        code="first",
-        name_ja="一次",
-        name_en="First",
-        deadline=jst("2024-05-13T12:00"),
-    )
+    return jcm_call.rounds.get(code="first")  # 2024-05-13 12:00 JST, from the rulebook
 
 
 @pytest.fixture

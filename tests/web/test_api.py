@@ -142,20 +142,24 @@ def test_calls_are_public_with_deadlines_in_jst(first_round, settings) -> None:
     assert call["opens_at"] == "2024-04-05T00:00:00+09:00"
     assert call["closes_at"] == "2024-11-29T12:00:00+09:00"
     assert call["is_open"] is True
-    assert call["rounds"] == [
-        {
-            "id": first_round.pk,
-            "code": "first",
-            "name_ja": "一次",
-            "name_en": "First",
-            "deadline": "2024-05-13T12:00:00+09:00",
-            "budget_jpy": None,
-            "accepting_proposals": True,
-        }
+    # the rounds come from the rulebook: the two dated deadlines of 2.(11) / 5.(2)
+    assert call["rounds"][0] == {
+        "id": first_round.pk,
+        "code": "first",
+        "name_ja": "一次採択審査分",
+        "name_en": "first-round review",
+        "deadline": "2024-05-13T12:00:00+09:00",
+        "budget_jpy": None,
+        "accepting_proposals": True,
+    }
+    assert [(r["code"], r["deadline"]) for r in call["rounds"]] == [
+        ("first", "2024-05-13T12:00:00+09:00"),
+        ("final", "2024-11-29T12:00:00+09:00"),
     ]
     settings.RENKEI_DEMO_NOW = "2024-05-13T12:00:00+09:00"
-    closed = body(client_for(None).get("/api/calls"))
-    assert closed[0]["rounds"][0]["accepting_proposals"] is False
+    later = body(client_for(None).get("/api/calls"))
+    assert [r["accepting_proposals"] for r in later[0]["rounds"]] == [False, True]
+    settings.RENKEI_DEMO_NOW = "2024-11-29T12:00:00+09:00"
     assert body(client_for(None).get("/api/calls?open_only=true")) == []
 
 

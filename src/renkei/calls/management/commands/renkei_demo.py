@@ -17,6 +17,7 @@ from django.db import transaction
 
 from renkei.accounts.models import Organisation, Role, User
 from renkei.calls.models import Call, Program, Round
+from renkei.calls.services import call_open_from_rulebook
 from renkei.proposals import services
 from renkei.proposals.models import Proposal
 
@@ -61,24 +62,11 @@ class Command(BaseCommand):
         self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
 
     def _calls(self) -> tuple[Call, Call]:
-        jcm, _ = Call.objects.get_or_create(
+        jcm = call_open_from_rulebook(
             rulebook_id="jcm-model-project/fy2024",
-            defaults=dict(
-                program=Program.JCM,
-                title_ja="令和6年度から令和8年度 JCM設備補助事業 公募",
-                title_en="JCM Model Project call FY2024–FY2026",
-                opens_at=_jst("2024-04-05T00:00"),
-                closes_at=_jst("2024-11-29T12:00"),
-                budget_jpy=12_800_000_000,
-            ),
+            title_ja="令和6年度から令和8年度 JCM設備補助事業 公募",
+            title_en="JCM Model Project call FY2024–FY2026",
         )
-        for code, ja, en, deadline in [
-            ("first", "一次採択審査分", "First selection", "2024-05-13T12:00"),
-            ("final", "公募終了(最終締切)", "Final deadline", "2024-11-29T12:00"),
-        ]:
-            Round.objects.get_or_create(
-                call=jcm, code=code, defaults=dict(name_ja=ja, name_en=en, deadline=_jst(deadline))
-            )
         c3p, _ = Call.objects.get_or_create(
             rulebook_id="c3p/fy2025",
             defaults=dict(
