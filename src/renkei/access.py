@@ -12,7 +12,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from renkei.accounts.models import Role
+from renkei.calls.models import Program
 from renkei.proposals.models import Attachment, Proposal, ProposalState
+from renkei.reviews.models import Decision, ReviewAssignment
 
 EDITABLE = (ProposalState.DRAFT, ProposalState.REVISION_OPEN)
 
@@ -30,7 +32,22 @@ def proposals_for(user: Any) -> QuerySet[Proposal]:
         return qs.filter(organisation=user.organisation)
     if role == Role.OFFICE:
         return qs.exclude(state=ProposalState.DRAFT)
-    return qs.none()  # reviewers, secretariat and Joint Committees: later stages of issue 3
+    if role == Role.REVIEWER:
+        # only once assigned and after declaring no conflict of interest (別添2 3.(2))
+        return qs.filter(review_assignments__reviewer=user, review_assignments__has_conflict=False)
+    return qs.none()  # secretariat and Joint Committees: later stages of issue 3
+
+
+def screening_passed(proposal: Proposal) -> bool:
+    """A JCM proposal whose latest submitted version passed basic screening (別添2 3.(1))."""
+    if proposal.state != ProposalState.SUBMITTED or proposal.call.program != Program.JCM:
+        return False
+    latest = proposal.versions.order_by("-number").first()
+    if latest is None:
+        return False
+    return proposal.screenings.filter(
+        version=latest, completed_at__isnull=False, outcome=Decision.PASS
+    ).exists()
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -53,6 +70,18 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
             return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
         if action == "screen":
             return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
+        if action == "assign_reviewers":
+            return visible and role == Role.OFFICE and screening_passed(obj)
+        if action == "view_reviews":
+            return visible and role == Role.OFFICE and obj.call.program == Program.JCM
+    if isinstance(obj, ReviewAssignment):
+        own = role == Role.REVIEWER and obj.reviewer_id == user.pk
+        if action == "declare_conflict":
+            return own and obj.has_conflict is None
+        if action == "score":
+            return own and obj.open_for_scoring
+        if action == "view_review":
+            return own and obj.has_conflict is False
     if isinstance(obj, Attachment) and action == "download":
         return proposals_for(user).filter(pk=obj.proposal_id).exists()
     return False

@@ -70,3 +70,67 @@ class ScreeningItem(models.Model):
             and self.machine_status in ("pass", "fail")
             and (self.decision != self.machine_status)
         )
+
+
+class ReviewAssignment(models.Model):
+    """One reviewer on one proposal for the evaluation of 別添2 3.(2), after basic screening passed.
+
+    The reviewer declares any conflict of interest before seeing anything: ``has_conflict`` is
+    None until then, and an assignment with a conflict is withdrawn from scoring (the office sees
+    it and may assign a replacement)."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+    coi_declared_at = models.DateTimeField(null=True, blank=True)
+    has_conflict = models.BooleanField(null=True, blank=True)
+    coi_note = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review assignment")
+        ordering = ["proposal_id", "reviewer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="one_assignment_each"),
+            models.CheckConstraint(
+                condition=Q(coi_declared_at__isnull=True, has_conflict__isnull=True)
+                | Q(coi_declared_at__isnull=False, has_conflict__isnull=False),
+                name="conflict_declared_with_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(has_conflict=False),
+                name="submitted_review_has_no_conflict",
+            ),
+        ]
+
+    @property
+    def open_for_scoring(self) -> bool:
+        return self.has_conflict is False and self.submitted_at is None
+
+
+class Score(models.Model):
+    """A reviewer's points on one reviewer item of 別添2 3.(2), with the reason for them."""
+
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.PROTECT, related_name="scores"
+    )
+    criterion = models.CharField(max_length=20)
+    points = models.PositiveSmallIntegerField()
+    justification = models.TextField()
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("score")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="one_score_per_criterion"
+            ),
+            models.CheckConstraint(condition=~Q(justification=""), name="score_has_justification"),
+        ]

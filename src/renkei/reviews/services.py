@@ -143,3 +143,22 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
             payload={"screening": screening.pk},
         )
     return screening
+
+
+# evaluation by reviewers (別添2 3.(2)) lives in its own module; its services are exported here
+from renkei.reviews.reviewing import (  # noqa: E402
+    review_assign_balanced,
+    review_declare_conflict,
+    review_score,
+    review_submit,
+)
+
+__all__ = [
+    "review_assign_balanced",
+    "review_declare_conflict",
+    "review_score",
+    "review_submit",
+    "screening_complete",
+    "screening_item_decide",
+    "screening_start",
+]

@@ -8,4 +8,10 @@ urlpatterns = [
     path("proposals/<int:pk>/screening/", views.screening, name="screening"),
     path("screening-items/<int:pk>/", views.decide, name="decide"),
     path("screenings/<int:pk>/complete/", views.complete, name="complete"),
+    path("reviewers/", views.assign, name="assign"),
+    path("proposals/<int:pk>/reviews/", views.summary, name="summary"),
+    path("reviews/", views.my_reviews, name="my_reviews"),
+    path("reviews/<int:pk>/declare/", views.declare, name="declare"),
+    path("reviews/<int:pk>/", views.score, name="score"),
+    path("reviews/<int:pk>/submit/", views.submit_review, name="submit_review"),
 ]

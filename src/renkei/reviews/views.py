@@ -1,4 +1,5 @@
-"""Office pages: the intake list and basic screening. Writes go through reviews.services."""
+"""Office pages (intake list, basic screening, reviewer assignment, review summary) and reviewer
+pages (assignments with the conflict declaration, scoring). Writes go through services."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkei import access
-from renkei.accounts.models import Role
+from renkei.accounts.models import Role, User
 from renkei.calls.models import Call
 from renkei.proposals.models import Proposal, ProposalState
-from renkei.reviews import services
-from renkei.reviews.models import Decision, Screening, ScreeningItem
+from renkei.reviews import reviewing, services
+from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
 from renkei.services import ServiceError
 
 
@@ -109,3 +110,150 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("reviews:screening", pk=screening.proposal_id)
+
+
+# --- evaluation by reviewers (別添2 3.(2)) -------------------------------------------------
+
+
+def _reviewer(request: HttpRequest) -> None:
+    if access.role_of(request.user) != Role.REVIEWER:
+        raise Http404
+
+
+@login_required
+def assign(request: HttpRequest) -> HttpResponse:
+    """Office: proposals whose basic screening passed, their reviewers and conflicts."""
+    _office(request)
+    eligible = [
+        p
+        for p in access.proposals_for(request.user).order_by("submitted_at")
+        if access.can(request.user, "assign_reviewers", p)
+    ]
+    reviewers = User.objects.filter(role=Role.REVIEWER, is_active=True).order_by("pk")
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("proposal"))
+        try:
+            per = int(request.POST.get("per_proposal", ""))
+            made = reviewing.review_assign_balanced(
+                actor=request.user,
+                proposals=[p for p in eligible if str(p.pk) in chosen],
+                reviewers=reviewers.filter(pk__in=request.POST.getlist("reviewer")),
+                per_proposal=per,
+            )
+            messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(made)})
+        except ValueError:
+            messages.error(request, _("Give the number of reviewers per proposal."))
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        return redirect("reviews:assign")
+    rows = [(p, list(p.review_assignments.select_related("reviewer"))) for p in eligible]
+    return render(request, "reviews/assign.html", {"rows": rows, "reviewers": reviewers})
+
+
+@login_required
+def summary(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    proposal = get_object_or_404(Proposal, pk=pk)
+    if not access.can(request.user, "view_reviews", proposal):
+        raise Http404
+    return render(
+        request,
+        "reviews/summary.html",
+        {
+            "summary": reviewing.review_summary(proposal),
+            "threshold": int(reviewing.DIVERGENCE_SHARE * 100),
+        },
+    )
+
+
+@login_required
+def my_reviews(request: HttpRequest) -> HttpResponse:
+    """Reviewer home: their assignments; a proposal opens only after declaring no conflict."""
+    _reviewer(request)
+    assignments = ReviewAssignment.objects.filter(reviewer=request.user).select_related("proposal")
+    return render(request, "reviews/my_reviews.html", {"assignments": assignments})
+
+
+@login_required
+@require_POST
+def declare(request: HttpRequest, pk: int) -> HttpResponse:
+    _reviewer(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
+    answer = request.POST.get("has_conflict", "")
+    if answer not in ("yes", "no"):
+        messages.error(request, _("Say whether you have a conflict of interest."))
+        return redirect("reviews:my_reviews")
+    try:
+        reviewing.review_declare_conflict(
+            actor=request.user,
+            assignment=assignment,
+            has_conflict=answer == "yes",
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:my_reviews")
+
+
+@login_required
+def score(request: HttpRequest, pk: int) -> HttpResponse:
+    _reviewer(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
+    if not access.can(request.user, "view_review", assignment):
+        raise Http404
+    criteria = reviewing.reviewer_criteria(assignment.proposal)
+    if request.method == "POST":
+        saved = 0
+        for c in criteria:
+            raw = request.POST.get(f"points_{c.id}", "").strip()
+            text = request.POST.get(f"justification_{c.id}", "")
+            if raw == "" and not text.strip():
+                continue  # not filled in this time
+            try:
+                points = int(raw)
+            except ValueError:
+                messages.error(
+                    request,
+                    _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s.")
+                    % {"id": c.id, "clause": c.clause, "max": c.max},
+                )
+                continue
+            try:
+                reviewing.review_score(
+                    actor=request.user,
+                    assignment=assignment,
+                    criterion=c.id,
+                    points=points,
+                    justification=text,
+                )
+                saved += 1
+            except ServiceError as exc:
+                messages.error(request, str(exc))
+        if saved:
+            messages.success(request, _("%(n)s score(s) saved.") % {"n": saved})
+        return redirect("reviews:score", pk=pk)
+    scores = {s.criterion: s for s in assignment.scores.all()}
+    return render(
+        request,
+        "reviews/score.html",
+        {
+            "assignment": assignment,
+            "rows": [(c, scores.get(c.id)) for c in criteria],
+            "can_score": access.can(request.user, "score", assignment),
+        },
+    )
+
+
+@login_required
+@require_POST
+def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _reviewer(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
+    if not access.can(request.user, "view_review", assignment):
+        raise Http404
+    try:
+        reviewing.review_submit(actor=request.user, assignment=assignment)
+        messages.success(request, _("Your review has been submitted."))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:score", pk=pk)

@@ -1,0 +1,353 @@
+"""Evaluation by reviewers (別添2 3.(2)): balanced assignment, the conflict-of-interest
+declaration that gates access, per-criterion scores with justification, submission and the
+office's summary. Criteria are the rulebook's ``scoring.items`` with ``source: reviewer``;
+the computed items (E, F) come from the rules core's assessment, never from a reviewer.
+
+Each write is atomic and audited, and decides on fresh rows under ``select_for_update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from renkei import access, clock
+from renkei.accounts.models import Role
+from renkei.audit.services import audit_record
+from renkei.proposals.models import Proposal
+from renkei.reviews.models import ReviewAssignment, Score
+from renkei.rules import assess_proposal, load_rulebook
+from renkei.rules._proposals import _adapter
+from renkei.services import NotAllowed, ServiceError
+
+DIVERGENCE_SHARE = Decimal("0.30")
+"""Reviewers' points on a criterion "diverge widely" when max − min exceeds this share of the
+criterion's maximum (e.g. more than 3 of 10, more than 6 of 20). The issue gives no figure: this
+is Renkei's reading, and the office may change it."""
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    name: str
+    clause: str
+    max: int
+
+
+def _scoring_items(proposal: Proposal) -> Sequence[Any]:
+    book = load_rulebook(proposal.call.rulebook_id)
+    scoring = getattr(book, "scoring", None)
+    if scoring is None:
+        raise ServiceError(_("This call has no reviewer scoring."))
+    return scoring.items
+
+
+def reviewer_criteria(proposal: Proposal) -> list[Criterion]:
+    """The items a reviewer scores, in the rulebook's order (A1, A2, B1, B2, B3, C, D)."""
+    return [
+        Criterion(i.id, i.name_ja, i.clause, i.max)
+        for i in _scoring_items(proposal)
+        if i.source == "reviewer"
+    ]
+
+
+def _deny() -> NotAllowed:
+    return NotAllowed(_("You are not allowed to do this."))
+
+
+def review_assign_balanced(
+    *,
+    actor: Any,
+    proposals: Iterable[Proposal],
+    reviewers: Iterable[Any],
+    per_proposal: int,
+) -> list[ReviewAssignment]:
+    """Give each proposal ``per_proposal`` distinct reviewers, always choosing the least-loaded.
+
+    A reviewer's load counts their assignments without a declared conflict; ties go to the lower
+    id, and proposals are taken in id order, so the result is deterministic. Reviewers already on
+    a proposal are skipped, and they (if not conflicted) count towards its ``per_proposal``: run it
+    again after a conflict is declared to assign a replacement. Starting from loads that differ
+    by at most one, they still do afterwards."""
+    if access.role_of(actor) != Role.OFFICE:
+        raise _deny()
+    reviewer_ids = sorted({r.pk for r in reviewers})
+    if per_proposal < 1:
+        raise ServiceError(_("Assign at least one reviewer to each proposal."))
+    if per_proposal > len(reviewer_ids):
+        raise ServiceError(
+            _("%(n)s reviewers per proposal need at least %(n)s reviewers; %(m)s were chosen.")
+            % {"n": per_proposal, "m": len(reviewer_ids)}
+        )
+    created: list[ReviewAssignment] = []
+    with transaction.atomic():
+        locked = list(
+            Proposal.objects.select_for_update()
+            .select_related("call")
+            .filter(pk__in=[p.pk for p in proposals])
+            .order_by("pk")
+        )
+        for proposal in locked:
+            if not access.can(actor, "assign_reviewers", proposal):
+                raise ServiceError(
+                    _("Reviewers can be assigned only once basic screening has passed: %(p)s")
+                    % {"p": proposal.receipt_number or proposal.title}
+                )
+        pool = list(
+            get_user_model()
+            .objects.filter(pk__in=reviewer_ids, role=Role.REVIEWER, is_active=True)
+            .annotate(
+                load=Count(
+                    "review_assignments",
+                    filter=~Q(review_assignments__has_conflict=True),
+                )
+            )
+            .order_by("pk")
+        )
+        if len(pool) != len(reviewer_ids):
+            raise ServiceError(_("Only active users with the reviewer role can be assigned."))
+        load = {u.pk: u.load for u in pool}
+        users = {u.pk: u for u in pool}
+        now = clock.now()
+        for proposal in locked:
+            existing = dict(
+                ReviewAssignment.objects.filter(proposal=proposal).values_list(
+                    "reviewer_id", "has_conflict"
+                )
+            )
+            needed = per_proposal - sum(1 for c in existing.values() if c is not True)
+            candidates = sorted(
+                (pk for pk in reviewer_ids if pk not in existing), key=lambda pk: (load[pk], pk)
+            )
+            chosen = candidates[: max(needed, 0)]
+            for pk in chosen:
+                a = ReviewAssignment.objects.create(
+                    proposal=proposal, reviewer=users[pk], assigned_by=actor, assigned_at=now
+                )
+                load[pk] += 1
+                created.append(a)
+            if chosen:
+                audit_record(
+                    actor=actor,
+                    obj=proposal,
+                    action="review_assign",
+                    payload={"reviewers": chosen, "per_proposal": per_proposal},
+                )
+    return created
+
+
+def review_declare_conflict(
+    *, actor: Any, assignment: ReviewAssignment, has_conflict: bool, note: str = ""
+) -> ReviewAssignment:
+    """The reviewer's declaration, once, before anything of the proposal is shown to them."""
+    with transaction.atomic():
+        assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if access.role_of(actor) != Role.REVIEWER or assignment.reviewer_id != actor.pk:
+            raise _deny()
+        if assignment.has_conflict is not None:
+            raise ServiceError(
+                _("You have already declared; ask the program office to change the declaration.")
+            )
+        assignment.has_conflict = bool(has_conflict)
+        assignment.coi_note = note.strip()
+        assignment.coi_declared_at = clock.now()
+        assignment.save()
+        audit_record(
+            actor=actor,
+            obj=assignment.proposal,
+            action="review_declare_conflict",
+            to_state="conflict" if assignment.has_conflict else "no_conflict",
+            payload={"assignment": assignment.pk, "note": assignment.coi_note},
+        )
+    return assignment
+
+
+def _open_assignment(actor: Any, assignment: ReviewAssignment) -> ReviewAssignment:
+    fresh = (
+        ReviewAssignment.objects.select_for_update()
+        .select_related("proposal__call")
+        .get(pk=assignment.pk)
+    )
+    if access.role_of(actor) != Role.REVIEWER or fresh.reviewer_id != actor.pk:
+        raise _deny()
+    if fresh.has_conflict is not False:
+        raise NotAllowed(
+            _("Declare that you have no conflict of interest before scoring this proposal.")
+            if fresh.has_conflict is None
+            else _("You declared a conflict of interest: this proposal is not yours to score.")
+        )
+    if fresh.submitted_at is not None:
+        raise ServiceError(_("This review has been submitted; it can no longer be changed."))
+    return fresh
+
+
+def review_score(
+    *,
+    actor: Any,
+    assignment: ReviewAssignment,
+    criterion: str,
+    points: int,
+    justification: str,
+) -> Score:
+    with transaction.atomic():
+        assignment = _open_assignment(actor, assignment)
+        criteria = {c.id: c for c in reviewer_criteria(assignment.proposal)}
+        item = criteria.get(criterion)
+        if item is None:
+            raise ServiceError(
+                _("%(c)s is not a reviewer item; score one of %(ids)s.")
+                % {"c": criterion, "ids": ", ".join(criteria)}
+            )
+        if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= item.max:
+            raise ServiceError(
+                _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s; %(got)s was given.")
+                % {"id": item.id, "clause": item.clause, "max": item.max, "got": points}
+            )
+        justification = (justification or "").strip()
+        if not justification:
+            raise ServiceError(
+                _("Give the justification for %(id)s (%(clause)s).")
+                % {"id": item.id, "clause": item.clause}
+            )
+        previous = Score.objects.filter(assignment=assignment, criterion=item.id).first()
+        score, _created = Score.objects.update_or_create(
+            assignment=assignment,
+            criterion=item.id,
+            defaults={"points": points, "justification": justification, "scored_at": clock.now()},
+        )
+        audit_record(
+            actor=actor,
+            obj=assignment.proposal,
+            action="review_score",
+            from_state="" if previous is None else str(previous.points),
+            to_state=str(points),
+            payload={"assignment": assignment.pk, "criterion": item.id, "clause": item.clause},
+        )
+    return score
+
+
+def review_submit(*, actor: Any, assignment: ReviewAssignment) -> ReviewAssignment:
+    """Submit once every reviewer item is scored; the scores are then final."""
+    with transaction.atomic():
+        assignment = _open_assignment(actor, assignment)
+        scored = set(assignment.scores.values_list("criterion", flat=True))
+        missing = [c for c in reviewer_criteria(assignment.proposal) if c.id not in scored]
+        if missing:
+            raise ServiceError(
+                _("Score every item before submitting; still open: %(items)s")
+                % {"items": ", ".join(f"{c.id} ({c.clause})" for c in missing)}
+            )
+        assignment.submitted_at = clock.now()
+        assignment.save()
+        audit_record(
+            actor=actor,
+            obj=assignment.proposal,
+            action="review_submit",
+            to_state="submitted",
+            payload={"assignment": assignment.pk},
+        )
+    return assignment
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionSummary:
+    criterion: Criterion
+    points: tuple[int, ...]
+    mean: Decimal | None
+    spread: int | None
+    divergent: bool
+
+
+@dataclass(frozen=True)
+class ComputedItem:
+    id: str
+    name: str
+    clause: str
+    max: int
+    points: int
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    proposal: Proposal
+    criteria: tuple[CriterionSummary, ...]
+    computed: tuple[ComputedItem, ...]
+    reviewer_total: Decimal
+    computed_total: int
+    total: Decimal
+    submitted: int
+    assignments: tuple[ReviewAssignment, ...]
+    rulebook: str
+
+    @property
+    def conflicts(self) -> tuple[ReviewAssignment, ...]:
+        return tuple(a for a in self.assignments if a.has_conflict)
+
+
+def is_divergent(points: Sequence[int], maximum: int) -> bool:
+    return bool(points) and (max(points) - min(points)) > DIVERGENCE_SHARE * maximum
+
+
+def review_summary(proposal: Proposal) -> ReviewSummary:
+    """Means of submitted reviews per criterion (2 places, half-up), plus the computed E/F
+    points of the latest submitted version's assessment. Permission is the caller's check
+    (``access.can(user, "view_reviews", proposal)``)."""
+    assignments = tuple(
+        proposal.review_assignments.select_related("reviewer").order_by("reviewer_id")
+    )
+    submitted_ids = [a.pk for a in assignments if a.submitted_at is not None]
+    by_criterion: dict[str, list[int]] = {}
+    for criterion, pts in (
+        Score.objects.filter(assignment_id__in=submitted_ids)
+        .order_by("assignment_id")
+        .values_list("criterion", "points")
+    ):
+        by_criterion.setdefault(criterion, []).append(pts)
+    rows = []
+    for c in reviewer_criteria(proposal):
+        pts = tuple(by_criterion.get(c.id, ()))
+        mean = (Decimal(sum(pts)) / len(pts)).quantize(_CENT, ROUND_HALF_UP) if pts else None
+        rows.append(
+            CriterionSummary(
+                c, pts, mean, max(pts) - min(pts) if pts else None, is_divergent(pts, c.max)
+            )
+        )
+    computed: list[ComputedItem] = []
+    rulebook = ""
+    version = proposal.versions.order_by("-number").first()
+    if version is not None:
+        result = assess_proposal(_adapter().validate_python(version.document))
+        rulebook = f"{result.rulebook_id} v{result.rulebook_version}"
+        points = result.figures.get("score_items", {})
+        provisional = set(result.figures.get("score_provisional_items", ()))
+        computed = [
+            ComputedItem(i.id, i.name_ja, i.clause, i.max, points.get(i.id, 0), i.id in provisional)
+            for i in _scoring_items(proposal)
+            if i.source == "computed"
+        ]
+    reviewer_total = sum((r.mean for r in rows if r.mean is not None), Decimal("0.00"))
+    computed_total = sum(i.points for i in computed)
+    return ReviewSummary(
+        proposal=proposal,
+        criteria=tuple(rows),
+        computed=tuple(computed),
+        reviewer_total=reviewer_total,
+        computed_total=computed_total,
+        total=reviewer_total + computed_total,
+        submitted=len(submitted_ids),
+        assignments=assignments,
+        rulebook=rulebook,
+    )

@@ -1,0 +1,413 @@
+"""Evaluation by reviewers (別添2 3.(2)): balanced assignment, the conflict-of-interest gate,
+score bounds and justification, submission, the office's summary and the pages per role."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from webfactories import UserFactory, jst
+
+from renkei import access
+from renkei.accounts.models import Role
+from renkei.audit.services import audit_trail
+from renkei.proposals import services as proposal_services
+from renkei.reviews import reviewing, services
+from renkei.reviews.models import ReviewAssignment, Score
+from renkei.services import NotAllowed, ServiceError
+
+pytestmark = pytest.mark.django_db
+
+MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
+
+
+def _submit(applicant, round_, document, title: str):
+    proposal = proposal_services.proposal_create(
+        actor=applicant, round=round_, title=title, country="KE"
+    )
+    proposal_services.proposal_update_document(
+        actor=applicant, proposal=proposal, document=document
+    )
+    proposal_services.attachment_add(
+        actor=applicant,
+        proposal=proposal,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
+    )
+    proposal_services.proposal_submit(
+        actor=applicant, proposal=proposal, idempotency_key=title, now=jst("2024-05-10T09:00")
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _pass_screening(office, proposal):
+    screening = services.screening_start(actor=office, proposal=proposal)
+    for item in screening.items.filter(decision=""):
+        services.screening_item_decide(actor=office, item=item, decision="pass", reason="checked")
+    services.screening_complete(actor=office, screening=screening)
+    return proposal
+
+
+@pytest.fixture
+def passed(users, first_round, sample_document):
+    return _pass_screening(
+        users["office"], _submit(users["applicant"], first_round, sample_document, "p0")
+    )
+
+
+@pytest.fixture
+def reviewers(users):
+    return [users["reviewer"]] + [
+        UserFactory(role=Role.REVIEWER, organisation=None) for _ in range(3)
+    ]
+
+
+@pytest.fixture
+def assignment(users, passed):
+    (a,) = services.review_assign_balanced(
+        actor=users["office"], proposals=[passed], reviewers=[users["reviewer"]], per_proposal=1
+    )
+    return a
+
+
+@pytest.fixture
+def cleared(users, assignment):
+    return services.review_declare_conflict(
+        actor=users["reviewer"], assignment=assignment, has_conflict=False
+    )
+
+
+def _score_all(reviewer, assignment, points: dict[str, int] | None = None) -> None:
+    for cid, mx in MAXIMA.items():
+        services.review_score(
+            actor=reviewer,
+            assignment=assignment,
+            criterion=cid,
+            points=(points or {}).get(cid, mx // 2),
+            justification=f"reason for {cid}",
+        )
+
+
+# --- assignment --------------------------------------------------------------------------
+
+
+def test_balanced_assignment_loads_differ_by_at_most_one(
+    users, first_round, sample_document, reviewers
+) -> None:
+    office = users["office"]
+    proposals = [
+        _pass_screening(office, _submit(users["applicant"], first_round, sample_document, f"b{i}"))
+        for i in range(5)
+    ]
+    made = services.review_assign_balanced(
+        actor=office, proposals=proposals, reviewers=reviewers, per_proposal=2
+    )
+    assert len(made) == 10
+    pairs = [(a.proposal_id, a.reviewer_id) for a in made]
+    assert len(set(pairs)) == len(pairs)  # no reviewer twice on a proposal
+    per_proposal = Counter(p for p, _ in pairs)
+    assert set(per_proposal.values()) == {2}
+    loads = Counter(r for _, r in pairs)
+    assert set(loads) == {r.pk for r in reviewers}
+    assert max(loads.values()) - min(loads.values()) <= 1
+    # deterministic: the same inputs give the same choice, in id order
+    assert [r for _, r in pairs][:4] == [r.pk for r in reviewers]
+    # running again adds nothing: every proposal already has two reviewers
+    again = services.review_assign_balanced(
+        actor=office, proposals=proposals, reviewers=reviewers, per_proposal=2
+    )
+    assert again == [] and ReviewAssignment.objects.count() == 10
+    assert audit_trail(proposals[0]).filter(action="review_assign").count() == 1
+
+
+def test_a_conflict_is_replaced_by_the_least_loaded_reviewer(users, passed, reviewers) -> None:
+    office = users["office"]
+    first = services.review_assign_balanced(
+        actor=office, proposals=[passed], reviewers=reviewers, per_proposal=2
+    )
+    services.review_declare_conflict(
+        actor=first[0].reviewer, assignment=first[0], has_conflict=True, note="former employer"
+    )
+    (replacement,) = services.review_assign_balanced(
+        actor=office, proposals=[passed], reviewers=reviewers, per_proposal=2
+    )
+    assert replacement.reviewer_id not in {a.reviewer_id for a in first}
+    assert passed.review_assignments.count() == 3
+
+
+def test_only_the_office_assigns_and_only_after_screening_passed(
+    users, first_round, sample_document, passed, reviewers
+) -> None:
+    for role in ("applicant", "reviewer", "secretariat", "joint_committee"):
+        with pytest.raises(NotAllowed):
+            services.review_assign_balanced(
+                actor=users[role], proposals=[passed], reviewers=reviewers, per_proposal=1
+            )
+    unscreened = _submit(users["applicant"], first_round, sample_document, "unscreened")
+    with pytest.raises(ServiceError, match="basic screening has passed"):
+        services.review_assign_balanced(
+            actor=users["office"], proposals=[unscreened], reviewers=reviewers, per_proposal=1
+        )
+    with pytest.raises(ServiceError, match="reviewer role"):
+        services.review_assign_balanced(
+            actor=users["office"], proposals=[passed], reviewers=[users["office"]], per_proposal=1
+        )
+    with pytest.raises(ServiceError, match="at least 5 reviewers"):
+        services.review_assign_balanced(
+            actor=users["office"], proposals=[passed], reviewers=reviewers, per_proposal=5
+        )
+    assert ReviewAssignment.objects.count() == 0
+
+
+# --- conflict of interest gate -----------------------------------------------------------
+
+
+def test_a_reviewer_sees_nothing_before_declaring_no_conflict(users, passed, assignment) -> None:
+    reviewer = users["reviewer"]
+    assert not access.can(reviewer, "view", passed)
+    with pytest.raises(NotAllowed, match="Declare"):
+        _score_all(reviewer, assignment)
+    services.review_declare_conflict(actor=reviewer, assignment=assignment, has_conflict=False)
+    assert access.can(reviewer, "view", passed)
+    assert list(access.proposals_for(reviewer)) == [passed]
+    assert not access.can(reviewer, "edit", passed)
+    with pytest.raises(ServiceError, match="already declared"):
+        services.review_declare_conflict(actor=reviewer, assignment=assignment, has_conflict=True)
+
+
+def test_with_a_conflict_never(users, passed, assignment) -> None:
+    reviewer = users["reviewer"]
+    done = services.review_declare_conflict(
+        actor=reviewer, assignment=assignment, has_conflict=True, note="adviser to the applicant"
+    )
+    assert done.has_conflict is True and done.coi_declared_at is not None
+    assert not access.can(reviewer, "view", passed)
+    assert not access.proposals_for(reviewer).exists()
+    with pytest.raises(NotAllowed, match="conflict"):
+        services.review_score(
+            actor=reviewer, assignment=assignment, criterion="A1", points=5, justification="x"
+        )
+    summary = reviewing.review_summary(passed)
+    assert [a.coi_note for a in summary.conflicts] == ["adviser to the applicant"]
+
+
+def test_only_the_assigned_reviewer_declares_and_scores(users, passed, assignment) -> None:
+    other = UserFactory(role=Role.REVIEWER, organisation=None)
+    for actor in (other, users["office"], users["applicant"]):
+        with pytest.raises(NotAllowed):
+            services.review_declare_conflict(actor=actor, assignment=assignment, has_conflict=False)
+    services.review_declare_conflict(
+        actor=users["reviewer"], assignment=assignment, has_conflict=False
+    )
+    assert not access.can(other, "view", passed)
+    for actor in (other, users["office"]):
+        with pytest.raises(NotAllowed):
+            services.review_score(
+                actor=actor, assignment=assignment, criterion="A1", points=5, justification="x"
+            )
+
+
+# --- scores ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("criterion,maximum", MAXIMA.items())
+def test_score_bounds_on_both_sides_of_each_maximum(users, cleared, criterion, maximum) -> None:
+    reviewer = users["reviewer"]
+    for ok in (0, maximum):
+        s = services.review_score(
+            actor=reviewer, assignment=cleared, criterion=criterion, points=ok, justification="j"
+        )
+        assert s.points == ok
+    for bad in (maximum + 1, -1):
+        with pytest.raises(ServiceError) as exc:
+            services.review_score(
+                actor=reviewer,
+                assignment=cleared,
+                criterion=criterion,
+                points=bad,
+                justification="j",
+            )
+        message = str(exc.value)
+        assert criterion in message and f"0 to {maximum}" in message and "別添2 3.(2)" in message
+    assert Score.objects.get(assignment=cleared, criterion=criterion).points == maximum
+
+
+def test_computed_or_unknown_items_are_not_scored_by_reviewers(users, cleared) -> None:
+    for cid in ("E1a", "F2", "Z"):
+        with pytest.raises(ServiceError, match="not a reviewer item"):
+            services.review_score(
+                actor=users["reviewer"],
+                assignment=cleared,
+                criterion=cid,
+                points=1,
+                justification="j",
+            )
+
+
+def test_justification_is_required(users, cleared) -> None:
+    for blank in ("", "   \n"):
+        with pytest.raises(ServiceError, match="justification for A1"):
+            services.review_score(
+                actor=users["reviewer"],
+                assignment=cleared,
+                criterion="A1",
+                points=5,
+                justification=blank,
+            )
+    assert not Score.objects.exists()
+
+
+def test_submit_requires_every_criterion_then_freezes(users, cleared) -> None:
+    reviewer = users["reviewer"]
+    for cid in list(MAXIMA)[:-1]:
+        services.review_score(
+            actor=reviewer, assignment=cleared, criterion=cid, points=1, justification="j"
+        )
+    with pytest.raises(ServiceError, match=r"still open: D \(別添2 3.\(2\)\(D\)\)"):
+        services.review_submit(actor=reviewer, assignment=cleared)
+    services.review_score(
+        actor=reviewer, assignment=cleared, criterion="D", points=1, justification="j"
+    )
+    done = services.review_submit(actor=reviewer, assignment=cleared)
+    assert done.submitted_at is not None
+    with pytest.raises(ServiceError, match="submitted"):
+        services.review_score(
+            actor=reviewer, assignment=cleared, criterion="A1", points=2, justification="j"
+        )
+    assert cleared.scores.get(criterion="A1").points == 1
+
+
+# --- summary -----------------------------------------------------------------------------
+
+
+def test_summary_means_divergence_and_computed_items(users, passed, reviewers) -> None:
+    assignments = services.review_assign_balanced(
+        actor=users["office"], proposals=[passed], reviewers=reviewers[:3], per_proposal=3
+    )
+    # A1 (max 10): spread 3 = 30% -> not flagged; A2: spread 4 > 30% -> flagged
+    # C (max 20): spread 6 = 30% -> not flagged; D: spread 7 > 30% -> flagged
+    plan = [
+        {"A1": 5, "A2": 4, "C": 10, "D": 10},
+        {"A1": 6, "A2": 8, "C": 16, "D": 17},
+        {"A1": 8, "A2": 5, "C": 12, "D": 11},
+    ]
+    for a, points in zip(assignments, plan, strict=True):
+        services.review_declare_conflict(actor=a.reviewer, assignment=a, has_conflict=False)
+        _score_all(a.reviewer, a, points)
+    # two submitted, then the third: only submitted reviews count
+    for a in assignments[:2]:
+        services.review_submit(actor=a.reviewer, assignment=a)
+    two = {r.criterion.id: r for r in reviewing.review_summary(passed).criteria}
+    assert two["A1"].mean == Decimal("5.50") and two["A1"].points == (5, 6)
+    services.review_submit(actor=assignments[2].reviewer, assignment=assignments[2])
+
+    summary = reviewing.review_summary(passed)
+    rows = {r.criterion.id: r for r in summary.criteria}
+    assert summary.submitted == 3
+    assert rows["A1"].mean == Decimal("6.33")  # 19/3, half-up
+    assert rows["A2"].mean == Decimal("5.67")  # 17/3 = 5.666…
+    assert rows["B1"].mean == Decimal("5.00")
+    assert rows["C"].mean == Decimal("12.67")
+    assert {k for k, r in rows.items() if r.divergent} == {"A2", "D"}
+    assert (rows["A1"].spread, rows["C"].spread) == (3, 6)
+    assert reviewing.is_divergent([0, 3], 10) is False
+    assert reviewing.is_divergent([0, 4], 10) is True
+    computed = {i.id: i.points for i in summary.computed}
+    assert set(computed) == {"E1a", "E1b", "E2", "E3", "F1", "F2"}
+    reviewer_total = sum(r.mean for r in rows.values())
+    assert summary.reviewer_total == reviewer_total
+    assert summary.total == reviewer_total + sum(computed.values())
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def _client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_pages_per_role(users, passed, assignment) -> None:
+    other = UserFactory(role=Role.REVIEWER, organisation=None)
+    everyone = {**users, "other_reviewer": other}
+    pages = {
+        "assign": reverse("reviews:assign"),
+        "summary": reverse("reviews:summary", args=[passed.pk]),
+        "mine": reverse("reviews:my_reviews"),
+        "score": reverse("reviews:score", args=[assignment.pk]),
+        "proposal": reverse("proposals:detail", args=[passed.pk]),
+    }
+
+    def statuses(role):
+        client = _client(everyone[role])
+        return {k: client.get(u).status_code for k, u in pages.items()}
+
+    expected = {
+        "anonymous": dict(assign=302, summary=302, mine=302, score=302, proposal=302),
+        "applicant": dict(assign=404, summary=404, mine=404, score=404, proposal=200),
+        "other_applicant": dict(assign=404, summary=404, mine=404, score=404, proposal=404),
+        "office": dict(assign=200, summary=200, mine=404, score=404, proposal=200),
+        "reviewer": dict(assign=404, summary=404, mine=200, score=404, proposal=404),
+        "other_reviewer": dict(assign=404, summary=404, mine=200, score=404, proposal=404),
+        "secretariat": dict(assign=404, summary=404, mine=404, score=404, proposal=404),
+        "joint_committee": dict(assign=404, summary=404, mine=404, score=404, proposal=404),
+    }
+    assert {r: statuses(r) for r in expected} == expected
+
+    # the assigned reviewer after declaring no conflict; the other reviewer still sees nothing
+    client = _client(users["reviewer"])
+    client.post(reverse("reviews:declare", args=[assignment.pk]), {"has_conflict": "no"})
+    assert statuses("reviewer") == dict(assign=404, summary=404, mine=200, score=200, proposal=200)
+    assert statuses("other_reviewer")["score"] == 404
+    assert statuses("other_reviewer")["proposal"] == 404
+    assert (
+        _client(other)
+        .post(reverse("reviews:declare", args=[assignment.pk]), {"has_conflict": "yes"})
+        .status_code
+        == 404
+    )
+
+
+def test_reviewer_walks_declaration_scoring_and_submission(users, passed, assignment) -> None:
+    client = _client(users["reviewer"])
+    home = client.get(reverse("reviews:my_reviews")).content.decode()
+    assert "has_conflict" in home and passed.title not in home  # title hidden until declared
+    client.post(reverse("reviews:declare", args=[assignment.pk]), {"has_conflict": "no"})
+    page = client.get(reverse("reviews:score", args=[assignment.pk])).content.decode()
+    assert "別添2 3.(2)(C)" in page and 'max="20"' in page and "事業計画" in page
+    form = {f"points_{c}": m for c, m in MAXIMA.items()}
+    form |= {f"justification_{c}": "because" for c in MAXIMA}
+    form["points_A1"] = 11
+    resp = client.post(reverse("reviews:score", args=[assignment.pk]), form, follow=True)
+    assert "0 to 10" in resp.content.decode()
+    assert assignment.scores.count() == 6
+    form["points_A1"] = 10
+    client.post(reverse("reviews:score", args=[assignment.pk]), form)
+    client.post(reverse("reviews:submit_review", args=[assignment.pk]))
+    assignment.refresh_from_db()
+    assert assignment.submitted_at is not None and assignment.scores.count() == 7
+
+
+def test_office_assigns_and_reads_the_summary_pages(users, passed, reviewers) -> None:
+    client = _client(users["office"])
+    assert reverse("reviews:assign") in client.get(reverse("reviews:intake")).content.decode()
+    page = client.get(reverse("reviews:assign")).content.decode()
+    assert passed.receipt_number in page
+    client.post(
+        reverse("reviews:assign"),
+        {"proposal": [passed.pk], "reviewer": [r.pk for r in reviewers], "per_proposal": 2},
+    )
+    assert passed.review_assignments.count() == 2
+    a = passed.review_assignments.first()
+    services.review_declare_conflict(
+        actor=a.reviewer, assignment=a, has_conflict=True, note="shareholder"
+    )
+    summary = client.get(reverse("reviews:summary", args=[passed.pk])).content.decode()
+    assert "shareholder" in summary and "E1a" in summary and "30%" in summary
