@@ -386,7 +386,7 @@ def test_reviewer_walks_declaration_scoring_and_submission(users, passed, assign
     form |= {f"justification_{c}": "because" for c in MAXIMA}
     form["points_A1"] = 11
     resp = client.post(reverse("reviews:score", args=[assignment.pk]), form, follow=True)
-    assert "0 to 10" in resp.content.decode()
+    assert "0〜10点" in resp.content.decode()  # the page speaks Japanese by default
     assert assignment.scores.count() == 6
     form["points_A1"] = 10
     client.post(reverse("reviews:score", args=[assignment.pk]), form)
