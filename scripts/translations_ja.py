@@ -302,6 +302,18 @@ JA = {
     "%(id)s (%(clause)s) takes whole points from 0 to %(max)s.": "%(id)s(%(clause)s)は0〜%(max)s点の整数で採点します。",
     "%(n)s score(s) saved.": "%(n)s件の点数を保存しました。",
     "Your review has been submitted.": "審査結果を提出しました。",
+    "Ranking and funding line": "順位と採択ライン",
+    "Show": "表示",
+    "Budget": "予算額",
+    "Proposals are ranked by total score (reviewer means + computed items); ties go to the smaller subsidy. Funding follows the ranking while the cumulative subsidy stays within the budget.": "合計点(審査委員の平均点+算定項目)の高い順に並べています。同点の場合は補助金額の小さい方を上位とします。補助金額の累計が予算額の範囲内である順位までが採択ラインの内側です。",
+    "Rank": "順位",
+    "Subsidy": "補助金額",
+    "Cumulative": "累計",
+    "Funding line": "採択ライン",
+    "within the budget": "予算の範囲内",
+    "below the line; fits the remaining budget": "ライン外(残額の範囲内)",
+    "below the funding line": "ライン外",
+    "No proposal of this round has a submitted review yet.": "この締切回には、審査結果が提出された提案はまだありません。",
 }
 
 

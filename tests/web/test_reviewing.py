@@ -411,3 +411,17 @@ def test_office_assigns_and_reads_the_summary_pages(users, passed, reviewers) ->
     )
     summary = client.get(reverse("reviews:summary", args=[passed.pk])).content.decode()
     assert "shareholder" in summary and "E1a" in summary and "30%" in summary
+
+
+def test_ranking_page_shows_reviewed_proposals_with_the_funding_line(
+    users, cleared, passed
+) -> None:
+    _score_all(users["reviewer"], cleared)
+    services.review_submit(actor=users["reviewer"], assignment=cleared)
+    url = reverse("reviews:ranking")
+    for role in ("anonymous", "applicant", "reviewer", "secretariat", "joint_committee"):
+        assert _client(users[role]).get(url).status_code in (302, 404), role
+    page = _client(users["office"]).get(url).content.decode()
+    assert passed.receipt_number in page
+    assert "12,800,000,000" in page  # the call's budget, from the rulebook
+    assert "98,000,000" in page  # the sample's requested subsidy (3 lines), from the rules core

@@ -257,3 +257,49 @@ def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("reviews:score", pk=pk)
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    """Proposals with submitted reviews, ranked within the round's (or the call's) budget, with
+    the funding line (renkei.selection). Read-only: recording the selection is the next step."""
+    _office(request)
+    from renkei.calls.models import Round
+    from renkei.reviews.reviewing import review_summary
+    from renkei.selection import Candidate, rank_within_budget
+
+    rounds = Round.objects.select_related("call").order_by("deadline")
+    chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
+    rows, budget = [], None
+    if chosen is not None:
+        budget = chosen.budget_jpy if chosen.budget_jpy is not None else chosen.call.budget_jpy
+        proposals = {
+            str(p.pk): p
+            for p in access.proposals_for(request.user).filter(round=chosen)
+            if p.review_assignments.filter(submitted_at__isnull=False).exists()
+        }
+        candidates = [
+            Candidate(pk, review_summary(p).total, _subsidy_of(p), p.receipt_number or "")
+            for pk, p in proposals.items()
+        ]
+        ranked = rank_within_budget(candidates, budget or 0)
+        rows = [
+            (r, proposals[r.candidate.id], not r.funded and (i == 0 or ranked[i - 1].funded))
+            for i, r in enumerate(ranked)
+        ]
+    return render(
+        request,
+        "reviews/ranking.html",
+        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget},
+    )
+
+
+def _subsidy_of(proposal: Proposal) -> int:
+    """The subsidy the rules core computes for the latest submitted version (the requested
+    amount, or the maximum where none is requested)."""
+    from renkei.rules import assess_proposal
+    from renkei.rules._proposals import _adapter
+
+    version = proposal.versions.order_by("-number").first()
+    result = assess_proposal(_adapter().validate_python(version.document))
+    return int(result.figures.get("subsidy_jpy") or 0)
