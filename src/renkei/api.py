@@ -42,8 +42,7 @@ from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
 from renkei.proposals import services
 from renkei.proposals.models import Attachment, Proposal, ProposalVersion
-from renkei.rules import assess_proposal
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -795,7 +794,7 @@ def proposal_assessment(
     result = None
     if not errors:
         try:
-            result = assess_proposal(_adapter().validate_python(document)).to_dict(lang)
+            result = assess_proposal(validate_proposal(document)).to_dict(lang)
         except RenkeiError as exc:
             errors = [str(exc)]
         except DecimalException as exc:

@@ -23,8 +23,7 @@ from playwright.sync_api import expect
 from renkei.accounts.models import AccountRequest, Notice, User
 from renkei.accounts.services import account_issue
 from renkei.proposals.models import Attachment, PreRegistration, Proposal, ProposalState
-from renkei.rules import assess_proposal
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, validate_proposal
 
 JST = ZoneInfo("Asia/Tokyo")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "jcm-multi-site-pass.yaml"
@@ -176,7 +175,7 @@ def test_applicant_path_from_pre_registration_to_receipt(
     expect(page.locator("#assessment .errorlist")).to_contain_text("consortium")
 
     text, doc = proposal_text(final_round)
-    figures = assess_proposal(_adapter().validate_python(doc)).to_dict("ja")["figures"]
+    figures = assess_proposal(validate_proposal(doc)).to_dict("ja")["figures"]
     max_subsidy = figures["max_subsidy_jpy"]
     assert max_subsidy == 119_050_000  # the example: 61.5 + 18.25 + 39.3 million JPY
     editor = page.locator("#doc")

@@ -24,8 +24,7 @@ from renkei.api import api
 from renkei.calls.models import Call, Program, Round
 from renkei.proposals import services
 from renkei.proposals.models import PreRegistration, Proposal, ProposalState, ProposalVersion
-from renkei.rules import assess_proposal, load_rulebook
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, load_rulebook, validate_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +97,7 @@ def upload(client: Client, pk: int, document_id: str, name: str = "a.pdf", conte
 def rules_core_assessment(pk: int, lang: str) -> dict[str, Any]:
     """What the rules core says of the saved document, as the JSON the API should send."""
     document = Proposal.objects.get(pk=pk).document
-    result = assess_proposal(_adapter().validate_python(document)).to_dict(lang)
+    result = assess_proposal(validate_proposal(document)).to_dict(lang)
     result = json.loads(json.dumps(result, cls=DjangoJSONEncoder))
     for section in result["sections"]:
         for finding in section["findings"]:  # the API always sends these keys, null if unset

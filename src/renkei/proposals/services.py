@@ -28,8 +28,7 @@ from renkei.proposals.models import (
     Proposal,
     ProposalVersion,
 )
-from renkei.rules import assess_proposal
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, validate_proposal
 from renkei.rules._registry import validation_errors
 from renkei.services import NotAllowed, ServiceError
 
@@ -153,7 +152,7 @@ def proposal_create(
 def document_errors(document: dict[str, Any]) -> list[str]:
     """Every validation error of a proposal document, as 'path: message' lines."""
     try:
-        _adapter().validate_python(document)
+        validate_proposal(document)
     except ValidationError as exc:
         call = str(document.get("call", ""))
         return [
@@ -286,7 +285,7 @@ def proposal_submit(
                 _("The proposal is not complete; correct these and submit again."), errors=errors
             )
         try:
-            parsed = _adapter().validate_python(document)
+            parsed = validate_proposal(document)
             result = assess_proposal(parsed)
         except RenkeiError as exc:
             raise ServiceError(str(exc)) from exc

@@ -19,8 +19,7 @@ from renkei.calls.models import Round
 from renkei.errors import RenkeiError
 from renkei.proposals import services
 from renkei.proposals.models import Attachment, Proposal
-from renkei.rules import assess_proposal
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 
@@ -112,7 +111,7 @@ def _assess(document: dict[str, Any]) -> dict[str, Any]:
     if errors:
         return {"errors": errors}
     try:
-        result = assess_proposal(_adapter().validate_python(document))
+        result = assess_proposal(validate_proposal(document))
     except RenkeiError as exc:
         return {"errors": [str(exc)]}
     return {"result": result.to_dict(get_language() or "ja")}

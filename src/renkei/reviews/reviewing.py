@@ -23,8 +23,7 @@ from renkei.accounts.models import Role
 from renkei.audit.services import audit_record
 from renkei.proposals.models import Proposal
 from renkei.reviews.models import ReviewAssignment, Score
-from renkei.rules import assess_proposal, load_rulebook
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, load_rulebook, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 DIVERGENCE_SHARE = Decimal("0.30")
@@ -329,7 +328,7 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
     rulebook = ""
     version = proposal.versions.order_by("-number").first()
     if version is not None:
-        result = assess_proposal(_adapter().validate_python(version.document))
+        result = assess_proposal(validate_proposal(version.document))
         rulebook = f"{result.rulebook_id} v{result.rulebook_version}"
         points = result.figures.get("score_items", {})
         provisional = set(result.figures.get("score_provisional_items", ()))

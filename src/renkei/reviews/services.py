@@ -13,8 +13,7 @@ from renkei import access, clock
 from renkei.audit.services import audit_record
 from renkei.proposals.models import Proposal
 from renkei.reviews.models import Decision, Screening, ScreeningItem
-from renkei.rules import assess_proposal
-from renkei.rules._proposals import _adapter
+from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 SCREENING_SECTIONS = ("eligibility",)
@@ -34,7 +33,7 @@ def screening_start(*, actor: Any, proposal: Proposal) -> Screening:
     existing = Screening.objects.filter(version=version).first()
     if existing is not None:
         return existing
-    result = assess_proposal(_adapter().validate_python(version.document))
+    result = assess_proposal(validate_proposal(version.document))
     with transaction.atomic():
         screening = Screening.objects.create(
             proposal=proposal,

@@ -297,9 +297,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
 def _subsidy_of(proposal: Proposal) -> int:
     """The subsidy the rules core computes for the latest submitted version (the requested
     amount, or the maximum where none is requested)."""
-    from renkei.rules import assess_proposal
-    from renkei.rules._proposals import _adapter
+    from renkei.rules import assess_proposal, validate_proposal
 
     version = proposal.versions.order_by("-number").first()
-    result = assess_proposal(_adapter().validate_python(version.document))
+    result = assess_proposal(validate_proposal(version.document))
     return int(result.figures.get("subsidy_jpy") or 0)

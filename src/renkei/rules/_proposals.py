@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,9 @@ from renkei.rules._result import Assessment
 from renkei.rules._yaml import load_yaml_text
 
 
+@cache
 def _adapter() -> TypeAdapter:
+    """Built once: constructing the validator of both calls' schemas costs ~16 ms."""
     from renkei.rules.c3p import C3pProposal
     from renkei.rules.jcm import JcmProposal
 
@@ -26,6 +29,11 @@ def proposal_schema() -> dict[str, Any]:
     schema["title"] = "Renkei proposal"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
+
+
+def validate_proposal(data: Any) -> Any:
+    """A proposal document (mapping) as the typed proposal of its call; raises ValidationError."""
+    return _adapter().validate_python(data)
 
 
 def parse_proposal(path: Path) -> Any:
@@ -58,7 +66,7 @@ def parse_proposal(path: Path) -> Any:
             ],
         )
     try:
-        return _adapter().validate_python(data)
+        return validate_proposal(data)
     except ValidationError as exc:
         errors = [
             FieldError(e.path.removeprefix(f"{call}.").removeprefix(call), e.message)
