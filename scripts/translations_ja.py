@@ -317,7 +317,22 @@ JA = {
 }
 
 
+def _tsv_pairs() -> dict[str, str]:
+    """More pairs, one `English<TAB>Japanese` per line, from scripts/ja/*.tsv (one per area)."""
+    pairs: dict[str, str] = {}
+    for path in sorted((Path(__file__).parent / "ja").glob("*.tsv")):
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            en, sep, ja = line.partition("\t")
+            if not sep or not ja.strip():
+                raise SystemExit(f"{path.name}:{n}: expected `English<TAB>Japanese`")
+            pairs[en] = ja
+    return pairs
+
+
 def main() -> int:
+    JA.update(_tsv_pairs())
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:

@@ -12,11 +12,23 @@ from typing import Any
 from django.db.models import QuerySet
 
 from renkei.accounts.models import Role
-from renkei.calls.models import Program
+from renkei.adoption.models import OPEN_STATES, ProjectIdeaNote, Selection, SelectionState
 from renkei.proposals.models import Attachment, Proposal, ProposalState
 from renkei.reviews.models import Decision, ReviewAssignment
 
 EDITABLE = (ProposalState.DRAFT, ProposalState.REVISION_OPEN)
+ADOPTION_ACTIONS = frozenset(
+    {
+        "schedule_hearing",
+        "nominate",
+        "reject",
+        "send_pin",
+        "issue_naiji",
+        "view_pin",
+        "forward_pin",
+        "respond_pin",
+    }
+)
 
 
 def role_of(user: Any) -> str | None:
@@ -38,9 +50,59 @@ def proposals_for(user: Any) -> QuerySet[Proposal]:
     return qs.none()  # secretariat and Joint Committees: later stages of issue 3
 
 
+def pins_for(user: Any) -> QuerySet[ProjectIdeaNote]:
+    """PINs (form 3-16): the office all, the JCM secretariat those sent to it, a Joint Committee
+    contact only their country's once forwarded (issue 3, 'Roles'), applicants their own."""
+    role = role_of(user)
+    qs = ProjectIdeaNote.objects.select_related("selection__proposal")
+    if role in (Role.OFFICE, Role.SECRETARIAT):  # a PIN exists only once sent to the secretariat
+        return qs
+    if role == Role.JOINT_COMMITTEE:
+        return qs.filter(country=user.country, forwarded_at__isnull=False)
+    if role == Role.APPLICANT:
+        return qs.filter(selection__proposal__organisation=user.organisation)
+    return qs.none()
+
+
+def _adoption_can(user: Any, role: str | None, action: str, obj: Any) -> bool:
+    """Hearing, candidates, PIN, no-objection, 内示 and non-selection (JCM call 3.(2)–(4))."""
+    if isinstance(obj, Proposal):
+        office = role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
+        undecided = not Selection.objects.filter(proposal=obj).exists()
+        if action == "schedule_hearing":
+            return office and screening_passed(obj) and undecided
+        if action == "nominate":
+            return office and screening_passed(obj) and undecided
+        if action == "reject":
+            return office and undecided
+        return False
+    if isinstance(obj, Selection):
+        if action == "send_pin":
+            return role == Role.OFFICE and obj.state == SelectionState.CANDIDATE
+        if action == "issue_naiji":
+            return role == Role.OFFICE and obj.state == SelectionState.NO_OBJECTION
+        if action == "reject":
+            return role == Role.OFFICE and obj.state in OPEN_STATES
+        return False
+    if isinstance(obj, ProjectIdeaNote):
+        visible = pins_for(user).filter(pk=obj.pk).exists()
+        if action == "view_pin":
+            return visible
+        if action == "forward_pin":
+            return visible and role == Role.SECRETARIAT and obj.forwarded_at is None
+        if action == "respond_pin":
+            return (
+                visible
+                and role == Role.JOINT_COMMITTEE
+                and obj.selection.state == SelectionState.WITH_JOINT_COMMITTEE
+            )
+    return False
+
+
 def screening_passed(proposal: Proposal) -> bool:
-    """A JCM proposal whose latest submitted version passed basic screening (別添2 3.(1))."""
-    if proposal.state != ProposalState.SUBMITTED or proposal.call.program != Program.JCM:
+    """A proposal (JCM or C3P) whose latest submitted version passed basic screening (JCM
+    別添2 3.(1); C3P eligibility 3.2 and documents 3.4)."""
+    if proposal.state != ProposalState.SUBMITTED:
         return False
     latest = proposal.versions.order_by("-number").first()
     if latest is None:
@@ -60,6 +122,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return role == Role.OFFICE
     if action == "create_proposal":
         return role == Role.APPLICANT
+    if action in ADOPTION_ACTIONS:
+        return _adoption_can(user, role, action, obj)
     if isinstance(obj, Proposal):
         visible = proposals_for(user).filter(pk=obj.pk).exists()
         if action == "view":
@@ -73,7 +137,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         if action == "assign_reviewers":
             return visible and role == Role.OFFICE and screening_passed(obj)
         if action == "view_reviews":
-            return visible and role == Role.OFFICE and obj.call.program == Program.JCM
+            return visible and role == Role.OFFICE
     if isinstance(obj, ReviewAssignment):
         own = role == Role.REVIEWER and obj.reviewer_id == user.pk
         if action == "declare_conflict":
@@ -82,6 +146,14 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
             return own and obj.open_for_scoring
         if action == "view_review":
             return own and obj.has_conflict is False
+        if action in ("reset_conflict", "withdraw_assignment"):
+            # the office's undo, only while nothing has been scored on the assignment
+            unscored = obj.submitted_at is None and not obj.scores.exists()
+            if role != Role.OFFICE or not unscored:
+                return False
+            if not proposals_for(user).filter(pk=obj.proposal_id).exists():
+                return False
+            return action == "withdraw_assignment" or obj.has_conflict is not None
     if isinstance(obj, Attachment) and action == "download":
         return proposals_for(user).filter(pk=obj.proposal_id).exists()
     return False

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "renkei.calls",
     "renkei.proposals",
     "renkei.reviews",
+    "renkei.adoption",
 ]
 
 MIDDLEWARE = [

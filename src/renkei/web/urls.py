@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("renkei.accounts.urls")),
     path("proposals/", include("renkei.proposals.urls")),
     path("office/", include("renkei.reviews.urls")),
+    path("", include("renkei.adoption.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

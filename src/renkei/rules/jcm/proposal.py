@@ -190,6 +190,29 @@ class Milestones(Strict):
     bilateral_valid_until: dt.date | None = None
 
 
+class CreditShare(Strict):
+    party: str = Field(min_length=1)
+    share_percent: Decimal = Field(gt=0, le=100)
+
+
+class ProjectIdea(Strict):
+    """The English project information of the PIN (form 3-16: "プロジェクト情報やクレジット配分案等
+    を、英文で"). The call prints no layout for the form; these are the items it names."""
+
+    title_en: str = ""
+    summary_en: str = Field("", description="project outline in English")
+    credit_allocation: list[CreditShare] = Field(
+        default_factory=list, description="proposed allocation of JCM credits (cf. form 5)"
+    )
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> ProjectIdea:
+        total = sum((c.share_percent for c in self.credit_allocation), Decimal(0))
+        if self.credit_allocation and total != 100:
+            raise ValueError(f"credit_allocation shares add up to {total}%, they must make 100%")
+        return self
+
+
 class Document(Strict):
     id: str = Field(description="required-document id (see `renkei rules documents`)")
     file: str = Field(min_length=1)
@@ -220,6 +243,7 @@ class JcmProposal(Strict):
         default_factory=dict, description="scores of reviewer items A1…D, each within its maximum"
     )
     milestones: Milestones = Milestones()
+    project_idea: ProjectIdea = ProjectIdea()
     documents: list[Document] = Field(default_factory=list)
 
     _check_country = field_validator("country")(classmethod(lambda cls, v: _country(v)))

@@ -225,6 +225,7 @@ class Schedule(Strict):
     timezone: str
     grant_application_days_after_naiji: Cited[int]
     naiji_cancellable_after_days: Cited[int]
+    hearing_within_weeks_after_deadline: Cited[int] | None = None
     completion_deadline: Cited[dt.date]
     completion_by_last_cost_year: CompletionByLastCostYear
     completion_report_days_after_completion: Cited[int]
@@ -241,12 +242,20 @@ class Schedule(Strict):
 
 
 class ScoreItem(Strict):
+    """One item of the evaluation (別添2 3.(2)). ``name_en`` is Renkei's English rendering of
+    the call's Japanese name, cited by the same clause; ``name(lang)`` falls back to Japanese
+    where no English name is given."""
+
     id: str
     max: int
     clause: str
     name_ja: str
+    name_en: str | None = None
     source: Literal["reviewer", "computed"]
     bonus: bool = False
+
+    def name(self, lang: str = "ja") -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_ja
 
 
 class NamedId(Strict):

@@ -1,0 +1,557 @@
+"""Selection services (JCM call 3.(2)–(4)): hearing, candidates, PIN to the JCM secretariat and
+on to the Joint Committee, its answer, 内示 within the budget, non-selection notices.
+
+Each write is atomic, decided on fresh rows under ``select_for_update``, permission-checked in
+``renkei.access`` and audited. Notices go to every applicant user of the proposal's organisation
+(in Japanese, the call's language) and, for the PIN, to the secretariat and the country's Joint
+Committee contacts (in English, the PIN's language).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from renkei import access, clock
+from renkei.accounts.models import Notice, Role
+from renkei.adoption.models import (
+    OPEN_STATES,
+    Hearing,
+    ProjectIdeaNote,
+    Selection,
+    SelectionState,
+)
+from renkei.adoption.pin import pin_content, pin_digest
+from renkei.audit.services import audit_record
+from renkei.calls.models import Round
+from renkei.proposals.models import Proposal, ProposalState
+from renkei.rules import assess_proposal, load_rulebook, validate_proposal
+from renkei.services import NotAllowed, ServiceError
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def _require(user: Any, action: str, obj: Any) -> None:
+    if not access.can(user, action, obj):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+# --- notices ---------------------------------------------------------------------------------
+def _send(recipients: Iterable[Any], lang: str, subject: str, message: str, link: str) -> None:
+    """Create the in-app notice and the e-mail after the transaction commits. ``subject`` and
+    ``message`` are untranslated msgids with %-placeholders already filled by the caller via a
+    callable, so each recipient reads them in ``lang``."""
+    users = [(u.pk, u.email) for u in recipients]
+
+    def deliver() -> None:
+        for pk, email in users:
+            Notice.objects.create(recipient_id=pk, message=message[:500], link=link)
+            if email:
+                send_mail(subject, message, None, [email])
+
+    transaction.on_commit(deliver)
+
+
+def _applicants(proposal: Proposal) -> list[Any]:
+    return list(
+        get_user_model().objects.filter(
+            organisation=proposal.organisation, role=Role.APPLICANT, is_active=True
+        )
+    )
+
+
+def _in(lang: str, text: Any, **values: Any) -> str:
+    with translation.override(lang):
+        text = _(str(text))
+        return text % values if values else text
+
+
+def _date_ja(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- hearing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scheduled:
+    hearing: Hearing
+    warnings: list[str]
+
+
+def hearing_window_end(proposal: Proposal) -> dt.date | None:
+    """The last day of 2.(11)'s 応募締切後4週間以内 for the round the proposal was submitted to."""
+    book = load_rulebook(proposal.call.rulebook_id)
+    weeks = getattr(getattr(book, "schedule", None), "hearing_within_weeks_after_deadline", None)
+    if weeks is None:
+        return None
+    return proposal.round.deadline.astimezone(JST).date() + dt.timedelta(weeks=weeks.value)
+
+
+def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: str) -> Scheduled:
+    """Schedule (or move) the hearing of a proposal that passed basic screening (3.(2)); the
+    applicant is told. A date outside 2.(11)'s guide is allowed but returned as a warning."""
+    _require(actor, "schedule_hearing", proposal)
+    if at.tzinfo is None:
+        raise ServiceError(_("Give the hearing time with its time zone (JST)."))
+    if not place.strip():
+        raise ServiceError(_("Give the place of the hearing (the call holds them in Tokyo)."))
+    now = clock.now()
+    if at <= now:
+        raise ServiceError(_("The hearing must be scheduled in the future."))
+    warnings = []
+    end = hearing_window_end(proposal)
+    if end is not None and at.astimezone(JST).date() > end:
+        warnings.append(
+            _(
+                "The call's schedule (2.(11)) holds hearings within four weeks after the deadline, "
+                "that is by %(end)s; this date is later."
+            )
+            % {"end": end.isoformat()}
+        )
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        hearing = Hearing.objects.filter(proposal=proposal).first()
+        if hearing is not None and hearing.held_at is not None:
+            raise ServiceError(_("This hearing was already held and recorded."))
+        before = hearing.scheduled_at.isoformat() if hearing else ""
+        if hearing is None:
+            hearing = Hearing(proposal=proposal)
+        hearing.scheduled_at, hearing.place, hearing.scheduled_by = at, place.strip(), actor
+        hearing.save()
+        audit_record(
+            actor=actor,
+            obj=hearing,
+            action="hearing_schedule",
+            from_state=before,
+            to_state=at.isoformat(),
+            payload={"proposal": proposal.pk, "place": hearing.place},
+        )
+        local = at.astimezone(JST)
+        message = _in(
+            "ja",
+            gettext_noop(
+                "The hearing of “%(title)s” (receipt %(receipt)s) is scheduled on %(when)s at "
+                "%(place)s."
+            ),
+            title=proposal.title,
+            receipt=proposal.receipt_number,
+            when=f"{_date_ja(local.date())} {local:%H:%M}",
+            place=hearing.place,
+        )
+        _send(
+            _applicants(proposal),
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Hearing scheduled")),
+            message,
+            f"/proposals/{proposal.pk}/",
+        )
+    return Scheduled(hearing, warnings)
+
+
+def hearing_record(*, actor: Any, hearing: Hearing, record: str) -> Hearing:
+    """Record that the hearing was held, with its minutes (required)."""
+    _require(actor, "schedule_hearing", hearing.proposal)
+    if not record.strip():
+        raise ServiceError(_("Write the record of the hearing (who attended, what was asked)."))
+    with transaction.atomic():
+        hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
+        if hearing.held_at is not None:
+            raise ServiceError(_("This hearing was already held and recorded."))
+        now = clock.now()
+        if hearing.scheduled_at > now:
+            raise ServiceError(
+                _("The hearing is scheduled for %(when)s; record it once it has been held.")
+                % {"when": hearing.scheduled_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
+            )
+        hearing.held_at, hearing.record, hearing.recorded_by = now, record.strip(), actor
+        hearing.save()
+        audit_record(
+            actor=actor,
+            obj=hearing,
+            action="hearing_record",
+            from_state="scheduled",
+            to_state="held",
+            payload={"proposal": hearing.proposal_id},
+        )
+    return hearing
+
+
+# --- candidates -------------------------------------------------------------------------------
+def _latest_version(proposal: Proposal):
+    return proposal.versions.order_by("-number").first()
+
+
+def _subsidy(version) -> int:
+    result = assess_proposal(validate_proposal(version.document))
+    return int(result.figures.get("subsidy_jpy") or 0)
+
+
+def selection_nominate(*, actor: Any, proposal: Proposal, total_score: Decimal | None) -> Selection:
+    """Make a proposal a selection candidate (採択候補) after its hearing and evaluation; the
+    applicant is told that it entered the PIN process (3.(3))."""
+    _require(actor, "nominate", proposal)
+    hearing = Hearing.objects.filter(proposal=proposal).first()
+    if hearing is None or hearing.held_at is None:
+        raise ServiceError(
+            _("Hold and record the hearing first: candidates are chosen after it (3.(3)).")
+        )
+    if not proposal.review_assignments.filter(submitted_at__isnull=False).exists():
+        raise ServiceError(_("No reviewer has submitted an evaluation of this proposal yet."))
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if Selection.objects.filter(proposal=proposal).exists():
+            raise ServiceError(_("This proposal already has a selection decision."))
+        version = _latest_version(proposal)
+        selection = Selection(
+            proposal=proposal,
+            version=version,
+            total_score=total_score,
+            subsidy_jpy=_subsidy(version),
+            decided_by=actor,
+            decided_at=clock.now(),
+        )
+        selection.__dict__["state"] = SelectionState.CANDIDATE  # the FSM's initial state
+        selection.save()
+        audit_record(
+            actor=actor,
+            obj=selection,
+            action="selection_nominate",
+            to_state=SelectionState.CANDIDATE,
+            payload={"proposal": proposal.pk, "version": version.number, "score": total_score},
+        )
+        _send(
+            _applicants(proposal),
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Selection candidate")),
+            _in(
+                "ja",
+                gettext_noop(
+                    "“%(title)s” (receipt %(receipt)s) is a selection candidate. Its PIN goes to "
+                    "the JCM secretariat and the partner country's Joint Committee; queries from "
+                    "the partner country may follow."
+                ),
+                title=proposal.title,
+                receipt=proposal.receipt_number,
+            ),
+            f"/proposals/{proposal.pk}/",
+        )
+    return selection
+
+
+def _transition(selection: Selection, method: str, actor: Any, action: str, **payload: Any):
+    before = selection.state
+    getattr(selection, method)()
+    selection.save()
+    audit_record(
+        actor=actor,
+        obj=selection,
+        action=action,
+        from_state=before,
+        to_state=selection.state,
+        payload={"proposal": selection.proposal_id, **payload},
+    )
+
+
+def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
+    """Generate the PIN (form 3-16, English) from the selected version and send it to the JCM
+    secretariat; its content is frozen with its SHA-256."""
+    selection = Selection.objects.get(pk=selection.pk)  # decide on fresh data
+    _require(actor, "send_pin", selection)
+    with transaction.atomic():
+        selection = Selection.objects.select_for_update().get(pk=selection.pk)
+        if selection.state != SelectionState.CANDIDATE:
+            raise ServiceError(_("The PIN of this proposal was already sent."))
+        proposal = selection.proposal
+        files = [
+            {"name": a.original_name, "sha256": a.sha256}
+            for a in proposal.attachments.filter(document_id="form3_16", version=selection.version)
+        ]
+        content = pin_content(
+            selection.version.document, receipt=proposal.receipt_number or "", attachments=files
+        )
+        pin = ProjectIdeaNote.objects.create(
+            selection=selection,
+            country=proposal.country,
+            content=content,
+            sha256=pin_digest(content),
+            sent_at=clock.now(),
+            sent_by=actor,
+        )
+        _transition(selection, "_send_pin", actor, "pin_send", pin=pin.pk, sha256=pin.sha256)
+        secretariat = get_user_model().objects.filter(role=Role.SECRETARIAT, is_active=True)
+        _send(
+            secretariat,
+            "en",
+            _in("en", gettext_noop("[Renkei] PIN received")),
+            _in(
+                "en",
+                gettext_noop(
+                    "PIN %(receipt)s (%(country)s): please check that it covers the necessary "
+                    "information and forward it to the Joint Committee."
+                ),
+                receipt=proposal.receipt_number,
+                country=proposal.country,
+            ),
+            f"/pins/{pin.pk}/",
+        )
+    return pin
+
+
+def pin_forward(*, actor: Any, pin: ProjectIdeaNote) -> ProjectIdeaNote:
+    """The JCM secretariat confirms the PIN and forwards it to the partner country (3.(3))."""
+    pin = ProjectIdeaNote.objects.get(pk=pin.pk)  # decide on fresh data
+    _require(actor, "forward_pin", pin)
+    with transaction.atomic():
+        pin = ProjectIdeaNote.objects.select_for_update().get(pk=pin.pk)
+        if pin.forwarded_at is not None:
+            raise ServiceError(_("This PIN was already forwarded."))
+        pin.forwarded_at, pin.forwarded_by = clock.now(), actor
+        pin.save()
+        selection = Selection.objects.select_for_update().get(pk=pin.selection_id)
+        _transition(selection, "_forward", actor, "pin_forward", pin=pin.pk)
+        contacts = get_user_model().objects.filter(
+            role=Role.JOINT_COMMITTEE, country=pin.country, is_active=True
+        )
+        _send(
+            contacts,
+            "en",
+            _in("en", gettext_noop("[Renkei] PIN for the Joint Committee")),
+            _in(
+                "en",
+                gettext_noop(
+                    "A PIN for a JCM Model Project in your country (%(country)s) awaits the Joint "
+                    "Committee's confirmation that there is no objection to its selection."
+                ),
+                country=pin.country,
+            ),
+            f"/pins/{pin.pk}/",
+        )
+    return pin
+
+
+def pin_respond(*, actor: Any, pin: ProjectIdeaNote, objection: bool, comment: str) -> Selection:
+    """The partner country's Joint Committee contact records no objection, or an objection with
+    its reason (採択に異論がないことを確認, 3.(1))."""
+    pin = ProjectIdeaNote.objects.get(pk=pin.pk)  # decide on fresh data
+    _require(actor, "respond_pin", pin)
+    if objection and not comment.strip():
+        raise ServiceError(_("Give the reason for the objection."))
+    with transaction.atomic():
+        pin = ProjectIdeaNote.objects.select_for_update().get(pk=pin.pk)
+        if pin.response:
+            raise ServiceError(_("The Joint Committee's answer was already recorded."))
+        pin.response = (
+            ProjectIdeaNote.Response.OBJECTION
+            if objection
+            else ProjectIdeaNote.Response.NO_OBJECTION
+        )
+        pin.response_comment, pin.responded_at, pin.responded_by = (
+            comment.strip(),
+            clock.now(),
+            actor,
+        )
+        pin.save()
+        selection = Selection.objects.select_for_update().get(pk=pin.selection_id)
+        method = "_objection" if objection else "_no_objection"
+        _transition(selection, method, actor, "pin_respond", pin=pin.pk, comment=comment.strip())
+        office = get_user_model().objects.filter(role=Role.OFFICE, is_active=True)
+        _send(
+            office,
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Joint Committee answer")),
+            _in(
+                "ja",
+                gettext_noop(
+                    "The Joint Committee (%(country)s) answered on “%(title)s”: %(answer)s."
+                ),
+                country=pin.country,
+                title=selection.proposal.title,
+                answer=_in("ja", ProjectIdeaNote.Response(pin.response).label),
+            ),
+            f"/office/proposals/{selection.proposal_id}/selection/",
+        )
+    return selection
+
+
+# --- 内示 and non-selection --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Budget:
+    budget_jpy: int | None
+    committed_jpy: int
+    scope: str  # "round" or "call"
+
+    @property
+    def remaining_jpy(self) -> int | None:
+        return None if self.budget_jpy is None else self.budget_jpy - self.committed_jpy
+
+
+def budget_of(round: Round) -> Budget:
+    """The 内示 amounts already committed against the round's budget, or against the call's
+    budget when the round has none (5.(2): the call ends when 内示 amounts reach the budget)."""
+    adopted = Selection.objects.filter(state=SelectionState.ADOPTED)
+    if round.budget_jpy is not None:
+        used = adopted.filter(proposal__round=round).aggregate(s=Sum("naiji_amount_jpy"))["s"]
+        return Budget(round.budget_jpy, used or 0, "round")
+    used = adopted.filter(proposal__call=round.call).aggregate(s=Sum("naiji_amount_jpy"))["s"]
+    return Budget(round.call.budget_jpy, used or 0, "call")
+
+
+def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
+    """Decide the adoption and issue the 内示 (3.(1), 3.(4)) for the subsidy assessed on the
+    selected version, within the budget; the applicant is told the amount and the 30-day
+    deadline for the grant application (4.(2))."""
+    selection = Selection.objects.get(pk=selection.pk)  # decide on fresh data
+    _require(actor, "issue_naiji", selection)
+    from renkei.rules.jcm.schedule import deadline
+
+    with transaction.atomic():
+        selection = Selection.objects.select_for_update().get(pk=selection.pk)
+        proposal = Proposal.objects.select_for_update().get(pk=selection.proposal_id)
+        if selection.state != SelectionState.NO_OBJECTION:
+            raise ServiceError(_("内示 needs the Joint Committee's no-objection first."))
+        amount = _subsidy(selection.version)
+        budget = budget_of(proposal.round)
+        if budget.budget_jpy is None:
+            raise ServiceError(_("Set the budget of the round or the call before issuing 内示."))
+        if amount > budget.remaining_jpy:
+            raise ServiceError(
+                _(
+                    "The subsidy of %(amount)s yen exceeds the remaining budget of %(remaining)s "
+                    "yen (budget %(budget)s yen, already committed %(used)s yen)."
+                )
+                % {
+                    "amount": f"{amount:,}",
+                    "remaining": f"{budget.remaining_jpy:,}",
+                    "budget": f"{budget.budget_jpy:,}",
+                    "used": f"{budget.committed_jpy:,}",
+                }
+            )
+        now = clock.now()
+        today = now.astimezone(JST).date()
+        due = deadline(load_rulebook(proposal.call.rulebook_id), "grant-application", today)
+        result = assess_proposal(validate_proposal(selection.version.document))
+        doc = validate_proposal(selection.version.document)
+        selection.naiji_number = f"N-{proposal.receipt_number}"
+        selection.naiji_at, selection.naiji_amount_jpy = now, amount
+        selection.published = {
+            "country": proposal.country,
+            "title": proposal.title,
+            "title_en": getattr(getattr(doc, "project_idea", None), "title_en", ""),
+            "company": doc.consortium.representative.name,
+            "partners": [p.name for p in doc.consortium.partners],
+            "annual_reduction_tco2": str(result.figures.get("annual_reduction_tco2", "")),
+            "lifetime_reduction_tco2": str(result.figures.get("lifetime_reduction_tco2", "")),
+            "published_on": today.isoformat(),
+            "call": proposal.call.rulebook_id,
+        }
+        _transition(
+            selection, "_adopt", actor, "naiji_issue", number=selection.naiji_number, amount=amount
+        )
+        message = _in(
+            "ja",
+            gettext_noop(
+                "内示: “%(title)s” (receipt %(receipt)s) is adopted with a subsidy of up to "
+                "%(amount)s yen (内示 number %(number)s). Submit the grant application by %(due)s "
+                "(within 30 days, 4.(2)); the 内示 may be withdrawn from %(cancel)s if no grant "
+                "decision can be made."
+            ),
+            title=proposal.title,
+            receipt=proposal.receipt_number,
+            amount=f"{amount:,}",
+            number=selection.naiji_number,
+            due=_date_ja(due.due),
+            cancel=_date_ja(due.extra["naiji_cancellable_from"]),
+        )
+        _send(
+            _applicants(proposal),
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Notice of selection (内示)")),
+            message,
+            f"/proposals/{proposal.pk}/",
+        )
+    return selection
+
+
+def selection_reject(*, actor: Any, proposal: Proposal, reason: str) -> Selection:
+    """Not adopted (不採択の場合はその旨ご連絡します, 3.(4)): from any open stage, or for a
+    proposal never made a candidate; the applicant is told, with the reason."""
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for not adopting the proposal."))
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    existing = Selection.objects.filter(proposal=proposal).first()
+    if existing is not None and existing.state not in OPEN_STATES:
+        raise ServiceError(_("This proposal already has a final decision."))
+    _require(actor, "reject", existing if existing is not None else proposal)
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        selection = Selection.objects.select_for_update().filter(proposal=proposal).first()
+        if selection is None:
+            version = _latest_version(proposal)
+            if version is None or proposal.state != ProposalState.SUBMITTED:
+                raise ServiceError(_("Only a submitted proposal can be decided."))
+            selection = Selection(
+                proposal=proposal,
+                version=version,
+                decided_by=actor,
+                decided_at=clock.now(),
+                reason=reason.strip(),
+            )
+            selection.__dict__["state"] = SelectionState.NOT_ADOPTED
+            selection.save()
+            audit_record(
+                actor=actor,
+                obj=selection,
+                action="selection_reject",
+                to_state=selection.state,
+                payload={"proposal": proposal.pk, "reason": reason.strip()},
+            )
+        elif selection.state in OPEN_STATES:
+            selection.reason, selection.decided_at, selection.decided_by = (
+                reason.strip(),
+                clock.now(),
+                actor,
+            )
+            _transition(selection, "_reject", actor, "selection_reject", reason=reason.strip())
+        else:
+            raise ServiceError(_("This proposal already has a final decision."))
+        _send(
+            _applicants(proposal),
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Result of the selection")),
+            _in(
+                "ja",
+                gettext_noop(
+                    "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
+                    "%(reason)s"
+                ),
+                title=proposal.title,
+                receipt=proposal.receipt_number,
+                reason=reason.strip(),
+            ),
+            f"/proposals/{proposal.pk}/",
+        )
+    return selection
+
+
+def selection_reject_remaining(*, actor: Any, round: Round, reason: str) -> list[Selection]:
+    """Send the non-selection notice to every submitted proposal of the round that has no
+    decision and is not a candidate (e.g. once the round's adoptions are complete)."""
+    if access.role_of(actor) != Role.OFFICE:
+        raise NotAllowed(_("You are not allowed to do this."))
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for not adopting the proposal."))
+    pending = Proposal.objects.filter(
+        round=round, state=ProposalState.SUBMITTED, selection__isnull=True
+    ).order_by("pk")
+    return [selection_reject(actor=actor, proposal=p, reason=reason) for p in pending]

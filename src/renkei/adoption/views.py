@@ -1,0 +1,385 @@
+"""Selection pages: the office's board per round and decision page per proposal (hearing,
+candidate, PIN, 内示, non-selection), the PIN pages of the JCM secretariat and the Joint
+Committee contact, and the public list of adopted projects. Writes go through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkei import access
+from renkei.accounts.models import Role
+from renkei.adoption import services
+from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.pin import pin_docx
+from renkei.audit.services import audit_trail
+from renkei.calls.models import Program, Round
+from renkei.proposals.models import Proposal, ProposalState
+from renkei.rules.countries import country_name_en
+from renkei.selection import Candidate, rank_within_budget
+from renkei.services import ServiceError
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def _office(request: HttpRequest) -> None:
+    if access.role_of(request.user) != Role.OFFICE:
+        raise Http404
+
+
+def _total(proposal: Proposal) -> Decimal | None:
+    from renkei.reviews.reviewing import review_summary
+
+    if not proposal.review_assignments.filter(submitted_at__isnull=False).exists():
+        return None
+    return review_summary(proposal).total
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """Every submitted proposal of a round with its screening, hearing, evaluation, rank within
+    the budget and selection state: where the office works the round to its decisions."""
+    _office(request)
+    rounds = Round.objects.select_related("call").filter(call__program=Program.JCM)
+    chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
+    rows, budget = [], None
+    if chosen is not None:
+        budget = services.budget_of(chosen)
+        proposals = list(
+            access.proposals_for(request.user)
+            .filter(round=chosen, state=ProposalState.SUBMITTED)
+            .select_related("hearing", "selection")
+            .order_by("receipt_number")
+        )
+        totals = {p.pk: _total(p) for p in proposals}
+        subsidies = {
+            p.pk: services._subsidy(p.versions.order_by("-number").first()) for p in proposals
+        }
+        ranked = {
+            r.candidate.id: r
+            for r in rank_within_budget(
+                [
+                    Candidate(str(p.pk), totals[p.pk], subsidies[p.pk], p.receipt_number or "")
+                    for p in proposals
+                    if totals[p.pk] is not None
+                ],
+                budget.budget_jpy or 0,
+            )
+        }
+        rows = [
+            {
+                "p": p,
+                "screened": access.screening_passed(p),
+                "hearing": getattr(p, "hearing", None) if _has(p, "hearing") else None,
+                "selection": p.selection if _has(p, "selection") else None,
+                "total": totals[p.pk],
+                "subsidy": subsidies[p.pk],
+                "rank": ranked.get(str(p.pk)),
+            }
+            for p in proposals
+        ]
+        rows.sort(key=lambda r: (r["rank"] is None, r["rank"].rank if r["rank"] else 0))
+    return render(
+        request,
+        "adoption/board.html",
+        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget},
+    )
+
+
+def _has(obj, related: str) -> bool:
+    try:
+        getattr(obj, related)
+    except (Hearing.DoesNotExist, Selection.DoesNotExist):
+        return False
+    return True
+
+
+class HearingForm(forms.Form):
+    at = forms.DateTimeField(
+        label=gettext_lazy("Date and time (JST)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    place = forms.CharField(label=gettext_lazy("Place"), initial="東京", max_length=200)
+
+
+@login_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    proposal = get_object_or_404(Proposal, pk=pk)
+    if not access.can(request.user, "view", proposal):
+        raise Http404
+    hearing = Hearing.objects.filter(proposal=proposal).first()
+    selection = Selection.objects.filter(proposal=proposal).first()
+    pin = ProjectIdeaNote.objects.filter(selection=selection).first() if selection else None
+    initial = {}
+    if hearing is not None:
+        initial = {
+            "at": hearing.scheduled_at.astimezone(JST).strftime("%Y-%m-%dT%H:%M"),
+            "place": hearing.place,
+        }
+    form = HearingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        at = form.cleaned_data["at"]
+        at = at.replace(tzinfo=JST) if at.tzinfo is None else at.astimezone(JST)
+        try:
+            done = services.hearing_schedule(
+                actor=request.user, proposal=proposal, at=at, place=form.cleaned_data["place"]
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Hearing scheduled; the applicant was notified."))
+            for warning in done.warnings:
+                messages.warning(request, warning)
+            return redirect("adoption:decide", pk=proposal.pk)
+    trail = list(audit_trail(proposal))
+    for obj in (hearing, selection, pin):
+        if obj is not None:
+            trail += list(audit_trail(obj))
+    trail.sort(key=lambda e: e.pk)
+    return render(
+        request,
+        "adoption/decide.html",
+        {
+            "p": proposal,
+            "form": form,
+            "hearing": hearing,
+            "selection": selection,
+            "pin": pin,
+            "total": _total(proposal),
+            "window_end": services.hearing_window_end(proposal),
+            "can_hearing": access.can(request.user, "schedule_hearing", proposal),
+            "can_nominate": access.can(request.user, "nominate", proposal),
+            "can_send_pin": selection is not None
+            and access.can(request.user, "send_pin", selection),
+            "can_naiji": selection is not None
+            and access.can(request.user, "issue_naiji", selection),
+            "can_reject": access.can(request.user, "reject", selection or proposal),
+            "budget": services.budget_of(proposal.round),
+            "trail": trail,
+        },
+    )
+
+
+def _run(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("adoption:decide", pk=pk)
+
+
+@login_required
+@require_POST
+def hearing_record(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    hearing = get_object_or_404(Hearing, proposal_id=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.hearing_record(
+            actor=request.user, hearing=hearing, record=request.POST.get("record", "")
+        ),
+        _("The hearing was recorded."),
+    )
+
+
+@login_required
+@require_POST
+def nominate(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    proposal = get_object_or_404(Proposal, pk=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.selection_nominate(
+            actor=request.user, proposal=proposal, total_score=_total(proposal)
+        ),
+        _("The proposal is a selection candidate; the applicant was notified."),
+    )
+
+
+@login_required
+@require_POST
+def send_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    selection = get_object_or_404(Selection, proposal_id=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.pin_send(actor=request.user, selection=selection),
+        _("The PIN was sent to the JCM secretariat."),
+    )
+
+
+@login_required
+@require_POST
+def naiji(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    selection = get_object_or_404(Selection, proposal_id=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.naiji_issue(actor=request.user, selection=selection),
+        _("内示 issued; the applicant was notified."),
+    )
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    proposal = get_object_or_404(Proposal, pk=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.selection_reject(
+            actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")
+        ),
+        _("The proposal was not adopted; the applicant was notified."),
+    )
+
+
+@login_required
+@require_POST
+def reject_remaining(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    round = get_object_or_404(Round, pk=pk)
+    try:
+        done = services.selection_reject_remaining(
+            actor=request.user, round=round, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(n)d non-selection notices were sent.") % {"n": len(done)})
+    return redirect(f"/office/selection/?round={round.pk}")
+
+
+# --- PIN pages (office, JCM secretariat, Joint Committee contact, applicant) -----------------
+@login_required
+def pins(request: HttpRequest) -> HttpResponse:
+    qs = access.pins_for(request.user).select_related("selection__proposal").order_by("-sent_at")
+    if access.role_of(request.user) not in (
+        Role.OFFICE,
+        Role.SECRETARIAT,
+        Role.JOINT_COMMITTEE,
+        Role.APPLICANT,
+    ):
+        raise Http404
+    return render(request, "adoption/pins.html", {"pins": qs})
+
+
+def _visible_pin(request: HttpRequest, pk: int) -> ProjectIdeaNote:
+    pin = get_object_or_404(ProjectIdeaNote, pk=pk)
+    if not access.can(request.user, "view_pin", pin):
+        raise Http404
+    return pin
+
+
+@login_required
+def pin(request: HttpRequest, pk: int) -> HttpResponse:
+    pin = _visible_pin(request, pk)
+    return render(
+        request,
+        "adoption/pin.html",
+        {
+            "pin": pin,
+            "c": pin.content,
+            "can_forward": access.can(request.user, "forward_pin", pin),
+            "can_respond": access.can(request.user, "respond_pin", pin),
+        },
+    )
+
+
+@login_required
+def pin_download(request: HttpRequest, pk: int) -> HttpResponse:
+    pin = _visible_pin(request, pk)
+    response = HttpResponse(
+        pin_docx(pin.content),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = f"3-16_PIN_{pin.content.get('receipt_number') or pin.pk}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def pin_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    pin = _visible_pin(request, pk)
+    try:
+        services.pin_forward(actor=request.user, pin=pin)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The PIN was forwarded to the Joint Committee."))
+    return redirect("adoption:pin", pk=pin.pk)
+
+
+@login_required
+@require_POST
+def pin_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    pin = _visible_pin(request, pk)
+    answer = request.POST.get("answer", "")
+    if answer not in ("no_objection", "objection"):
+        messages.error(request, _("Choose “no objection” or “objection”."))
+        return redirect("adoption:pin", pk=pin.pk)
+    try:
+        services.pin_respond(
+            actor=request.user,
+            pin=pin,
+            objection=answer == "objection",
+            comment=request.POST.get("comment", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The Joint Committee's answer was recorded."))
+    return redirect("adoption:pin", pk=pin.pk)
+
+
+# --- public ---------------------------------------------------------------------------------
+def public(request: HttpRequest) -> HttpResponse:
+    """3.(4): adopted projects are published with country, project name, company and expected
+    reductions (the record frozen at 内示); nothing else of a proposal is public."""
+    english = (get_language() or "ja").startswith("en")
+    rows = []
+    for s in Selection.objects.filter(state=SelectionState.ADOPTED).order_by("naiji_at"):
+        pub = s.published
+        rows.append(
+            {
+                "country": country_name_en(pub["country"]) if english else _country_ja(pub),
+                "title": (pub.get("title_en") or pub["title"]) if english else pub["title"],
+                "company": pub["company"],
+                "partners": pub.get("partners", []),
+                "annual": pub["annual_reduction_tco2"],
+                "lifetime": pub["lifetime_reduction_tco2"],
+                "published_on": dt.date.fromisoformat(pub["published_on"]),
+            }
+        )
+    return render(request, "adoption/public.html", {"rows": rows})
+
+
+def _country_ja(pub: dict) -> str:
+    """The call's own Japanese name of the partner country (2.(3)), else the English name."""
+    from renkei.rules import load_rulebook
+
+    book = load_rulebook(pub["call"])
+    for c in getattr(getattr(book, "partner_countries", None), "countries", ()):
+        if c.code == pub["country"]:
+            return c.name_ja
+    return country_name_en(pub["country"])

@@ -1,0 +1,371 @@
+"""From evaluation to announcement (JCM call 3.(1)–(4)): hearing, candidate, PIN to the JCM
+secretariat and the Joint Committee, no-objection or objection, 内示 within the budget,
+non-selection notices, the public page, and who may see what on the way."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from webfactories import UserFactory, jst
+
+from renkei import access
+from renkei.accounts.models import Notice, Role
+from renkei.adoption import services
+from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.pin import pin_digest
+from renkei.audit.services import audit_trail
+from renkei.proposals import services as proposal_services
+from renkei.reviews import services as review_services
+from renkei.services import NotAllowed, ServiceError
+
+pytestmark = pytest.mark.django_db
+
+MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
+
+
+def _submitted(applicant, round_, document, title, pin_file=True):
+    proposal = proposal_services.proposal_create(
+        actor=applicant, round=round_, title=title, country="KE"
+    )
+    proposal_services.proposal_update_document(
+        actor=applicant, proposal=proposal, document=document
+    )
+    proposal_services.attachment_add(
+        actor=applicant,
+        proposal=proposal,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
+    )
+    if pin_file:
+        proposal_services.attachment_add(
+            actor=applicant,
+            proposal=proposal,
+            document_id="form3_16",
+            upload=SimpleUploadedFile("3-16_PIN.pdf", b"%PDF-1.7 pin"),
+        )
+    proposal_services.proposal_submit(
+        actor=applicant, proposal=proposal, idempotency_key=title, now=jst("2024-05-10T09:00")
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _screened_and_reviewed(office, reviewer, proposal, points=None):
+    screening = review_services.screening_start(actor=office, proposal=proposal)
+    for item in screening.items.filter(decision=""):
+        review_services.screening_item_decide(
+            actor=office, item=item, decision="pass", reason="checked"
+        )
+    review_services.screening_complete(actor=office, screening=screening)
+    (a,) = review_services.review_assign_balanced(
+        actor=office, proposals=[proposal], reviewers=[reviewer], per_proposal=1
+    )
+    review_services.review_declare_conflict(actor=reviewer, assignment=a, has_conflict=False)
+    for cid, mx in MAXIMA.items():
+        review_services.review_score(
+            actor=reviewer,
+            assignment=a,
+            criterion=cid,
+            points=(points or {}).get(cid, mx // 2),
+            justification="seen in the plan",
+        )
+    review_services.review_submit(actor=reviewer, assignment=a)
+    return proposal
+
+
+def _heard(office, proposal, settings):
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    services.hearing_schedule(
+        actor=office, proposal=proposal, at=jst("2024-05-27T10:00"), place="東京"
+    )
+    settings.RENKEI_DEMO_NOW = "2024-05-27T12:00:00+09:00"
+    services.hearing_record(
+        actor=office, hearing=proposal.hearing, record="Attended by the representative."
+    )
+
+
+@pytest.fixture
+def reviewed(users, first_round, sample_document, settings):
+    settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
+    first_round.budget_jpy = 200_000_000
+    first_round.save()
+    return _screened_and_reviewed(
+        users["office"],
+        users["reviewer"],
+        _submitted(users["applicant"], first_round, sample_document, "p-1"),
+    )
+
+
+@pytest.fixture
+def candidate(users, reviewed, settings):
+    _heard(users["office"], reviewed, settings)
+    return services.selection_nominate(actor=users["office"], proposal=reviewed, total_score=None)
+
+
+# --- hearing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hearing_is_scheduled_notified_and_warned_outside_the_calls_window(
+    users, reviewed, settings
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    office = users["office"]
+    inside = services.hearing_schedule(
+        actor=office, proposal=reviewed, at=jst("2024-06-10T10:00"), place="東京"
+    )
+    assert inside.warnings == []  # 2024-05-13 + 4 weeks = 2024-06-10
+    moved = services.hearing_schedule(
+        actor=office, proposal=reviewed, at=jst("2024-06-11T10:00"), place="東京"
+    )
+    assert moved.hearing.pk == inside.hearing.pk
+    assert "by 2024-06-10" in moved.warnings[0]
+    trail = audit_trail(moved.hearing).filter(action="hearing_schedule")
+    assert [e.to_state[:10] for e in trail] == ["2024-06-10", "2024-06-11"]
+    assert trail.last().from_state.startswith("2024-06-10")
+    notices = Notice.objects.filter(recipient=users["applicant"], message__contains="東京")
+    assert notices.count() == 2 and "ヒアリング" in notices.first().message  # in Japanese
+    assert len(mail.outbox) >= 2
+
+
+def test_hearing_needs_a_future_time_a_place_and_a_record_after_it(
+    users, reviewed, settings
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    office = users["office"]
+    with pytest.raises(ServiceError, match="future"):
+        services.hearing_schedule(
+            actor=office, proposal=reviewed, at=jst("2024-05-19T10:00"), place="東京"
+        )
+    with pytest.raises(ServiceError, match="place"):
+        services.hearing_schedule(
+            actor=office, proposal=reviewed, at=jst("2024-05-27T10:00"), place=" "
+        )
+    done = services.hearing_schedule(
+        actor=office, proposal=reviewed, at=jst("2024-05-27T10:00"), place="東京"
+    )
+    with pytest.raises(ServiceError, match="record it once it has been held"):
+        services.hearing_record(actor=office, hearing=done.hearing, record="too early")
+    settings.RENKEI_DEMO_NOW = "2024-05-27T11:00:00+09:00"
+    with pytest.raises(ServiceError, match="record"):
+        services.hearing_record(actor=office, hearing=done.hearing, record="")
+    services.hearing_record(actor=office, hearing=done.hearing, record="held")
+    with pytest.raises(ServiceError, match="already held"):
+        services.hearing_schedule(
+            actor=office, proposal=reviewed, at=jst("2024-05-28T10:00"), place="東京"
+        )
+
+
+def test_only_the_office_schedules_and_only_after_basic_screening(
+    users, first_round, sample_document, settings
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    unscreened = _submitted(users["applicant"], first_round, sample_document, "u")
+    with pytest.raises(NotAllowed):
+        services.hearing_schedule(
+            actor=users["office"], proposal=unscreened, at=jst("2024-05-27T10:00"), place="東京"
+        )
+
+
+# --- candidate, PIN, Joint Committee --------------------------------------------------------------
+
+
+def test_a_candidate_needs_the_hearing_first(users, reviewed) -> None:
+    with pytest.raises(ServiceError, match="hearing"):
+        services.selection_nominate(actor=users["office"], proposal=reviewed, total_score=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_path_to_naiji_and_the_public_page(users, candidate, settings) -> None:
+    office, secretariat, jc = users["office"], users["secretariat"], users["joint_committee"]
+    applicant = users["applicant"]
+    assert candidate.state == SelectionState.CANDIDATE
+    assert candidate.subsidy_jpy == 98_000_000
+    assert "採択候補" in Notice.objects.filter(recipient=applicant).first().message
+
+    # the Joint Committee sees nothing before the secretariat forwards the PIN
+    pin = services.pin_send(actor=office, selection=candidate)
+    assert pin.sha256 == pin_digest(pin.content) and pin.country == "KE"
+    assert pin.content["title"].startswith("[SAMPLE]")
+    assert pin.content["expected_reductions"] == {"annual_tco2": "2500", "lifetime_tco2": "31300"}
+    assert pin.content["applicant_pin_files"][0]["name"] == "3-16_PIN.pdf"
+    assert access.pins_for(jc).count() == 0
+    assert access.pins_for(secretariat).count() == 1
+    assert Notice.objects.filter(recipient=secretariat, message__contains="PIN").exists()
+    with pytest.raises(NotAllowed):
+        services.pin_respond(actor=jc, pin=pin, objection=False, comment="")
+
+    services.pin_forward(actor=secretariat, pin=pin)
+    assert access.pins_for(jc).count() == 1
+    other_country = UserFactory(role=Role.JOINT_COMMITTEE, organisation=None, country="VN")
+    assert access.pins_for(other_country).count() == 0
+    with pytest.raises(NotAllowed):
+        services.pin_respond(actor=other_country, pin=pin, objection=False, comment="")
+
+    selection = services.pin_respond(actor=jc, pin=pin, objection=False, comment="")
+    assert selection.state == SelectionState.NO_OBJECTION
+
+    settings.RENKEI_DEMO_NOW = "2024-07-16T10:00:00+09:00"
+    adopted = services.naiji_issue(actor=office, selection=selection)
+    assert adopted.state == SelectionState.ADOPTED
+    assert adopted.naiji_amount_jpy == 98_000_000
+    assert adopted.naiji_number == f"N-{adopted.proposal.receipt_number}"
+    notice = Notice.objects.filter(recipient=applicant).first().message
+    assert "内示" in notice and "98,000,000" in notice
+    assert "2024年8月15日" in notice  # 30 days after 2024-07-16 (4.(2))
+    assert services.budget_of(adopted.proposal.round).remaining_jpy == 102_000_000
+    actions = [e.action for e in audit_trail(adopted)]
+    assert actions == [
+        "selection_nominate",
+        "pin_send",
+        "pin_forward",
+        "pin_respond",
+        "naiji_issue",
+    ]
+
+    page = Client().get(reverse("adoption:public"))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "ケニア" in body and "サンプル・エンジニアリング株式会社" in body and "2500" in body
+    assert "98,000,000" not in body and adopted.proposal.receipt_number not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_objection_needs_its_reason_and_ends_in_non_adoption(users, candidate) -> None:
+    office, jc = users["office"], users["joint_committee"]
+    pin = services.pin_send(actor=office, selection=candidate)
+    services.pin_forward(actor=users["secretariat"], pin=pin)
+    with pytest.raises(ServiceError, match="reason"):
+        services.pin_respond(actor=jc, pin=pin, objection=True, comment=" ")
+    selection = services.pin_respond(actor=jc, pin=pin, objection=True, comment="overlaps NAMA")
+    assert selection.state == SelectionState.OBJECTION
+    with pytest.raises(NotAllowed):
+        services.naiji_issue(actor=office, selection=selection)
+    done = services.selection_reject(
+        actor=office, proposal=selection.proposal, reason="The partner country objected."
+    )
+    assert done.state == SelectionState.NOT_ADOPTED
+    assert "不採択" in Notice.objects.filter(recipient=users["applicant"]).first().message
+
+
+def test_naiji_stays_within_the_budget(users, candidate, settings) -> None:
+    round_ = candidate.proposal.round
+    round_.budget_jpy = 90_000_000
+    round_.save()
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    services.pin_forward(actor=users["secretariat"], pin=pin)
+    selection = services.pin_respond(
+        actor=users["joint_committee"], pin=pin, objection=False, comment=""
+    )
+    with pytest.raises(ServiceError, match="exceeds the remaining budget of 90,000,000"):
+        services.naiji_issue(actor=users["office"], selection=selection)
+    selection.refresh_from_db()
+    assert selection.state == SelectionState.NO_OBJECTION
+
+
+def test_pin_lists_what_the_secretariat_would_miss(
+    users, first_round, sample_document, settings
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
+    document = {**sample_document, "project_idea": {"title_en": "ケニア"}}
+    proposal = _screened_and_reviewed(
+        users["office"],
+        users["reviewer"],
+        _submitted(users["applicant"], first_round, document, "m", pin_file=False),
+    )
+    _heard(users["office"], proposal, settings)
+    candidate = services.selection_nominate(
+        actor=users["office"], proposal=proposal, total_score=None
+    )
+    missing = services.pin_send(actor=users["office"], selection=candidate).content["missing"]
+    assert "The project title is not in English" in missing
+    assert any("credit" in m for m in missing)
+    assert any("form 3-16 file" in m for m in missing)
+    assert any("サンプル・エンジニアリング" in m for m in missing)  # a Japanese participant name
+
+
+def test_non_selection_notices_reach_every_undecided_proposal_once(
+    users, first_round, sample_document, candidate, settings
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
+    others = [
+        _submitted(users["applicant"], first_round, sample_document, f"o{i}") for i in range(2)
+    ]
+    with pytest.raises(ServiceError, match="reason"):
+        services.selection_reject_remaining(actor=users["office"], round=first_round, reason="")
+    done = services.selection_reject_remaining(
+        actor=users["office"], round=first_round, reason="Lower total score."
+    )
+    assert sorted(s.proposal_id for s in done) == sorted(p.pk for p in others)
+    assert (
+        services.selection_reject_remaining(
+            actor=users["office"], round=first_round, reason="again"
+        )
+        == []
+    )
+    candidate.refresh_from_db()
+    assert candidate.state == SelectionState.CANDIDATE  # candidates are not swept
+    with pytest.raises(ServiceError, match="final decision"):
+        services.selection_reject(actor=users["office"], proposal=others[0], reason="twice")
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_office_pages_walk_the_decision(users, reviewed, settings) -> None:
+    office = _client(users["office"])
+    board = office.get(reverse("adoption:board"))
+    assert board.status_code == 200 and reviewed.title in board.content.decode()
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    url = reverse("adoption:decide", args=[reviewed.pk])
+    bad = office.post(url, {"at": "not a date", "place": "東京"})
+    assert bad.status_code == 200 and "東京" in bad.content.decode()  # typed values kept
+    assert office.post(url, {"at": "2024-05-27T10:00", "place": "東京"}).status_code == 302
+    settings.RENKEI_DEMO_NOW = "2024-05-27T12:00:00+09:00"
+    office.post(reverse("adoption:hearing_record", args=[reviewed.pk]), {"record": "held"})
+    office.post(reverse("adoption:nominate", args=[reviewed.pk]))
+    office.post(reverse("adoption:send_pin", args=[reviewed.pk]))
+    selection = Selection.objects.get(proposal=reviewed)
+    assert selection.state == SelectionState.PIN_SENT
+    assert selection.total_score is not None  # from the reviewers' means and computed items
+    page = office.get(url).content.decode()
+    assert "pin_send" in page and "hearing_record" in page  # the history
+
+
+def test_pin_pages_per_role_and_the_docx(users, candidate) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    url = reverse("adoption:pin", args=[pin.pk])
+    jc, sec = _client(users["joint_committee"]), _client(users["secretariat"])
+    assert jc.get(url).status_code == 404
+    assert _client(users["other_applicant"]).get(url).status_code == 404
+    assert _client(users["reviewer"]).get(url).status_code == 404
+    assert sec.get(url).status_code == 200
+    assert sec.post(reverse("adoption:pin_forward", args=[pin.pk])).status_code == 302
+    assert jc.get(url).status_code == 200
+    response = jc.post(reverse("adoption:pin_respond", args=[pin.pk]), {"answer": "maybe"})
+    assert response.status_code == 302
+    assert ProjectIdeaNote.objects.get(pk=pin.pk).response == ""
+    jc.post(reverse("adoption:pin_respond", args=[pin.pk]), {"answer": "no_objection"})
+    assert ProjectIdeaNote.objects.get(pk=pin.pk).response == "no_objection"
+    download = jc.get(reverse("adoption:pin_download", args=[pin.pk]))
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(download.content)).paragraphs)
+    assert "Project Idea Note for the JCM Project" in text and "Proposed allocation" in text
+
+
+def test_public_page_is_empty_before_any_naiji(db) -> None:
+    body = Client().get(reverse("adoption:public")).content.decode()
+    assert "サンプル" not in body
