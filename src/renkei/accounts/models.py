@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from renkei import clock
+
 
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
@@ -79,7 +81,7 @@ class AccountRequest(models.Model):
     organisation_country = models.CharField(_("country"), max_length=2, default="JP")
     contact_name = models.CharField(_("contact person"), max_length=200)
     email = models.EmailField(_("email"))
-    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True)
 
@@ -93,8 +95,8 @@ class Notice(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
     message = models.CharField(max_length=500)
     link = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]

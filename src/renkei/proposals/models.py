@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from renkei import clock
 from renkei.accounts.models import Organisation
 from renkei.calls.models import Call, Round
 
@@ -29,7 +30,7 @@ class PreRegistration(models.Model):
     country = models.CharField(_("host country"), max_length=2)
     technologies = models.JSONField(_("technologies"), default=list)
     needs_account = models.BooleanField(_("needs an account"), default=True)
-    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    registered_at = models.DateTimeField(_("registered at"), default=clock.now)
 
     class Meta:
         verbose_name = _("pre-registration")
@@ -63,8 +64,8 @@ class Proposal(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     receipt_number = models.CharField(
         _("receipt number"), max_length=30, null=True, blank=True, unique=True
@@ -81,6 +82,13 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """``updated_at`` follows the platform's clock (the demo's clock in the demo)."""
+        self.updated_at = clock.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
         """Reload from the database. django-fsm's protected field refuses assignment, so fresh
@@ -137,7 +145,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=clock.now)
     version = models.ForeignKey(
         ProposalVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
     )
