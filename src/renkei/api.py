@@ -894,3 +894,9 @@ def proposal_open_revision(request, proposal_id: ProposalId, body: RevisionIn) -
     proposal = _visible(request, proposal_id)
     services.proposal_open_revision(actor=request.user, proposal=proposal, reason=body.reason)
     return _proposal_out(request.user, _visible(request, proposal_id))
+
+
+# --- selection: hearing, candidates, PIN, Joint Committee, 内示, public list ---------------------
+from renkei.adoption.api import router as _selection_router  # noqa: E402 (needs the helpers above)
+
+api.add_router("/", _selection_router)

@@ -369,3 +369,124 @@ def test_pin_pages_per_role_and_the_docx(users, candidate) -> None:
 def test_public_page_is_empty_before_any_naiji(db) -> None:
     body = Client().get(reverse("adoption:public")).content.decode()
     assert "サンプル" not in body
+
+
+# --- the permission matrix of the selection pages -------------------------------------------------
+
+ROLES = [
+    "anonymous",
+    "applicant",
+    "other_applicant",
+    "office",
+    "reviewer",
+    "secretariat",
+    "joint_committee",
+]
+# page -> expected status per role, in ROLES order. 302 is the login page for the anonymous
+# caller, or the page redirecting back after a refused or done action; 404 hides the page.
+MATRIX = {
+    ("adoption:public", "GET", None): [200, 200, 200, 200, 200, 200, 200],
+    ("adoption:board", "GET", None): [302, 404, 404, 200, 404, 404, 404],
+    ("adoption:decide", "GET", "proposal"): [302, 404, 404, 200, 404, 404, 404],
+    ("adoption:hearing_record", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:nominate", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:send_pin", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:naiji", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:reject", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:reject_remaining", "POST", "round"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:pins", "GET", None): [302, 200, 200, 200, 404, 200, 200],
+    ("adoption:pin", "GET", "pin"): [302, 200, 404, 200, 404, 200, 404],
+    ("adoption:pin_download", "GET", "pin"): [302, 200, 404, 200, 404, 200, 404],
+    ("adoption:pin_forward", "POST", "pin"): [302, 302, 404, 302, 404, 302, 404],
+    ("adoption:pin_respond", "POST", "pin"): [302, 302, 404, 302, 404, 302, 404],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_every_selection_page(role, users, candidate) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    objects = {
+        "proposal": candidate.proposal_id,
+        "round": candidate.proposal.round_id,
+        "pin": pin.pk,
+    }
+    client = Client()
+    if users[role] is not None:
+        client.force_login(users[role])
+    got, want = {}, {}
+    for (name, method, obj), expected in MATRIX.items():
+        url = reverse(name, args=[objects[obj]] if obj else [])
+        data = {"reason": "r", "record": "r", "answer": "no_objection"}
+        response = client.get(url) if method == "GET" else client.post(url, data)
+        label = f"{method} {name} {obj or ''}".strip()
+        got[label], want[label] = response.status_code, expected[ROLES.index(role)]
+    assert got == want
+    pin.refresh_from_db()
+    # only the secretariat could forward it, and nobody else could answer for the country
+    assert (pin.forwarded_at is not None) == (role == "secretariat")
+    assert pin.response == ""
+
+
+def test_the_matrix_covers_every_selection_url() -> None:
+    from renkei.adoption.urls import urlpatterns
+
+    assert {f"adoption:{p.name}" for p in urlpatterns} == {name for name, _, _ in MATRIX}
+
+
+# --- the same path through the API ------------------------------------------------------------
+
+
+def _api(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_selection_path_through_the_api(users, reviewed, settings) -> None:
+    office, pk = _api(users["office"]), reviewed.pk
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    url = f"/api/proposals/{pk}"
+    assert _api(users["applicant"]).get(f"{url}/selection").status_code == 404
+    assert office.get(f"{url}/selection").json()["state"] == "undecided"
+    late = office.post(
+        f"{url}/hearing",
+        {"at": "2024-06-20T10:00:00+09:00", "place": "東京"},
+        content_type="application/json",
+    )
+    assert late.status_code == 200 and "2024-06-10" in late.json()["warnings"][0]
+    early = office.post(f"{url}/candidate")
+    assert early.status_code == 422 and "ヒアリング" in early.json()["detail"]
+    office.post(
+        f"{url}/hearing",
+        {"at": "2024-05-27T10:00:00+09:00", "place": "東京"},
+        content_type="application/json",
+    )
+    settings.RENKEI_DEMO_NOW = "2024-05-27T12:00:00+09:00"
+    recorded = office.post(
+        f"{url}/hearing/record", {"record": "held"}, content_type="application/json"
+    )
+    assert recorded.json()["hearing"]["held_at"] == "2024-05-27T12:00:00+09:00"
+    assert office.post(f"{url}/candidate").json()["state"] == "candidate"
+    pin_id = office.post(f"{url}/pin").json()["pin_id"]
+
+    assert _api(users["joint_committee"]).get(f"/api/pins/{pin_id}").status_code == 404
+    refused = _api(users["applicant"]).post(f"/api/pins/{pin_id}/forward")
+    assert refused.status_code == 403  # visible to the applicant, but not theirs to forward
+    forwarded = _api(users["secretariat"]).post(f"/api/pins/{pin_id}/forward")
+    assert forwarded.status_code == 200 and forwarded.json()["forwarded_at"]
+    jc = _api(users["joint_committee"])
+    assert [p["id"] for p in jc.get("/api/pins").json()] == [pin_id]
+    bad = jc.post(
+        f"/api/pins/{pin_id}/answer", {"answer": "objection"}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and "理由" in bad.json()["detail"]
+    answered = jc.post(
+        f"/api/pins/{pin_id}/answer", {"answer": "no_objection"}, content_type="application/json"
+    )
+    assert answered.json()["response"] == "no_objection"
+    adopted = office.post(f"{url}/naiji").json()
+    assert adopted["state"] == "adopted" and adopted["naiji_amount_jpy"] == 98_000_000
+    public = Client().get("/api/adopted").json()
+    assert [(p["country"], p["company"], p["annual_reduction_tco2"]) for p in public] == [
+        ("KE", "サンプル・エンジニアリング株式会社", "2500")
+    ]

@@ -1,0 +1,333 @@
+"""The selection operations in the REST API (same services, same access policy as the pages):
+hearing, candidate, PIN to the JCM secretariat, the Joint Committee's answer, 内示,
+non-selection, and the public list of adopted projects. Registered on ``renkei.api.api``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Router, Schema
+from pydantic import Field
+
+from renkei import access
+from renkei.adoption import services
+from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
+from renkei.api import JST, MAX_ID, Reason, _op, _text, _visible
+from renkei.services import ServiceError
+
+router = Router(tags=["selection"])
+
+PinId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="PIN id.")]
+ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
+Required = _text(2000)
+
+
+class HearingOut(Schema):
+    scheduled_at: dt.datetime = Field(description="Date and time of the hearing (+09:00).")
+    place: str = Field(description="Where it is held (the call holds hearings in Tokyo).")
+    held_at: dt.datetime | None = Field(description="When it was recorded as held.")
+    record: str = Field(description="The office's record of the hearing.")
+
+
+class SelectionOut(Schema):
+    proposal_id: int = Field(description="The proposal.")
+    state: Literal[
+        "undecided",
+        "candidate",
+        "pin_sent",
+        "with_joint_committee",
+        "no_objection",
+        "objection",
+        "adopted",
+        "not_adopted",
+    ] = Field(description="Where the proposal stands in 3.(1)–(4) of the call.")
+    hearing: HearingOut | None = Field(description="The hearing, once scheduled.")
+    warnings: list[str] = Field(
+        default_factory=list, description="Departures from the call's schedule (a guide)."
+    )
+    total_score: Decimal | None = Field(description="Total score when it became a candidate.")
+    subsidy_jpy: int | None = Field(description="Subsidy assessed on the selected version.")
+    pin_id: int | None = Field(description="The PIN sent to the JCM secretariat, if any.")
+    naiji_number: str | None = Field(description="内示 number once adopted.")
+    naiji_amount_jpy: int | None = Field(description="Subsidy of the 内示 in yen.")
+    reason: str = Field(description="Reason given to the applicant when not adopted.")
+
+
+class PinOut(Schema):
+    id: int = Field(description="PIN id.")
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
+    sha256: str = Field(description="SHA-256 of the PIN content as sent.")
+    sent_at: dt.datetime = Field(description="Sent to the JCM secretariat (+09:00).")
+    forwarded_at: dt.datetime | None = Field(description="Forwarded to the Joint Committee.")
+    response: Literal["", "no_objection", "objection"] = Field(
+        description="The Joint Committee's answer (empty until given)."
+    )
+    response_comment: str = Field(description="Comment with the answer (the objection's reason).")
+    content: dict[str, Any] = Field(description="The PIN (form 3-16) in English, as sent.")
+
+
+class AdoptedOut(Schema):
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
+    title: str = Field(description="Project name as published.")
+    title_en: str = Field(description="English project name, if the applicant gave one.")
+    company: str = Field(description="Representative participant.")
+    partners: list[str] = Field(description="Partner participants.")
+    annual_reduction_tco2: str = Field(description="Expected reductions, tCO2eq per year.")
+    lifetime_reduction_tco2: str = Field(description="Expected reductions over the useful lives.")
+    published_on: dt.date = Field(description="Date of publication (the 内示 date, JST).")
+
+
+class HearingIn(Schema):
+    at: dt.datetime = Field(description="Date and time with its offset, e.g. +09:00.")
+    place: Annotated[str, _text(200)] = Field(description="Place, e.g. 東京.")
+
+
+class RecordIn(Schema):
+    record: Required = Field(description="Who attended, what was asked.")
+
+
+class AnswerIn(Schema):
+    answer: Literal["no_objection", "objection"] = Field(
+        description="No objection to the selection, or an objection."
+    )
+    comment: Reason = Field(default="", description="Required for an objection.")
+
+
+class ReasonIn(Schema):
+    reason: Required = Field(description="Reason sent to the applicant.")
+
+
+def _selection_out(proposal, warnings: list[str] | None = None) -> SelectionOut:
+    hearing = Hearing.objects.filter(proposal=proposal).first()
+    s = Selection.objects.filter(proposal=proposal).first()
+    pin = ProjectIdeaNote.objects.filter(selection=s).first() if s else None
+    return SelectionOut(
+        proposal_id=proposal.pk,
+        state=s.state if s else "undecided",
+        hearing=HearingOut(
+            scheduled_at=hearing.scheduled_at.astimezone(JST),
+            place=hearing.place,
+            held_at=hearing.held_at.astimezone(JST) if hearing.held_at else None,
+            record=hearing.record,
+        )
+        if hearing
+        else None,
+        warnings=warnings or [],
+        total_score=s.total_score if s else None,
+        subsidy_jpy=s.subsidy_jpy if s else None,
+        pin_id=pin.pk if pin else None,
+        naiji_number=s.naiji_number if s else None,
+        naiji_amount_jpy=s.naiji_amount_jpy if s else None,
+        reason=s.reason if s else "",
+    )
+
+
+def _office_visible(request: HttpRequest, proposal_id: int):
+    proposal = _visible(request, proposal_id)
+    if access.role_of(request.user) != "office":
+        raise Http404  # the selection of a proposal is the office's business
+    return proposal
+
+
+def _pin_out(pin: ProjectIdeaNote) -> PinOut:
+    return PinOut(
+        id=pin.pk,
+        country=pin.country,
+        sha256=pin.sha256,
+        sent_at=pin.sent_at.astimezone(JST),
+        forwarded_at=pin.forwarded_at.astimezone(JST) if pin.forwarded_at else None,
+        response=pin.response,
+        response_comment=pin.response_comment,
+        content=pin.content,
+    )
+
+
+def _visible_pin(request: HttpRequest, pin_id: int) -> ProjectIdeaNote:
+    pin = access.pins_for(request.user).filter(pk=pin_id).first()
+    if pin is None:
+        raise Http404
+    return pin
+
+
+_OFFICE_ERRORS = (400, 401, 403, 404, 422)
+
+
+@router.get(
+    "/proposals/{proposal_id}/selection",
+    summary="Where a proposal stands in the selection (office)",
+    **_op({200: (SelectionOut, "The hearing and the decision so far.")}, 401, 404, 422),
+)
+def selection_detail(request, proposal_id: ProposalId) -> SelectionOut:
+    """The hearing and the selection decision of a submitted proposal, for the office."""
+    return _selection_out(_office_visible(request, proposal_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/hearing",
+    summary="Schedule or move the hearing (office)",
+    **_op({200: (SelectionOut, "Scheduled; the applicant is notified.")}, *_OFFICE_ERRORS),
+)
+def hearing_schedule(request, proposal_id: ProposalId, body: HearingIn) -> SelectionOut:
+    """Schedule (or move) the hearing of a proposal that passed basic screening (3.(2)); a date
+    later than the call's guide (four weeks after the deadline) comes back as a warning."""
+    proposal = _office_visible(request, proposal_id)
+    done = services.hearing_schedule(
+        actor=request.user, proposal=proposal, at=body.at, place=body.place
+    )
+    return _selection_out(proposal, done.warnings)
+
+
+@router.post(
+    "/proposals/{proposal_id}/hearing/record",
+    summary="Record the hearing as held (office)",
+    **_op({200: (SelectionOut, "Recorded.")}, *_OFFICE_ERRORS),
+)
+def hearing_record(request, proposal_id: ProposalId, body: RecordIn) -> SelectionOut:
+    """Record, once its time has come, that the hearing was held, with its record."""
+    proposal = _office_visible(request, proposal_id)
+    hearing = Hearing.objects.filter(proposal=proposal).first()
+    if hearing is None:
+        raise ServiceError(_("Schedule the hearing first."))
+    services.hearing_record(actor=request.user, hearing=hearing, record=body.record)
+    return _selection_out(proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/candidate",
+    summary="Make the proposal a selection candidate (office)",
+    **_op({200: (SelectionOut, "A candidate; the applicant is notified.")}, *_OFFICE_ERRORS),
+)
+def nominate(request, proposal_id: ProposalId) -> SelectionOut:
+    """After the hearing and at least one submitted evaluation: the proposal becomes a
+    selection candidate and enters the PIN process (3.(3)); the applicant is told."""
+    from renkei.adoption.views import _total
+
+    proposal = _office_visible(request, proposal_id)
+    services.selection_nominate(actor=request.user, proposal=proposal, total_score=_total(proposal))
+    return _selection_out(proposal)
+
+
+def _selection_of(proposal) -> Selection:
+    selection = Selection.objects.filter(proposal=proposal).first()
+    if selection is None:
+        raise ServiceError(_("The proposal is not a selection candidate."))
+    return selection
+
+
+@router.post(
+    "/proposals/{proposal_id}/pin",
+    summary="Generate the PIN (form 3-16) and send it to the JCM secretariat (office)",
+    **_op({200: (SelectionOut, "Sent.")}, *_OFFICE_ERRORS),
+)
+def pin_send(request, proposal_id: ProposalId) -> SelectionOut:
+    """Generate the PIN in English from the selected version and send it, frozen with its
+    SHA-256, to the JCM secretariat."""
+    proposal = _office_visible(request, proposal_id)
+    services.pin_send(actor=request.user, selection=_selection_of(proposal))
+    return _selection_out(proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/naiji",
+    summary="Issue the 内示 within the budget (office)",
+    **_op({200: (SelectionOut, "Adopted; the applicant is notified.")}, *_OFFICE_ERRORS),
+)
+def naiji_issue(request, proposal_id: ProposalId) -> SelectionOut:
+    """After the Joint Committee's no-objection, adopt the proposal with a 内示 for the assessed
+    subsidy, refused beyond the remaining budget; the applicant is told the deadlines."""
+    proposal = _office_visible(request, proposal_id)
+    services.naiji_issue(actor=request.user, selection=_selection_of(proposal))
+    return _selection_out(proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/not-adopted",
+    summary="Not adopted, with the reason sent to the applicant (office)",
+    **_op({200: (SelectionOut, "Decided; the applicant is notified.")}, *_OFFICE_ERRORS),
+)
+def reject(request, proposal_id: ProposalId, body: ReasonIn) -> SelectionOut:
+    """Not adopted, from any open stage or undecided; the applicant is told the reason."""
+    proposal = _office_visible(request, proposal_id)
+    services.selection_reject(actor=request.user, proposal=proposal, reason=body.reason)
+    return _selection_out(proposal)
+
+
+@router.get(
+    "/pins",
+    summary="PINs visible to the caller",
+    **_op({200: (list[PinOut], "Newest first.")}, 401),
+)
+def pins_list(request) -> list[PinOut]:
+    """The office and the JCM secretariat see every PIN sent; a Joint Committee contact only
+    their country's once forwarded; applicants their own proposals'."""
+    return [_pin_out(p) for p in access.pins_for(request.user).order_by("-sent_at", "-pk")]
+
+
+@router.get(
+    "/pins/{pin_id}",
+    summary="One PIN",
+    **_op({200: (PinOut, "The PIN as sent.")}, 401, 404, 422),
+)
+def pin_detail(request, pin_id: PinId) -> PinOut:
+    """One PIN visible to the caller (404 otherwise)."""
+    return _pin_out(_visible_pin(request, pin_id))
+
+
+@router.post(
+    "/pins/{pin_id}/forward",
+    summary="Forward the PIN to the Joint Committee (JCM secretariat)",
+    **_op({200: (PinOut, "Forwarded.")}, 400, 401, 403, 404, 422),
+)
+def pin_forward(request, pin_id: PinId) -> PinOut:
+    """The JCM secretariat confirms the PIN covers the necessary information and forwards it
+    to the partner country's Joint Committee."""
+    pin = _visible_pin(request, pin_id)
+    services.pin_forward(actor=request.user, pin=pin)
+    return _pin_out(_visible_pin(request, pin_id))
+
+
+@router.post(
+    "/pins/{pin_id}/answer",
+    summary="Record the Joint Committee's answer (its contact for the country)",
+    **_op({200: (PinOut, "Recorded.")}, 400, 401, 403, 404, 422),
+)
+def pin_answer(request, pin_id: PinId, body: AnswerIn) -> PinOut:
+    """The Joint Committee contact of the PIN's country answers: no objection, or an objection
+    with its reason."""
+    pin = _visible_pin(request, pin_id)
+    services.pin_respond(
+        actor=request.user,
+        pin=pin,
+        objection=body.answer == "objection",
+        comment=body.comment,
+    )
+    return _pin_out(_visible_pin(request, pin_id))
+
+
+@router.get(
+    "/adopted",
+    auth=None,
+    summary="Adopted projects (public, 3.(4))",
+    **_op({200: (list[AdoptedOut], "In the order of their 内示.")}),
+)
+def adopted(request) -> list[AdoptedOut]:
+    """What the call publishes of adopted projects: country, project name, company and
+    expected reductions; nothing else."""
+    rows = Selection.objects.filter(state=SelectionState.ADOPTED).order_by("naiji_at", "pk")
+    return [
+        AdoptedOut(
+            country=s.published["country"],
+            title=s.published["title"],
+            title_en=s.published.get("title_en", ""),
+            company=s.published["company"],
+            partners=s.published.get("partners", []),
+            annual_reduction_tco2=s.published["annual_reduction_tco2"],
+            lifetime_reduction_tco2=s.published["lifetime_reduction_tco2"],
+            published_on=dt.date.fromisoformat(s.published["published_on"]),
+        )
+        for s in rows
+    ]
