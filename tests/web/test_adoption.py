@@ -490,3 +490,11 @@ def test_the_selection_path_through_the_api(users, reviewed, settings) -> None:
     assert [(p["country"], p["company"], p["annual_reduction_tco2"]) for p in public] == [
         ("KE", "サンプル・エンジニアリング株式会社", "2500")
     ]
+
+
+def test_the_applicant_sees_the_hearing_and_the_decision_on_the_proposal(users, candidate) -> None:
+    page = _client(users["applicant"]).get(
+        reverse("proposals:detail", args=[candidate.proposal_id])
+    )
+    body = page.content.decode()
+    assert "ヒアリング" in body and "東京" in body and "採択候補" in body
