@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from renkei.accounts.models import Role
 from renkei.adoption.models import OPEN_STATES, ProjectIdeaNote, Selection, SelectionState
+from renkei.calls.models import Program
 from renkei.proposals.models import Attachment, Proposal, ProposalState
 from renkei.reviews.models import Decision, ReviewAssignment
 
@@ -21,6 +22,7 @@ ADOPTION_ACTIONS = frozenset(
     {
         "schedule_hearing",
         "nominate",
+        "adopt_c3p",
         "reject",
         "send_pin",
         "issue_naiji",
@@ -69,10 +71,11 @@ def _adoption_can(user: Any, role: str | None, action: str, obj: Any) -> bool:
     if isinstance(obj, Proposal):
         office = role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
         undecided = not Selection.objects.filter(proposal=obj).exists()
-        if action == "schedule_hearing":
-            return office and screening_passed(obj) and undecided
-        if action == "nominate":
-            return office and screening_passed(obj) and undecided
+        jcm = obj.call.program == Program.JCM
+        if action in ("schedule_hearing", "nominate"):  # JCM call 3.(2)–(3)
+            return office and jcm and screening_passed(obj) and undecided
+        if action == "adopt_c3p":  # C3P: adopted directly after the evaluation
+            return office and not jcm and screening_passed(obj) and undecided
         if action == "reject":
             return office and undecided
         return False

@@ -390,6 +390,7 @@ MATRIX = {
     ("adoption:decide", "GET", "proposal"): [302, 404, 404, 200, 404, 404, 404],
     ("adoption:hearing_record", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:nominate", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:adopt_c3p", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:send_pin", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:naiji", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:reject", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
@@ -498,3 +499,100 @@ def test_the_applicant_sees_the_hearing_and_the_decision_on_the_proposal(users, 
     )
     body = page.content.decode()
     assert "ヒアリング" in body and "東京" in body and "採択候補" in body
+
+
+# --- C3P: adopted directly after the evaluation -------------------------------------------------
+
+C3P_UPLOADS = [
+    "application_form",
+    "survey_overview",
+    "activity_achievements",
+    "project_plan",
+    "proposal_summary",
+    "organisation_overview",
+    "ems_certification",
+    "wlb_certification",
+    "letters_of_interest",
+    "qualification_certificate",
+]
+
+
+@pytest.fixture
+def c3p_evaluated(users, settings):
+    import yaml
+    from webfactories import ROOT
+
+    from renkei.calls.models import Call, Program, Round
+    from renkei.reviews import reviewing
+
+    settings.RENKEI_DEMO_NOW = "2025-02-20T10:00:00+09:00"
+    call = Call.objects.create(
+        rulebook_id="c3p/fy2025",
+        program=Program.C3P,
+        title_ja="令和7年度 都市間連携事業",
+        title_en="C3P FY2025",
+        opens_at=jst("2025-02-10T00:00"),
+        closes_at=jst("2026-03-31T12:00"),
+        budget_jpy=30_000_000,
+    )
+    round_ = Round.objects.create(
+        call=call, code="first", name_ja="第1回", name_en="First", deadline=jst("2025-03-03T12:00")
+    )
+    document = yaml.safe_load((ROOT / "examples/c3p-new-project.yaml").read_text("utf-8"))
+    document.pop("documents_submitted")
+    document.pop("submitted_on")
+    applicant, office, reviewer = users["applicant"], users["office"], users["reviewer"]
+    proposals = []
+    for title in ("C3P one", "C3P two"):
+        p = proposal_services.proposal_create(
+            actor=applicant, round=round_, title=title, country="VN"
+        )
+        proposal_services.proposal_update_document(
+            actor=applicant, proposal=p, document={**document, "title": title}
+        )
+        for doc_id in C3P_UPLOADS:
+            proposal_services.attachment_add(
+                actor=applicant,
+                proposal=p,
+                document_id=doc_id,
+                upload=SimpleUploadedFile(f"{doc_id}.pdf", b"%PDF-1.7 c3p"),
+            )
+        proposal_services.proposal_submit(
+            actor=applicant, proposal=p, idempotency_key=title, now=jst("2025-02-20T10:00")
+        )
+        p.refresh_from_db()
+        screening = review_services.screening_start(actor=office, proposal=p)
+        for item in screening.items.filter(decision=""):
+            review_services.screening_item_decide(
+                actor=office, item=item, decision="pass", reason="checked"
+            )
+        review_services.screening_complete(actor=office, screening=screening)
+        (a,) = review_services.review_assign_balanced(
+            actor=office, proposals=[p], reviewers=[reviewer], per_proposal=1
+        )
+        review_services.review_declare_conflict(actor=reviewer, assignment=a, has_conflict=False)
+        for c in reviewing.reviewer_criteria(p):
+            review_services.review_score(
+                actor=reviewer, assignment=a, criterion=c.id, points=c.max, justification="j"
+            )
+        review_services.review_submit(actor=reviewer, assignment=a)
+        proposals.append(p)
+    return proposals
+
+
+def test_c3p_is_adopted_within_the_budget_without_pin_or_hearing(users, c3p_evaluated) -> None:
+    office = users["office"]
+    first, second = c3p_evaluated
+    assert not access.can(office, "nominate", first)  # no hearing/PIN path in the guidebook
+    assert not access.can(office, "schedule_hearing", first)
+    adopted = services.selection_adopt_c3p(actor=office, proposal=first)
+    assert adopted.state == SelectionState.ADOPTED
+    assert adopted.naiji_amount_jpy == 19_778_000  # the contract amount including tax
+    assert adopted.published["partners"][1]  # the partner city is published
+    # 30,000,000 − 19,778,000 leaves too little for a second contract of the same size
+    with pytest.raises(ServiceError, match="remaining budget of 10,222,000"):
+        services.selection_adopt_c3p(actor=office, proposal=second)
+    with pytest.raises(NotAllowed):
+        services.selection_adopt_c3p(actor=users["applicant"], proposal=second)
+    body = Client().get(reverse("adoption:public")).content.decode()
+    assert "C3P" in body and adopted.published["company"] in body

@@ -193,8 +193,29 @@ def _latest_version(proposal: Proposal):
 
 
 def _subsidy(version) -> int:
-    result = assess_proposal(validate_proposal(version.document))
-    return int(result.figures.get("subsidy_jpy") or 0)
+    """The JCM subsidy, or the C3P contract amount including tax, as the rules core assesses
+    the version (the amount a decision commits against the budget)."""
+    figures = assess_proposal(validate_proposal(version.document)).figures
+    return int(figures.get("subsidy_jpy") or figures.get("contract_total_incl_tax_jpy") or 0)
+
+
+def _check_budget(proposal: Proposal, amount: int) -> None:
+    budget = budget_of(proposal.round)
+    if budget.budget_jpy is None:
+        raise ServiceError(_("Set the budget of the round or the call before issuing 内示."))
+    if amount > budget.remaining_jpy:
+        raise ServiceError(
+            _(
+                "The subsidy of %(amount)s yen exceeds the remaining budget of %(remaining)s "
+                "yen (budget %(budget)s yen, already committed %(used)s yen)."
+            )
+            % {
+                "amount": f"{amount:,}",
+                "remaining": f"{budget.remaining_jpy:,}",
+                "budget": f"{budget.budget_jpy:,}",
+                "used": f"{budget.committed_jpy:,}",
+            }
+        )
 
 
 def selection_nominate(*, actor: Any, proposal: Proposal, total_score: Decimal | None) -> Selection:
@@ -421,22 +442,7 @@ def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
         if selection.state != SelectionState.NO_OBJECTION:
             raise ServiceError(_("内示 needs the Joint Committee's no-objection first."))
         amount = _subsidy(selection.version)
-        budget = budget_of(proposal.round)
-        if budget.budget_jpy is None:
-            raise ServiceError(_("Set the budget of the round or the call before issuing 内示."))
-        if amount > budget.remaining_jpy:
-            raise ServiceError(
-                _(
-                    "The subsidy of %(amount)s yen exceeds the remaining budget of %(remaining)s "
-                    "yen (budget %(budget)s yen, already committed %(used)s yen)."
-                )
-                % {
-                    "amount": f"{amount:,}",
-                    "remaining": f"{budget.remaining_jpy:,}",
-                    "budget": f"{budget.budget_jpy:,}",
-                    "used": f"{budget.committed_jpy:,}",
-                }
-            )
+        _check_budget(proposal, amount)
         now = clock.now()
         today = now.astimezone(JST).date()
         due = deadline(load_rulebook(proposal.call.rulebook_id), "grant-application", today)
@@ -478,6 +484,73 @@ def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
             "ja",
             _in("ja", gettext_noop("[Renkei] Notice of selection (内示)")),
             message,
+            f"/proposals/{proposal.pk}/",
+        )
+    return selection
+
+
+def selection_adopt_c3p(*, actor: Any, proposal: Proposal) -> Selection:
+    """C3P: the office adopts an evaluated proposal within the budget (the guidebook has no PIN
+    or Joint Committee step; the contract amount is settled after a review, BOX 6). The lead
+    organisation is told; the project joins the published list."""
+    _require(actor, "adopt_c3p", proposal)
+    if not proposal.review_assignments.filter(submitted_at__isnull=False).exists():
+        raise ServiceError(_("No reviewer has submitted an evaluation of this proposal yet."))
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if Selection.objects.filter(proposal=proposal).exists():
+            raise ServiceError(_("This proposal already has a selection decision."))
+        version = _latest_version(proposal)
+        amount = _subsidy(version)
+        _check_budget(proposal, amount)
+        doc = validate_proposal(version.document)
+        now = clock.now()
+        selection = Selection(
+            proposal=proposal,
+            version=version,
+            subsidy_jpy=amount,
+            decided_by=actor,
+            decided_at=now,
+            naiji_number=f"A-{proposal.receipt_number}",
+            naiji_at=now,
+            naiji_amount_jpy=amount,
+            published={
+                "program": "c3p",
+                "country": doc.partner_city.country,
+                "title": doc.project.title_ja,
+                "title_en": doc.project.title_en,
+                "company": doc.applicant.name,
+                "partners": [doc.japanese_city.name_ja, doc.partner_city.name],
+                "annual_reduction_tco2": "",
+                "lifetime_reduction_tco2": "",
+                "published_on": now.astimezone(JST).date().isoformat(),
+                "call": proposal.call.rulebook_id,
+            },
+        )
+        selection.__dict__["state"] = SelectionState.ADOPTED
+        selection.save()
+        audit_record(
+            actor=actor,
+            obj=selection,
+            action="selection_adopt_c3p",
+            to_state=selection.state,
+            payload={"proposal": proposal.pk, "version": version.number, "amount": amount},
+        )
+        _send(
+            _applicants(proposal),
+            "ja",
+            _in("ja", gettext_noop("[Renkei] Result of the selection")),
+            _in(
+                "ja",
+                gettext_noop(
+                    "“%(title)s” (receipt %(receipt)s) is adopted. The contract amount, up to "
+                    "%(amount)s yen including tax as proposed, is settled after a review of the "
+                    "costs; prepare the implementation plan (BOX 6)."
+                ),
+                title=proposal.title,
+                receipt=proposal.receipt_number,
+                amount=f"{amount:,}",
+            ),
             f"/proposals/{proposal.pk}/",
         )
     return selection

@@ -9,6 +9,7 @@ urlpatterns = [
     path("office/proposals/<int:pk>/selection/", views.decide, name="decide"),
     path("office/proposals/<int:pk>/hearing/record/", views.hearing_record, name="hearing_record"),
     path("office/proposals/<int:pk>/nominate/", views.nominate, name="nominate"),
+    path("office/proposals/<int:pk>/adopt/", views.adopt_c3p, name="adopt_c3p"),
     path("office/proposals/<int:pk>/pin/", views.send_pin, name="send_pin"),
     path("office/proposals/<int:pk>/naiji/", views.naiji, name="naiji"),
     path("office/proposals/<int:pk>/not-adopted/", views.reject, name="reject"),

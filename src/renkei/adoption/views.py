@@ -23,7 +23,7 @@ from renkei.adoption import services
 from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_docx
 from renkei.audit.services import audit_trail
-from renkei.calls.models import Program, Round
+from renkei.calls.models import Round
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.rules.countries import country_name_en
 from renkei.selection import Candidate, rank_within_budget
@@ -50,7 +50,7 @@ def board(request: HttpRequest) -> HttpResponse:
     """Every submitted proposal of a round with its screening, hearing, evaluation, rank within
     the budget and selection state: where the office works the round to its decisions."""
     _office(request)
-    rounds = Round.objects.select_related("call").filter(call__program=Program.JCM)
+    rounds = Round.objects.select_related("call").order_by("call__program", "deadline")
     chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
     rows, budget = [], None
     if chosen is not None:
@@ -161,6 +161,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "window_end": services.hearing_window_end(proposal),
             "can_hearing": access.can(request.user, "schedule_hearing", proposal),
             "can_nominate": access.can(request.user, "nominate", proposal),
+            "can_adopt_c3p": access.can(request.user, "adopt_c3p", proposal),
             "can_send_pin": selection is not None
             and access.can(request.user, "send_pin", selection),
             "can_naiji": selection is not None
@@ -209,6 +210,19 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, proposal=proposal, total_score=_total(proposal)
         ),
         _("The proposal is a selection candidate; the applicant was notified."),
+    )
+
+
+@login_required
+@require_POST
+def adopt_c3p(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    proposal = get_object_or_404(Proposal, pk=pk)
+    return _run(
+        request,
+        pk,
+        lambda: services.selection_adopt_c3p(actor=request.user, proposal=proposal),
+        _("The proposal was adopted; the applicant was notified."),
     )
 
 
@@ -357,10 +371,10 @@ def public(request: HttpRequest) -> HttpResponse:
     """3.(4): adopted projects are published with country, project name, company and expected
     reductions (the record frozen at 内示); nothing else of a proposal is public."""
     english = (get_language() or "ja").startswith("en")
-    rows = []
-    for s in Selection.objects.filter(state=SelectionState.ADOPTED).order_by("naiji_at"):
+    rows: dict[str, list[dict]] = {"jcm": [], "c3p": []}
+    for s in Selection.objects.filter(state=SelectionState.ADOPTED).order_by("naiji_at", "pk"):
         pub = s.published
-        rows.append(
+        rows[pub.get("program", "jcm")].append(
             {
                 "country": country_name_en(pub["country"]) if english else _country_ja(pub),
                 "title": (pub.get("title_en") or pub["title"]) if english else pub["title"],
@@ -371,7 +385,7 @@ def public(request: HttpRequest) -> HttpResponse:
                 "published_on": dt.date.fromisoformat(pub["published_on"]),
             }
         )
-    return render(request, "adoption/public.html", {"rows": rows})
+    return render(request, "adoption/public.html", {"rows": rows["jcm"], "c3p": rows["c3p"]})
 
 
 def _country_ja(pub: dict) -> str:
@@ -380,6 +394,10 @@ def _country_ja(pub: dict) -> str:
 
     book = load_rulebook(pub["call"])
     for c in getattr(getattr(book, "partner_countries", None), "countries", ()):
+        if c.code == pub["country"]:
+            return c.name_ja
+    c3p = getattr(book, "countries", None)  # the C3P guidebook's Table 3
+    for c in (*getattr(c3p, "partners", ()), *getattr(c3p, "candidates", ())):
         if c.code == pub["country"]:
             return c.name_ja
     return country_name_en(pub["country"])
