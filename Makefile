@@ -38,6 +38,15 @@ test: $(BIN)/renkei
 	  DATABASE_URL="$$RENKEI_TEST_POSTGRES_URL" $(BIN)/pytest -q tests/web tests/e2e; \
 	fi
 
+# The deadline-rush benchmark (issue 3): needs PostgreSQL with the role .ci/run creates; the
+# database below is dropped and created afresh. RUSH_ARGS="--proposals 200 --clients 50" etc.
+RUSH_DATABASE_URL ?= postgres://renkei:renkei@127.0.0.1:5432/renkei_bench
+RUSH_ARGS ?=
+.PHONY: bench-rush
+bench-rush: $(BIN)/renkei
+	$(BIN)/pip install --quiet -e '.[bench]'
+	RENKEI_BENCH_DATABASE_URL=$(RUSH_DATABASE_URL) $(BIN)/python benchmarks/deadline_rush.py $(RUSH_ARGS)
+
 lint: $(BIN)/renkei
 	$(BIN)/ruff check src tests scripts benchmarks
 

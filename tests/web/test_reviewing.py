@@ -425,3 +425,116 @@ def test_ranking_page_shows_reviewed_proposals_with_the_funding_line(
     assert passed.receipt_number in page
     assert "12,800,000,000" in page  # the call's budget, from the rulebook
     assert "98,000,000" in page  # the sample's requested subsidy (3 lines), from the rules core
+
+
+# --- the office's undo: a declaration made by mistake, an assignment withdrawn ------------------
+
+
+def test_office_resets_a_conflict_declared_by_mistake(
+    users, passed, assignment, django_capture_on_commit_callbacks
+) -> None:
+    reviewer, office = users["reviewer"], users["office"]
+    services.review_declare_conflict(
+        actor=reviewer, assignment=assignment, has_conflict=True, note="wrong button"
+    )
+    for role in ("applicant", "reviewer", "secretariat", "joint_committee"):
+        with pytest.raises(NotAllowed):
+            services.review_reset_conflict(actor=users[role], assignment=assignment, reason="x")
+    with pytest.raises(ServiceError, match="reason"):
+        services.review_reset_conflict(actor=office, assignment=assignment, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.review_reset_conflict(
+            actor=office, assignment=assignment, reason="declared by mistake (phone call)"
+        )
+    assert (done.has_conflict, done.coi_declared_at, done.coi_note) == (None, None, "")
+    event = audit_trail(passed).get(action="review_reset_conflict")
+    assert (event.from_state, event.to_state) == ("conflict", "undeclared")
+    assert event.actor == office
+    assert event.payload["reason"] == "declared by mistake (phone call)"
+    assert event.payload["previous_note"] == "wrong button"
+    assert reviewer.notices.filter(message__contains=passed.receipt_number).exists()
+    # nothing to reset until the reviewer declares again; then they may score
+    with pytest.raises(ServiceError, match="not declared yet"):
+        services.review_reset_conflict(actor=office, assignment=assignment, reason="again")
+    assert not access.can(reviewer, "view", passed)
+    services.review_declare_conflict(actor=reviewer, assignment=assignment, has_conflict=False)
+    assert access.can(reviewer, "view", passed)
+    # once a score is saved, the declaration stands
+    services.review_score(
+        actor=reviewer, assignment=assignment, criterion="A1", points=5, justification="j"
+    )
+    assert not access.can(office, "reset_conflict", assignment)
+    with pytest.raises(ServiceError, match="Scores have been given"):
+        services.review_reset_conflict(actor=office, assignment=assignment, reason="late")
+    assignment.refresh_from_db()
+    assert assignment.has_conflict is False
+
+
+def test_office_withdraws_an_assignment_only_while_nothing_is_scored(
+    users, passed, reviewers
+) -> None:
+    office = users["office"]
+    a, b = services.review_assign_balanced(
+        actor=office, proposals=[passed], reviewers=reviewers[:2], per_proposal=2
+    )
+    with pytest.raises(NotAllowed):
+        services.review_withdraw(actor=a.reviewer, assignment=a, reason="x")
+    with pytest.raises(ServiceError, match="reason"):
+        services.review_withdraw(actor=office, assignment=a, reason="")
+    services.review_withdraw(actor=office, assignment=a, reason="assigned in error")
+    assert not ReviewAssignment.objects.filter(pk=a.pk).exists()
+    event = audit_trail(passed).get(action="review_withdraw")
+    assert (event.from_state, event.to_state) == ("undeclared", "withdrawn")
+    assert event.payload["reviewer"] == a.reviewer_id
+    assert event.payload["reason"] == "assigned in error"
+    services.review_declare_conflict(actor=b.reviewer, assignment=b, has_conflict=False)
+    services.review_score(
+        actor=b.reviewer, assignment=b, criterion="A1", points=5, justification="j"
+    )
+    with pytest.raises(ServiceError, match="Scores have been given"):
+        services.review_withdraw(actor=office, assignment=b, reason="too late")
+    assert ReviewAssignment.objects.filter(pk=b.pk).exists()
+
+
+def test_summary_page_offers_the_reset_with_a_reason(users, passed, assignment) -> None:
+    services.review_declare_conflict(
+        actor=users["reviewer"], assignment=assignment, has_conflict=True
+    )
+    summary = reverse("reviews:summary", args=[passed.pk])
+    reset = reverse("reviews:reset_conflict", args=[assignment.pk])
+    withdraw = reverse("reviews:withdraw", args=[assignment.pk])
+    office = _client(users["office"])
+    page = office.get(summary).content.decode()
+    assert reset in page and withdraw in page and 'name="reason" required' in page
+    for role in ("anonymous", "applicant", "reviewer", "secretariat", "joint_committee"):
+        status = _client(users[role]).post(reset, {"reason": "x"}).status_code
+        assert status in (302, 404), role
+        if role != "anonymous":
+            assert status == 404, role
+    assert office.get(reset).status_code == 405
+    page = office.post(reset, {"reason": ""}, follow=True).content.decode()
+    assignment.refresh_from_db()
+    assert assignment.has_conflict is True  # refused without a reason, and the page says so
+    assert "Give the reason." in page or "理由を入力してください" in page
+    office.post(reset, {"reason": "declared by mistake"})
+    assignment.refresh_from_db()
+    assert assignment.has_conflict is None
+    page = office.get(summary).content.decode()
+    assert reset not in page and withdraw in page  # nothing declared: only withdrawal is left
+    office.post(withdraw, {"reason": "replaced"})
+    assert not passed.review_assignments.exists()
+
+
+def test_english_names_of_the_criteria_in_the_english_ui(users, passed, cleared) -> None:
+    client = _client(users["reviewer"])
+    url = reverse("reviews:score", args=[cleared.pk])
+    assert "事業計画" in client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(url).content.decode()
+    assert "B1 Project plan" in page and "事業計画" not in page
+    assert "Appropriateness of the financing plan" in page
+    assert [c.name for c in reviewing.reviewer_criteria(passed)][:2] == [
+        "Management soundness and implementation capacity of the representative and partner "
+        "participants",
+        "Establishment of the project implementation structure",
+    ]  # gettext is English in these tests

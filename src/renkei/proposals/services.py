@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,13 +15,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from renkei import access, clock
-from renkei.accounts.models import Notice
+from renkei.accounts.models import Notice, Organisation
 from renkei.audit.services import audit_record
-from renkei.calls.models import Call, Round
+from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
 from renkei.proposals.models import (
     Attachment,
@@ -113,7 +115,71 @@ def preregistration_create(
     return reg
 
 
+# --- the documents a call asks for ----------------------------------------------------------
+OTHER_REFERENCES = "other_references"
+
+
+@dataclass(frozen=True)
+class DocumentChoice:
+    """A document an applicant can upload, from the call's rulebook: JCM form 6's checklist, or
+    C3P 3.4 (1)–(11) plus the agreements the guidebook names elsewhere (3.2 (7), BOX 6)."""
+
+    id: str
+    form: str  # the form number (JCM) or the item of the guidebook (C3P), shown before the name
+    name_ja: str
+    name_en: str
+    required: str
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
+
+
+def required_documents(call: Call) -> list[DocumentChoice]:
+    """The documents of ``call`` in the rulebook's order (the upload form offers them)."""
+    book = call.rulebook()
+    if call.program == Program.C3P:
+        return [
+            DocumentChoice(d.id, d.item, d.name_ja, d.name_en, d.required)
+            for d in book.documents.items
+        ]
+    return [
+        DocumentChoice(d.id, d.form or "", d.name_ja, d.name_ja, d.required)
+        for d in book.required_documents.documents
+    ]
+
+
 # --- ④ drafting -----------------------------------------------------------------------------
+_C3P_LEAD_KINDS = {
+    Organisation.Kind.COMPANY: "company",
+    Organisation.Kind.MUNICIPALITY: "municipality",
+}
+
+
+def _c3p_skeleton(call: Call, title: str, country: str, organisation: Any) -> dict[str, Any]:
+    """A C3P draft pre-filled from what the platform knows: the contract year (3.3 (3)), the
+    lead organisation, the partner country and, for a Japanese municipality, the Japanese city
+    (3.2 (8)). The rest is left for the applicant: the editor lists what is still missing."""
+    kind = _C3P_LEAD_KINDS.get(getattr(organisation, "kind", None))
+    applicant: dict[str, Any] = {"name": organisation.name}
+    if kind:
+        applicant["kind"] = kind
+    document: dict[str, Any] = {
+        "call": call.rulebook_id,
+        "title": title,
+        "fiscal_year": call.rulebook().fiscal_year.value,
+        "applicant": applicant,
+        "partner_city": {"country": country},
+        "project": {"title_ja": title, "type": "new", "phase": 1, "year_in_phase": 1},
+    }
+    if kind == "municipality":
+        document["japanese_city"] = {
+            "name_ja": organisation.name,
+            "name_en": organisation.name_en or organisation.name,
+        }
+    return document
+
+
 def _skeleton(call: Call, round: Round, title: str, country: str) -> dict[str, Any]:
     return {
         "call": call.rulebook_id,
@@ -143,7 +209,12 @@ def proposal_create(
             country=country,
             preregistration=preregistration,
             created_by=actor,
-            document=document or _skeleton(round.call, round, title, country),
+            document=document
+            or (
+                _c3p_skeleton(round.call, title, country, actor.organisation)
+                if round.call.program == Program.C3P
+                else _skeleton(round.call, round, title, country)
+            ),
         )
         audit_record(actor=actor, obj=proposal, action="proposal_create", to_state="draft")
     return proposal
@@ -192,6 +263,13 @@ def attachment_add(
     """Type allowlist (extension and content), size limit, SHA-256 of every byte."""
     proposal = Proposal.objects.get(pk=proposal.pk)
     _require(actor, "attach", proposal)
+    if proposal.call.program == Program.C3P:
+        known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
+        if document_id not in known:
+            raise ServiceError(
+                _("%(doc)s is not a document of this call; choose one of: %(ids)s")
+                % {"doc": document_id or "—", "ids": ", ".join(known)}
+            )
     name = upload.name or "file"
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     allowed = settings.RENKEI_UPLOAD_TYPES
@@ -242,6 +320,14 @@ def attachment_add(
 # --- ⑤ submit and ⑥ receipt -----------------------------------------------------------------
 def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:
     doc = dict(proposal.document)
+    if proposal.call.program == Program.C3P:
+        # C3P documents name the attachments by id (3.4) and carry the submission date, which
+        # the rules core checks against the call's period
+        known = {d.id for d in required_documents(proposal.call)}
+        ids = proposal.attachments.order_by("id").values_list("document_id", flat=True)
+        doc["documents_submitted"] = list(dict.fromkeys(i for i in ids if i in known))
+        doc["submitted_on"] = today.isoformat()
+        return doc
     doc["assessed_on"] = today.isoformat()
     doc["documents"] = [
         {"id": a.document_id, "file": a.original_name} for a in proposal.attachments.order_by("id")
@@ -267,6 +353,11 @@ def proposal_submit(
             return existing
         _require(actor, "submit", proposal)
         now = now or clock.now()
+        if proposal.call.program == Program.C3P and now < call.opens_at:
+            raise ServiceError(
+                _("The call opens on %(opens)s JST; proposals can be submitted from then.")
+                % {"opens": call.opens_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
+            )
         if now >= proposal.round.deadline:
             raise ServiceError(
                 _(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/edit/yaml/", views.edit_yaml, name="edit_yaml"),
     path("<int:pk>/assessment/", views.assessment, name="assessment"),
     path("<int:pk>/attach/", views.attach, name="attach"),
     path("<int:pk>/submit/", views.submit, name="submit"),

@@ -8,7 +8,7 @@ import yaml
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -16,10 +16,8 @@ from django.views.decorators.http import require_POST
 
 from renkei import access, clock
 from renkei.calls.models import Round
-from renkei.errors import RenkeiError
-from renkei.proposals import services
+from renkei.proposals import editor, services
 from renkei.proposals.models import Attachment, Proposal
-from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 
@@ -106,15 +104,12 @@ def _visible(request: HttpRequest, pk: int) -> Proposal:
     return proposal
 
 
+def _lang() -> str:
+    return get_language() or "ja"
+
+
 def _assess(document: dict[str, Any]) -> dict[str, Any]:
-    errors = services.document_errors(document)
-    if errors:
-        return {"errors": errors}
-    try:
-        result = assess_proposal(validate_proposal(document))
-    except RenkeiError as exc:
-        return {"errors": [str(exc)]}
-    return {"result": result.to_dict(get_language() or "ja")}
+    return editor.assess(document, _lang())
 
 
 @login_required
@@ -136,11 +131,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
     """Attachments in form 6's order, each labelled with its form number and name."""
-    docs: list = []
-    if proposal.call.program == "jcm-model-project":
-        docs = list(proposal.call.rulebook().required_documents.documents)
+    docs = services.required_documents(proposal.call)  # JCM form 6 or C3P 3.4
     order = {d.id: i for i, d in enumerate(docs)}
-    labels = {d.id: f"{d.form + ' ' if d.form else ''}{d.name_ja}" for d in docs}
+    labels = {d.id: f"{d.form + ' ' if d.form else ''}{d.name}" for d in docs}
     atts = sorted(
         proposal.attachments.all(), key=lambda a: (order.get(a.document_id, len(order)), a.id)
     )
@@ -160,13 +153,112 @@ def _parse(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
 
 
-@login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _editable(request: HttpRequest, pk: int) -> Proposal | None:
     proposal = _visible(request, pk)
     if not access.can(request.user, "edit", proposal):
         messages.error(request, _("This proposal is locked; the office can open it for revision."))
+        return None
+    return proposal
+
+
+def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any]:
+    """What both editor pages show below the editor: form 6's checklist and the submit form."""
+    attachments = proposal.attachments.order_by("id")
+    jcm = proposal.call.program == JCM
+    return {
+        "proposal": proposal,
+        "checklist": editor.form6_checklist(proposal.call.rulebook(), document, attachments)
+        if jcm
+        else [],
+        "naming_rule": proposal.call.rulebook().required_documents.naming_rule if jcm else None,
+        "required_documents": services.required_documents(proposal.call),  # JCM form 6, C3P 3.4
+        "attachments": _attachments(proposal),
+        "submit_key": services.new_idempotency_key(),
+        "form_editor": jcm,
+    }
+
+
+JCM = "jcm-model-project"
+
+
+def _form_panel(proposal: Proposal, ed: editor.ProposalEditor) -> dict[str, Any]:
+    """The live assessment of what the form says (its document is never saved here)."""
+    if not ed.is_valid():
+        return {"form_errors": ed.error_list()}
+    document = ed.to_document(proposal.document)
+    issues = ed.attach_issues(document)
+    panel = editor.assess(editor.with_attachments(document, proposal.attachments.all()), _lang())
+    if issues:
+        panel["issues"] = issues
+    return panel
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposal editor: form 4's structure for a JCM proposal, YAML for C3P."""
+    proposal = _editable(request, pk)
+    if proposal is None:
         return redirect("proposals:detail", pk=pk)
-    text = _yaml(proposal.document)
+    if proposal.call.program != JCM:
+        return _yaml_editor(request, proposal)
+    book = proposal.call.rulebook()
+    dropped: list[str] = []
+    if request.method == "POST":
+        data = editor.form_data(request.POST)
+        action = request.POST.get("editor_action", "")
+        focus = None
+        if action:
+            try:
+                data, focus = editor.apply_action(data, action)
+            except ValueError:
+                return HttpResponseBadRequest(_("Unknown editor action."))
+        ed = editor.ProposalEditor(data, book=book, lang=_lang(), url=request.path, focus=focus)
+        if not action:
+            if ed.is_valid():
+                errors = services.proposal_update_document(
+                    actor=request.user,
+                    proposal=proposal,
+                    document=ed.to_document(proposal.document),
+                )
+                saved = _("Draft saved.")
+                if errors:
+                    saved += " " + _("Items still needed before you can submit: %(n)s.") % {
+                        "n": len(errors)
+                    }
+                messages.success(request, saved)
+                return redirect("proposals:edit", pk=pk)
+            messages.error(
+                request,
+                _("Not saved: correct the fields marked below; everything you typed is kept."),
+            )
+    else:
+        data, dropped = editor.document_to_data(proposal.document)
+        ed = editor.ProposalEditor(data, book=book, lang=_lang(), url=request.path)
+    context = _page_context(proposal, proposal.document)
+    context.update(
+        {
+            "ed": ed,
+            "dropped": dropped,
+            "assessment": _form_panel(proposal, ed),
+            "countries": editor.country_options(book.id),
+            "technologies": editor.technology_options(book.id),
+            "useful_lives": editor.useful_life_options(),
+        }
+    )
+    return render(request, "proposals/edit.html", context)
+
+
+@login_required
+def edit_yaml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The advanced editor: the whole proposal document as YAML (fields: `renkei schema`)."""
+    proposal = _editable(request, pk)
+    if proposal is None:
+        return redirect("proposals:detail", pk=pk)
+    return _yaml_editor(request, proposal)
+
+
+def _yaml_editor(request: HttpRequest, proposal: Proposal) -> HttpResponse:
+    text = ""
     parse_error = ""
     if request.method == "POST":
         text = request.POST.get("document", "")
@@ -181,29 +273,28 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, proposal=proposal, document=document
             )
             messages.success(request, _("Draft saved."))
-            return redirect("proposals:edit", pk=pk)
-    return render(
-        request,
-        "proposals/edit.html",
-        {
-            "proposal": proposal,
-            "text": text,
-            "parse_error": parse_error,
-            "assessment": _assess(proposal.document),
-            "required_documents": proposal.call.rulebook().required_documents.documents
-            if proposal.call.program == "jcm-model-project"
-            else [],
-            "attachments": _attachments(proposal),
-            "submit_key": services.new_idempotency_key(),
-        },
+            return redirect("proposals:edit_yaml", pk=proposal.pk)
+    else:
+        text = _yaml(proposal.document)
+    context = _page_context(proposal, proposal.document)
+    context.update(
+        {"text": text, "parse_error": parse_error, "assessment": _assess(proposal.document)}
     )
+    return render(request, "proposals/edit_yaml.html", context)
 
 
 @login_required
 @require_POST
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live assessment of the text being edited (htmx), without saving it."""
+    """Live assessment of the form or the YAML text being edited (htmx), without saving it."""
     proposal = _visible(request, pk)
+    if request.POST.get("editor") == "jcm" and proposal.call.program == JCM:
+        ed = editor.ProposalEditor(
+            editor.form_data(request.POST), book=proposal.call.rulebook(), lang=_lang()
+        )
+        return render(
+            request, "proposals/_assessment.html", {"assessment": _form_panel(proposal, ed)}
+        )
     try:
         document = _parse(request.POST.get("document", "")) or {}
         if not isinstance(document, dict):

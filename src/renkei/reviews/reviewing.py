@@ -1,9 +1,14 @@
-"""Evaluation by reviewers (別添2 3.(2)): balanced assignment, the conflict-of-interest
-declaration that gates access, per-criterion scores with justification, submission and the
-office's summary. Criteria are the rulebook's ``scoring.items`` with ``source: reviewer``;
-the computed items (E, F) come from the rules core's assessment, never from a reviewer.
+"""Evaluation by reviewers (JCM 別添2 3.(2); C3P Table 6): balanced assignment, the
+conflict-of-interest declaration that gates access, per-criterion scores with justification,
+submission and the office's summary. Criteria are the rulebook's ``scoring.items`` with
+``source: reviewer``; the computed items (JCM E, F; C3P cost-effectiveness, GHG, engineer
+workload, past collaboration, EMS, WLB, targets) come from the rules core's assessment, never
+from a reviewer. A C3P item's maximum depends on the project's column of Table 6 (new or
+ongoing), read from the latest submitted version; an item with "-" in that column is not scored.
 
-Each write is atomic and audited, and decides on fresh rows under ``select_for_update``.
+The office may undo a reviewer's declaration or withdraw an assignment while nothing has been
+scored on it. Each write is atomic and audited, and decides on fresh rows under
+``select_for_update``.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from renkei import access, clock
-from renkei.accounts.models import Role
+from renkei.accounts.models import Notice, Role
 from renkei.audit.services import audit_record
+from renkei.calls.models import Program
 from renkei.proposals.models import Proposal
 from renkei.reviews.models import ReviewAssignment, Score
 from renkei.rules import assess_proposal, load_rulebook, validate_proposal
@@ -32,31 +39,83 @@ criterion's maximum (e.g. more than 3 of 10, more than 6 of 20). The issue gives
 is Renkei's reading, and the office may change it."""
 
 _CENT = Decimal("0.01")
+PROJECT_TYPES = ("new", "ongoing")
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
 
 
 @dataclass(frozen=True)
 class Criterion:
+    """A scoring item as the platform shows it; ``name`` follows the UI language."""
+
     id: str
-    name: str
+    name_ja: str
+    name_en: str
     clause: str
     max: int
 
+    @property
+    def name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name_ja
 
-def _scoring_items(proposal: Proposal) -> Sequence[Any]:
+
+@dataclass(frozen=True)
+class ScoringSheet:
+    """The items of one proposal's evaluation, with their maxima for its program (and, for
+    C3P, its project type)."""
+
+    program: str
+    project_type: str | None  # C3P: "new" or "ongoing"; None for JCM (one column)
+    clause: str
+    reviewer: tuple[Criterion, ...]
+    computed: tuple[Criterion, ...]
+    maximum: int | None  # the sheet's total where the rulebook gives one (C3P: 185)
+
+
+def project_type(proposal: Proposal) -> str:
+    """A C3P proposal's column of Table 6, from its latest submitted version (or the draft)."""
+    version = proposal.versions.order_by("-number").first()
+    document = version.document if version is not None else proposal.document
+    value = (document.get("project") or {}).get("type") if isinstance(document, dict) else None
+    return value if value in PROJECT_TYPES else "new"
+
+
+def scoring_sheet(proposal: Proposal) -> ScoringSheet:
     book = load_rulebook(proposal.call.rulebook_id)
     scoring = getattr(book, "scoring", None)
     if scoring is None:
         raise ServiceError(_("This call has no reviewer scoring."))
-    return scoring.items
+    if proposal.call.program == Program.C3P:
+        kind: str | None = project_type(proposal)
+        maxima = {i.id: i.max_for(kind) for i in scoring.items}
+        maximum: int | None = scoring.total_for(kind)
+    else:
+        kind, maximum = None, None
+        maxima = {i.id: i.max for i in scoring.items}
+
+    def criteria(source: str) -> tuple[Criterion, ...]:
+        return tuple(
+            Criterion(i.id, i.name_ja, i.name("en"), i.clause, maxima[i.id])
+            for i in scoring.items
+            if i.source == source and maxima[i.id] is not None
+        )
+
+    return ScoringSheet(
+        program=proposal.call.program,
+        project_type=kind,
+        clause=scoring.clause,
+        reviewer=criteria("reviewer"),
+        computed=criteria("computed"),
+        maximum=maximum,
+    )
 
 
 def reviewer_criteria(proposal: Proposal) -> list[Criterion]:
-    """The items a reviewer scores, in the rulebook's order (A1, A2, B1, B2, B3, C, D)."""
-    return [
-        Criterion(i.id, i.name_ja, i.clause, i.max)
-        for i in _scoring_items(proposal)
-        if i.source == "reviewer"
-    ]
+    """The items a reviewer scores, in the rulebook's order (JCM: A1, A2, B1, B2, B3, C, D;
+    C3P: the committee's items of Table 6 in the proposal's column)."""
+    return list(scoring_sheet(proposal).reviewer)
 
 
 def _deny() -> NotAllowed:
@@ -257,6 +316,105 @@ def review_submit(*, actor: Any, assignment: ReviewAssignment) -> ReviewAssignme
     return assignment
 
 
+def _office_assignment(actor: Any, assignment: ReviewAssignment, reason: str) -> ReviewAssignment:
+    """The office's undo steps: a fresh, locked assignment with nothing scored, and a reason."""
+    fresh = (
+        ReviewAssignment.objects.select_for_update()
+        .select_related("proposal", "reviewer")
+        .get(pk=assignment.pk)
+    )
+    if access.role_of(actor) != Role.OFFICE or not access.can(actor, "view", fresh.proposal):
+        raise _deny()
+    if fresh.submitted_at is not None or fresh.scores.exists():
+        raise ServiceError(
+            _("Scores have been given on this assignment; it can no longer be changed.")
+        )
+    if not (reason or "").strip():
+        raise ServiceError(_("Give the reason."))
+    return fresh
+
+
+def _declaration_state(assignment: ReviewAssignment) -> str:
+    if assignment.has_conflict is None:
+        return "undeclared"
+    return "conflict" if assignment.has_conflict else "no_conflict"
+
+
+def _tell_reviewer(assignment: ReviewAssignment, message: str) -> None:
+    user_id = assignment.reviewer_id
+    transaction.on_commit(
+        lambda: Notice.objects.create(recipient_id=user_id, message=message, link="/reviews/")
+    )
+
+
+def review_reset_conflict(
+    *, actor: Any, assignment: ReviewAssignment, reason: str
+) -> ReviewAssignment:
+    """The office undoes a reviewer's conflict-of-interest declaration (e.g. declared by
+    mistake): the assignment is back to undeclared, the proposal hidden from the reviewer until
+    they declare again. Only while nothing has been scored on it; the reason is audited."""
+    with transaction.atomic():
+        assignment = _office_assignment(actor, assignment, reason)
+        before = _declaration_state(assignment)
+        if before == "undeclared":
+            raise ServiceError(_("The reviewer has not declared yet; there is nothing to reset."))
+        note = assignment.coi_note
+        assignment.has_conflict = None
+        assignment.coi_declared_at = None
+        assignment.coi_note = ""
+        assignment.save()
+        audit_record(
+            actor=actor,
+            obj=assignment.proposal,
+            action="review_reset_conflict",
+            from_state=before,
+            to_state="undeclared",
+            payload={
+                "assignment": assignment.pk,
+                "reviewer": assignment.reviewer_id,
+                "reason": reason.strip(),
+                "previous_note": note,
+            },
+        )
+        _tell_reviewer(
+            assignment,
+            _(
+                "The program office reset your conflict-of-interest declaration for %(p)s; "
+                "declare again before reviewing it."
+            )
+            % {"p": assignment.proposal.receipt_number or assignment.proposal.title},
+        )
+    return assignment
+
+
+def review_withdraw(*, actor: Any, assignment: ReviewAssignment, reason: str) -> None:
+    """The office withdraws an assignment on which nothing has been scored; the audit trail
+    keeps who was assigned, their declaration and the reason."""
+    with transaction.atomic():
+        assignment = _office_assignment(actor, assignment, reason)
+        proposal, pk = assignment.proposal, assignment.pk
+        before = _declaration_state(assignment)
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="review_withdraw",
+            from_state=before,
+            to_state="withdrawn",
+            payload={
+                "assignment": pk,
+                "reviewer": assignment.reviewer_id,
+                "reason": reason.strip(),
+                "note": assignment.coi_note,
+            },
+        )
+        _tell_reviewer(
+            assignment,
+            _("The program office withdrew your review of %(p)s.")
+            % {"p": proposal.receipt_number or proposal.title},
+        )
+        assignment.delete()
+
+
 # --- reads --------------------------------------------------------------------------------
 
 
@@ -272,11 +430,16 @@ class CriterionSummary:
 @dataclass(frozen=True)
 class ComputedItem:
     id: str
-    name: str
+    name_ja: str
+    name_en: str
     clause: str
     max: int
     points: int
     provisional: bool
+
+    @property
+    def name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name_ja
 
 
 @dataclass(frozen=True)
@@ -290,6 +453,7 @@ class ReviewSummary:
     submitted: int
     assignments: tuple[ReviewAssignment, ...]
     rulebook: str
+    sheet: ScoringSheet | None = None
 
     @property
     def conflicts(self) -> tuple[ReviewAssignment, ...]:
@@ -301,11 +465,14 @@ def is_divergent(points: Sequence[int], maximum: int) -> bool:
 
 
 def review_summary(proposal: Proposal) -> ReviewSummary:
-    """Means of submitted reviews per criterion (2 places, half-up), plus the computed E/F
-    points of the latest submitted version's assessment. Permission is the caller's check
-    (``access.can(user, "view_reviews", proposal)``)."""
+    """Means of submitted reviews per criterion (2 places, half-up), plus the computed items'
+    points of the latest submitted version's assessment (JCM E/F, C3P Table 6's computed
+    items). Permission is the caller's check (``access.can(user, "view_reviews", proposal)``)."""
+    sheet = scoring_sheet(proposal)
     assignments = tuple(
-        proposal.review_assignments.select_related("reviewer").order_by("reviewer_id")
+        proposal.review_assignments.select_related("reviewer")
+        .annotate(n_scores=Count("scores"))
+        .order_by("reviewer_id")
     )
     submitted_ids = [a.pk for a in assignments if a.submitted_at is not None]
     by_criterion: dict[str, list[int]] = {}
@@ -316,7 +483,7 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
     ):
         by_criterion.setdefault(criterion, []).append(pts)
     rows = []
-    for c in reviewer_criteria(proposal):
+    for c in sheet.reviewer:
         pts = tuple(by_criterion.get(c.id, ()))
         mean = (Decimal(sum(pts)) / len(pts)).quantize(_CENT, ROUND_HALF_UP) if pts else None
         rows.append(
@@ -333,9 +500,16 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
         points = result.figures.get("score_items", {})
         provisional = set(result.figures.get("score_provisional_items", ()))
         computed = [
-            ComputedItem(i.id, i.name_ja, i.clause, i.max, points.get(i.id, 0), i.id in provisional)
-            for i in _scoring_items(proposal)
-            if i.source == "computed"
+            ComputedItem(
+                c.id,
+                c.name_ja,
+                c.name_en,
+                c.clause,
+                c.max,
+                int(points.get(c.id, 0)),
+                c.id in provisional,
+            )
+            for c in sheet.computed
         ]
     reviewer_total = sum((r.mean for r in rows if r.mean is not None), Decimal("0.00"))
     computed_total = sum(i.points for i in computed)
@@ -349,4 +523,5 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
         submitted=len(submitted_ids),
         assignments=assignments,
         rulebook=rulebook,
+        sheet=sheet,
     )

@@ -1,6 +1,12 @@
 """Screening services: start from the rules core's assessment, decide each item (a reason is
 required wherever the office departs from the machine or the machine could not decide), and
-complete. Each step is atomic and audited."""
+complete. Each step is atomic and audited.
+
+What is screened comes from the program: JCM basic screening (別添2 3.(1)) is the eligibility
+section; for C3P it is eligibility 3.2 (1)–(9) with the countries of Table 3, and the documents
+of 3.4 (the letters of interest among them). The guidebook describes no screening step of its
+own, so C3P uses the same one; information-only results (recommendations, documents not
+needed) are not screening items."""
 
 from __future__ import annotations
 
@@ -11,12 +17,26 @@ from django.utils.translation import gettext as _
 
 from renkei import access, clock
 from renkei.audit.services import audit_record
+from renkei.calls.models import Program
 from renkei.proposals.models import Proposal
 from renkei.reviews.models import Decision, Screening, ScreeningItem
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
 SCREENING_SECTIONS = ("eligibility",)
+C3P_SCREENING_SECTIONS = ("eligibility", "documents")
+
+
+def _screened(proposal: Proposal, result: Any) -> list[Any]:
+    if proposal.call.program == Program.C3P:
+        return [
+            f
+            for s in result.sections
+            if s.id in C3P_SCREENING_SECTIONS
+            for f in s.findings
+            if str(f.status) != "info"
+        ]
+    return [f for s in result.sections if s.id in SCREENING_SECTIONS for f in s.findings]
 
 
 def _require(user: Any, action: str, obj: Any) -> None:
@@ -43,7 +63,7 @@ def screening_start(*, actor: Any, proposal: Proposal) -> Screening:
             started_by=actor,
             started_at=clock.now(),
         )
-        findings = [f for s in result.sections if s.id in SCREENING_SECTIONS for f in s.findings]
+        findings = _screened(proposal, result)
         ScreeningItem.objects.bulk_create(
             [
                 ScreeningItem(
@@ -148,15 +168,19 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
 from renkei.reviews.reviewing import (  # noqa: E402
     review_assign_balanced,
     review_declare_conflict,
+    review_reset_conflict,
     review_score,
     review_submit,
+    review_withdraw,
 )
 
 __all__ = [
     "review_assign_balanced",
     "review_declare_conflict",
+    "review_reset_conflict",
     "review_score",
     "review_submit",
+    "review_withdraw",
     "screening_complete",
     "screening_item_decide",
     "screening_start",

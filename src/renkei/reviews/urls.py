@@ -15,4 +15,6 @@ urlpatterns = [
     path("reviews/<int:pk>/declare/", views.declare, name="declare"),
     path("reviews/<int:pk>/", views.score, name="score"),
     path("reviews/<int:pk>/submit/", views.submit_review, name="submit_review"),
+    path("reviews/<int:pk>/reset-conflict/", views.reset_conflict, name="reset_conflict"),
+    path("reviews/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

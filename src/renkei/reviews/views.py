@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from renkei import access
 from renkei.accounts.models import Role, User
-from renkei.calls.models import Call
+from renkei.calls.models import Call, Program
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
@@ -69,6 +69,7 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "reviews/screening.html",
         {
+            "c3p": proposal.call.program == Program.C3P,
             "proposal": proposal,
             "screening": current,
             "english": english,
@@ -156,14 +157,64 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(Proposal, pk=pk)
     if not access.can(request.user, "view_reviews", proposal):
         raise Http404
+    result = reviewing.review_summary(proposal)
+    user = request.user
     return render(
         request,
         "reviews/summary.html",
         {
-            "summary": reviewing.review_summary(proposal),
+            "summary": result,
+            "c3p": proposal.call.program == Program.C3P,
             "threshold": int(reviewing.DIVERGENCE_SHARE * 100),
+            "rows": [
+                (
+                    a,
+                    access.can(user, "reset_conflict", a),
+                    access.can(user, "withdraw_assignment", a),
+                )
+                for a in result.assignments
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def reset_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    """Office: undo a reviewer's conflict-of-interest declaration, with a reason."""
+    _office(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk)
+    if not access.can(request.user, "view_reviews", assignment.proposal):
+        raise Http404
+    try:
+        reviewing.review_reset_conflict(
+            actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request, _("The declaration was reset; the reviewer is asked to declare again.")
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:summary", pk=assignment.proposal_id)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Office: withdraw an assignment on which nothing has been scored, with a reason."""
+    _office(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk)
+    proposal_id = assignment.proposal_id
+    if not access.can(request.user, "view_reviews", assignment.proposal):
+        raise Http404
+    try:
+        reviewing.review_withdraw(
+            actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The assignment was withdrawn."))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:summary", pk=proposal_id)
 
 
 @login_required
@@ -201,7 +252,8 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
     if not access.can(request.user, "view_review", assignment):
         raise Http404
-    criteria = reviewing.reviewer_criteria(assignment.proposal)
+    sheet = reviewing.scoring_sheet(assignment.proposal)
+    criteria = list(sheet.reviewer)
     if request.method == "POST":
         saved = 0
         for c in criteria:
@@ -238,6 +290,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews/score.html",
         {
             "assignment": assignment,
+            "sheet": sheet,
             "rows": [(c, scores.get(c.id)) for c in criteria],
             "can_score": access.can(request.user, "score", assignment),
         },
@@ -262,7 +315,10 @@ def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     """Proposals with submitted reviews, ranked within the round's (or the call's) budget, with
-    the funding line (renkei.selection). Read-only: recording the selection is the next step."""
+    the funding line (renkei.selection). Read-only: recording the selection is the next step.
+
+    The amount is the JCM subsidy, or the C3P contract total incl. tax (3.3 (3)), each from the
+    rules core. Without a budget (the C3P guidebook gives none) the ranking has no funding line."""
     _office(request)
     from renkei.calls.models import Round
     from renkei.reviews.reviewing import review_summary
@@ -270,35 +326,47 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     rounds = Round.objects.select_related("call").order_by("deadline")
     chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
-    rows, budget = [], None
+    rows, budget, c3p = [], None, False
     if chosen is not None:
+        c3p = chosen.call.program == Program.C3P
         budget = chosen.budget_jpy if chosen.budget_jpy is not None else chosen.call.budget_jpy
         proposals = {
             str(p.pk): p
             for p in access.proposals_for(request.user).filter(round=chosen)
             if p.review_assignments.filter(submitted_at__isnull=False).exists()
         }
+        amounts = {pk: _amount_of(p) for pk, p in proposals.items()}
         candidates = [
-            Candidate(pk, review_summary(p).total, _subsidy_of(p), p.receipt_number or "")
+            Candidate(pk, review_summary(p).total, amounts[pk][0], p.receipt_number or "")
             for pk, p in proposals.items()
         ]
-        ranked = rank_within_budget(candidates, budget or 0)
+        ranked = rank_within_budget(
+            candidates, budget if budget is not None else sum(c.subsidy_jpy for c in candidates)
+        )
         rows = [
-            (r, proposals[r.candidate.id], not r.funded and (i == 0 or ranked[i - 1].funded))
+            (
+                r,
+                proposals[r.candidate.id],
+                budget is not None and not r.funded and (i == 0 or ranked[i - 1].funded),
+                amounts[r.candidate.id][1],
+            )
             for i, r in enumerate(ranked)
         ]
     return render(
         request,
         "reviews/ranking.html",
-        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget},
+        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget, "c3p": c3p},
     )
 
 
-def _subsidy_of(proposal: Proposal) -> int:
-    """The subsidy the rules core computes for the latest submitted version (the requested
-    amount, or the maximum where none is requested)."""
+def _amount_of(proposal: Proposal) -> tuple[int, int | None]:
+    """The amount the rules core computes for the latest submitted version, and its cap where
+    the call sets one per proposal: the JCM subsidy (the requested amount, or the maximum where
+    none is requested), or the C3P contract total incl. tax and its cap (3.3 (3))."""
     from renkei.rules import assess_proposal, validate_proposal
 
     version = proposal.versions.order_by("-number").first()
-    result = assess_proposal(validate_proposal(version.document))
-    return int(result.figures.get("subsidy_jpy") or 0)
+    figures = assess_proposal(validate_proposal(version.document)).figures
+    if proposal.call.program == Program.C3P:
+        return int(figures["contract_total_incl_tax_jpy"]), int(figures["contract_cap_jpy"])
+    return int(figures.get("subsidy_jpy") or 0), None

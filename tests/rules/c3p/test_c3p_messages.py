@@ -139,6 +139,16 @@ VARIANTS: list[tuple[str, list[Patch]]] = [
         [_set("cost_plan.personnel_jpy", 9_000_000)],
     ),
     (
+        "c3p-new-project.yaml",
+        [
+            _set("applicant.kind", "municipality"),
+            _set(
+                "documents_submitted",
+                ["letters_of_interest", "collaboration_agreement", "joint_implementation_agreement"],
+            ),
+        ],
+    ),
+    (
         "c3p-ongoing-project.yaml",
         [
             _set("project.phase", 3),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from renkei.errors import BadInput
-from renkei.rules._result import Assessment, Section
+from renkei.rules._result import Assessment, Section, Status
 from renkei.rules.c3p.activities import check_activities
 from renkei.rules.c3p.costs import check_costs
 from renkei.rules.c3p.documents import check_documents
@@ -21,6 +21,15 @@ from renkei.rules.c3p.scoring import score_proposal
 
 # Scoring items whose points rest on a document of 3.4 ((7), (8), (9)).
 _EVIDENCED = ("past_collaboration", "ems", "wlb")
+_COMPUTED = (
+    "cost_effectiveness",
+    "ghg_reduction",
+    "engineer_workload",
+    "past_collaboration",
+    "ems",
+    "wlb",
+    "targets",
+)
 
 
 def assess_c3p(proposal: C3pProposal, rulebook: C3pRulebook) -> Assessment:
@@ -56,6 +65,19 @@ def assess_c3p(proposal: C3pProposal, rulebook: C3pRulebook) -> Assessment:
         "score_total": scores.total,
         "score_max": scores.maximum,
         "score_reviewer_pending": list(scores.pending),
+        # computed items' points by Table 6 id, and those the office must still confirm (the
+        # same figures the JCM assessment gives, so the platform reads both alike)
+        "score_items": {
+            f.check.removeprefix("c3p.scoring."): int(f.params["points"])
+            for f in scoring
+            if f.check.removeprefix("c3p.scoring.") in _COMPUTED
+        },
+        "score_provisional_items": [
+            f.check.removeprefix("c3p.scoring.")
+            for f in scoring
+            if f.check.removeprefix("c3p.scoring.") in _COMPUTED
+            and f.status is Status.NEEDS_REVIEW
+        ],
         "contract_pre_tax_jpy": totals.pre_tax_jpy,
         "consumption_tax_jpy": totals.tax_jpy,
         "contract_total_incl_tax_jpy": totals.total_incl_tax_jpy,

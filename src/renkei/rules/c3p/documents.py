@@ -4,6 +4,8 @@
 required when those points are claimed (a missing one needs review, since the points cannot be
 given without it) and otherwise not applicable. All other documents are required from everyone.
 (11) is written "fiscal 2022, 2024 and 2024" in the seed; it is read as 2022–2024 (3.2 (6)).
+Two agreements the guidebook names outside 3.4 (the city-to-city collaboration agreement of
+3.2 (7) / BOX 8, the joint-implementation agreement of BOX 6) are optional attachments.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ def check_documents(
     submitted = set(p.documents_submitted)
     out = []
     for doc in book.documents.items:
-        clause = f"{book.documents.clause} {doc.item}"
+        clause = doc.clause or f"{book.documents.clause} {doc.item}"
         params = {"item": doc.item, "name_ja": doc.name_ja, "name_en": doc.name_en}
         notes = (qualification_years_note(),) if doc.id == "qualification_certificate" else ()
         if doc.id in submitted:
             status, code = Status.PASS, "c3p.documents.submitted"
+        elif doc.required == "optional":
+            status, code = Status.INFO, "c3p.documents.optional"
         elif doc.required == "always":
             status, code = Status.FAIL, "c3p.documents.missing"
         elif doc.required in claimed:

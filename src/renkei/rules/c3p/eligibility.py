@@ -31,6 +31,25 @@ def qualification_years_note() -> Note:
     return Note("c3p.note.qualification_years", ("3.2 eligibility (6)", "3.4 (11)"))
 
 
+def _lead(p: C3pProposal, book: C3pRulebook) -> list[Finding]:
+    """3.2: companies, research institutions and universities are expected to lead; Japanese
+    municipalities are "not expected to apply on their own". Whether a municipality may be the
+    lead organisation is not said: such a proposal is flagged for the office, with the text."""
+    if p.applicant.kind != "municipality":
+        return []
+    rule = book.application.lead_organisation
+    return [
+        Finding(
+            "c3p.eligibility.lead",
+            rule.clause,
+            Status.NEEDS_REVIEW,
+            "c3p.eligibility.lead.municipality",
+            {"applicant": p.applicant.name},
+            (Note("c3p.note.lead_municipality", (rule.clause,)),),
+        )
+    ]
+
+
 def _declarations(p: C3pProposal, book: C3pRulebook) -> list[Finding]:
     out = []
     for cid, field in _DECLARATIONS:
@@ -192,6 +211,7 @@ def _country(p: C3pProposal, book: C3pRulebook) -> Finding:
 def check_eligibility(p: C3pProposal, book: C3pRulebook) -> tuple[Finding, ...]:
     """One finding per criterion of 3.2 (1)–(9) (several for (6) and (9)), plus the country."""
     return (
+        *_lead(p, book),
         *_declarations(p, book),
         *_qualification(p, book),
         _agreement(p, book),

@@ -44,7 +44,10 @@ DocumentId = Literal[
     "wlb_certification",
     "letters_of_interest",
     "qualification_certificate",
+    "collaboration_agreement",
+    "joint_implementation_agreement",
 ]
+LeadKind = Literal["company", "research_institution", "university", "municipality", "other"]
 Yen = int
 
 
@@ -61,6 +64,12 @@ class Applicant(Strict):
     university or similar body (3.2)."""
 
     name: str = Field(description="Registered name of the lead organisation.")
+    kind: LeadKind | None = Field(
+        default=None,
+        description="What the lead organisation is: company, research_institution, university, "
+        "municipality (a Japanese local government) or other. The guidebook expects companies, "
+        "research institutions and universities to lead (3.2).",
+    )
     incorporated: bool | None = _declaration("The organisation is incorporated (3.2 (1)).")
     not_under_article_70: bool | None = _declaration(
         "The organisation does not fall under Article 70 of the Cabinet Order on Budgets, the "

@@ -22,6 +22,16 @@ class TextRule(Strict):
     note: str | None = None
 
 
+class Application(Strict):
+    """How the call is applied to and decided, as far as the guidebook says (3.2, 3.3, 3.4,
+    BOX 6); each gap it leaves is a note the platform shows."""
+
+    clause: str
+    period_weeks: Cited[int]
+    lead_organisation: TextRule
+    selection: TextRule
+
+
 class Phases(Strict):
     years_per_phase: Cited[int]
     max_phases: Cited[int]
@@ -164,6 +174,9 @@ class ScoreItem(Strict):
     def max_for(self, project_type: str) -> int | None:
         return self.max_new if project_type == "new" else self.max_ongoing
 
+    def name(self, lang: str = "ja") -> str:
+        return self.name_en if lang == "en" else self.name_ja
+
 
 class EmsRule(Strict):
     clause: str
@@ -229,12 +242,19 @@ class Scoring(Strict):
 
 
 class RequiredDocument(Strict):
+    """A document of 3.4 (``item`` "(1)"…"(11)"), or an optional one named elsewhere in the
+    guidebook, which then carries its own ``clause``."""
+
     id: str
     item: str
-    required: Literal["always", "past_collaboration", "ems", "wlb"]
+    clause: str | None = None
+    required: Literal["always", "past_collaboration", "ems", "wlb", "optional"]
     name_en: str
     name_ja: str
     note: str | None = None
+
+    def name(self, lang: str = "ja") -> str:
+        return self.name_en if lang == "en" else self.name_ja
 
 
 class Documents(Strict):
@@ -263,6 +283,7 @@ class Activities(Strict):
 class C3pRulebook(RulebookHeader):
     program: Literal["c3p"]
     fiscal_year: Cited[int]
+    application: Application
     phases: Phases
     countries: Countries
     eligibility: Eligibility

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from renkei.errors import NotInForce
-from renkei.rules._result import Finding, Status
+from renkei.rules._result import Finding, Note, Status
 from renkei.rules.c3p.proposal import C3pProposal
 from renkei.rules.c3p.rulebook import C3pRulebook
 
@@ -39,7 +39,17 @@ def check_schedule(p: C3pProposal, book: C3pRulebook) -> tuple[Finding, ...]:
     ph = book.phases
     proj = p.project
     start, end = fiscal_year_bounds(p.fiscal_year)
+    weeks = book.application.period_weeks
     out = [
+        # The guidebook gives no deadline (3.4: "about three weeks"): say so, never assume one.
+        Finding(
+            "c3p.schedule.deadline",
+            weeks.clause,
+            Status.INFO,
+            "c3p.schedule.deadline",
+            {"weeks": weeks.value},
+            (Note("c3p.note.deadline_not_in_guidebook", (weeks.clause, "3.3 (1)")),),
+        ),
         Finding(
             "c3p.schedule.contract_year",
             book.fiscal_year.clause,

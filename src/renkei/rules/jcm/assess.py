@@ -1051,7 +1051,12 @@ def _scoring(
                     item.clause,
                     R,
                     "jcm.score.reviewer_pending",
-                    {"item": item.id, "name": item.name_ja, "max": item.max},
+                    {
+                        "item": item.id,
+                        "name_ja": item.name_ja,
+                        "name_en": item.name("en"),
+                        "max": item.max,
+                    },
                 )
             )
             continue
@@ -1067,7 +1072,13 @@ def _scoring(
                 item.clause,
                 INFO,
                 "jcm.score.reviewer_given",
-                {"item": item.id, "name": item.name_ja, "points": given, "max": item.max},
+                {
+                    "item": item.id,
+                    "name_ja": item.name_ja,
+                    "name_en": item.name("en"),
+                    "points": given,
+                    "max": item.max,
+                },
             )
         )
     t = p.targets
@@ -1092,7 +1103,13 @@ def _scoring(
                 item.clause,
                 status,
                 "jcm.score.computed",
-                {"item": key, "name": item.name_ja, "points": points[key], "max": item.max},
+                {
+                    "item": key,
+                    "name_ja": item.name_ja,
+                    "name_en": item.name("en"),
+                    "points": points[key],
+                    "max": item.max,
+                },
                 notes,
             )
         )
@@ -1107,7 +1124,8 @@ def _scoring(
             "jcm.score.provisional" if f2 else "jcm.score.computed",
             {
                 "item": "F2",
-                "name": items["F2"].name_ja,
+                "name_ja": items["F2"].name_ja,
+                "name_en": items["F2"].name("en"),
                 "points": points["F2"],
                 "max": items["F2"].max,
             },

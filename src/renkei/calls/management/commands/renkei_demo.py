@@ -36,11 +36,24 @@ PARTNERSHIPS = [
 
 USERS = [
     ("applicant", Role.APPLICANT, "サンプル・エンジニアリング株式会社", "", False),
+    ("municipality", Role.APPLICANT, "サンプル市", "", False),
     ("office", Role.OFFICE, None, "", True),
     ("reviewer", Role.REVIEWER, None, "", False),
+    ("reviewer2", Role.REVIEWER, None, "", False),
     ("secretariat", Role.SECRETARIAT, None, "", False),
     ("jc-kenya", Role.JOINT_COMMITTEE, None, "KE", False),
 ]
+
+
+# sample organisations of the demo logins: English name and kind
+SAMPLE_ORGANISATIONS = {
+    "サンプル・エンジニアリング株式会社": ("Sample Engineering Co.", Organisation.Kind.COMPANY),
+    "サンプル市": ("Sample City", Organisation.Kind.MUNICIPALITY),
+}
+
+# the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
+# closes three weeks later (3.4: "about three weeks"), a date the guidebook does not give
+C3P_DEMO_NOW = "2025-02-20T10:00:00+09:00"
 
 
 def _jst(text: str) -> dt.datetime:
@@ -52,14 +65,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
-            jcm, _c3p = self._calls()
+            jcm, c3p = self._calls()
             self._partnerships()
             users = self._users()
         self._samples(users["applicant"], jcm)
+        self._c3p_samples(users["applicant"], c3p)
         self.stdout.write("\nDemo logins (user / password):")
         for name, role, *_ in USERS:
             self.stdout.write(f"  {name:<12} / renkei-demo-{name:<12} {role.label}")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
+        self.stdout.write(
+            "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
+            f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
+        )
 
     def _calls(self) -> tuple[Call, Call]:
         jcm = call_open_from_rulebook(
@@ -105,10 +123,11 @@ class Command(BaseCommand):
         for name, role, org_name, country, staff in USERS:
             org = None
             if org_name:
+                name_en, kind = SAMPLE_ORGANISATIONS[org_name]
                 org, _ = Organisation.objects.get_or_create(
                     name=org_name,
                     country="JP",
-                    defaults=dict(name_en="Sample Engineering Co.", sample=True),
+                    defaults=dict(name_en=name_en, kind=kind, sample=True),
                 )
             user, created = User.objects.get_or_create(
                 username=name,
@@ -140,6 +159,24 @@ class Command(BaseCommand):
                 round=round_,
                 title=document["title"],
                 country=document["country"],
+                document=document,
+            )
+            Proposal.objects.filter(pk=proposal.pk).update(sample=True)
+
+    def _c3p_samples(self, applicant: User, c3p: Call) -> None:
+        """The C3P examples as drafts of the demo's C3P round (documents come from uploads)."""
+        round_ = c3p.rounds.get(code="first")
+        for path in sorted(EXAMPLES.glob("c3p-*.yaml")):
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if Proposal.objects.filter(title=document["title"], sample=True).exists():
+                continue
+            document.pop("documents_submitted", None)
+            document.pop("submitted_on", None)  # set when submitted
+            proposal = services.proposal_create(
+                actor=applicant,
+                round=round_,
+                title=document["title"],
+                country=document["partner_city"]["country"],
                 document=document,
             )
             Proposal.objects.filter(pk=proposal.pk).update(sample=True)
