@@ -596,3 +596,14 @@ def test_c3p_is_adopted_within_the_budget_without_pin_or_hearing(users, c3p_eval
         services.selection_adopt_c3p(actor=users["applicant"], proposal=second)
     body = Client().get(reverse("adoption:public")).content.decode()
     assert "C3P" in body and adopted.published["company"] in body
+
+
+def test_the_secretariat_and_the_joint_committee_find_their_pins_on_the_home_page(
+    users, candidate
+) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    link = f'href="{reverse("adoption:pin", args=[pin.pk])}"'
+    assert link in _client(users["secretariat"]).get("/").content.decode()
+    assert link not in _client(users["joint_committee"]).get("/").content.decode()
+    services.pin_forward(actor=users["secretariat"], pin=pin)
+    assert link in _client(users["joint_committee"]).get("/").content.decode()

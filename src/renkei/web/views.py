@@ -18,5 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "proposals": access.proposals_for(user).order_by("-updated_at")[:20],
         "notices": user.notices.all()[:10] if user.is_authenticated else [],
         "role": access.role_of(user),
+        "pins": access.pins_for(user).order_by("-sent_at")[:20]
+        if access.role_of(user) in ("secretariat", "joint_committee")
+        else [],
     }
     return render(request, "home.html", context)
