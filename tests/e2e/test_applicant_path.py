@@ -1,6 +1,8 @@
-"""The applicant path as a person walks it in a browser: pre-registration, account request, the
-office issues the account, the emailed link, a password, a draft with the live assessment, the
-twelve attachments, submission with a receipt and a notice, the lock, and who may see the result.
+"""The whole path as people walk it in a browser: pre-registration, account request, the office
+issues the account, the emailed link, a password, a draft with the live assessment, the twelve
+attachments, submission with a receipt and a notice, the lock, and who may see the result; then
+basic screening, the reviewer's conflict declaration and scores, the hearing, the candidate, the
+PIN to the JCM secretariat, the Joint Committee's no-objection, 内示 and the public page.
 
 The walk runs in a Japanese browser and asserts what does not depend on the UI language (numbers,
 dates, receipt numbers, names, addresses, message kinds), so it keeps passing once the Japanese
@@ -47,6 +49,7 @@ ORGANISATION = "サンプル・エンジニアリング株式会社"
 CONTACT = "連携 一郎"
 EMAIL = "ichiro.renkei@example.org"
 NEW_PASSWORD = "Kenya-tea-2024-boilers"
+STAFF_PASSWORD = "Selection-e2e-passw0rd"  # the reviewer, secretariat and Joint Committee
 
 
 def money(amount: int) -> re.Pattern:
@@ -98,10 +101,11 @@ def test_preregistration_closes_two_weeks_before_the_targeted_deadline(
     assert PreRegistration.objects.count() == 1
 
 
-def test_applicant_path_from_pre_registration_to_receipt(
+def test_the_whole_path_from_pre_registration_to_the_public_page(
     new_page,
     log_in,
     screenshot,
+    settings,
     platform,
     first_round,
     final_round,
@@ -170,7 +174,8 @@ def test_applicant_path_from_pre_registration_to_receipt(
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     pk = int(re.search(r"/proposals/(\d+)/edit/$", page.url).group(1))
-    edit_url, detail_url = f"{platform}/proposals/{pk}/edit/", f"{platform}/proposals/{pk}/"
+    edit_url, detail_url = f"{platform}/proposals/{pk}/edit/yaml/", f"{platform}/proposals/{pk}/"
+    page.goto(edit_url)
     expect(page.locator("#doc")).to_have_value(re.compile(r"2024-11-29T12:00:00\+09:00"))
     expect(page.locator("#assessment .errorlist")).to_contain_text("consortium")
 
@@ -189,7 +194,7 @@ def test_applicant_path_from_pre_registration_to_receipt(
     assert "sites" not in Proposal.objects.get(pk=pk).document  # live, not saved yet
 
     with page.expect_navigation():
-        page.click('form[action$="/edit/"] button[type=submit]')
+        page.click('form[action$="/edit/yaml/"] button[type=submit]')
     assert page.url == edit_url
     expect(page.locator("ul.messages li.success")).to_be_visible()
     expect(page.locator("#assessment")).to_contain_text(money(max_subsidy))
@@ -271,6 +276,157 @@ def test_applicant_path_from_pre_registration_to_receipt(
     assert other_page.goto(edit_url).status == 404
     attachment = stored["form1"].pk
     assert other_page.request.get(f"/proposals/attachments/{attachment}/").status == 404
+
+    # 9.–16. the office's half: screening, conflict declaration, scoring, selection, PIN,
+    # no-objection, 内示 and the public page
+    walk_selection(new_page, log_in, screenshot, settings, office_page, page, pk, receipt)
+
+
+def walk_selection(
+    new_page, log_in, screenshot, settings, office_page, applicant_page, pk, receipt
+):
+    """From basic screening to the public page, each person on their own pages."""
+    from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
+    from renkei.reviews.models import ReviewAssignment, Screening
+
+    proposal = Proposal.objects.get(pk=pk)
+    proposal.round.budget_jpy = 500_000_000  # the round's budget, as the office announced it
+    proposal.round.save()
+    reviewer = User.objects.create_user(
+        username="reviewer-e2e", password=STAFF_PASSWORD, role="reviewer", first_name="審査 次郎"
+    )
+    secretariat = User.objects.create_user(
+        username="secretariat-e2e",
+        password=STAFF_PASSWORD,
+        role="secretariat",
+        email="s@example.org",
+    )
+    contact = User.objects.create_user(
+        username="jc-ke-e2e", password=STAFF_PASSWORD, role="joint_committee", country="KE"
+    )
+
+    # 9. basic screening: every item the machine could not decide gets a decision and a reason
+    office = office_page
+    office.click('header a[href="/office/proposals/"]')
+    office.click(f'main a[href="/office/proposals/{pk}/screening/"]')
+    with office.expect_navigation():
+        office.click("main form button[type=submit]")  # start
+    undecided = """() => [...document.querySelectorAll(
+        'form[action*="/office/screening-items/"] select')].findIndex(s => s.value === '')"""
+    while (index := office.evaluate(undecided)) >= 0:
+        form = office.locator('form[action*="/office/screening-items/"]').nth(index)
+        form.locator("select").select_option("pass")
+        form.locator('input[name="reason"]').fill("提出書類で確認")
+        with office.expect_navigation():
+            form.locator("button").click()
+    with office.expect_navigation():
+        office.click('form[action$="/complete/"] button')
+    assert Screening.objects.get(proposal_id=pk).outcome == "pass"
+
+    # 10. one reviewer assigned on the assignment page
+    office.goto("/office/reviewers/")
+    office.check(f'input[name="proposal"][value="{pk}"]')
+    office.fill("#per-proposal", "1")
+    with office.expect_navigation():
+        office.click("main form button[type=submit]")
+    assignment = ReviewAssignment.objects.get(proposal_id=pk)
+    assert assignment.reviewer == reviewer
+
+    # 11. the reviewer cannot open the proposal before declaring no conflict, then scores it
+    review = new_page()
+    log_in(review, reviewer.username, STAFF_PASSWORD)
+    assert review.goto(f"/proposals/{pk}/").status == 404
+    review.click('header a[href="/office/reviews/"]')
+    review.check('input[name="has_conflict"][value="no"]')
+    with review.expect_navigation():
+        review.click(f'form[action="/office/reviews/{assignment.pk}/declare/"] button')
+    assert review.goto(f"/proposals/{pk}/").status == 200
+    review.goto(f"/office/reviews/{assignment.pk}/")
+    for field in review.locator('input[name^="points_"]').all():
+        field.fill(str(int(field.get_attribute("max")) * 7 // 10))
+    for text in review.locator('textarea[name^="justification_"]').all():
+        text.fill("計画書と根拠資料で確認した。")
+    with review.expect_navigation():
+        review.click('main form:has(input[name^="points_"]) button')  # save the scores
+    with review.expect_navigation():
+        review.click('form[action$="/submit/"] button')
+    assert ReviewAssignment.objects.get(pk=assignment.pk).submitted_at is not None
+
+    # 12. the office: hearing scheduled, held and recorded; candidate; PIN to the secretariat
+    office.click('header a[href="/office/selection/"]')
+    office.select_option("#f-round", str(proposal.round.pk))
+    with office.expect_navigation():
+        office.click("main form[method=get] button")
+    expect(office.locator("main")).to_contain_text(receipt)
+    expect(office.locator("main")).to_contain_text(money(98_000_000))
+    office.click(f'main a[href="/office/proposals/{pk}/selection/"]')
+    office.fill("#id_at", "2024-05-08T10:00")
+    with office.expect_navigation():
+        office.click("main form:has(#id_at) button")
+    assert (
+        "東京" in Notice.objects.filter(recipient__username=proposal.created_by.username)[0].message
+    )
+    settings.RENKEI_DEMO_NOW = "2024-05-08T12:00:00+09:00"  # the hearing has been held
+    office.reload()
+    office.fill("#f-record", "代表事業者が出席。設備の調達計画を確認した。")
+    with office.expect_navigation():
+        office.click('form[action$="/hearing/record/"] button')
+    with office.expect_navigation():
+        office.click('form[action$="/nominate/"] button')
+    with office.expect_navigation():
+        office.click('form[action$="/pin/"] button')
+    selection = Selection.objects.get(proposal_id=pk)
+    assert selection.state == SelectionState.PIN_SENT
+    pin = ProjectIdeaNote.objects.get(selection=selection)
+    screenshot(office, "selection")
+
+    # 13. the JCM secretariat finds the PIN on its home page and forwards it
+    sec = new_page("en-GB")
+    log_in(sec, secretariat.username, STAFF_PASSWORD)
+    sec.click(f'main a[href="/pins/{pin.pk}/"]')
+    expect(sec.locator("main")).to_contain_text("Project Idea Note for the JCM Project")
+    expect(sec.locator("main")).to_contain_text("Kenya (KE)")
+    expect(sec.locator("main")).to_contain_text("2500 tCO2eq/year")
+    with sec.expect_download() as download:
+        sec.click(f'a[href="/pins/{pin.pk}/docx/"]')
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a Word document
+    with sec.expect_navigation():
+        sec.click(f'form[action="/pins/{pin.pk}/forward/"] button')
+
+    # 14. the Joint Committee contact of Kenya records no objection
+    jc = new_page("en-GB")
+    log_in(jc, contact.username, STAFF_PASSWORD)
+    jc.click(f'main a[href="/pins/{pin.pk}/"]')
+    jc.check('input[name="answer"][value="no_objection"]')
+    with jc.expect_navigation():
+        jc.click(f'form[action="/pins/{pin.pk}/respond/"] button')
+    assert Selection.objects.get(pk=selection.pk).state == SelectionState.NO_OBJECTION
+
+    # 15. 内示: the office issues it within the budget; the applicant is told
+    office.goto(f"/office/proposals/{pk}/selection/")
+    with office.expect_navigation():
+        office.click('form[action$="/naiji/"] button')
+    adopted = Selection.objects.get(pk=selection.pk)
+    assert adopted.state == SelectionState.ADOPTED and adopted.naiji_amount_jpy == 98_000_000
+    expect(office.locator("#selection-state")).to_contain_text(
+        japanese("Adopted (内示 issued)") or "Adopted"
+    )
+    applicant_page.goto("/")
+    expect(applicant_page.locator("main")).to_contain_text(adopted.naiji_number)
+    applicant_page.goto(f"/proposals/{pk}/")
+    expect(applicant_page.locator("#selection")).to_contain_text(adopted.naiji_number)
+
+    # 16. the public page: country, project name, company and expected reductions; no money
+    public = new_page()
+    public.goto("/")
+    public.click('header a[href="/adopted/"]')
+    row = public.locator("main table tr", has_text=ORGANISATION)
+    expect(row).to_contain_text("ケニア")
+    expect(row).to_contain_text("2500")
+    expect(row).to_contain_text("31300")
+    expect(public.locator("main")).not_to_contain_text(receipt)
+    expect(public.locator("main")).not_to_contain_text(money(98_000_000))
+    screenshot(public, "adopted")
 
 
 def japanese(msgid: str) -> str | None:
