@@ -41,10 +41,14 @@ def pin_content(document: dict[str, Any], *, receipt: str, attachments: list[dic
     idea = proposal.project_idea
     rep = proposal.consortium.representative
     participants = [
-        {"name": rep.name, "country": rep.country, "role": "Representative participant"}
+        {
+            "name": rep.name_en or rep.name,
+            "country": rep.country,
+            "role": "Representative participant",
+        }
     ]
     participants += [
-        {"name": p.name, "country": p.country, "role": p.role or "Partner participant"}
+        {"name": p.name_en or p.name, "country": p.country, "role": p.role or "Partner participant"}
         for p in proposal.consortium.partners
     ]
     sites = [

@@ -39,6 +39,7 @@ class Capability(Strict):
 
 class Participant(Strict):
     name: str = Field(min_length=1)
+    name_en: str = Field("", description="English name, for the PIN (form 3-16, in English)")
     country: str = Field(description="ISO 3166-1 alpha-2 code of the country of incorporation")
     role: str = ""
 
