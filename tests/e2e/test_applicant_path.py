@@ -23,7 +23,6 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from renkei.accounts.models import AccountRequest, Notice, User
-from renkei.accounts.services import account_issue
 from renkei.proposals.models import Attachment, PreRegistration, Proposal, ProposalState
 from renkei.rules import assess_proposal, validate_proposal
 
@@ -147,8 +146,16 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     request = AccountRequest.objects.get(email=EMAIL)
     assert request.status == AccountRequest.Status.PENDING
 
-    # 3. the office issues the account (no office page for it yet); the link comes by email
-    account_issue(actor=office, request=request)
+    # 3. the office issues the account on its page; the link comes by email
+    office_page = new_page()
+    log_in(office_page, office.username)
+    office_page.click('header a[href="/accounts/requests/"]')
+    row = office_page.locator(f"#request-{request.pk}")
+    expect(row).to_contain_text(EMAIL)
+    expect(row).to_contain_text(final_round.name_ja)  # the pre-registration beside it
+    with office_page.expect_navigation():
+        row.locator('button[value="issue"]').click()
+    expect(office_page.locator("ul.messages li.success")).to_contain_text(EMAIL)
     assert [m.to for m in mail.outbox] == [[EMAIL]]
     link = re.search(r"https?://\S+/accounts/set-password/\S+/", mail.outbox[0].body).group(0)
     assert link.startswith(f"{platform}/")
@@ -261,8 +268,7 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     expect(page.locator("#doc")).to_have_count(0)
 
     # 8. the office sees the submitted proposal; another applicant does not
-    office_page = new_page()
-    log_in(office_page, office.username)
+    office_page.click("header a.brand")
     office_page.click(f'main a[href="/proposals/{pk}/"]')
     assert office_page.url == detail_url
     expect(office_page.locator("main .figures").first).to_contain_text(receipt)

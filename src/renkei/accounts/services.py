@@ -80,3 +80,33 @@ def account_issue(*, actor: Any, request: AccountRequest, base_url: str | None =
         ) % {"link": link}
         transaction.on_commit(lambda: send_mail(_("[Renkei] Your account"), message, None, [email]))
     return user
+
+
+def account_reject(*, actor: Any, request: AccountRequest, reason: str) -> AccountRequest:
+    """Refuse an account request, telling the requester why (e.g. not an eligible applicant)."""
+    if not access.can(actor, "issue_account"):
+        raise NotAllowed(_("Only the program office issues accounts."))
+    if not reason.strip():
+        raise ServiceError(_("Give the reason, for the requester."))
+    with transaction.atomic():
+        req = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        if req.status != AccountRequest.Status.PENDING:
+            raise ServiceError(_("This request has already been handled."))
+        req.status = AccountRequest.Status.REJECTED
+        req.save()
+        audit_record(
+            actor=actor,
+            obj=req,
+            action="account_reject",
+            from_state="pending",
+            to_state="rejected",
+            payload={"reason": reason.strip()},
+        )
+        email = req.email
+        message = _("Your request for a Renkei account was not accepted. Reason: %(reason)s") % {
+            "reason": reason.strip()
+        }
+        transaction.on_commit(
+            lambda: send_mail(_("[Renkei] Your account request"), message, None, [email])
+        )
+    return req

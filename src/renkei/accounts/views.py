@@ -3,16 +3,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from renkei.accounts.models import User
-from renkei.accounts.services import account_request_create
+from renkei import access
+from renkei.accounts.models import AccountRequest, Role, User
+from renkei.accounts.services import account_issue, account_reject, account_request_create
+from renkei.services import ServiceError
 
 
 class AccountRequestForm(forms.Form):
@@ -53,3 +57,52 @@ def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         messages.success(request, _("Your password is set."))
         return redirect("home")
     return render(request, "accounts/set_password.html", {"form": form})
+
+
+def _office(request: HttpRequest) -> None:
+    if access.role_of(request.user) != Role.OFFICE:
+        raise Http404
+
+
+@login_required
+def requests(request: HttpRequest) -> HttpResponse:
+    """Office: account requests (5.(1)②) to issue (5.(1)③) or refuse, with the organisation's
+    pre-registrations beside them."""
+    from renkei.proposals.models import PreRegistration
+
+    _office(request)
+    pending = AccountRequest.objects.filter(status=AccountRequest.Status.PENDING).order_by(
+        "requested_at", "pk"
+    )
+    rows = [
+        (r, PreRegistration.objects.filter(email__iexact=r.email).order_by("registered_at"))
+        for r in pending
+    ]
+    handled = AccountRequest.objects.exclude(status=AccountRequest.Status.PENDING).order_by(
+        "-requested_at", "-pk"
+    )[:50]
+    return render(request, "accounts/requests.html", {"rows": rows, "handled": handled})
+
+
+@login_required
+@require_POST
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    req = get_object_or_404(AccountRequest, pk=pk)
+    try:
+        if request.POST.get("decision") == "issue":
+            user = account_issue(
+                actor=request.user, request=req, base_url=request.build_absolute_uri("/")[:-1]
+            )
+            messages.success(
+                request,
+                _("Account issued; a login link was emailed to %(email)s.") % {"email": user.email},
+            )
+        elif request.POST.get("decision") == "reject":
+            account_reject(actor=request.user, request=req, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The request was refused; the requester was told."))
+        else:
+            messages.error(request, _("Choose to issue the account or to refuse the request."))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("accounts:requests")
