@@ -1,8 +1,10 @@
-"""Render time of the proposal editor page for a 20-site proposal with its live assessment.
+"""Render time of the proposal editor for a 20-site proposal with its live assessment.
 
 Run: .venv/bin/python benchmarks/editor_page.py [--sites 20] [--runs 100]
 Uses a throw-away SQLite database (or DATABASE_URL if set) and Django's test client, so the
-figure is server-side: view, assessment, template rendering; no network, no browser.
+figures are server-side: view, forms, assessment, template rendering; no network, no browser.
+Three requests are timed: the editor page (form 4's structure, GET), one live assessment of the
+form as typed (the htmx POST each pause in typing sends), and the advanced YAML editor (GET).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +42,7 @@ def main() -> None:
 
     from renkei.accounts.models import Organisation, Role, User
     from renkei.calls.models import Call, Round
-    from renkei.proposals import services
+    from renkei.proposals import editor, services
 
     call_command("migrate", verbosity=0)
     call_command("renkei_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -59,22 +62,38 @@ def main() -> None:
     assert Organisation.objects.exists() and applicant.role == Role.APPLICANT
     client = Client()
     client.force_login(applicant)
-    url = f"/proposals/{proposal.pk}/edit/"
-    assert client.get(url).status_code == 200  # warm caches, as a running server would be
-    timings = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    timings.sort()
-    p95 = timings[int(0.95 * (len(timings) - 1))]
+    edit = f"/proposals/{proposal.pk}/edit/"
+    page = client.get(edit)  # warm caches, as a running server would be
+    assert page.status_code == 200 and b'name="editor" value="jcm"' in page.content
+    form, dropped = editor.document_to_data(proposal.document)
+    assert not dropped
     lines = sum(len(s["technologies"]) for s in document["sites"])
-    print(
-        f"editor page (GET, ja), {args.sites} sites / {lines} technology lines, "
-        f"{args.runs} runs, {len(response.content) // 1024} KiB"
-    )
-    print(f"  median {statistics.median(timings) * 1000:.1f} ms   p95 {p95 * 1000:.1f} ms")
+    print(f"{args.sites} sites / {lines} technology lines, {args.runs} runs each, language ja")
+    for label, send in (
+        ("editor page (GET)", lambda: client.get(edit)),
+        (
+            "live assessment (POST form)",
+            lambda: client.post(  # urlencoded, as htmx sends it
+                f"/proposals/{proposal.pk}/assessment/",
+                urlencode({**form, "editor": "jcm"}),
+                content_type="application/x-www-form-urlencoded",
+            ),
+        ),
+        ("YAML editor (GET)", lambda: client.get(f"{edit}yaml/")),
+    ):
+        response = send()
+        timings = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            response = send()
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200
+        timings.sort()
+        p95 = timings[int(0.95 * (len(timings) - 1))]
+        print(
+            f"  {label:<28} median {statistics.median(timings) * 1000:6.1f} ms   "
+            f"p95 {p95 * 1000:6.1f} ms   {len(response.content) // 1024} KiB"
+        )
     print(
         f"  conditions: Python {platform.python_version()} on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, database {django.db.connection.vendor}, "

@@ -35,6 +35,8 @@ MATRIX = {
     ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404],
     ("proposals:edit", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
     ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404],
+    ("proposals:edit_yaml", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
+    ("proposals:edit_yaml", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404],
     ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404],
     ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],
     ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],

@@ -186,10 +186,9 @@ def _form_panel(proposal: Proposal, ed: editor.ProposalEditor) -> dict[str, Any]
     if not ed.is_valid():
         return {"form_errors": ed.error_list()}
     document = ed.to_document(proposal.document)
-    issues = ed.attach_issues(document)
     panel = editor.assess(editor.with_attachments(document, proposal.attachments.all()), _lang())
-    if issues:
-        panel["issues"] = issues
+    if "errors" in panel:  # incomplete: say what is missing beside its field
+        panel["issues"] = ed.attach_issues(document)
     return panel
 
 

@@ -115,6 +115,9 @@ RENKEI_UPLOAD_TYPES = {
     ".jpg": "image/jpeg",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# the proposal editor posts every field of form 4: ~120 per site of 3 technology lines with 12
+# cost rows, ~2,500 for 20 sites (Django's default cap of 1,000 would refuse those proposals)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get(
