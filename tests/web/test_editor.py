@@ -310,7 +310,7 @@ def test_the_editor_shows_the_proposal_in_form_4s_structure(applicant, proposal)
     assert '<option value="別表第二 31 電気業用設備 その他の設備 主として金属製のもの' in page
     # the assessment beside it: maximum subsidy, rate caps, cost-effectiveness against its limit
     assert "119,050,000" in page
-    assert "3,750.00 (4,000)" in page and "2,483.66 (2,500)" in page
+    assert "3,750.00<br><small>(4,000)" in page and "2,483.66<br><small>(2,500)" in page
     assert "Administrative costs 9,500,000 JPY are within the cap" in page
     assert "E1a" in page  # computed score items
     # the YAML editor stays one click away
@@ -416,12 +416,12 @@ def test_the_live_assessment_follows_the_form_without_saving(applicant, proposal
     url = reverse("proposals:assessment", args=[proposal.pk])
     data = _form_data(proposal)
     panel = client.post(url, data).content.decode()
-    assert "119,050,000" in panel and "3,750.00 (4,000)" in panel
+    assert "119,050,000" in panel and "3,750.00<br><small>(4,000)" in panel
     assert "50%" in panel and "30%" in panel  # rate caps per line
 
     data["sites-0-lines-0-requested_subsidy_jpy"] = "70,000,000"  # above its maximum
     panel = client.post(url, data).content.decode()
-    assert "5,833.33 (4,000)" in panel  # cost-effectiveness over its limit
+    assert "5,833.33<br><small>(4,000)" in panel  # cost-effectiveness over its limit
     assert 'class="status-fail"' in panel
 
     data["sites-0-lines-0-costs-3-amount_jpy"] = "30,000,000"  # 事務費 above its cap
@@ -469,13 +469,13 @@ def test_a_new_draft_shows_what_is_still_needed_beside_the_fields(applicant, fir
     assert '<p class="issue">Add at least one before the proposal can be submitted.</p>' in page
     assert _value(page, "basic-title") == "new"
     assert _value(page, "basic-country") == "KE"
+    assert _value(page, "rep-country") == "JP"  # the representative is a Japanese corporation
     # form 4's structure is there to fill in: one site with one line and one cost row
     assert _value(page, "sites-0-lines-0-costs-0-amount_jpy") == ""
     assert _value(page, "sites-1-id") is None
-    # the missing representative is marked where its name is typed
+    # what the rules core still needs is marked where it is typed
     name = page.index('name="rep-name"')
-    message = "Fill in the representative participant before the proposal can be submitted."
-    assert message in page[name : name + 300]
+    assert "Required before the proposal can be submitted." in page[name : name + 200]
 
 
 def test_a_twenty_site_proposal_is_saved_whole(applicant, proposal) -> None:
@@ -556,3 +556,24 @@ def test_decimal_figures_are_never_floats(applicant, proposal) -> None:
     value = proposal.document["sites"][1]["technologies"][0]["annual_reduction_tco2"]
     assert value == "900.125" and Decimal(value) == Decimal("900.125")
     assert proposal.document["financing"]["payback_years_with_subsidy"] == "5.5"
+
+
+def test_a_stored_value_the_form_cannot_take_is_shown_with_its_correction(
+    applicant, proposal
+) -> None:
+    document = copy.deepcopy(proposal.document)
+    document["country"] = "Kenya"  # typed in the YAML editor
+    document["sites"][0]["operator"] = "someone"  # a key the schema does not have
+    services.proposal_update_document(actor=applicant, proposal=proposal, document=document)
+    page = _client(applicant).get(reverse("proposals:edit", args=[proposal.pk])).content.decode()
+    assert _value(page, "basic-country") == "Kenya"
+    assert "did you mean KE (Kenya)?" in page
+    assert "These values have the wrong form:" in page and "nothing was saved" not in page
+    assert "<code>sites[0].operator</code>" in page  # named before a save would drop it
+
+
+def test_enter_in_a_field_saves_rather_than_removing_a_row(applicant, proposal) -> None:
+    page = _client(applicant).get(reverse("proposals:edit", args=[proposal.pk])).content.decode()
+    form = page[page.index('<form id="proposal-form"') :]
+    first_button = re.search(r"<button [^>]*>", form).group(0)
+    assert 'type="submit"' in first_button and "editor_action" not in first_button

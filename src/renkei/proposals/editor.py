@@ -263,6 +263,8 @@ def document_to_data(document: Any) -> tuple[dict[str, str], list[str]]:
     dropped.extend(f"consortium.{k}" for k in consortium if k not in ("representative", "partners"))
     rep = _mapping(consortium.get("representative"), "consortium.representative", dropped)
     _put(data, "rep", RepresentativeForm, rep, "consortium.representative", dropped)
+    if not rep:  # a new draft: the representative is a Japanese corporation (2.(4)①)
+        data["rep-country"] = "JP"
     partners = _sequence(consortium.get("partners"), "consortium.partners", dropped)
     _management(data, "partners", len(partners))
     for i, partner in enumerate(partners):
