@@ -848,6 +848,27 @@ def useful_life_options() -> tuple[tuple[str, int, str], ...]:
     return tuple(out)
 
 
+@cache
+def datalists(rulebook_id: str) -> SafeString:
+    """The page's suggestion lists: countries, annex 3's technologies, reference useful lives
+    (rendered once: ~330 options the template would otherwise render on every request)."""
+
+    def options(rows: Any) -> str:
+        return "".join(
+            f'<option value="{html.escape(value)}"{extra}>{html.escape(label)}</option>'
+            for value, label, extra in rows
+        )
+
+    countries = options((c, n, "") for c, n in country_options(rulebook_id))
+    techs = options((t, n, "") for t, n in technology_options(rulebook_id))
+    lives = options((r, lab, f' data-years="{y}"') for r, y, lab in useful_life_options())
+    return mark_safe(
+        f'<datalist id="countries">{countries}</datalist>'
+        f'<datalist id="technologies">{techs}</datalist>'
+        f'<datalist id="useful-lives">{lives}</datalist>'
+    )
+
+
 def form6_checklist(book: Any, document: Mapping[str, Any], attachments: Any) -> list[dict]:
     """Form 6's documents in its order with what is uploaded for each (5.(3))."""
     by_id: dict[str, list[Any]] = {}

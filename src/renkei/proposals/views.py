@@ -239,9 +239,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             "ed": ed,
             "dropped": dropped,
             "assessment": _form_panel(proposal, ed),
-            "countries": editor.country_options(book.id),
-            "technologies": editor.technology_options(book.id),
-            "useful_lives": editor.useful_life_options(),
+            "datalists": editor.datalists(book.id),
         }
     )
     return render(request, "proposals/edit.html", context)
