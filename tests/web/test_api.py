@@ -628,6 +628,19 @@ MATRIX = {
     ("POST", P + "/submit", "draft"): [401, 422, 404, 404, 404, 404, 404],
     ("POST", P + "/submit", "submitted"): [401, 403, 404, 403, 404, 404, 404],
     ("POST", P + "/submit", "ready"): [401, 200, 404, 404, 404, 404, 404],
+    # selection (docs/selection.md): the office's operations on a submitted, unscreened proposal
+    ("GET", P + "/selection", "submitted"): [401, 404, 404, 200, 404, 404, 404],
+    ("POST", P + "/hearing", "submitted"): [401, 404, 404, 403, 404, 404, 404],
+    ("POST", P + "/hearing/record", "submitted"): [401, 404, 404, 422, 404, 404, 404],
+    ("POST", P + "/candidate", "submitted"): [401, 404, 404, 403, 404, 404, 404],
+    ("POST", P + "/pin", "submitted"): [401, 404, 404, 422, 404, 404, 404],
+    ("POST", P + "/naiji", "submitted"): [401, 404, 404, 422, 404, 404, 404],
+    ("GET", "/api/pins", None): [401, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/pins/{pin_id}", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/forward", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/answer", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("GET", "/api/adopted", None): [200, 200, 200, 200, 200, 200, 200],
+    ("POST", P + "/not-adopted", "submitted"): [401, 404, 404, 200, 404, 404, 404],
     ("POST", P + "/revision", "draft"): [401, 403, 404, 404, 404, 404, 404],
     ("POST", P + "/revision", "submitted"): [401, 403, 404, 200, 404, 404, 404],
 }
@@ -654,7 +667,7 @@ def objects(users, first_round, sample_document) -> dict[str, int]:
     services.proposal_submit(
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-04-20T09:00")
     )
-    return {"draft": draft.pk, "ready": ready.pk, "submitted": submitted.pk}
+    return {"draft": draft.pk, "ready": ready.pk, "submitted": submitted.pk, "no_pin": 999_999}
 
 
 def _call(client: Client, method: str, url: str, role: str, round_id: int):
@@ -668,8 +681,14 @@ def _call(client: Client, method: str, url: str, role: str, round_id: int):
         return client.post(url, {"document_id": "form1", "file": SimpleUploadedFile("1.pdf", PDF)})
     if url.endswith("/submit"):
         return client.post(url, headers={"Idempotency-Key": f"k-{role}-{url}"})
-    if url.endswith("/revision"):
+    if url.endswith("/revision") or url.endswith("/not-adopted"):
         return post_json(client, url, {"reason": "r"})
+    if url.endswith("/hearing"):
+        return post_json(client, url, {"at": "2024-05-20T10:00:00+09:00", "place": "東京"})
+    if url.endswith("/hearing/record"):
+        return post_json(client, url, {"record": "held"})
+    if url.endswith("/answer"):
+        return post_json(client, url, {"answer": "no_objection"})
     return client.generic(method, url)
 
 
@@ -679,7 +698,8 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
     client = client_for(users[role])
     got, want = {}, {}
     for (method, path, obj), expected in MATRIX.items():
-        url = path.replace("{proposal_id}", str(objects[obj])) if obj else path
+        key = "{pin_id}" if "{pin_id}" in path else "{proposal_id}"
+        url = path.replace(key, str(objects[obj])) if obj else path
         response = _call(client, method, url, role, first_round.pk)
         label = f"{method} {path} {obj or ''}".strip()
         got[label] = response.status_code
