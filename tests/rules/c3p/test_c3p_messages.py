@@ -144,7 +144,11 @@ VARIANTS: list[tuple[str, list[Patch]]] = [
             _set("applicant.kind", "municipality"),
             _set(
                 "documents_submitted",
-                ["letters_of_interest", "collaboration_agreement", "joint_implementation_agreement"],
+                [
+                    "letters_of_interest",
+                    "collaboration_agreement",
+                    "joint_implementation_agreement",
+                ],
             ),
         ],
     ),

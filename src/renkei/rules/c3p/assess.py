@@ -75,8 +75,7 @@ def assess_c3p(proposal: C3pProposal, rulebook: C3pRulebook) -> Assessment:
         "score_provisional_items": [
             f.check.removeprefix("c3p.scoring.")
             for f in scoring
-            if f.check.removeprefix("c3p.scoring.") in _COMPUTED
-            and f.status is Status.NEEDS_REVIEW
+            if f.check.removeprefix("c3p.scoring.") in _COMPUTED and f.status is Status.NEEDS_REVIEW
         ],
         "contract_pre_tax_jpy": totals.pre_tax_jpy,
         "consumption_tax_jpy": totals.tax_jpy,

@@ -61,7 +61,7 @@ def check_schedule(p: C3pProposal, book: C3pRulebook) -> tuple[Finding, ...]:
                 "start": start,
                 "end": end,
             },
-        )
+        ),
     ]
     max_phases = ph.max_phases.value
     ok = proj.phase <= max_phases
