@@ -48,6 +48,7 @@ ORGANISATION = "サンプル・エンジニアリング株式会社"
 CONTACT = "連携 一郎"
 EMAIL = "ichiro.renkei@example.org"
 NEW_PASSWORD = "Kenya-tea-2024-boilers"
+SUBSIDY = 93_000_000  # the example's requests with the boilers' lowered to 40 million JPY
 STAFF_PASSWORD = "Selection-e2e-passw0rd"  # the reviewer, secretariat and Joint Committee
 
 
@@ -181,8 +182,11 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     pk = int(re.search(r"/proposals/(\d+)/edit/$", page.url).group(1))
-    edit_url, detail_url = f"{platform}/proposals/{pk}/edit/yaml/", f"{platform}/proposals/{pk}/"
-    page.goto(edit_url)
+    form_url, detail_url = f"{platform}/proposals/{pk}/edit/", f"{platform}/proposals/{pk}/"
+    edit_url = form_url + "yaml/"
+    expect(page.locator("#proposal-form")).to_be_visible()  # the structured editor (form 4)
+    page.click('nav.tabs a[href$="/edit/yaml/"]')  # the advanced tab: the document as YAML
+    assert page.url == edit_url
     expect(page.locator("#doc")).to_have_value(re.compile(r"2024-11-29T12:00:00\+09:00"))
     expect(page.locator("#assessment .errorlist")).to_contain_text("consortium")
 
@@ -209,6 +213,20 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     saved = Proposal.objects.get(pk=pk)
     assert saved.document["sites"][1]["id"] == "nandi-factory"
     assert saved.title == doc["title"]
+
+    # 5b. the form editor: a lower subsidy request for the boilers, live, then saved
+    page.click('nav.tabs a[href$="/edit/"]')
+    assert page.url == form_url
+    request_field = page.locator('[name="sites-0-lines-0-requested_subsidy_jpy"]')
+    expect(request_field).to_have_value(re.compile(r"^45,?000,?000$"))
+    request_field.fill("40,000,000")
+    expect(page.locator("#assessment")).to_contain_text(money(SUBSIDY))  # 40 + 15 + 38 million
+    with page.expect_navigation():
+        page.click("#save-draft")
+    expect(page.locator("ul.messages li.success")).to_be_visible()
+    saved = Proposal.objects.get(pk=pk).document
+    assert saved["sites"][0]["technologies"][0]["requested_subsidy_jpy"] == 40_000_000
+    assert saved["sites"][1]["id"] == "nandi-factory"  # the rest is as pasted
     shot = screenshot(page, "editor")
     assert shot.stat().st_size > 0
 
@@ -364,7 +382,7 @@ def walk_selection(
     with office.expect_navigation():
         office.click("main form[method=get] button")
     expect(office.locator("main")).to_contain_text(receipt)
-    expect(office.locator("main")).to_contain_text(money(98_000_000))
+    expect(office.locator("main")).to_contain_text(money(SUBSIDY))
     office.click(f'main a[href="/office/proposals/{pk}/selection/"]')
     office.fill("#id_at", "2024-05-08T10:00")
     with office.expect_navigation():
@@ -413,7 +431,7 @@ def walk_selection(
     with office.expect_navigation():
         office.click('form[action$="/naiji/"] button')
     adopted = Selection.objects.get(pk=selection.pk)
-    assert adopted.state == SelectionState.ADOPTED and adopted.naiji_amount_jpy == 98_000_000
+    assert adopted.state == SelectionState.ADOPTED and adopted.naiji_amount_jpy == SUBSIDY
     expect(office.locator("#selection-state")).to_contain_text(
         japanese("Adopted (内示 issued)") or "Adopted"
     )
@@ -431,7 +449,7 @@ def walk_selection(
     expect(row).to_contain_text("2500")
     expect(row).to_contain_text("31300")
     expect(public.locator("main")).not_to_contain_text(receipt)
-    expect(public.locator("main")).not_to_contain_text(money(98_000_000))
+    expect(public.locator("main")).not_to_contain_text(money(SUBSIDY))
     screenshot(public, "adopted")
 
 
