@@ -13,7 +13,7 @@ $(BIN)/renkei: pyproject.toml
 
 # The demo runs the platform on an embedded SQLite database (var/renkei.sqlite3), "as of" a
 # moment inside the seed calls so that their rounds are open (shown in a banner).
-DEMO_NOW ?= 2024-05-01T10:00:00+09:00
+DEMO_NOW ?= 2024-06-20T10:00:00+09:00
 DEMO_ENV := RENKEI_DEMO_NOW=$(DEMO_NOW)
 
 demo: $(BIN)/renkei

@@ -15,7 +15,9 @@ import yaml
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from renkei import clock
 from renkei.accounts.models import Organisation, Role, User
+from renkei.adoption.demo import selection_story
 from renkei.calls.models import Call, Program, Round
 from renkei.calls.services import call_open_from_rulebook
 from renkei.proposals import services
@@ -70,10 +72,28 @@ class Command(BaseCommand):
             users = self._users()
         self._samples(users["applicant"], jcm)
         self._c3p_samples(users["applicant"], c3p)
+        story = selection_story(
+            round_=jcm.rounds.get(code="first"),
+            applicant=users["applicant"],
+            office=users["office"],
+            reviewers=[users["reviewer"], users["reviewer2"]],
+            examples=EXAMPLES,
+        )
         self.stdout.write("\nDemo logins (user / password):")
         for name, role, *_ in USERS:
             self.stdout.write(f"  {name:<12} / renkei-demo-{name:<12} {role.label}")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
+        if story or Proposal.objects.filter(sample=True, selection__isnull=False).exists():
+            self.stdout.write(
+                "Selection sample (first JCM round): the secretariat forwards the PIN, jc-kenya "
+                "answers, the office issues 内示 and decides the eco-lease sample "
+                "(Selection menu)."
+            )
+        else:
+            self.stdout.write(
+                "The selection sample is built when the demo runs after 2024-06-05, e.g. "
+                "make demo DEMO_NOW=2024-06-20T10:00:00+09:00"
+            )
         self.stdout.write(
             "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
             f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
@@ -147,7 +167,11 @@ class Command(BaseCommand):
         return out
 
     def _samples(self, applicant: User, jcm: Call) -> None:
-        round_ = jcm.rounds.get(code="first")
+        """The JCM examples as drafts of the next round still open on the demo clock."""
+        round_ = (
+            jcm.rounds.filter(deadline__gt=clock.now()).order_by("deadline").first()
+            or jcm.rounds.order_by("deadline").last()
+        )
         for path in sorted(EXAMPLES.glob("jcm-*.yaml")):
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
             if Proposal.objects.filter(title=document["title"], sample=True).exists():
