@@ -22,9 +22,10 @@ import pycountry
 from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from renkei.rules import load_rulebook
 from renkei.rules.countries import iso_codes
@@ -160,6 +161,12 @@ class YenField(forms.IntegerField):
         return super().to_python(_plain(value))
 
 
+def _interpolated(msgid: str, **values: Any) -> Any:
+    """A lazy translated text with its placeholders filled: the fields are built at import, and
+    translated per language when the editor's form classes are made (``_resolved``)."""
+    return lazy(lambda: _(msgid) % values, str)()
+
+
 class WholeField(forms.IntegerField):
     widget = TextInput(attrs={"inputmode": "numeric", "class": "num short", "autocomplete": "off"})
 
@@ -169,9 +176,9 @@ class WholeField(forms.IntegerField):
         self.widget.attrs.pop("min", None)
         self.widget.attrs.pop("max", None)
         self.widget.attrs.pop("step", None)
-        self.error_messages["invalid"] = _("Enter a whole number, e.g. %(example)s.") % {
-            "example": example
-        }
+        self.error_messages["invalid"] = _interpolated(
+            gettext_noop("Enter a whole number, e.g. %(example)s."), example=example
+        )
 
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
@@ -189,9 +196,9 @@ class NumberField(forms.DecimalField):
         super().__init__(**kwargs)
         for key in ("min", "max", "step"):
             self.widget.attrs.pop(key, None)
-        self.error_messages["invalid"] = _("Enter a number, e.g. %(example)s.") % {
-            "example": example
-        }
+        self.error_messages["invalid"] = _interpolated(
+            gettext_noop("Enter a number, e.g. %(example)s."), example=example
+        )
 
     def to_python(self, value: Any) -> Decimal | None:
         if value in self.empty_values:
@@ -329,7 +336,9 @@ def _tri(label: str, help_text: str = "") -> forms.NullBooleanField:
 
 def _date(label: str) -> forms.DateField:
     field = forms.DateField(label=label, required=False, widget=DateInput)
-    field.error_messages["invalid"] = _("Enter a date as year-month-day, e.g. 2024-05-13.")
+    field.error_messages["invalid"] = gettext_lazy(
+        "Enter a date as year-month-day, e.g. 2024-05-13."
+    )
     return field
 
 
