@@ -9,10 +9,9 @@ import io
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from webfactories import UserFactory, jst
+from webfactories import UserFactory, jst, submitted_proposal
 
 from renkei import access
 from renkei.accounts.models import Notice, Role
@@ -20,7 +19,6 @@ from renkei.adoption import services
 from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
-from renkei.proposals import services as proposal_services
 from renkei.reviews import services as review_services
 from renkei.services import NotAllowed, ServiceError
 
@@ -30,30 +28,10 @@ MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
 
 
 def _submitted(applicant, round_, document, title, pin_file=True):
-    proposal = proposal_services.proposal_create(
-        actor=applicant, round=round_, title=title, country="KE"
+    uploads = {"form1": "1_a.pdf"} | ({"form3_16": "3-16_PIN.pdf"} if pin_file else {})
+    return submitted_proposal(
+        applicant, round_, document, title, country="KE", uploads=uploads, at="2024-05-10T09:00"
     )
-    proposal_services.proposal_update_document(
-        actor=applicant, proposal=proposal, document=document
-    )
-    proposal_services.attachment_add(
-        actor=applicant,
-        proposal=proposal,
-        document_id="form1",
-        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
-    )
-    if pin_file:
-        proposal_services.attachment_add(
-            actor=applicant,
-            proposal=proposal,
-            document_id="form3_16",
-            upload=SimpleUploadedFile("3-16_PIN.pdf", b"%PDF-1.7 pin"),
-        )
-    proposal_services.proposal_submit(
-        actor=applicant, proposal=proposal, idempotency_key=title, now=jst("2024-05-10T09:00")
-    )
-    proposal.refresh_from_db()
-    return proposal
 
 
 def _screened_and_reviewed(office, reviewer, proposal, points=None):
@@ -546,23 +524,15 @@ def c3p_evaluated(users, settings):
     applicant, office, reviewer = users["applicant"], users["office"], users["reviewer"]
     proposals = []
     for title in ("C3P one", "C3P two"):
-        p = proposal_services.proposal_create(
-            actor=applicant, round=round_, title=title, country="VN"
+        p = submitted_proposal(
+            applicant,
+            round_,
+            {**document, "title": title},
+            title,
+            country="VN",
+            uploads={d: f"{d}.pdf" for d in C3P_UPLOADS},
+            at="2025-02-20T10:00",
         )
-        proposal_services.proposal_update_document(
-            actor=applicant, proposal=p, document={**document, "title": title}
-        )
-        for doc_id in C3P_UPLOADS:
-            proposal_services.attachment_add(
-                actor=applicant,
-                proposal=p,
-                document_id=doc_id,
-                upload=SimpleUploadedFile(f"{doc_id}.pdf", b"%PDF-1.7 c3p"),
-            )
-        proposal_services.proposal_submit(
-            actor=applicant, proposal=p, idempotency_key=title, now=jst("2025-02-20T10:00")
-        )
-        p.refresh_from_db()
         screening = review_services.screening_start(actor=office, proposal=p)
         for item in screening.items.filter(decision=""):
             review_services.screening_item_decide(

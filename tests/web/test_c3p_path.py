@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from webfactories import ROOT, OrganisationFactory, UserFactory, jst
+from webfactories import ROOT, OrganisationFactory, UserFactory, jst, submitted_proposal
 
 from renkei import access
 from renkei.accounts.models import Notice, Organisation, Role
@@ -102,24 +102,16 @@ def _client(user) -> Client:
 
 
 def _submitted(applicant, round_, document, title: str, uploads=UPLOADS) -> Proposal:
-    proposal = proposal_services.proposal_create(
-        actor=applicant, round=round_, title=title, country="VN"
+    return submitted_proposal(
+        applicant,
+        round_,
+        {**document, "title": title},
+        title,
+        country="VN",
+        uploads={doc_id: f"{doc_id}.pdf" for doc_id in uploads},
+        at="2025-02-20T10:00",
+        content=PDF,
     )
-    proposal_services.proposal_update_document(
-        actor=applicant, proposal=proposal, document={**document, "title": title}
-    )
-    for doc_id in uploads:
-        proposal_services.attachment_add(
-            actor=applicant,
-            proposal=proposal,
-            document_id=doc_id,
-            upload=SimpleUploadedFile(f"{doc_id}.pdf", PDF),
-        )
-    proposal_services.proposal_submit(
-        actor=applicant, proposal=proposal, idempotency_key=title, now=jst("2025-02-20T10:00")
-    )
-    proposal.refresh_from_db()
-    return proposal
 
 
 def _pass_screening(office, proposal: Proposal) -> Screening:

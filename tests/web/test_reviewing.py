@@ -7,15 +7,13 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from webfactories import UserFactory, jst
+from webfactories import UserFactory, submitted_proposal
 
 from renkei import access
 from renkei.accounts.models import Role
 from renkei.audit.services import audit_trail
-from renkei.proposals import services as proposal_services
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import ReviewAssignment, Score
 from renkei.services import NotAllowed, ServiceError
@@ -26,23 +24,15 @@ MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
 
 
 def _submit(applicant, round_, document, title: str):
-    proposal = proposal_services.proposal_create(
-        actor=applicant, round=round_, title=title, country="KE"
+    return submitted_proposal(
+        applicant,
+        round_,
+        document,
+        title,
+        country="KE",
+        uploads={"form1": "1_a.pdf"},
+        at="2024-05-10T09:00",
     )
-    proposal_services.proposal_update_document(
-        actor=applicant, proposal=proposal, document=document
-    )
-    proposal_services.attachment_add(
-        actor=applicant,
-        proposal=proposal,
-        document_id="form1",
-        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
-    )
-    proposal_services.proposal_submit(
-        actor=applicant, proposal=proposal, idempotency_key=title, now=jst("2024-05-10T09:00")
-    )
-    proposal.refresh_from_db()
-    return proposal
 
 
 def _pass_screening(office, proposal):

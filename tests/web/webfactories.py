@@ -37,3 +37,34 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.APPLICANT
     organisation = factory.SubFactory(OrganisationFactory)
     password = factory.django.Password("pw-for-tests-1")
+
+
+def submitted_proposal(
+    applicant,
+    round_,
+    document: dict,
+    title: str,
+    *,
+    country: str,
+    uploads: dict[str, str],
+    at: str,
+    content: bytes = b"%PDF-1.7 x",
+):
+    """A proposal created, filled with ``document``, given ``uploads`` (document id -> file
+    name) and submitted at ``at`` (JST), through the services; returned fresh."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from renkei.proposals import services
+
+    proposal = services.proposal_create(actor=applicant, round=round_, title=title, country=country)
+    services.proposal_update_document(actor=applicant, proposal=proposal, document=document)
+    for doc_id, name in uploads.items():
+        services.attachment_add(
+            actor=applicant,
+            proposal=proposal,
+            document_id=doc_id,
+            upload=SimpleUploadedFile(name, content),
+        )
+    services.proposal_submit(actor=applicant, proposal=proposal, idempotency_key=title, now=jst(at))
+    proposal.refresh_from_db()
+    return proposal

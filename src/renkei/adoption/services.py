@@ -72,6 +72,18 @@ def _applicants(proposal: Proposal) -> list[Any]:
     )
 
 
+def _tell_applicants(proposal: Proposal, subject: str, message: str, **values: Any) -> None:
+    """Notify the applicants of the proposal in Japanese; ``message`` gets its title and
+    receipt number besides ``values``."""
+    _send(
+        _applicants(proposal),
+        "ja",
+        _in("ja", subject),
+        _in("ja", message, title=proposal.title, receipt=proposal.receipt_number, **values),
+        f"/proposals/{proposal.pk}/",
+    )
+
+
 def _in(lang: str, text: Any, **values: Any) -> str:
     with translation.override(lang):
         text = _(str(text))
@@ -138,23 +150,15 @@ def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: 
             payload={"proposal": proposal.pk, "place": hearing.place},
         )
         local = at.astimezone(JST)
-        message = _in(
-            "ja",
+        _tell_applicants(
+            proposal,
+            gettext_noop("[Renkei] Hearing scheduled"),
             gettext_noop(
                 "The hearing of “%(title)s” (receipt %(receipt)s) is scheduled on %(when)s at "
                 "%(place)s."
             ),
-            title=proposal.title,
-            receipt=proposal.receipt_number,
             when=f"{_date_ja(local.date())} {local:%H:%M}",
             place=hearing.place,
-        )
-        _send(
-            _applicants(proposal),
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Hearing scheduled")),
-            message,
-            f"/proposals/{proposal.pk}/",
         )
     return Scheduled(hearing, warnings)
 
@@ -251,21 +255,14 @@ def selection_nominate(*, actor: Any, proposal: Proposal, total_score: Decimal |
             to_state=SelectionState.CANDIDATE,
             payload={"proposal": proposal.pk, "version": version.number, "score": total_score},
         )
-        _send(
-            _applicants(proposal),
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Selection candidate")),
-            _in(
-                "ja",
-                gettext_noop(
-                    "“%(title)s” (receipt %(receipt)s) is a selection candidate. Its PIN goes to "
-                    "the JCM secretariat and the partner country's Joint Committee; queries from "
-                    "the partner country may follow."
-                ),
-                title=proposal.title,
-                receipt=proposal.receipt_number,
+        _tell_applicants(
+            proposal,
+            gettext_noop("[Renkei] Selection candidate"),
+            gettext_noop(
+                "“%(title)s” (receipt %(receipt)s) is a selection candidate. Its PIN goes to "
+                "the JCM secretariat and the partner country's Joint Committee; queries from "
+                "the partner country may follow."
             ),
-            f"/proposals/{proposal.pk}/",
         )
     return selection
 
@@ -464,27 +461,19 @@ def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
         _transition(
             selection, "_adopt", actor, "naiji_issue", number=selection.naiji_number, amount=amount
         )
-        message = _in(
-            "ja",
+        _tell_applicants(
+            proposal,
+            gettext_noop("[Renkei] Notice of selection (内示)"),
             gettext_noop(
                 "内示: “%(title)s” (receipt %(receipt)s) is adopted with a subsidy of up to "
                 "%(amount)s yen (内示 number %(number)s). Submit the grant application by %(due)s "
                 "(within 30 days, 4.(2)); the 内示 may be withdrawn from %(cancel)s if no grant "
                 "decision can be made."
             ),
-            title=proposal.title,
-            receipt=proposal.receipt_number,
             amount=f"{amount:,}",
             number=selection.naiji_number,
             due=_date_ja(due.due),
             cancel=_date_ja(due.extra["naiji_cancellable_from"]),
-        )
-        _send(
-            _applicants(proposal),
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Notice of selection (内示)")),
-            message,
-            f"/proposals/{proposal.pk}/",
         )
     return selection
 
@@ -536,22 +525,15 @@ def selection_adopt_c3p(*, actor: Any, proposal: Proposal) -> Selection:
             to_state=selection.state,
             payload={"proposal": proposal.pk, "version": version.number, "amount": amount},
         )
-        _send(
-            _applicants(proposal),
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Result of the selection")),
-            _in(
-                "ja",
-                gettext_noop(
-                    "“%(title)s” (receipt %(receipt)s) is adopted. The contract amount, up to "
-                    "%(amount)s yen including tax as proposed, is settled after a review of the "
-                    "costs; prepare the implementation plan (BOX 6)."
-                ),
-                title=proposal.title,
-                receipt=proposal.receipt_number,
-                amount=f"{amount:,}",
+        _tell_applicants(
+            proposal,
+            gettext_noop("[Renkei] Result of the selection"),
+            gettext_noop(
+                "“%(title)s” (receipt %(receipt)s) is adopted. The contract amount, up to "
+                "%(amount)s yen including tax as proposed, is settled after a review of the "
+                "costs; prepare the implementation plan (BOX 6)."
             ),
-            f"/proposals/{proposal.pk}/",
+            amount=f"{amount:,}",
         )
     return selection
 
@@ -598,21 +580,14 @@ def selection_reject(*, actor: Any, proposal: Proposal, reason: str) -> Selectio
             _transition(selection, "_reject", actor, "selection_reject", reason=reason.strip())
         else:
             raise ServiceError(_("This proposal already has a final decision."))
-        _send(
-            _applicants(proposal),
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Result of the selection")),
-            _in(
-                "ja",
-                gettext_noop(
-                    "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
-                    "%(reason)s"
-                ),
-                title=proposal.title,
-                receipt=proposal.receipt_number,
-                reason=reason.strip(),
+        _tell_applicants(
+            proposal,
+            gettext_noop("[Renkei] Result of the selection"),
+            gettext_noop(
+                "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
+                "%(reason)s"
             ),
-            f"/proposals/{proposal.pk}/",
+            reason=reason.strip(),
         )
     return selection
 

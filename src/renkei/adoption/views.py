@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -173,98 +174,68 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _run(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    try:
-        action()
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect("adoption:decide", pk=pk)
+def _office_action(model, lookup: str, act, success: Any):
+    """A POST-only office page that runs one service on the object found by ``lookup`` = pk
+    and goes back to the proposal's decision page with the outcome as a message."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        _office(request)
+        obj = get_object_or_404(model, **{lookup: pk})
+        try:
+            act(request, obj)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, str(success))
+        return redirect("adoption:decide", pk=pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def hearing_record(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    hearing = get_object_or_404(Hearing, proposal_id=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.hearing_record(
-            actor=request.user, hearing=hearing, record=request.POST.get("record", "")
-        ),
-        _("The hearing was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def nominate(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    proposal = get_object_or_404(Proposal, pk=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.selection_nominate(
-            actor=request.user, proposal=proposal, total_score=_total(proposal)
-        ),
-        _("The proposal is a selection candidate; the applicant was notified."),
-    )
-
-
-@login_required
-@require_POST
-def adopt_c3p(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    proposal = get_object_or_404(Proposal, pk=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.selection_adopt_c3p(actor=request.user, proposal=proposal),
-        _("The proposal was adopted; the applicant was notified."),
-    )
-
-
-@login_required
-@require_POST
-def send_pin(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    selection = get_object_or_404(Selection, proposal_id=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.pin_send(actor=request.user, selection=selection),
-        _("The PIN was sent to the JCM secretariat."),
-    )
-
-
-@login_required
-@require_POST
-def naiji(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    selection = get_object_or_404(Selection, proposal_id=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.naiji_issue(actor=request.user, selection=selection),
-        _("内示 issued; the applicant was notified."),
-    )
-
-
-@login_required
-@require_POST
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    _office(request)
-    proposal = get_object_or_404(Proposal, pk=pk)
-    return _run(
-        request,
-        pk,
-        lambda: services.selection_reject(
-            actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")
-        ),
-        _("The proposal was not adopted; the applicant was notified."),
-    )
+hearing_record = _office_action(
+    Hearing,
+    "proposal_id",
+    lambda request, hearing: services.hearing_record(
+        actor=request.user, hearing=hearing, record=request.POST.get("record", "")
+    ),
+    gettext_lazy("The hearing was recorded."),
+)
+nominate = _office_action(
+    Proposal,
+    "pk",
+    lambda request, proposal: services.selection_nominate(
+        actor=request.user, proposal=proposal, total_score=_total(proposal)
+    ),
+    gettext_lazy("The proposal is a selection candidate; the applicant was notified."),
+)
+adopt_c3p = _office_action(
+    Proposal,
+    "pk",
+    lambda request, proposal: services.selection_adopt_c3p(actor=request.user, proposal=proposal),
+    gettext_lazy("The proposal was adopted; the applicant was notified."),
+)
+send_pin = _office_action(
+    Selection,
+    "proposal_id",
+    lambda request, selection: services.pin_send(actor=request.user, selection=selection),
+    gettext_lazy("The PIN was sent to the JCM secretariat."),
+)
+naiji = _office_action(
+    Selection,
+    "proposal_id",
+    lambda request, selection: services.naiji_issue(actor=request.user, selection=selection),
+    gettext_lazy("内示 issued; the applicant was notified."),
+)
+reject = _office_action(
+    Proposal,
+    "pk",
+    lambda request, proposal: services.selection_reject(
+        actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")
+    ),
+    gettext_lazy("The proposal was not adopted; the applicant was notified."),
+)
 
 
 @login_required
