@@ -246,14 +246,8 @@ def selection_nominate(*, actor: Any, proposal: Proposal, total_score: Decimal |
             decided_by=actor,
             decided_at=clock.now(),
         )
-        selection.__dict__["state"] = SelectionState.CANDIDATE  # the FSM's initial state
-        selection.save()
-        audit_record(
-            actor=actor,
-            obj=selection,
-            action="selection_nominate",
-            to_state=SelectionState.CANDIDATE,
-            payload={"proposal": proposal.pk, "version": version.number, "score": total_score},
+        _record_new(
+            selection, SelectionState.CANDIDATE, actor, "selection_nominate", score=total_score
         )
         _tell_applicants(
             proposal,
@@ -265,6 +259,24 @@ def selection_nominate(*, actor: Any, proposal: Proposal, total_score: Decimal |
             ),
         )
     return selection
+
+
+def _record_new(selection: Selection, state: str, actor: Any, action: str, **payload: Any) -> None:
+    """Save a new decision in its first state (set past the FSM's protected field) and audit
+    it with the proposal version it decided on."""
+    selection.__dict__["state"] = state
+    selection.save()
+    audit_record(
+        actor=actor,
+        obj=selection,
+        action=action,
+        to_state=state,
+        payload={
+            "proposal": selection.proposal_id,
+            "version": selection.version.number,
+            **{k: v.strip() if isinstance(v, str) else v for k, v in payload.items()},
+        },
+    )
 
 
 def _transition(selection: Selection, method: str, actor: Any, action: str, **payload: Any):
@@ -516,15 +528,7 @@ def selection_adopt_c3p(*, actor: Any, proposal: Proposal) -> Selection:
                 "call": proposal.call.rulebook_id,
             },
         )
-        selection.__dict__["state"] = SelectionState.ADOPTED
-        selection.save()
-        audit_record(
-            actor=actor,
-            obj=selection,
-            action="selection_adopt_c3p",
-            to_state=selection.state,
-            payload={"proposal": proposal.pk, "version": version.number, "amount": amount},
-        )
+        _record_new(selection, SelectionState.ADOPTED, actor, "selection_adopt_c3p", amount=amount)
         _tell_applicants(
             proposal,
             gettext_noop("[Renkei] Result of the selection"),
@@ -562,14 +566,8 @@ def selection_reject(*, actor: Any, proposal: Proposal, reason: str) -> Selectio
                 decided_at=clock.now(),
                 reason=reason.strip(),
             )
-            selection.__dict__["state"] = SelectionState.NOT_ADOPTED
-            selection.save()
-            audit_record(
-                actor=actor,
-                obj=selection,
-                action="selection_reject",
-                to_state=selection.state,
-                payload={"proposal": proposal.pk, "reason": reason.strip()},
+            _record_new(
+                selection, SelectionState.NOT_ADOPTED, actor, "selection_reject", reason=reason
             )
         elif selection.state in OPEN_STATES:
             selection.reason, selection.decided_at, selection.decided_by = (
