@@ -375,6 +375,7 @@ MATRIX = {
     ("adoption:naiji", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:reject", "POST", "proposal"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:reject_remaining", "POST", "round"): [302, 404, 404, 302, 404, 404, 404],
+    ("adoption:round_budget", "POST", "round"): [302, 404, 404, 302, 404, 404, 404],
     ("adoption:pins", "GET", None): [302, 200, 200, 200, 404, 200, 200],
     ("adoption:pin", "GET", "pin"): [302, 200, 404, 200, 404, 200, 404],
     ("adoption:pin_download", "GET", "pin"): [302, 200, 404, 200, 404, 200, 404],
@@ -579,3 +580,19 @@ def test_the_secretariat_and_the_joint_committee_find_their_pins_on_the_home_pag
     assert link not in _client(users["joint_committee"]).get("/").content.decode()
     services.pin_forward(actor=users["secretariat"], pin=pin)
     assert link in _client(users["joint_committee"]).get("/").content.decode()
+
+
+def test_the_office_sets_the_rounds_budget_on_the_board(users, first_round) -> None:
+    url = reverse("adoption:round_budget", args=[first_round.pk])
+    office = _client(users["office"])
+    office.post(url, {"budget_jpy": "300,000,000"})
+    first_round.refresh_from_db()
+    assert first_round.budget_jpy == 300_000_000
+    office.post(url, {"budget_jpy": "三億"})
+    first_round.refresh_from_db()
+    assert first_round.budget_jpy == 300_000_000  # refused, unchanged
+    assert _client(users["applicant"]).post(url, {"budget_jpy": "1"}).status_code == 404
+    office.post(url, {"budget_jpy": ""})
+    first_round.refresh_from_db()
+    assert first_round.budget_jpy is None
+    assert [e.to_state for e in audit_trail(first_round)] == ["300000000", ""]

@@ -6,6 +6,7 @@ app_name = "adoption"
 urlpatterns = [
     path("office/selection/", views.board, name="board"),
     path("office/rounds/<int:pk>/not-adopted/", views.reject_remaining, name="reject_remaining"),
+    path("office/rounds/<int:pk>/budget/", views.round_budget, name="round_budget"),
     path("office/proposals/<int:pk>/selection/", views.decide, name="decide"),
     path("office/proposals/<int:pk>/hearing/record/", views.hearing_record, name="hearing_record"),
     path("office/proposals/<int:pk>/nominate/", views.nominate, name="nominate"),

@@ -240,6 +240,26 @@ reject = _office_action(
 
 @login_required
 @require_POST
+def round_budget(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office sets the round's budget (digits, commas allowed; empty clears it)."""
+    from renkei.calls.services import round_set_budget
+
+    _office(request)
+    round = get_object_or_404(Round, pk=pk)
+    text = request.POST.get("budget_jpy", "").replace(",", "").replace("円", "").strip()
+    try:
+        if text and not text.isdigit():
+            raise ServiceError(_("Give the budget as whole yen, 0 or more (e.g. 300000000)."))
+        round_set_budget(actor=request.user, round=round, budget_jpy=int(text) if text else None)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The round's budget was saved."))
+    return redirect(f"/office/selection/?round={round.pk}")
+
+
+@login_required
+@require_POST
 def reject_remaining(request: HttpRequest, pk: int) -> HttpResponse:
     _office(request)
     round = get_object_or_404(Round, pk=pk)

@@ -34,3 +34,32 @@ def call_open_from_rulebook(*, rulebook_id: str, title_ja: str, title_en: str) -
                 defaults=dict(name_ja=r.name_ja, name_en=r.name_en, deadline=r.deadline),
             )
     return call
+
+
+def round_set_budget(*, actor, round: Round, budget_jpy: int | None) -> Round:
+    """The office announces (or clears) a round's budget in yen; audited. Without one, 内示
+    and adoption count against the call's budget."""
+    from django.utils.translation import gettext as _
+
+    from renkei import access
+    from renkei.accounts.models import Role
+    from renkei.audit.services import audit_record
+    from renkei.services import NotAllowed, ServiceError
+
+    if access.role_of(actor) != Role.OFFICE:
+        raise NotAllowed(_("You are not allowed to do this."))
+    if budget_jpy is not None and budget_jpy < 0:
+        raise ServiceError(_("Give the budget as whole yen, 0 or more (e.g. 300000000)."))
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        before = locked.budget_jpy
+        locked.budget_jpy = budget_jpy
+        locked.save(update_fields=["budget_jpy"])
+        audit_record(
+            actor=actor,
+            obj=locked,
+            action="round_set_budget",
+            from_state="" if before is None else str(before),
+            to_state="" if budget_jpy is None else str(budget_jpy),
+        )
+    return locked
