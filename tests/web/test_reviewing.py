@@ -528,3 +528,17 @@ def test_english_names_of_the_criteria_in_the_english_ui(users, passed, cleared)
         "participants",
         "Establishment of the project implementation structure",
     ]  # gettext is English in these tests
+
+
+def test_every_rulebooks_scoring_items_fit_the_score_column() -> None:
+    # PostgreSQL enforces a CharField's length (SQLite does not): a C3P item id such as
+    # "technology_introduction" (22 characters) once failed there only.
+    from renkei.rules._registry import available_rulebooks, load_rulebook
+
+    limit = Score._meta.get_field("criterion").max_length
+    ids = []
+    for rulebook_id in available_rulebooks():
+        scoring = getattr(load_rulebook(rulebook_id), "scoring", None)
+        ids += [item.id for item in (scoring.items if scoring else ())]
+    assert ids and "technology_introduction" in ids
+    assert [i for i in ids if len(i) > limit] == []

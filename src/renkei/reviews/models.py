@@ -121,7 +121,7 @@ class Score(models.Model):
     assignment = models.ForeignKey(
         ReviewAssignment, on_delete=models.PROTECT, related_name="scores"
     )
-    criterion = models.CharField(max_length=20)
+    criterion = models.CharField(max_length=64)
     points = models.PositiveSmallIntegerField()
     justification = models.TextField()
     scored_at = models.DateTimeField()
