@@ -25,6 +25,7 @@ from webfactories import ROOT, OrganisationFactory, UserFactory, jst, submitted_
 from renkei import access
 from renkei.accounts.models import Notice, Organisation, Role
 from renkei.calls.models import Call, Program, Round
+from renkei.proposals import c3p_editor
 from renkei.proposals import services as proposal_services
 from renkei.proposals.models import Proposal
 from renkei.reviews import reviewing, services
@@ -152,9 +153,14 @@ def test_a_company_drafts_uploads_and_submits_on_the_pages(
     for doc_id in ("letters_of_interest", "collaboration_agreement", "qualification_certificate"):
         assert f'value="{doc_id}"' in page, doc_id
     assert 'value="form1"' not in page  # no JCM form here
-    assert "required field is missing" in page  # the editor lists what is still to fill
+    assert 'name="editor" value="c3p"' in page  # the C3P call's form
+    # the editor says what is still to fill, beside its field
+    assert "提案書の提出には入力が必要です。" in page  # "Required before … submitted."
 
-    client.post(edit, {"document": yaml.safe_dump(new_document, allow_unicode=True)})
+    # the browser posts the form's fields (what the applicant typed), not a document
+    data, dropped = c3p_editor.document_to_data(new_document, c3p_round.call.rulebook())
+    assert dropped == []
+    assert client.post(edit, data).status_code == 302
     proposal.refresh_from_db()
     assert proposal.document["partner_city"]["name"] == "Ben Tre Province"
     assert proposal_services.document_errors(proposal.document) == []

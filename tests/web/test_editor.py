@@ -516,7 +516,7 @@ def test_the_yaml_editor_stays_for_power_users(applicant, proposal) -> None:
     assert "119,050,000" in panel
 
 
-def test_a_c3p_proposal_keeps_the_yaml_editor(applicant, settings) -> None:
+def test_a_c3p_proposal_has_its_own_form_and_the_yaml_tab(applicant, settings) -> None:
     settings.RENKEI_DEMO_NOW = "2025-02-20T10:00:00+09:00"
     call = Call.objects.create(
         rulebook_id="c3p/fy2025",
@@ -531,8 +531,10 @@ def test_a_c3p_proposal_keeps_the_yaml_editor(applicant, settings) -> None:
     )
     proposal = services.proposal_create(actor=applicant, round=round_, title="c3p", country="VN")
     page = _client(applicant).get(reverse("proposals:edit", args=[proposal.pk])).content.decode()
-    assert '<textarea id="doc" class="doc" name="document"' in page
-    assert 'name="editor" value="jcm"' not in page
+    assert 'name="editor" value="c3p"' in page  # tests/web/test_c3p_editor.py
+    assert 'name="editor" value="jcm"' not in page and 'name="sites-TOTAL_FORMS"' not in page
+    page = _client(applicant).get(reverse("proposals:edit_yaml", args=[proposal.pk]))
+    assert '<textarea id="doc" class="doc" name="document"' in page.content.decode()
 
 
 def test_only_the_proposals_editors_reach_either_editor(users, proposal) -> None:

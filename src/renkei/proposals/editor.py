@@ -29,6 +29,7 @@ from typing import Any
 
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
@@ -166,6 +167,9 @@ def _text(field: forms.Field, value: Any) -> str | None:
     """A document value as the text its widget shows; None when the form cannot show it."""
     if value is None:
         return ""
+    as_text = getattr(field, "as_text", None)
+    if as_text is not None:  # a field that shows a structured value its own way
+        return as_text(value)
     if isinstance(field, forms.NullBooleanField):
         return {True: "true", False: "false"}.get(value) if isinstance(value, bool) else None
     if isinstance(field, forms.BooleanField):
@@ -339,7 +343,9 @@ def _count(data: Mapping[str, str], formset: str) -> int:
         return 0
 
 
-def apply_action(data: dict[str, str], action: str) -> tuple[dict[str, str], str | None]:
+def apply_action(
+    data: dict[str, str], action: str, formsets: re.Pattern[str] = _FORMSET_PREFIX
+) -> tuple[dict[str, str], str | None]:
     """Add a row to a formset (``add:sites-0-lines``), remove one (``remove:sites-1``) or show
     a line's solar or battery specification (``open:sites-0-lines-1-solar``).
 
@@ -348,7 +354,7 @@ def apply_action(data: dict[str, str], action: str) -> tuple[dict[str, str], str
     """
     verb, _sep, target = action.partition(":")
     data = dict(data)
-    if verb == "add" and _FORMSET_PREFIX.match(target):
+    if verb == "add" and formsets.match(target):
         n = _count(data, target)
         _management(data, target, n + 1)
         new = f"{target}-{n}"
@@ -370,7 +376,7 @@ def apply_action(data: dict[str, str], action: str) -> tuple[dict[str, str], str
         first = "capacity_mw" if group == "solar" else "capacity_mwh"
         return data, f"{line}-{group}_{first}"
     match = re.match(r"^(.+)-(\d+)$", target)
-    if verb == "remove" and match and _FORMSET_PREFIX.match(match.group(1)):
+    if verb == "remove" and match and formsets.match(match.group(1)):
         formset, index = match.group(1), int(match.group(2))
         total = _count(data, formset)
         if index < total:
@@ -590,6 +596,10 @@ class ProposalEditor:
         return rows
 
     # --- the rules core's answers, placed on the page
+    def container_label(self, prefix: str) -> str:
+        """What a section or list of rows is called in the list of what is still needed."""
+        return _container_label(prefix)
+
     def attach_issues(self, document: dict[str, Any]) -> list[tuple[str, str, str]]:
         """Put what the rules core still needs beside its fields; return them for the panel.
 
@@ -618,7 +628,7 @@ class ProposalEditor:
                 prefix = self._containers.get(loc) or self._containers.get(loc[:1], "")
                 self.container_issues.setdefault(prefix, message)
                 anchor = "sec-consortium" if prefix == "rep" else f"sec-{prefix}"
-                out.append((_container_label(prefix), anchor, message))
+                out.append((self.container_label(prefix), anchor, message))
             else:
                 text = err.get("msg", "")
                 self.other_issues.append(text)
@@ -628,16 +638,21 @@ class ProposalEditor:
         return out
 
 
-def _ordered(base: Mapping[str, Any], owned: dict[str, Any]) -> dict[str, Any]:
+def _ordered(
+    base: Mapping[str, Any],
+    owned: dict[str, Any],
+    model: Any = JcmProposal,
+    owned_keys: tuple[str, ...] = OWNED,
+) -> dict[str, Any]:
     """The schema's key order; the keys the form does not own come from ``base``."""
     out: dict[str, Any] = {}
-    for key in JcmProposal.model_fields:
-        if key in OWNED:
+    for key in model.model_fields:
+        if key in owned_keys:
             if key in owned:
                 out[key] = owned[key]
         elif key in base:
             out[key] = base[key]
-    out.update({k: v for k, v in base.items() if k not in out and k not in OWNED})
+    out.update({k: v for k, v in base.items() if k not in out and k not in owned_keys})
     return out
 
 
@@ -664,6 +679,9 @@ def _where(form: EditorForm) -> str:
         return _("Partner %(n)s") % {"n": int(parts[1]) + 1} + ": "
     if parts[0] == "funding":
         return _("Funding row %(n)s") % {"n": int(parts[1]) + 1} + ": "
+    row_label = getattr(form, "row_label", None)  # e.g. "Equipment item %(n)s" (C3P)
+    if row_label and len(parts) == 2 and parts[1].isdigit():
+        return str(row_label) % {"n": int(parts[1]) + 1} + ": "
     return ""
 
 
@@ -686,14 +704,6 @@ def _container_label(prefix: str) -> str:
 
 
 # --- the assessment, summarised for the live panel -------------------------------------------
-
-
-def with_attachments(document: dict[str, Any], attachments: Any) -> dict[str, Any]:
-    """The document with the uploaded attachments as its documents (as a submission has)."""
-    return {
-        **document,
-        "documents": [{"id": a.document_id, "file": a.original_name} for a in attachments],
-    }
 
 
 def assess(document: dict[str, Any], lang: str, errors: list[str] | None = None) -> dict[str, Any]:
@@ -762,7 +772,7 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
         by_check.setdefault(f["check"], []).append(f)
     summary: dict[str, Any] = {"program": "c3p" if "project_type" in figures else "jcm"}
     if summary["program"] == "c3p":
-        return summary
+        return _summarise_c3p(summary, figures, findings, result["rulebook"]["id"])
     names = {t.id: t.name_ja for t in technologies(result["rulebook"]["id"])}
     effect = {f.get("subject"): f for f in by_check.get("jcm.cost_effectiveness", [])}
     lines = []
@@ -799,6 +809,42 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
     ]
     summary["computed_scores"] = [f["values"] for f in by_check.get("jcm.score.computed", [])]
     summary["form4"] = form4_totals(proposal, result["rulebook"]["id"])
+    return summary
+
+
+def _summarise_c3p(
+    summary: dict[str, Any], figures: dict[str, Any], findings: list[dict], rulebook_id: str
+) -> dict[str, Any]:
+    """A C3P proposal's contract amount against its cap (3.3 (3)), the outsourcing share, the
+    computed items of Table 6 and the documents of 3.4 still missing."""
+    book = load_rulebook(rulebook_id)
+    lang = "en" if (get_language() or "ja").startswith("en") else "ja"
+    names = {i.id: i.name(lang) for i in book.scoring.items}
+    summary["contract"] = {
+        key: figures.get(key)
+        for key in (
+            "contract_pre_tax_jpy",
+            "consumption_tax_jpy",
+            "contract_total_incl_tax_jpy",
+            "contract_cap_jpy",
+        )
+    }
+    share = figures.get("outsourcing_share")
+    summary["outsourcing_share"] = _percent(share) if share is not None else None
+    summary["costs"] = [
+        f
+        for f in findings
+        if f["check"].startswith("c3p.costs") and f["status"] in ("fail", "needs_review")
+    ]
+    summary["computed_scores"] = [
+        {"name": names.get(item, item), "points": points}
+        for item, points in (figures.get("score_items") or {}).items()
+    ]
+    summary["missing_documents"] = [
+        f
+        for f in findings
+        if f["check"].startswith("c3p.documents") and f["status"] in ("fail", "needs_review")
+    ]
     return summary
 
 

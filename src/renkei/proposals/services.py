@@ -318,16 +318,29 @@ def attachment_add(
 
 
 # --- ⑤ submit and ⑥ receipt -----------------------------------------------------------------
-def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:
-    doc = dict(proposal.document)
+def document_with_uploads(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` naming the proposal's uploads as its call's documents: C3P by id (3.4),
+    JCM by form 6's id and file name. The editor's live assessment uses it too."""
+    doc = dict(document)
+    attachments = proposal.attachments.order_by("id")
     if proposal.call.program == Program.C3P:
-        # C3P documents name the attachments by id (3.4) and carry the submission date, which
-        # the rules core checks against the call's period
         known = {d.id for d in required_documents(proposal.call)}
-        ids = proposal.attachments.order_by("id").values_list("document_id", flat=True)
+        ids = attachments.values_list("document_id", flat=True)
         doc["documents_submitted"] = list(dict.fromkeys(i for i in ids if i in known))
+    else:
+        doc["documents"] = [{"id": a.document_id, "file": a.original_name} for a in attachments]
+    return doc
+
+
+def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:
+    doc = document_with_uploads(proposal, proposal.document)
+    if proposal.call.program == Program.C3P:
+        # C3P documents carry the submission date, which the rules core checks against the
+        # call's period
         doc["submitted_on"] = today.isoformat()
-        return doc
+    else:
+        doc["assessed_on"] = today.isoformat()
+    return doc
     doc["assessed_on"] = today.isoformat()
     doc["documents"] = [
         {"id": a.document_id, "file": a.original_name} for a in proposal.attachments.order_by("id")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from renkei import access, clock
 from renkei.calls.models import Round
-from renkei.proposals import editor, services
+from renkei.proposals import c3p_editor, editor, services
 from renkei.proposals.models import Attachment, Proposal
 from renkei.services import NotAllowed, ServiceError
 
@@ -174,7 +174,7 @@ def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any
         "required_documents": services.required_documents(proposal.call),  # JCM form 6, C3P 3.4
         "attachments": _attachments(proposal),
         "submit_key": services.new_idempotency_key(),
-        "form_editor": jcm,
+        "form_editor": True,  # JCM and C3P; the YAML editor is the advanced tab
     }
 
 
@@ -186,21 +186,26 @@ def _form_panel(proposal: Proposal, ed: editor.ProposalEditor) -> dict[str, Any]
     if not ed.is_valid():
         return {"form_errors": ed.error_list()}
     document = ed.to_document(proposal.document)
-    panel = editor.assess(editor.with_attachments(document, proposal.attachments.all()), _lang())
+    panel = editor.assess(services.document_with_uploads(proposal, document), _lang())
     if "errors" in panel:  # incomplete: say what is missing beside its field
         panel["issues"] = ed.attach_issues(document)
     return panel
 
 
+def _form_editor(proposal: Proposal, data: dict[str, str], **kwargs: Any) -> Any:
+    """The structured editor of the proposal's call (JCM: form 4's structure; C3P: 3.2–3.4)."""
+    cls = editor.ProposalEditor if proposal.call.program == JCM else c3p_editor.C3pEditor
+    return cls(data, book=proposal.call.rulebook(), lang=_lang(), **kwargs)
+
+
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """The proposal editor: form 4's structure for a JCM proposal, YAML for C3P."""
+    """The proposal editor: form 4's structure for a JCM proposal, the C3P call's fields for C3P."""
     proposal = _editable(request, pk)
     if proposal is None:
         return redirect("proposals:detail", pk=pk)
-    if proposal.call.program != JCM:
-        return _yaml_editor(request, proposal)
     book = proposal.call.rulebook()
+    jcm = proposal.call.program == JCM
     dropped: list[str] = []
     if request.method == "POST":
         data = editor.form_data(request.POST)
@@ -208,10 +213,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         focus = None
         if action:
             try:
-                data, focus = editor.apply_action(data, action)
+                if jcm:
+                    data, focus = editor.apply_action(data, action)
+                else:
+                    data, focus = c3p_editor.apply_action(data, action)
             except ValueError:
                 return HttpResponseBadRequest(_("Unknown editor action."))
-        ed = editor.ProposalEditor(data, book=book, lang=_lang(), url=request.path, focus=focus)
+        ed = _form_editor(proposal, data, url=request.path, focus=focus)
         if not action:
             if ed.is_valid():
                 errors = services.proposal_update_document(
@@ -231,18 +239,18 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Not saved: correct the fields marked below; everything you typed is kept."),
             )
     else:
-        data, dropped = editor.document_to_data(proposal.document)
-        ed = editor.ProposalEditor(data, book=book, lang=_lang(), url=request.path)
+        if jcm:
+            data, dropped = editor.document_to_data(proposal.document)
+        else:
+            data, dropped = c3p_editor.document_to_data(proposal.document, book)
+        ed = _form_editor(proposal, data, url=request.path)
     context = _page_context(proposal, proposal.document)
-    context.update(
-        {
-            "ed": ed,
-            "dropped": dropped,
-            "assessment": _form_panel(proposal, ed),
-            "datalists": editor.datalists(book.id),
-        }
-    )
-    return render(request, "proposals/edit.html", context)
+    context.update({"ed": ed, "dropped": dropped, "assessment": _form_panel(proposal, ed)})
+    if jcm:
+        context["datalists"] = editor.datalists(book.id)
+        return render(request, "proposals/edit.html", context)
+    context["cost_total"] = c3p_editor.cost_total(ed)
+    return render(request, "proposals/edit_c3p.html", context)
 
 
 @login_required
@@ -285,10 +293,9 @@ def _yaml_editor(request: HttpRequest, proposal: Proposal) -> HttpResponse:
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     """Live assessment of the form or the YAML text being edited (htmx), without saving it."""
     proposal = _visible(request, pk)
-    if request.POST.get("editor") == "jcm" and proposal.call.program == JCM:
-        ed = editor.ProposalEditor(
-            editor.form_data(request.POST), book=proposal.call.rulebook(), lang=_lang()
-        )
+    expected = "jcm" if proposal.call.program == JCM else "c3p"
+    if request.POST.get("editor") == expected:
+        ed = _form_editor(proposal, editor.form_data(request.POST))
         return render(
             request, "proposals/_assessment.html", {"assessment": _form_panel(proposal, ed)}
         )
