@@ -12,7 +12,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from renkei.accounts.models import Role
-from renkei.adoption.models import OPEN_STATES, ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.models import (
+    OPEN_STATES,
+    PinQuery,
+    ProjectIdeaNote,
+    Selection,
+    SelectionState,
+)
 from renkei.calls.models import Program
 from renkei.proposals.models import Attachment, Proposal, ProposalState
 from renkei.reviews.models import Decision, ReviewAssignment
@@ -29,6 +35,8 @@ ADOPTION_ACTIONS = frozenset(
         "view_pin",
         "forward_pin",
         "respond_pin",
+        "ask_query",
+        "answer_query",
     }
 )
 
@@ -87,10 +95,17 @@ def _adoption_can(user: Any, role: str | None, action: str, obj: Any) -> bool:
         if action == "reject":
             return role == Role.OFFICE and obj.state in OPEN_STATES
         return False
+    if isinstance(obj, PinQuery):
+        if action == "answer_query":  # the applicants, or the office for them
+            visible = pins_for(user).filter(pk=obj.pin_id).exists()
+            return visible and role in (Role.APPLICANT, Role.OFFICE)  # once: the service
+        return False
     if isinstance(obj, ProjectIdeaNote):
         visible = pins_for(user).filter(pk=obj.pk).exists()
         if action == "view_pin":
             return visible
+        if action == "ask_query":  # the partner country's side, until the JC has answered
+            return visible and role in (Role.SECRETARIAT, Role.JOINT_COMMITTEE) and not obj.response
         if action == "forward_pin":
             return visible and role == Role.SECRETARIAT and obj.forwarded_at is None
         if action == "respond_pin":

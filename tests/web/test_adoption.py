@@ -19,6 +19,7 @@ from renkei.adoption import services
 from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
+from renkei.proposals.models import Proposal
 from renkei.reviews import services as review_services
 from renkei.services import NotAllowed, ServiceError
 
@@ -381,16 +382,20 @@ MATRIX = {
     ("adoption:pin_download", "GET", "pin"): [302, 200, 404, 200, 404, 200, 404],
     ("adoption:pin_forward", "POST", "pin"): [302, 302, 404, 302, 404, 302, 404],
     ("adoption:pin_respond", "POST", "pin"): [302, 302, 404, 302, 404, 302, 404],
+    ("adoption:pin_query_ask", "POST", "pin"): [302, 302, 404, 302, 404, 302, 404],
+    ("adoption:pin_query_answer", "POST", "query"): [302, 302, 404, 302, 404, 302, 404],
 }
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_on_every_selection_page(role, users, candidate) -> None:
     pin = services.pin_send(actor=users["office"], selection=candidate)
+    query = services.pin_query_ask(actor=users["secretariat"], pin=pin, question="Which grid?")
     objects = {
         "proposal": candidate.proposal_id,
         "round": candidate.proposal.round_id,
         "pin": pin.pk,
+        "query": query.pk,
     }
     client = Client()
     if users[role] is not None:
@@ -398,7 +403,7 @@ def test_every_role_on_every_selection_page(role, users, candidate) -> None:
     got, want = {}, {}
     for (name, method, obj), expected in MATRIX.items():
         url = reverse(name, args=[objects[obj]] if obj else [])
-        data = {"reason": "r", "record": "r", "answer": "no_objection"}
+        data = {"reason": "r", "record": "r", "answer": "no_objection", "question": "q"}
         response = client.get(url) if method == "GET" else client.post(url, data)
         label = f"{method} {name} {obj or ''}".strip()
         got[label], want[label] = response.status_code, expected[ROLES.index(role)]
@@ -407,6 +412,11 @@ def test_every_role_on_every_selection_page(role, users, candidate) -> None:
     # only the secretariat could forward it, and nobody else could answer for the country
     assert (pin.forwarded_at is not None) == (role == "secretariat")
     assert pin.response == ""
+    # only the applicant of the proposal or the office answered the query; only the
+    # secretariat could ask another
+    query.refresh_from_db()
+    assert (query.answered_at is not None) == (role in ("applicant", "office"))
+    assert pin.queries.count() == 1 + (role == "secretariat")
 
 
 def test_the_matrix_covers_every_selection_url() -> None:
@@ -458,6 +468,26 @@ def test_the_selection_path_through_the_api(users, reviewed, settings) -> None:
     assert forwarded.status_code == 200 and forwarded.json()["forwarded_at"]
     jc = _api(users["joint_committee"])
     assert [p["id"] for p in jc.get("/api/pins").json()] == [pin_id]
+    asked = jc.post(
+        f"/api/pins/{pin_id}/queries", {"question": "Who owns it?"}, content_type="application/json"
+    )
+    assert asked.status_code == 200 and asked.json()["asked_by_role"] == "joint_committee"
+    qid, applicant = asked.json()["id"], _api(users["applicant"])
+    assert [q["question"] for q in applicant.get(f"/api/pins/{pin_id}/queries").json()] == [
+        "Who owns it?"
+    ]
+    answer_url = f"/api/pins/{pin_id}/queries/{qid}/answer"
+    assert jc.post(answer_url, {"answer": "x"}, content_type="application/json").status_code == 403
+    got = applicant.post(answer_url, {"answer": "The partner."}, content_type="application/json")
+    assert got.status_code == 200 and got.json()["answered_at"].endswith("+09:00")
+    again = applicant.post(answer_url, {"answer": "again"}, content_type="application/json")
+    assert again.status_code == 422 and "回答済み" in again.json()["detail"]
+    elsewhere = applicant.post(
+        f"/api/pins/{pin_id}/queries/{qid + 1}/answer",
+        {"answer": "x"},
+        content_type="application/json",
+    )
+    assert elsewhere.status_code == 404
     bad = jc.post(
         f"/api/pins/{pin_id}/answer", {"answer": "objection"}, content_type="application/json"
     )
@@ -596,3 +626,101 @@ def test_the_office_sets_the_rounds_budget_on_the_board(users, first_round) -> N
     first_round.refresh_from_db()
     assert first_round.budget_jpy is None
     assert [e.to_state for e in audit_trail(first_round)] == ["300000000", ""]
+
+
+def test_the_decision_page_quotes_what_the_call_says_about_myanmar(users, reviewed) -> None:
+    # 2.(3) ※2: adoption in Myanmar may be reserved in view of the situation at the decision
+    office = _client(users["office"])
+    url = reverse("adoption:decide", args=[reviewed.pk])
+    assert services.country_marks(reviewed) == []  # Kenya: no note
+    assert "country-mark" not in office.get(url).content.decode()
+    Proposal.objects.filter(pk=reviewed.pk).update(country="MM")
+    reviewed.refresh_from_db()
+    [mark] = services.country_marks(reviewed)
+    assert mark["clause"] == "2.(3) ※2"
+    page = office.get(url).content.decode()
+    assert "country-mark" in page and "採択を留保等する場合があります" in page
+
+
+# --- queries from the partner country's side (3.(3), form 3-16) --------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_partner_countrys_queries_reach_the_applicant_and_the_answer_goes_back(
+    users, candidate
+) -> None:
+    office, secretariat, jc = users["office"], users["secretariat"], users["joint_committee"]
+    applicant, other = users["applicant"], users["other_applicant"]
+    pin = services.pin_send(actor=office, selection=candidate)
+
+    # the Joint Committee cannot ask before the PIN is forwarded; the secretariat can
+    with pytest.raises(NotAllowed):
+        services.pin_query_ask(actor=jc, pin=pin, question="?")
+    with pytest.raises(ServiceError, match="question"):
+        services.pin_query_ask(actor=secretariat, pin=pin, question="  ")
+    mail.outbox.clear()
+    first = services.pin_query_ask(
+        actor=secretariat, pin=pin, question="Which grid emission factor do you use?"
+    )
+    told = {m.to[0] for m in mail.outbox}
+    assert applicant.email in told and office.email in told and other.email not in told
+    notice = Notice.objects.filter(recipient=applicant).first()
+    assert "Which grid emission factor" in notice.message and f"#query-{first.pk}" in notice.link
+    assert "パートナー国" in notice.message  # the applicant reads it in Japanese
+
+    for refused in (other, users["reviewer"], secretariat, jc):
+        with pytest.raises(NotAllowed):
+            services.pin_query_answer(actor=refused, query=first, answer="x")
+    with pytest.raises(ServiceError, match="answer"):
+        services.pin_query_answer(actor=applicant, query=first, answer=" ")
+    mail.outbox.clear()
+    answered = services.pin_query_answer(
+        actor=applicant, query=first, answer="The Kenyan grid factor of the reference table."
+    )
+    assert answered.answered_by == applicant and answered.answered_at is not None
+    assert [m.to[0] for m in mail.outbox] == [secretariat.email]  # not forwarded yet: no JC
+    assert "answered the query" in mail.outbox[0].body  # English for the secretariat
+    with pytest.raises(ServiceError, match="already answered"):  # once
+        services.pin_query_answer(actor=office, query=first, answer="again")
+
+    # after forwarding the Joint Committee asks, and is told of the answer
+    services.pin_forward(actor=secretariat, pin=pin)
+    second = services.pin_query_ask(actor=jc, pin=pin, question="Who owns the equipment?")
+    mail.outbox.clear()
+    services.pin_query_answer(actor=office, query=second, answer="The Kenyan partner.")
+    assert {m.to[0] for m in mail.outbox} == {secretariat.email, jc.email}
+
+    # once the Joint Committee has answered, no more queries
+    services.pin_respond(actor=jc, pin=pin, objection=False, comment="")
+    with pytest.raises(NotAllowed):
+        services.pin_query_ask(actor=jc, pin=pin, question="late")
+    trail = [(e.action, e.payload.get("query")) for e in audit_trail(pin)]
+    assert [t for t in trail if t[0].startswith("pin_query")] == [
+        ("pin_query_ask", first.pk),
+        ("pin_query_answer", first.pk),
+        ("pin_query_ask", second.pk),
+        ("pin_query_answer", second.pk),
+    ]
+    answers = [e.payload.get("answer") for e in audit_trail(pin) if e.action == "pin_query_answer"]
+    assert answers == ["The Kenyan grid factor of the reference table.", "The Kenyan partner."]
+
+
+def test_queries_on_the_pin_page(users, candidate) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    url = reverse("adoption:pin", args=[pin.pk])
+    sec, applicant = _client(users["secretariat"]), _client(users["applicant"])
+    assert 'name="question"' in sec.get(url).content.decode()
+    assert 'name="question"' not in applicant.get(url).content.decode()
+    empty = sec.post(reverse("adoption:pin_query_ask", args=[pin.pk]), {"question": ""})
+    assert empty.status_code == 302 and not pin.queries.exists()
+    asked = sec.post(
+        reverse("adoption:pin_query_ask", args=[pin.pk]), {"question": "Which grid factor?"}
+    )
+    query = pin.queries.get()
+    assert asked.headers["Location"].endswith(f"#query-{query.pk}")
+    page = applicant.get(url).content.decode()
+    assert "Which grid factor?" in page and f'id="f-answer-{query.pk}"' in page
+    assert f'id="f-answer-{query.pk}"' not in sec.get(url).content.decode()
+    applicant.post(reverse("adoption:pin_query_answer", args=[query.pk]), {"answer": "KE grid"})
+    page = sec.get(url).content.decode()
+    assert "KE grid" in page and f'id="f-answer-{query.pk}"' not in page

@@ -639,6 +639,17 @@ MATRIX = {
     ("GET", "/api/pins/{pin_id}", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
     ("POST", "/api/pins/{pin_id}/forward", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
     ("POST", "/api/pins/{pin_id}/answer", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("GET", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/queries/{query_id}/answer", "no_pin"): [
+        401,
+        404,
+        404,
+        404,
+        404,
+        404,
+        404,
+    ],
     ("GET", "/api/adopted", None): [200, 200, 200, 200, 200, 200, 200],
     ("POST", P + "/not-adopted", "submitted"): [401, 404, 404, 200, 404, 404, 404],
     ("POST", P + "/revision", "draft"): [401, 403, 404, 404, 404, 404, 404],
@@ -689,6 +700,8 @@ def _call(client: Client, method: str, url: str, role: str, round_id: int):
         return post_json(client, url, {"record": "held"})
     if url.endswith("/answer"):
         return post_json(client, url, {"answer": "no_objection"})
+    if url.endswith("/queries") and method == "POST":
+        return post_json(client, url, {"question": "q"})
     return client.generic(method, url)
 
 
@@ -700,6 +713,7 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
     for (method, path, obj), expected in MATRIX.items():
         key = "{pin_id}" if "{pin_id}" in path else "{proposal_id}"
         url = path.replace(key, str(objects[obj])) if obj else path
+        url = url.replace("{query_id}", "1")
         response = _call(client, method, url, role, first_round.pk)
         label = f"{method} {path} {obj or ''}".strip()
         got[label] = response.status_code

@@ -21,6 +21,7 @@ def test_the_story_waits_for_the_clock_then_builds_once(users, first_round, sett
         office=users["office"],
         reviewers=reviewers,
         examples=ROOT / "examples",
+        secretariat=users["secretariat"],
     )
     settings.RENKEI_DEMO_NOW = "2024-05-01T10:00:00+09:00"
     assert selection_story(**{"round_": args.pop("round"), **args}) == []
@@ -30,6 +31,8 @@ def test_the_story_waits_for_the_clock_then_builds_once(users, first_round, sett
     first, second = made
     assert first.selection.state == SelectionState.PIN_SENT
     assert first.selection.pin.content["missing"] == []  # the sample PIN covers everything
+    [query] = first.selection.pin.queries.all()  # waiting for the applicant's answer
+    assert query.asked_by == users["secretariat"] and query.answered_at is None
     held = Hearing.objects.get(proposal=second).held_at.astimezone(JST)
     assert held.isoformat() == "2024-06-04T14:00:00+09:00"
     assert not Selection.objects.filter(proposal=second).exists()  # left for the office
@@ -43,5 +46,6 @@ def test_the_story_waits_for_the_clock_then_builds_once(users, first_round, sett
         "2024-06-03",
         "2024-06-04",
         "2024-06-05",
+        "2024-06-06",
     }
     assert selection_story(round_=first_round, **args) == []  # idempotent

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from renkei import access
 from renkei.adoption import services
-from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
 from renkei.api import JST, MAX_ID, Reason, _op, _text, _visible
 from renkei.services import ServiceError
 
@@ -23,6 +23,7 @@ router = Router(tags=["selection"])
 
 PinId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="PIN id.")]
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
+QueryId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Query id.")]
 Required = _text(2000)
 
 
@@ -68,6 +69,24 @@ class PinOut(Schema):
     )
     response_comment: str = Field(description="Comment with the answer (the objection's reason).")
     content: dict[str, Any] = Field(description="The PIN (form 3-16) in English, as sent.")
+
+
+class QueryOut(Schema):
+    id: int = Field(description="Query id.")
+    pin_id: int = Field(description="The PIN asked about.")
+    question: str = Field(description="The question of the partner country's side.")
+    asked_at: dt.datetime = Field(description="When it was asked (+09:00).")
+    asked_by_role: str = Field(description="secretariat or joint_committee.")
+    answer: str = Field(description="The applicant's answer (empty until given).")
+    answered_at: dt.datetime | None = Field(description="When it was answered (+09:00).")
+
+
+class QuestionIn(Schema):
+    question: Required = Field(description="What the partner country's side asks.")
+
+
+class QueryAnswerIn(Schema):
+    answer: Required = Field(description="The applicant's answer.")
 
 
 class AdoptedOut(Schema):
@@ -143,6 +162,18 @@ def _pin_out(pin: ProjectIdeaNote) -> PinOut:
         response=pin.response,
         response_comment=pin.response_comment,
         content=pin.content,
+    )
+
+
+def _query_out(q: PinQuery) -> QueryOut:
+    return QueryOut(
+        id=q.pk,
+        pin_id=q.pin_id,
+        question=q.question,
+        asked_at=q.asked_at.astimezone(JST),
+        asked_by_role=q.asked_by.role,
+        answer=q.answer,
+        answered_at=q.answered_at.astimezone(JST) if q.answered_at else None,
     )
 
 
@@ -306,6 +337,46 @@ def pin_answer(request, pin_id: PinId, body: AnswerIn) -> PinOut:
         comment=body.comment,
     )
     return _pin_out(_visible_pin(request, pin_id))
+
+
+@router.get(
+    "/pins/{pin_id}/queries",
+    summary="Queries from the partner country's side on a PIN (3.(3))",
+    **_op({200: (list[QueryOut], "Oldest first.")}, 401, 404, 422),
+)
+def pin_queries(request, pin_id: PinId) -> list[QueryOut]:
+    """Questions of the JCM secretariat or the Joint Committee contact and the applicant's
+    answers, to whoever may see the PIN."""
+    pin = _visible_pin(request, pin_id)
+    return [_query_out(q) for q in pin.queries.select_related("asked_by")]
+
+
+@router.post(
+    "/pins/{pin_id}/queries",
+    summary="Ask the applicant about a PIN (JCM secretariat or Joint Committee contact)",
+    **_op({200: (QueryOut, "Sent to the office and the applicants.")}, 400, 401, 403, 404, 422),
+)
+def pin_query_ask(request, pin_id: PinId, body: QuestionIn) -> QueryOut:
+    """The partner country's side asks through the JCM secretariat and the office (3.(3)),
+    until the Joint Committee has answered."""
+    pin = _visible_pin(request, pin_id)
+    return _query_out(services.pin_query_ask(actor=request.user, pin=pin, question=body.question))
+
+
+@router.post(
+    "/pins/{pin_id}/queries/{query_id}/answer",
+    summary="Answer a query on a PIN (an applicant of the proposal, or the office)",
+    **_op({200: (QueryOut, "Answered; the secretariat is told.")}, 400, 401, 403, 404, 422),
+)
+def pin_query_answer(request, pin_id: PinId, query_id: QueryId, body: QueryAnswerIn) -> QueryOut:
+    """Each query is answered once."""
+    pin = _visible_pin(request, pin_id)
+    query = pin.queries.filter(pk=query_id).first()
+    if query is None:
+        raise Http404
+    return _query_out(
+        services.pin_query_answer(actor=request.user, query=query, answer=body.answer)
+    )
 
 
 @router.get(

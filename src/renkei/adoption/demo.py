@@ -61,8 +61,11 @@ def _on(text: str):
     return override_settings(RENKEI_DEMO_NOW=_at(text).isoformat())
 
 
-def selection_story(*, round_, applicant, office, reviewers, examples: Path) -> list[Proposal]:
-    """Build the story once (idempotent: samples already submitted are left alone)."""
+def selection_story(
+    *, round_, applicant, office, reviewers, examples: Path, secretariat=None
+) -> list[Proposal]:
+    """Build the story once (idempotent: samples already submitted are left alone). With the
+    secretariat, its sample PIN carries a query for the applicant to answer (3.(3))."""
     if clock.now() < STORY_END:
         return []
     if round_.budget_jpy is None:
@@ -155,5 +158,15 @@ def selection_story(*, round_, applicant, office, reviewers, examples: Path) -> 
             selection = services.selection_nominate(
                 actor=office, proposal=first, total_score=review_summary(first).total
             )
-            services.pin_send(actor=office, selection=selection)
+            pin = services.pin_send(actor=office, selection=selection)
+        if secretariat is not None:
+            with _on("2024-06-06T10:00"):
+                services.pin_query_ask(
+                    actor=secretariat,
+                    pin=pin,
+                    question=(
+                        "(Sample) Please confirm the grid emission factor used for the solar "
+                        "PV line and its source."
+                    ),
+                )
     return made

@@ -176,3 +176,34 @@ class ProjectIdeaNote(models.Model):
                 name="objection_has_comment",
             ),
         ]
+
+
+class PinQuery(models.Model):
+    """A question from the partner country's side on a PIN and the applicant's answer (JCM call
+    3.(3), form 3-16: パートナー国側からの照会内容については JCM 事務局からセンターを通じ、
+    応募者に随時照会が行われ). Asked by the JCM secretariat or the Joint Committee contact;
+    the office and the applicants are told; an applicant (or the office for them) answers once."""
+
+    pin = models.ForeignKey(ProjectIdeaNote, on_delete=models.PROTECT, related_name="queries")
+    question = models.TextField()
+    asked_at = models.DateTimeField()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("query on a PIN")
+        ordering = ("asked_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(answer="") & Q(answered_at__isnull=True))
+                | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="pin_query_answer_with_time",
+            ),
+            models.CheckConstraint(condition=~Q(question=""), name="pin_query_has_question"),
+        ]

@@ -29,6 +29,7 @@ from renkei.accounts.models import Notice, Role
 from renkei.adoption.models import (
     OPEN_STATES,
     Hearing,
+    PinQuery,
     ProjectIdeaNote,
     Selection,
     SelectionState,
@@ -414,6 +415,88 @@ def pin_respond(*, actor: Any, pin: ProjectIdeaNote, objection: bool, comment: s
     return selection
 
 
+# --- queries from the partner country's side (3.(3), form 3-16) -------------------------------
+def pin_query_ask(*, actor: Any, pin: ProjectIdeaNote, question: str) -> PinQuery:
+    """The JCM secretariat or the Joint Committee contact asks about a PIN; the question reaches
+    the applicants through the office (JCM 事務局からセンターを通じ、応募者に照会)."""
+    pin = ProjectIdeaNote.objects.get(pk=pin.pk)
+    _require(actor, "ask_query", pin)
+    question = question.strip()
+    if not question:
+        raise ServiceError(_("Write the question."))
+    with transaction.atomic():
+        query = PinQuery.objects.create(
+            pin=pin, question=question, asked_at=clock.now(), asked_by=actor
+        )
+        audit_record(
+            actor=actor,
+            obj=pin,
+            action="pin_query_ask",
+            payload={"query": query.pk, "question": question},
+        )
+        proposal = pin.selection.proposal
+        link = f"/pins/{pin.pk}/#query-{query.pk}"
+        office = get_user_model().objects.filter(role=Role.OFFICE, is_active=True)
+        for recipients in (office, _applicants(proposal)):
+            _send(
+                recipients,
+                "ja",
+                _in("ja", gettext_noop("[Renkei] A query from the partner country")),
+                _in(
+                    "ja",
+                    gettext_noop(
+                        "The partner country's side asks about the PIN of “%(title)s” "
+                        "(%(receipt)s); please answer on the PIN page: %(question)s"
+                    ),
+                    title=proposal.title,
+                    receipt=proposal.receipt_number,
+                    question=question,
+                ),
+                link,
+            )
+    return query
+
+
+def pin_query_answer(*, actor: Any, query: PinQuery, answer: str) -> PinQuery:
+    """An applicant (or the office for them) answers a query once; the secretariat and, once
+    the PIN is with it, the Joint Committee contact are told, in English."""
+    query = PinQuery.objects.select_related("pin").get(pk=query.pk)
+    _require(actor, "answer_query", query)
+    answer = answer.strip()
+    if not answer:
+        raise ServiceError(_("Write the answer."))
+    with transaction.atomic():
+        query = PinQuery.objects.select_for_update().get(pk=query.pk)
+        if query.answered_at is not None:
+            raise ServiceError(_("This query was already answered."))
+        query.answer, query.answered_at, query.answered_by = answer, clock.now(), actor
+        query.save()
+        pin = query.pin
+        audit_record(
+            actor=actor,
+            obj=pin,
+            action="pin_query_answer",
+            payload={"query": query.pk, "answer": answer},
+        )
+        users = get_user_model().objects.filter(is_active=True)
+        recipients = list(users.filter(role=Role.SECRETARIAT))
+        if pin.forwarded_at is not None:
+            recipients += list(users.filter(role=Role.JOINT_COMMITTEE, country=pin.country))
+        _send(
+            recipients,
+            "en",
+            _in("en", gettext_noop("[Renkei] Answer to a query on a PIN")),
+            _in(
+                "en",
+                gettext_noop("The applicant answered the query on PIN %(receipt)s: %(answer)s"),
+                receipt=pin.content.get("receipt_number", pin.pk),
+                answer=answer,
+            ),
+            f"/pins/{pin.pk}/#query-{query.pk}",
+        )
+    return query
+
+
 # --- 内示 and non-selection --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Budget:
@@ -424,6 +507,22 @@ class Budget:
     @property
     def remaining_jpy(self) -> int | None:
         return None if self.budget_jpy is None else self.budget_jpy - self.committed_jpy
+
+
+def country_marks(proposal: Proposal) -> list[dict[str, str]]:
+    """What the call says about the proposal's country for the decision, e.g. 2.(3) ※2: an
+    adoption in Myanmar may be reserved in view of the situation at the time of the decision.
+    Shown to the office beside the decision; the decision stays the office's."""
+    countries = getattr(load_rulebook(proposal.call.rulebook_id), "partner_countries", None)
+    if countries is None:  # C3P: Table 3 carries no such note
+        return []
+    for country in countries.countries:
+        if country.code == proposal.country:
+            return [
+                {"mark": m, "clause": countries.marks[m].clause, "text": countries.marks[m].text_ja}
+                for m in country.marks
+            ]
+    return []
 
 
 def budget_of(round: Round) -> Budget:

@@ -19,5 +19,7 @@ urlpatterns = [
     path("pins/<int:pk>/docx/", views.pin_download, name="pin_download"),
     path("pins/<int:pk>/forward/", views.pin_forward, name="pin_forward"),
     path("pins/<int:pk>/respond/", views.pin_respond, name="pin_respond"),
+    path("pins/<int:pk>/queries/", views.pin_query_ask, name="pin_query_ask"),
+    path("pins/queries/<int:pk>/answer/", views.pin_query_answer, name="pin_query_answer"),
     path("adopted/", views.public, name="public"),
 ]

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_POST
 from renkei import access
 from renkei.accounts.models import Role
 from renkei.adoption import services
-from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_docx
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
@@ -169,6 +170,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             and access.can(request.user, "issue_naiji", selection),
             "can_reject": access.can(request.user, "reject", selection or proposal),
             "budget": services.budget_of(proposal.round),
+            "country_marks": services.country_marks(proposal),
             "trail": trail,
         },
     )
@@ -306,8 +308,44 @@ def pin(request: HttpRequest, pk: int) -> HttpResponse:
             "c": pin.content,
             "can_forward": access.can(request.user, "forward_pin", pin),
             "can_respond": access.can(request.user, "respond_pin", pin),
+            "can_ask": access.can(request.user, "ask_query", pin),
+            "queries": [
+                (q, access.can(request.user, "answer_query", q))
+                for q in pin.queries.select_related("asked_by", "answered_by")
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def pin_query_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    pin = _visible_pin(request, pk)
+    try:
+        query = services.pin_query_ask(
+            actor=request.user, pin=pin, question=request.POST.get("question", "")
+        )
+    except ServiceError as exc:  # NotAllowed included: the page says why
+        messages.error(request, str(exc))
+        return redirect("adoption:pin", pk=pin.pk)
+    messages.success(request, _("The query was sent to the office and the applicant."))
+    return redirect(f"{reverse('adoption:pin', args=[pin.pk])}#query-{query.pk}")
+
+
+@login_required
+@require_POST
+def pin_query_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    query = get_object_or_404(PinQuery, pk=pk)
+    pin = _visible_pin(request, query.pin_id)
+    try:
+        services.pin_query_answer(
+            actor=request.user, query=query, answer=request.POST.get("answer", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The answer was sent to the JCM secretariat."))
+    return redirect(f"{reverse('adoption:pin', args=[pin.pk])}#query-{query.pk}")
 
 
 @login_required

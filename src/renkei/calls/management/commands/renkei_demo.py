@@ -78,6 +78,7 @@ class Command(BaseCommand):
             office=users["office"],
             reviewers=[users["reviewer"], users["reviewer2"]],
             examples=EXAMPLES,
+            secretariat=users["secretariat"],
         )
         self.stdout.write("\nDemo logins (user / password):")
         for name, role, *_ in USERS:
@@ -85,9 +86,9 @@ class Command(BaseCommand):
         self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
         if story or Proposal.objects.filter(sample=True, selection__isnull=False).exists():
             self.stdout.write(
-                "Selection sample (first JCM round): the secretariat forwards the PIN, jc-kenya "
-                "answers, the office issues 内示 and decides the eco-lease sample "
-                "(Selection menu)."
+                "Selection sample (first JCM round): the applicant answers the secretariat's "
+                "query on the PIN, the secretariat forwards it, jc-kenya answers, the office "
+                "issues 内示 and decides the eco-lease sample (Selection menu)."
             )
         else:
             self.stdout.write(
