@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from renkei.accounts.models import Role
 from renkei.adoption.models import (
@@ -20,7 +20,7 @@ from renkei.adoption.models import (
     SelectionState,
 )
 from renkei.calls.models import Program
-from renkei.proposals.models import Attachment, Proposal, ProposalState
+from renkei.proposals.models import Attachment, Proposal, ProposalPartner, ProposalState
 from renkei.reviews.models import Decision, ReviewAssignment
 
 EDITABLE = (ProposalState.DRAFT, ProposalState.REVISION_OPEN)
@@ -47,11 +47,25 @@ def role_of(user: Any) -> str | None:
     return user.role
 
 
+def _consortium_of(user: Any, prefix: str = "") -> Q:
+    """Proposals whose consortium includes the user's organisation: as the representative
+    participant, or as a partner participant the representative linked (ProposalPartner)."""
+    partner_of = ProposalPartner.objects.filter(organisation=user.organisation_id)
+    return Q(**{f"{prefix}organisation": user.organisation_id}) | Q(
+        **{f"{prefix}pk__in": partner_of.values("proposal")}
+    )
+
+
+def is_representative(user: Any, proposal: Proposal) -> bool:
+    """The user is an applicant of the proposal's representative participant (代表事業者)."""
+    return role_of(user) == Role.APPLICANT and user.organisation_id == proposal.organisation_id
+
+
 def proposals_for(user: Any) -> QuerySet[Proposal]:
     role = role_of(user)
     qs = Proposal.objects.select_related("call", "round", "organisation")
-    if role == Role.APPLICANT:
-        return qs.filter(organisation=user.organisation)
+    if role == Role.APPLICANT:  # the representative's users and the partner participants'
+        return qs.filter(_consortium_of(user))
     if role == Role.OFFICE:
         return qs.exclude(state=ProposalState.DRAFT)
     if role == Role.REVIEWER:
@@ -70,7 +84,7 @@ def pins_for(user: Any) -> QuerySet[ProjectIdeaNote]:
     if role == Role.JOINT_COMMITTEE:
         return qs.filter(country=user.country, forwarded_at__isnull=False)
     if role == Role.APPLICANT:
-        return qs.filter(selection__proposal__organisation=user.organisation)
+        return qs.filter(_consortium_of(user, "selection__proposal__"))
     return qs.none()
 
 
@@ -146,8 +160,9 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         visible = proposals_for(user).filter(pk=obj.pk).exists()
         if action == "view":
             return visible
-        if action in ("edit", "submit", "attach"):
-            return visible and role == Role.APPLICANT and obj.state in EDITABLE
+        if action in ("edit", "submit", "attach", "manage_partners"):
+            # the representative participant alone applies (JCM call 5.(1)④⑤, 2.(1)② 注2)
+            return visible and is_representative(user, obj) and obj.state in EDITABLE
         if action == "open_revision":
             return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
         if action == "screen":

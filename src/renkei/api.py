@@ -137,6 +137,7 @@ Name = _text(200)
 Title = _text(300)
 Technology = _text(100)
 Reason = _text(2000, min_length=0)
+EmailText = _text(254)
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
@@ -254,6 +255,16 @@ class AllowedOut(Schema):
     attach: bool = Field(description="You may upload attachments.")
     submit: bool = Field(description="You may submit.")
     open_revision: bool = Field(description="You may open it for revision (office).")
+    manage_partners: bool = Field(
+        description="You may link or unlink partner participants (the representative)."
+    )
+
+
+class PartnerOut(Schema):
+    id: int = Field(description="Id of the link (for removing it).")
+    organisation: str = Field(description="The partner participant (共同事業者).")
+    country: str = Field(description="Its country (ISO 3166-1 alpha-2).")
+    added_at: dt.datetime = Field(description="Linked (ISO 8601, +09:00).")
 
 
 class ProposalOut(ProposalSummaryOut):
@@ -262,6 +273,9 @@ class ProposalOut(ProposalSummaryOut):
     )
     versions: list[VersionOut] = Field(description="Every submitted version, oldest first.")
     attachments: list[AttachmentOut] = Field(description="Uploaded files.")
+    partners: list[PartnerOut] = Field(
+        description="Partner participants whose users see it (linked by the representative)."
+    )
     allowed: AllowedOut = Field(description="What you may do with it now.")
 
 
@@ -331,6 +345,12 @@ class SubmitOut(Schema):
     assessment_status: str = Field(description="Overall status of the assessment.")
 
 
+class PartnerIn(Schema):
+    email: EmailText = Field(
+        description="E-mail address of an applicant account of the partner participant."
+    )
+
+
 class RevisionIn(Schema):
     reason: Reason = Field(description="Why a revision is allowed (recorded in the audit trail).")
 
@@ -372,6 +392,7 @@ _DOCUMENT_TEXT = (
     "incomplete or invalid, so nothing typed is lost; `call` is set from the proposal."
 )
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
+PartnerId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Id of the partner link.")]
 
 
 # --- error handlers: one body for every error --------------------------------------------------
@@ -562,11 +583,21 @@ def _proposal_out(user: Any, p: Proposal) -> ProposalOut:
             _attachment_out(a)
             for a in p.attachments.select_related("version").order_by("document_id", "id")
         ],
+        partners=[
+            PartnerOut(
+                id=x.pk,
+                organisation=x.organisation.name,
+                country=x.organisation.country,
+                added_at=_jst(x.added_at),
+            )
+            for x in p.partners.select_related("organisation")
+        ],
         allowed=AllowedOut(
             edit=access.can(user, "edit", p),
             attach=access.can(user, "attach", p),
             submit=access.can(user, "submit", p),
             open_revision=access.can(user, "open_revision", p),
+            manage_partners=access.can(user, "manage_partners", p),
         ),
     )
 
@@ -893,6 +924,36 @@ def proposal_open_revision(request, proposal_id: ProposalId, body: RevisionIn) -
     """The office reopens a submitted proposal, with a reason; the next submit is a new version."""
     proposal = _visible(request, proposal_id)
     services.proposal_open_revision(actor=request.user, proposal=proposal, reason=body.reason)
+    return _proposal_out(request.user, _visible(request, proposal_id))
+
+
+@api.post(
+    "/proposals/{proposal_id}/partners",
+    tags=["proposals"],
+    summary="Link a partner participant (the representative participant)",
+    **_op({200: (ProposalOut, "Linked; its users see the proposal.")}, 400, 401, 403, 404, 422),
+)
+def proposal_partner_add(request, proposal_id: ProposalId, body: PartnerIn) -> ProposalOut:
+    """The representative participant links a partner participant of its consortium by the
+    e-mail address of one of its applicant accounts, while the proposal is editable."""
+    proposal = _visible(request, proposal_id)
+    services.partner_add(actor=request.user, proposal=proposal, email=body.email)
+    return _proposal_out(request.user, _visible(request, proposal_id))
+
+
+@api.delete(
+    "/proposals/{proposal_id}/partners/{partner_id}",
+    tags=["proposals"],
+    summary="Unlink a partner participant (the representative participant)",
+    **_op({200: (ProposalOut, "Unlinked.")}, 401, 403, 404, 422),
+)
+def proposal_partner_remove(request, proposal_id: ProposalId, partner_id: PartnerId) -> ProposalOut:
+    """Its users no longer see the proposal."""
+    proposal = _visible(request, proposal_id)
+    partner = proposal.partners.filter(pk=partner_id).first()
+    if partner is None:
+        raise Http404
+    services.partner_remove(actor=request.user, partner=partner)
     return _proposal_out(request.user, _visible(request, proposal_id))
 
 

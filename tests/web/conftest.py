@@ -38,6 +38,8 @@ def users(db, applicant: User) -> dict[str, User]:
         "reviewer": UserFactory(role=Role.REVIEWER, organisation=None),
         "secretariat": UserFactory(role=Role.SECRETARIAT, organisation=None),
         "joint_committee": UserFactory(role=Role.JOINT_COMMITTEE, organisation=None, country="KE"),
+        # an applicant of another organisation; the matrices link it as a partner participant
+        "partner": UserFactory(role=Role.APPLICANT),
     }
 
 

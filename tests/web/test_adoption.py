@@ -19,7 +19,7 @@ from renkei.adoption import services
 from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
-from renkei.proposals.models import Proposal
+from renkei.proposals.models import Proposal, ProposalPartner
 from renkei.reviews import services as review_services
 from renkei.services import NotAllowed, ServiceError
 
@@ -724,3 +724,24 @@ def test_queries_on_the_pin_page(users, candidate) -> None:
     applicant.post(reverse("adoption:pin_query_answer", args=[query.pk]), {"answer": "KE grid"})
     page = sec.get(url).content.decode()
     assert "KE grid" in page and f'id="f-answer-{query.pk}"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_partner_participants_follow_the_selection(users, reviewed, settings) -> None:
+    # linked while the proposal was a draft (tests/web/test_consortium.py); set up directly here
+    partner = users["partner"]
+    ProposalPartner.objects.create(
+        proposal=reviewed, organisation=partner.organisation, added_by=users["applicant"]
+    )
+    _heard(users["office"], reviewed, settings)
+    selection = services.selection_nominate(
+        actor=users["office"], proposal=reviewed, total_score=None
+    )
+    assert "採択候補" in Notice.objects.filter(recipient=partner).first().message
+    pin = services.pin_send(actor=users["office"], selection=selection)
+    assert list(access.pins_for(partner)) == [pin]
+    assert not access.pins_for(users["other_applicant"]).exists()
+    query = services.pin_query_ask(actor=users["secretariat"], pin=pin, question="Who operates?")
+    assert Notice.objects.filter(recipient=partner, link__endswith=f"#query-{query.pk}").exists()
+    answered = services.pin_query_answer(actor=partner, query=query, answer="We do.")
+    assert answered.answered_by == partner

@@ -260,7 +260,9 @@ def test_applicant_path_create_edit_assess_attach_submit(
         "attach": True,
         "submit": True,
         "open_revision": False,
+        "manage_partners": True,
     }
+    assert draft["partners"] == []
 
     saved = body(put_json(client, f"/api/proposals/{pk}/document", sample_document))
     assert saved == {"valid": True, "errors": []}
@@ -605,6 +607,7 @@ ROLES = [
     "reviewer",
     "secretariat",
     "joint_committee",
+    "partner",  # an applicant of a partner participant linked to every proposal below
 ]
 
 # (method, path, object) -> expected status per role, in ROLES order. Rows run in this order for
@@ -612,48 +615,44 @@ ROLES = [
 # "draft" is incomplete, "ready" is a complete draft, "submitted" has been submitted.
 P = "/api/proposals/{proposal_id}"
 MATRIX = {
-    ("GET", "/api/health", None): [200, 200, 200, 200, 200, 200, 200],
-    ("GET", "/api/calls", None): [200, 200, 200, 200, 200, 200, 200],
-    ("POST", "/api/preregistrations", None): [201, 201, 201, 201, 201, 201, 201],
-    ("GET", "/api/proposals", None): [401, 200, 200, 200, 200, 200, 200],
-    ("POST", "/api/proposals", None): [401, 201, 201, 403, 403, 403, 403],
-    ("GET", P, "draft"): [401, 200, 404, 404, 404, 404, 404],
-    ("GET", P, "submitted"): [401, 200, 404, 200, 404, 404, 404],
-    ("GET", P + "/assessment", "draft"): [401, 200, 404, 404, 404, 404, 404],
-    ("GET", P + "/assessment", "submitted"): [401, 200, 404, 200, 404, 404, 404],
-    ("PUT", P + "/document", "draft"): [401, 200, 404, 404, 404, 404, 404],
-    ("PUT", P + "/document", "submitted"): [401, 403, 404, 403, 404, 404, 404],
-    ("POST", P + "/attachments", "draft"): [401, 201, 404, 404, 404, 404, 404],
-    ("POST", P + "/attachments", "submitted"): [401, 403, 404, 403, 404, 404, 404],
-    ("POST", P + "/submit", "draft"): [401, 422, 404, 404, 404, 404, 404],
-    ("POST", P + "/submit", "submitted"): [401, 403, 404, 403, 404, 404, 404],
-    ("POST", P + "/submit", "ready"): [401, 200, 404, 404, 404, 404, 404],
+    ("GET", "/api/health", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/calls", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("POST", "/api/preregistrations", None): [201, 201, 201, 201, 201, 201, 201, 201],
+    ("GET", "/api/proposals", None): [401, 200, 200, 200, 200, 200, 200, 200],
+    ("POST", "/api/proposals", None): [401, 201, 201, 403, 403, 403, 403, 201],
+    ("GET", P, "draft"): [401, 200, 404, 404, 404, 404, 404, 200],
+    ("GET", P, "submitted"): [401, 200, 404, 200, 404, 404, 404, 200],
+    ("GET", P + "/assessment", "draft"): [401, 200, 404, 404, 404, 404, 404, 200],
+    ("GET", P + "/assessment", "submitted"): [401, 200, 404, 200, 404, 404, 404, 200],
+    ("PUT", P + "/document", "draft"): [401, 200, 404, 404, 404, 404, 404, 403],
+    ("PUT", P + "/document", "submitted"): [401, 403, 404, 403, 404, 404, 404, 403],
+    ("POST", P + "/attachments", "draft"): [401, 201, 404, 404, 404, 404, 404, 403],
+    ("POST", P + "/attachments", "submitted"): [401, 403, 404, 403, 404, 404, 404, 403],
+    ("POST", P + "/submit", "draft"): [401, 422, 404, 404, 404, 404, 404, 403],
+    ("POST", P + "/submit", "submitted"): [401, 403, 404, 403, 404, 404, 404, 403],
+    ("POST", P + "/submit", "ready"): [401, 200, 404, 404, 404, 404, 404, 403],
     # selection (docs/selection.md): the office's operations on a submitted, unscreened proposal
-    ("GET", P + "/selection", "submitted"): [401, 404, 404, 200, 404, 404, 404],
-    ("POST", P + "/hearing", "submitted"): [401, 404, 404, 403, 404, 404, 404],
-    ("POST", P + "/hearing/record", "submitted"): [401, 404, 404, 422, 404, 404, 404],
-    ("POST", P + "/candidate", "submitted"): [401, 404, 404, 403, 404, 404, 404],
-    ("POST", P + "/pin", "submitted"): [401, 404, 404, 422, 404, 404, 404],
-    ("POST", P + "/naiji", "submitted"): [401, 404, 404, 422, 404, 404, 404],
-    ("GET", "/api/pins", None): [401, 200, 200, 200, 200, 200, 200],
-    ("GET", "/api/pins/{pin_id}", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
-    ("POST", "/api/pins/{pin_id}/forward", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
-    ("POST", "/api/pins/{pin_id}/answer", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
-    ("GET", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
-    ("POST", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404],
-    ("POST", "/api/pins/{pin_id}/queries/{query_id}/answer", "no_pin"): [
-        401,
-        404,
-        404,
-        404,
-        404,
-        404,
-        404,
-    ],
-    ("GET", "/api/adopted", None): [200, 200, 200, 200, 200, 200, 200],
-    ("POST", P + "/not-adopted", "submitted"): [401, 404, 404, 200, 404, 404, 404],
-    ("POST", P + "/revision", "draft"): [401, 403, 404, 404, 404, 404, 404],
-    ("POST", P + "/revision", "submitted"): [401, 403, 404, 200, 404, 404, 404],
+    ("GET", P + "/selection", "submitted"): [401, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", P + "/hearing", "submitted"): [401, 404, 404, 403, 404, 404, 404, 404],
+    ("POST", P + "/hearing/record", "submitted"): [401, 404, 404, 422, 404, 404, 404, 404],
+    ("POST", P + "/candidate", "submitted"): [401, 404, 404, 403, 404, 404, 404, 404],
+    ("POST", P + "/pin", "submitted"): [401, 404, 404, 422, 404, 404, 404, 404],
+    ("POST", P + "/naiji", "submitted"): [401, 404, 404, 422, 404, 404, 404, 404],
+    ("GET", "/api/pins", None): [401, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/pins/{pin_id}", "no_pin"): [401, 404, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/forward", "no_pin"): [401, 404, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/answer", "no_pin"): [401, 404, 404, 404, 404, 404, 404, 404],
+    ("GET", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/queries", "no_pin"): [401, 404, 404, 404, 404, 404, 404, 404],
+    ("POST", "/api/pins/{pin_id}/queries/{query_id}/answer", "no_pin"): [401] + [404] * 7,
+    ("GET", "/api/adopted", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("POST", P + "/not-adopted", "submitted"): [401, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", P + "/revision", "draft"): [401, 403, 404, 404, 404, 404, 404, 403],
+    ("POST", P + "/revision", "submitted"): [401, 403, 404, 200, 404, 404, 404, 403],
+    # the consortium: the representative links partners (422: that address has no account);
+    # the unlink row comes last, as the representative's run unlinks
+    ("POST", P + "/partners", "draft"): [401, 422, 404, 404, 404, 404, 404, 403],
+    ("DELETE", P + "/partners/{partner_id}", "draft"): [401, 200, 404, 404, 404, 404, 404, 403],
 }
 
 # what each role's list shows, by title ("draft", "ready", "submitted")
@@ -664,6 +663,7 @@ LISTED = {
     "reviewer": set(),
     "secretariat": set(),
     "joint_committee": set(),
+    "partner": {"draft", "ready", "submitted"},
 }
 
 
@@ -675,10 +675,21 @@ def objects(users, first_round, sample_document) -> dict[str, int]:
     )
     ready = ready_proposal(applicant, first_round, sample_document, title="ready")
     submitted = ready_proposal(applicant, first_round, sample_document, title="submitted")
+    services.partner_add(actor=applicant, proposal=submitted, email=users["partner"].email)
     services.proposal_submit(
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-04-20T09:00")
     )
-    return {"draft": draft.pk, "ready": ready.pk, "submitted": submitted.pk, "no_pin": 999_999}
+    links = {
+        p.title: services.partner_add(actor=applicant, proposal=p, email=users["partner"].email)
+        for p in (draft, ready)
+    }
+    return {
+        "draft": draft.pk,
+        "ready": ready.pk,
+        "submitted": submitted.pk,
+        "no_pin": 999_999,
+        "partner_link": links["draft"].pk,
+    }
 
 
 def _call(client: Client, method: str, url: str, role: str, round_id: int):
@@ -700,6 +711,8 @@ def _call(client: Client, method: str, url: str, role: str, round_id: int):
         return post_json(client, url, {"record": "held"})
     if url.endswith("/answer"):
         return post_json(client, url, {"answer": "no_objection"})
+    if url.endswith("/partners"):
+        return post_json(client, url, {"email": "nobody@example.org"})
     if url.endswith("/queries") and method == "POST":
         return post_json(client, url, {"question": "q"})
     return client.generic(method, url)
@@ -714,6 +727,7 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
         key = "{pin_id}" if "{pin_id}" in path else "{proposal_id}"
         url = path.replace(key, str(objects[obj])) if obj else path
         url = url.replace("{query_id}", "1")
+        url = url.replace("{partner_id}", str(objects["partner_link"]))
         response = _call(client, method, url, role, first_round.pk)
         label = f"{method} {path} {obj or ''}".strip()
         got[label] = response.status_code

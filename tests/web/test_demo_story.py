@@ -22,6 +22,7 @@ def test_the_story_waits_for_the_clock_then_builds_once(users, first_round, sett
         reviewers=reviewers,
         examples=ROOT / "examples",
         secretariat=users["secretariat"],
+        partner=users["partner"],
     )
     settings.RENKEI_DEMO_NOW = "2024-05-01T10:00:00+09:00"
     assert selection_story(**{"round_": args.pop("round"), **args}) == []
@@ -32,6 +33,7 @@ def test_the_story_waits_for_the_clock_then_builds_once(users, first_round, sett
     assert first.selection.state == SelectionState.PIN_SENT
     assert first.selection.pin.content["missing"] == []  # the sample PIN covers everything
     [query] = first.selection.pin.queries.all()  # waiting for the applicant's answer
+    assert [p.organisation for p in first.partners.all()] == [users["partner"].organisation]
     assert query.asked_by == users["secretariat"] and query.answered_at is None
     held = Hearing.objects.get(proposal=second).held_at.astimezone(JST)
     assert held.isoformat() == "2024-06-04T14:00:00+09:00"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from webfactories import jst
 
 from renkei.proposals import services
+from renkei.proposals.models import ProposalPartner
 
 pytestmark = pytest.mark.django_db
 
@@ -24,25 +25,30 @@ ROLES = [
     "reviewer",
     "secretariat",
     "joint_committee",
+    "partner",  # an applicant of a partner participant the representative linked
 ]
 
 # page -> expected status per role, in ROLES order
 MATRIX = {
-    ("home", "GET", None): [200, 200, 200, 200, 200, 200, 200],
-    ("proposals:preregister", "GET", None): [200, 200, 200, 200, 200, 200, 200],
-    ("proposals:create", "GET", None): [302, 200, 200, 404, 404, 404, 404],
-    ("proposals:detail", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
-    ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404],
-    ("proposals:edit", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
-    ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404],
-    ("proposals:edit_yaml", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404],
-    ("proposals:edit_yaml", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404],
-    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404],
-    ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],
-    ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404],
-    ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404],
-    ("proposals:download", "GET", "attachment"): [302, 200, 404, 200, 404, 404, 404],
-    ("admin:index", "GET", None): [302, 302, 302, 200, 302, 302, 302],
+    ("home", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("proposals:preregister", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("proposals:create", "GET", None): [302, 200, 200, 404, 404, 404, 404, 200],
+    ("proposals:detail", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
+    ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404, 200],
+    ("proposals:edit", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 302],
+    ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
+    ("proposals:edit_yaml", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 302],
+    ("proposals:edit_yaml", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
+    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
+    ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
+    ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
+    ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
+    ("proposals:download", "GET", "attachment"): [302, 200, 404, 200, 404, 404, 404, 200],
+    ("admin:index", "GET", None): [302, 302, 302, 200, 302, 302, 302, 302],
+    # the consortium: only the representative links partners (400: no e-mail given, the form
+    # again with the error); the unlink row comes last, as the representative's run unlinks
+    ("proposals:partner_add", "POST", "draft"): [302, 400, 404, 404, 404, 404, 404, 302],
+    ("proposals:partner_remove", "POST", "partner_link"): [302, 302, 404, 404, 404, 404, 404, 302],
 }
 
 
@@ -62,10 +68,17 @@ def objects(users, first_round, sample_document):
         document_id="form1",
         upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
     )
+    services.partner_add(actor=applicant, proposal=submitted, email=users["partner"].email)
     services.proposal_submit(
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-05-10T09:00")
     )
-    return {"draft": draft.pk, "submitted": submitted.pk, "attachment": att.pk}
+    link = services.partner_add(actor=applicant, proposal=draft, email=users["partner"].email)
+    return {
+        "draft": draft.pk,
+        "submitted": submitted.pk,
+        "attachment": att.pk,
+        "partner_link": link.pk,
+    }
 
 
 def _client(user) -> Client:
@@ -91,6 +104,8 @@ def test_every_role_on_every_page(role, users, objects, settings) -> None:
         got[label] = response.status_code
         want[label] = expected[ROLES.index(role)]
     assert got == want
+    linked = ProposalPartner.objects.filter(pk=objects["partner_link"]).exists()
+    assert linked == (role != "applicant")  # only the representative could unlink
 
 
 def test_the_matrix_covers_every_proposal_url() -> None:

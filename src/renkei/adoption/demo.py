@@ -62,10 +62,11 @@ def _on(text: str):
 
 
 def selection_story(
-    *, round_, applicant, office, reviewers, examples: Path, secretariat=None
+    *, round_, applicant, office, reviewers, examples: Path, secretariat=None, partner=None
 ) -> list[Proposal]:
     """Build the story once (idempotent: samples already submitted are left alone). With the
-    secretariat, its sample PIN carries a query for the applicant to answer (3.(3))."""
+    secretariat, its sample PIN carries a query for the applicant to answer (3.(3)); with a
+    partner account, the representative links it to the samples as a partner participant."""
     if clock.now() < STORY_END:
         return []
     if round_.budget_jpy is None:
@@ -101,6 +102,10 @@ def selection_story(
                     proposal=proposal,
                     document_id=doc_id,
                     upload=SimpleUploadedFile(file_name, SAMPLE_PDF),
+                )
+            if partner is not None:
+                proposal_services.partner_add(
+                    actor=applicant, proposal=proposal, email=partner.email
                 )
             proposal_services.proposal_submit(
                 actor=applicant,

@@ -66,10 +66,10 @@ def _send(recipients: Iterable[Any], lang: str, subject: str, message: str, link
 
 
 def _applicants(proposal: Proposal) -> list[Any]:
+    """The applicants of the whole consortium: the representative's and the partners'."""
+    orgs = [proposal.organisation_id, *proposal.partners.values_list("organisation", flat=True)]
     return list(
-        get_user_model().objects.filter(
-            organisation=proposal.organisation, role=Role.APPLICANT, is_active=True
-        )
+        get_user_model().objects.filter(organisation__in=orgs, role=Role.APPLICANT, is_active=True)
     )
 
 

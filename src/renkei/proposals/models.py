@@ -112,6 +112,36 @@ class Proposal(models.Model):
         pass
 
 
+class ProposalPartner(models.Model):
+    """A partner participant (共同事業者) of the proposal's international consortium whose users
+    see the proposal (JCM call 2.(1)② 注1: 国際コンソーシアムとは、代表事業者と外国法人等
+    (共同事業者)により構成). The representative participant is ``Proposal.organisation``;
+    it alone edits and submits (5.(1)④⑤; 注2: 交付申請は代表事業者が行う). Which companies
+    make up the consortium in the proposal itself stays in the document's participants; this
+    link is only who may see it on the platform."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="partner_in",
+        verbose_name=_("partner participant"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("partner participant")
+        ordering = ("added_at", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "organisation"], name="proposal_partner_once"
+            ),
+        ]
+
+
 class ProposalVersion(models.Model):
     """Every submitted (or resubmitted) document, kept whole: the full history."""
 

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Organisation
+from renkei.accounts.models import Notice, Organisation, Role
 from renkei.audit.services import audit_record
 from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
@@ -28,6 +29,7 @@ from renkei.proposals.models import (
     Attachment,
     PreRegistration,
     Proposal,
+    ProposalPartner,
     ProposalVersion,
 )
 from renkei.rules import assess_proposal, validate_proposal
@@ -432,10 +434,12 @@ def proposal_submit(
     return version
 
 
-def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
+def _notify(
+    user_id: int, email: str, message: str, proposal_id: int, subject: str | None = None
+) -> None:
     Notice.objects.create(recipient_id=user_id, message=message, link=f"/proposals/{proposal_id}/")
     if email:
-        send_mail(_("[Renkei] Proposal received"), message, None, [email])
+        send_mail(subject or _("[Renkei] Proposal received"), message, None, [email])
 
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
@@ -457,6 +461,89 @@ def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Pr
             payload={"reason": reason},
         )
     return proposal
+
+
+# --- the consortium's partner participants ---------------------------------------------------
+def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartner:
+    """The representative participant links a partner participant (共同事業者) by the e-mail
+    address of one of its applicant accounts; that organisation's users then see the proposal,
+    its attachments, its assessment and its selection, and are told so."""
+    _require(actor, "manage_partners", proposal)
+    email = email.strip()
+    if not email:
+        raise ServiceError(_("Give the e-mail address of the partner participant's account."))
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=email, role=Role.APPLICANT, is_active=True)
+        .select_related("organisation")
+        .first()
+    )
+    if user is None:
+        raise ServiceError(
+            _(
+                "No applicant account has the e-mail address %(email)s. The partner participant "
+                "first requests an account (5.(1)②); add it here once the account is issued."
+            )
+            % {"email": email}
+        )
+    organisation = user.organisation
+    if organisation.pk == proposal.organisation_id:
+        raise ServiceError(
+            _("%(org)s is the representative participant of this proposal already.")
+            % {"org": organisation.name}
+        )
+    with transaction.atomic():
+        Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.partners.filter(organisation=organisation).exists():
+            raise ServiceError(
+                _("%(org)s is a partner participant of this proposal already.")
+                % {"org": organisation.name}
+            )
+        partner = ProposalPartner.objects.create(
+            proposal=proposal, organisation=organisation, added_by=actor, added_at=clock.now()
+        )
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="partner_add",
+            payload={"organisation": organisation.pk, "name": organisation.name},
+        )
+        message = _(
+            "%(representative)s added %(org)s as a partner participant of the proposal "
+            "“%(title)s”; you can now see it."
+        ) % {
+            "representative": proposal.organisation.name,
+            "org": organisation.name,
+            "title": proposal.title,
+        }
+        members = [
+            (u.pk, u.email)
+            for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
+        ]
+        subject = _("[Renkei] You were added to a proposal")
+
+        def tell() -> None:
+            for pk, address in members:
+                _notify(pk, address, message, proposal.pk, subject)
+
+        transaction.on_commit(tell)
+    return partner
+
+
+def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
+    """The representative unlinks a partner participant; its users no longer see the proposal."""
+    proposal = partner.proposal
+    _require(actor, "manage_partners", proposal)
+    with transaction.atomic():
+        deleted, _rows = ProposalPartner.objects.filter(pk=partner.pk).delete()
+        if not deleted:
+            raise ServiceError(_("This partner participant was removed already."))
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="partner_remove",
+            payload={"organisation": partner.organisation_id, "name": partner.organisation.name},
+        )
 
 
 def new_idempotency_key() -> str:

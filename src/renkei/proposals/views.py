@@ -10,14 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkei import access, clock
+from renkei.accounts.models import Role
 from renkei.calls.models import Round
 from renkei.proposals import c3p_editor, editor, services
-from renkei.proposals.models import Attachment, Proposal
+from renkei.proposals.models import Attachment, Proposal, ProposalPartner
 from renkei.services import NotAllowed, ServiceError
 
 
@@ -114,7 +116,10 @@ def _assess(document: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _visible(request, pk)
+    return _detail_page(request, _visible(request, pk))
+
+
+def _detail_page(request: HttpRequest, proposal: Proposal, **extra: Any) -> HttpResponse:
     return render(
         request,
         "proposals/detail.html",
@@ -122,11 +127,54 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "proposal": proposal,
             "versions": proposal.versions.all(),
             "attachments": _attachments(proposal),
+            "partners": proposal.partners.select_related("organisation"),
             "can_edit": access.can(request.user, "edit", proposal),
+            "can_manage_partners": access.can(request.user, "manage_partners", proposal),
+            "is_partner": access.role_of(request.user) == Role.APPLICANT
+            and not access.is_representative(request.user, proposal),
             "can_open_revision": access.can(request.user, "open_revision", proposal),
             "assessment": _assess(proposal.document),
+            **extra,
         },
+        status=400 if extra.get("partner_error") else 200,
     )
+
+
+@login_required
+@require_POST
+def partner_add(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _visible(request, pk)
+    email = request.POST.get("email", "")
+    try:
+        partner = services.partner_add(actor=request.user, proposal=proposal, email=email)
+    except NotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect("proposals:detail", pk=pk)
+    except ServiceError as exc:  # the page again, with what was typed and what was wrong
+        return _detail_page(request, proposal, partner_email=email, partner_error=str(exc))
+    messages.success(
+        request,
+        _("%(org)s is now a partner participant and can see this proposal.")
+        % {"org": partner.organisation.name},
+    )
+    return redirect(f"{reverse('proposals:detail', args=[pk])}#consortium")
+
+
+@login_required
+@require_POST
+def partner_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(ProposalPartner, pk=pk)
+    proposal = _visible(request, partner.proposal_id)
+    try:
+        services.partner_remove(actor=request.user, partner=partner)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(org)s no longer sees this proposal.") % {"org": partner.organisation.name},
+        )
+    return redirect(f"{reverse('proposals:detail', args=[proposal.pk])}#consortium")
 
 
 def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:

@@ -39,6 +39,7 @@ PARTNERSHIPS = [
 USERS = [
     ("applicant", Role.APPLICANT, "サンプル・エンジニアリング株式会社", "", False),
     ("municipality", Role.APPLICANT, "サンプル市", "", False),
+    ("partner", Role.APPLICANT, "Sample Highlands Tea Ltd.", "", False),
     ("office", Role.OFFICE, None, "", True),
     ("reviewer", Role.REVIEWER, None, "", False),
     ("reviewer2", Role.REVIEWER, None, "", False),
@@ -47,10 +48,16 @@ USERS = [
 ]
 
 
-# sample organisations of the demo logins: English name and kind
+# sample organisations of the demo logins: English name, kind and country
 SAMPLE_ORGANISATIONS = {
-    "サンプル・エンジニアリング株式会社": ("Sample Engineering Co.", Organisation.Kind.COMPANY),
-    "サンプル市": ("Sample City", Organisation.Kind.MUNICIPALITY),
+    "サンプル・エンジニアリング株式会社": (
+        "Sample Engineering Co.",
+        Organisation.Kind.COMPANY,
+        "JP",
+    ),
+    "サンプル市": ("Sample City", Organisation.Kind.MUNICIPALITY, "JP"),
+    # the Kenyan partner participant of the selection samples (a partner account)
+    "Sample Highlands Tea Ltd.": ("Sample Highlands Tea Ltd.", Organisation.Kind.COMPANY, "KE"),
 }
 
 # the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
@@ -79,6 +86,7 @@ class Command(BaseCommand):
             reviewers=[users["reviewer"], users["reviewer2"]],
             examples=EXAMPLES,
             secretariat=users["secretariat"],
+            partner=users["partner"],
         )
         self.stdout.write("\nDemo logins (user / password):")
         for name, role, *_ in USERS:
@@ -144,10 +152,10 @@ class Command(BaseCommand):
         for name, role, org_name, country, staff in USERS:
             org = None
             if org_name:
-                name_en, kind = SAMPLE_ORGANISATIONS[org_name]
+                name_en, kind, org_country = SAMPLE_ORGANISATIONS[org_name]
                 org, _ = Organisation.objects.get_or_create(
                     name=org_name,
-                    country="JP",
+                    country=org_country,
                     defaults=dict(name_en=name_en, kind=kind, sample=True),
                 )
             user, created = User.objects.get_or_create(

@@ -1,0 +1,156 @@
+"""The consortium on the platform: the representative participant links partner participants
+(JCM call 2.(1)② 注1) by the e-mail address of one of their accounts; their users see the
+proposal, its attachments and its selection, and cannot edit, upload or submit (5.(1)④⑤)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from webfactories import UserFactory, jst
+
+from renkei import access
+from renkei.accounts.models import Notice, Role
+from renkei.audit.services import audit_trail
+from renkei.proposals import services
+from renkei.proposals.models import ProposalPartner
+from renkei.services import NotAllowed, ServiceError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(users, first_round, sample_document):
+    proposal = services.proposal_create(
+        actor=users["applicant"], round=first_round, title="consortium", country="KE"
+    )
+    services.proposal_update_document(
+        actor=users["applicant"], proposal=proposal, document=sample_document
+    )
+    return proposal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_representative_links_a_partner_who_then_sees_but_cannot_change(
+    users, draft, settings
+) -> None:
+    applicant, partner, other = users["applicant"], users["partner"], users["other_applicant"]
+    colleague = UserFactory(role=Role.APPLICANT, organisation=partner.organisation)
+    assert not access.proposals_for(partner).filter(pk=draft.pk).exists()
+
+    link = services.partner_add(actor=applicant, proposal=draft, email=partner.email.upper())
+    assert link.organisation == partner.organisation and link.added_by == applicant
+    for user in (partner, colleague):  # every applicant of the partner's organisation
+        assert access.proposals_for(user).filter(pk=draft.pk).exists()
+        assert access.can(user, "view", draft)
+        assert not access.can(user, "edit", draft)
+        assert not access.can(user, "submit", draft)
+        assert not access.can(user, "attach", draft)
+        assert not access.can(user, "manage_partners", draft)
+    assert not access.proposals_for(other).filter(pk=draft.pk).exists()
+    told = sorted(m.to[0] for m in mail.outbox)
+    assert told == sorted([partner.email, colleague.email])
+    assert "partner participant" in Notice.objects.get(recipient=partner).message
+    [event] = [e for e in audit_trail(draft) if e.action == "partner_add"]
+    assert event.actor == applicant and event.payload["name"] == partner.organisation.name
+
+    # the partner sees, and cannot change: each write is refused by the service as well
+    with pytest.raises(NotAllowed):
+        services.proposal_update_document(actor=partner, proposal=draft, document={"title": "x"})
+    with pytest.raises(NotAllowed):
+        services.attachment_add(
+            actor=partner,
+            proposal=draft,
+            document_id="form1",
+            upload=SimpleUploadedFile("1.pdf", b"%PDF-1.7 x"),
+        )
+    with pytest.raises(NotAllowed):
+        services.partner_add(actor=partner, proposal=draft, email=other.email)
+    with pytest.raises(NotAllowed):
+        services.partner_remove(actor=partner, partner=link)
+
+    # the representative's attachment is the partner's to download too
+    att = services.attachment_add(
+        actor=applicant,
+        proposal=draft,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
+    )
+    assert access.can(partner, "download", att) and not access.can(other, "download", att)
+
+    services.partner_remove(actor=applicant, partner=link)
+    assert not access.proposals_for(partner).filter(pk=draft.pk).exists()
+    assert [e.action for e in audit_trail(draft) if e.action.startswith("partner")] == [
+        "partner_add",
+        "partner_remove",
+    ]
+    with pytest.raises(ServiceError, match="removed already"):
+        services.partner_remove(actor=applicant, partner=link)
+
+
+def test_wrong_addresses_are_refused_with_what_to_do(users, draft) -> None:
+    applicant, partner = users["applicant"], users["partner"]
+    with pytest.raises(ServiceError, match="Give the e-mail address"):
+        services.partner_add(actor=applicant, proposal=draft, email="  ")
+    with pytest.raises(ServiceError, match="requests an account"):
+        services.partner_add(actor=applicant, proposal=draft, email="nobody@example.org")
+    with pytest.raises(ServiceError, match="requests an account"):  # staff are no partners
+        services.partner_add(actor=applicant, proposal=draft, email=users["office"].email)
+    colleague = UserFactory(role=Role.APPLICANT, organisation=applicant.organisation)
+    with pytest.raises(ServiceError, match="representative participant"):
+        services.partner_add(actor=applicant, proposal=draft, email=colleague.email)
+    services.partner_add(actor=applicant, proposal=draft, email=partner.email)
+    with pytest.raises(ServiceError, match="already"):
+        services.partner_add(actor=applicant, proposal=draft, email=partner.email)
+    assert ProposalPartner.objects.filter(proposal=draft).count() == 1
+
+
+def test_the_consortium_is_fixed_while_the_proposal_is_locked(users, draft) -> None:
+    applicant, partner = users["applicant"], users["partner"]
+    link = services.partner_add(actor=applicant, proposal=draft, email=partner.email)
+    services.attachment_add(
+        actor=applicant,
+        proposal=draft,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
+    )
+    services.proposal_submit(
+        actor=applicant, proposal=draft, idempotency_key="c", now=jst("2024-05-10T09:00")
+    )
+    draft.refresh_from_db()
+    with pytest.raises(NotAllowed):
+        services.partner_remove(actor=applicant, partner=link)
+    with pytest.raises(NotAllowed):
+        services.partner_add(actor=applicant, proposal=draft, email=users["other_applicant"].email)
+    # the partner still sees the submitted proposal; the office reopening it lets the
+    # representative change the consortium again
+    assert access.proposals_for(partner).filter(pk=draft.pk).exists()
+    services.proposal_open_revision(actor=users["office"], proposal=draft, reason="partners")
+    draft.refresh_from_db()
+    services.partner_remove(actor=applicant, partner=link)
+
+
+def test_the_consortium_card_on_the_proposal_page(users, draft) -> None:
+    url = reverse("proposals:detail", args=[draft.pk])
+    representative, partner = Client(), Client()
+    representative.force_login(users["applicant"])
+    partner.force_login(users["partner"])
+    assert partner.get(url).status_code == 404
+
+    typo = "partnre@example.org"
+    page = representative.post(reverse("proposals:partner_add", args=[draft.pk]), {"email": typo})
+    body = page.content.decode()
+    # the page speaks Japanese by default: the message says to request an account first
+    assert page.status_code == 400 and f'value="{typo}"' in body and "アカウント申請" in body
+
+    added = representative.post(
+        reverse("proposals:partner_add", args=[draft.pk]), {"email": users["partner"].email}
+    )
+    assert added.status_code == 302 and added.headers["Location"].endswith("#consortium")
+    seen = partner.get(url)
+    body = seen.content.decode()
+    assert seen.status_code == 200 and "共同事業者として閲覧" in body
+    assert 'name="email"' not in body  # no form for the partner
+    assert users["partner"].organisation.name in representative.get(url).content.decode()
