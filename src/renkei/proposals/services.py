@@ -361,8 +361,11 @@ def proposal_submit(
             raise ServiceError(_("This submission key belongs to another proposal."))
         return existing
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=proposal.call_id)  # serialises receipts
+        # the proposal's own lock: a double click or a retry waits here and finds the version
+        # the first request made; other proposals of the call are validated and assessed
+        # meanwhile (the call's lock is taken only to number the receipt, below)
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        call = proposal.call
         existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
@@ -397,6 +400,9 @@ def proposal_submit(
             raise ServiceError(str(exc)) from exc
         number = ProposalVersion.objects.filter(proposal=proposal).count() + 1
         if proposal.receipt_number is None:
+            # receipts are numbered one at a time per call; nothing else locks the call row, so
+            # the order proposal → call cannot deadlock
+            Call.objects.select_for_update().only("pk").get(pk=call.pk)
             seq = Proposal.objects.filter(call=call, receipt_number__isnull=False).count() + 1
             prefix = "JCM" if call.program == "jcm-model-project" else "C3P"
             proposal.receipt_number = f"{prefix}-{now.astimezone(JST):%Y%m%d}-{seq:04d}"
