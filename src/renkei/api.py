@@ -389,7 +389,8 @@ def _op(ok: dict[int, tuple[Any, str]], *errors: int, extra: dict | None = None)
 
 _DOCUMENT_TEXT = (
     "The whole proposal document (see the rules core's proposal schema). Saved even when "
-    "incomplete or invalid, so nothing typed is lost; `call` is set from the proposal."
+    "incomplete or invalid, so nothing typed is lost; `call` is set from the proposal and "
+    "`reviewer_scores` (the reviewers' part, which comes from the reviews) is not kept."
 )
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
 PartnerId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Id of the partner link.")]

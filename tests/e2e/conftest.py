@@ -102,7 +102,17 @@ def new_page(browser, platform) -> Iterator[Callable]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # irreversible actions ask first (data-confirm); the person says yes, and the question
+        # is kept so that a test can check it was asked
+        page.confirmed = []
+
+        def accept(dialog) -> None:
+            page.confirmed.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", accept)
+        return page
 
     yield open_page
     for context in contexts:

@@ -260,6 +260,7 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     # 7. submit: receipt on the detail page, notice on the home page, the proposal locked
     with page.expect_navigation():
         page.click("#submit-proposal")
+    assert len(page.confirmed) == 1  # the browser asked before locking the proposal
     assert page.url == detail_url
     proposal = Proposal.objects.get(pk=pk)
     receipt = proposal.receipt_number

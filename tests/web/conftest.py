@@ -48,6 +48,7 @@ def sample_document() -> dict:
     """The bundled passing example, as a proposal document (attachments come from uploads)."""
     doc = yaml.safe_load((ROOT / "examples/jcm-multi-site-pass.yaml").read_text("utf-8"))
     doc.pop("documents")
+    doc.pop("reviewer_scores")  # the reviewers' part: on the platform it comes from the reviews
     return doc
 
 

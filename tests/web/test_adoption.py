@@ -745,3 +745,48 @@ def test_the_partner_participants_follow_the_selection(users, reviewed, settings
     assert Notice.objects.filter(recipient=partner, link__endswith=f"#query-{query.pk}").exists()
     answered = services.pin_query_answer(actor=partner, query=query, answer="We do.")
     assert answered.answered_by == partner
+
+
+def test_the_decision_page_names_the_history_and_the_pins_gaps(users, candidate) -> None:
+    office = _client(users["office"])
+    url = reverse("adoption:decide", args=[candidate.proposal_id])
+    # the sample covers everything the PIN needs; without its English title it would not
+    doc = candidate.version.document
+    doc["project_idea"] = {k: v for k, v in doc["project_idea"].items() if k != "title_en"}
+    candidate.version.save()
+    page = office.get(url).content.decode()
+    assert "pin-gaps" in page and "Project title in English" in page
+    services.pin_send(actor=users["office"], selection=candidate)
+    page = office.get(url).content.decode()
+    assert "pin-gaps" not in page
+    assert "PINをJCM事務局へ送付" in page and 'title="pin_send"' in page  # named, code kept
+
+
+def test_only_who_may_open_the_pin_gets_its_link(users, candidate) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    url = reverse("proposals:detail", args=[candidate.proposal_id])
+    link = f'href="/pins/{pin.pk}/"'
+    assert link in _client(users["office"]).get(url).content.decode()
+    assert link in _client(users["applicant"]).get(url).content.decode()
+    reviewer_page = _client(users["reviewer"]).get(url)
+    assert reviewer_page.status_code == 200 and link not in reviewer_page.content.decode()
+
+
+def test_the_board_opens_on_the_round_of_the_latest_submission(users, reviewed) -> None:
+    from renkei.calls.models import Call, Program, Round
+
+    # an empty C3P round sorts first on the board; the board still opens where proposals are
+    call = Call.objects.create(
+        rulebook_id="c3p/fy2025",
+        program=Program.C3P,
+        title_ja="令和7年度 都市間連携事業",
+        title_en="C3P FY2025",
+        opens_at=jst("2025-02-10T00:00"),
+        closes_at=jst("2026-03-31T12:00"),
+    )
+    Round.objects.create(
+        call=call, code="first", name_ja="第1回", name_en="First", deadline=jst("2025-03-03T12:00")
+    )
+    office = _client(users["office"])
+    for url in (reverse("adoption:board"), reverse("reviews:ranking")):
+        assert reviewed.title in office.get(url).content.decode(), url

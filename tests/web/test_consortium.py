@@ -154,3 +154,25 @@ def test_the_consortium_card_on_the_proposal_page(users, draft) -> None:
     assert seen.status_code == 200 and "共同事業者として閲覧" in body
     assert 'name="email"' not in body  # no form for the partner
     assert users["partner"].organisation.name in representative.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_removed_partner_is_told_and_an_editing_partner_told_why_not(users, draft) -> None:
+    applicant, partner = users["applicant"], users["partner"]
+    link = services.partner_add(actor=applicant, proposal=draft, email=partner.email)
+    client = Client()
+    client.force_login(partner)
+    refused = client.get(reverse("proposals:edit", args=[draft.pk]), follow=True)
+    body = refused.content.decode()
+    assert "代表事業者" in body and applicant.organisation.name in body  # not "locked"
+    # a GET of the add URL (the language switch after a refused address) leads back
+    back = Client()
+    back.force_login(applicant)
+    moved = back.get(reverse("proposals:partner_add", args=[draft.pk]))
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("#consortium")
+
+    mail.outbox.clear()
+    services.partner_remove(actor=applicant, partner=link)
+    [notice] = Notice.objects.filter(recipient=partner).order_by("-pk")[:1]
+    assert partner.organisation.name in notice.message and notice.link == "/"
+    assert [m.to[0] for m in mail.outbox] == [partner.email]

@@ -294,6 +294,19 @@ def _transition(selection: Selection, method: str, actor: Any, action: str, **pa
     )
 
 
+def pin_preview(selection: Selection) -> dict[str, Any]:
+    """The PIN as it would be sent now, from the version decided on (its ``missing`` list is
+    what the secretariat would find not covered); nothing is saved."""
+    proposal = selection.proposal
+    files = [
+        {"name": a.original_name, "sha256": a.sha256}
+        for a in proposal.attachments.filter(document_id="form3_16", version=selection.version)
+    ]
+    return pin_content(
+        selection.version.document, receipt=proposal.receipt_number or "", attachments=files
+    )
+
+
 def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
     """Generate the PIN (form 3-16, English) from the selected version and send it to the JCM
     secretariat; its content is frozen with its SHA-256."""
@@ -304,13 +317,7 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         if selection.state != SelectionState.CANDIDATE:
             raise ServiceError(_("The PIN of this proposal was already sent."))
         proposal = selection.proposal
-        files = [
-            {"name": a.original_name, "sha256": a.sha256}
-            for a in proposal.attachments.filter(document_id="form3_16", version=selection.version)
-        ]
-        content = pin_content(
-            selection.version.document, receipt=proposal.receipt_number or "", attachments=files
-        )
+        content = pin_preview(selection)
         pin = ProjectIdeaNote.objects.create(
             selection=selection,
             country=proposal.country,

@@ -26,6 +26,7 @@ from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection
 from renkei.adoption.pin import pin_docx
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
+from renkei.calls.services import round_to_work_on
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.rules.countries import country_name_en
 from renkei.selection import Candidate, rank_within_budget
@@ -53,7 +54,7 @@ def board(request: HttpRequest) -> HttpResponse:
     the budget and selection state: where the office works the round to its decisions."""
     _office(request)
     rounds = Round.objects.select_related("call").order_by("call__program", "deadline")
-    chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
+    chosen = round_to_work_on(rounds, request.GET.get("round"))
     rows, budget = [], None
     if chosen is not None:
         budget = services.budget_of(chosen)
@@ -166,6 +167,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "can_adopt_c3p": access.can(request.user, "adopt_c3p", proposal),
             "can_send_pin": selection is not None
             and access.can(request.user, "send_pin", selection),
+            "pin_gaps": services.pin_preview(selection)["missing"]
+            if selection is not None and access.can(request.user, "send_pin", selection)
+            else [],
             "can_naiji": selection is not None
             and access.can(request.user, "issue_naiji", selection),
             "can_reject": access.can(request.user, "reject", selection or proposal),

@@ -3,6 +3,8 @@ come from the rulebook's cited data rather than being typed again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from renkei.calls.models import Call, Program, Round
@@ -63,3 +65,15 @@ def round_set_budget(*, actor, round: Round, budget_jpy: int | None) -> Round:
             to_state="" if budget_jpy is None else str(budget_jpy),
         )
     return locked
+
+
+def round_to_work_on(rounds: Any, chosen_id: str | None) -> Any:
+    """The round the office asked for, else the one of the latest submission, else the first:
+    the office's board and ranking open where the proposals are."""
+    chosen = rounds.filter(pk=chosen_id or 0).first()
+    if chosen is None:
+        latest = (
+            rounds.filter(proposals__state="submitted").order_by("-proposals__submitted_at").first()
+        )
+        chosen = latest or rounds.first()
+    return chosen

@@ -241,7 +241,7 @@ def proposal_update_document(
     """Save the draft as given (nothing typed is lost) and return its validation errors."""
     proposal = Proposal.objects.get(pk=proposal.pk)  # decide on the current state, not a copy
     _require(actor, "edit", proposal)
-    document = {**document, "call": proposal.call.rulebook_id}
+    document = {**applicant_part(document), "call": proposal.call.rulebook_id}
     with transaction.atomic():
         Proposal.objects.filter(pk=proposal.pk).update(
             document=document,
@@ -334,19 +334,24 @@ def document_with_uploads(proposal: Proposal, document: dict[str, Any]) -> dict[
     return doc
 
 
+# The reviewers' part of a proposal document (別添2: the reviewers' items; C3P Table 6): on the
+# platform those scores come from the reviews themselves, never from what an applicant typed.
+REVIEWERS_PART = ("reviewer_scores",)
+
+
+def applicant_part(document: dict[str, Any]) -> dict[str, Any]:
+    """The document without the reviewers' part, which an applicant does not give."""
+    return {k: v for k, v in document.items() if k not in REVIEWERS_PART}
+
+
 def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:
-    doc = document_with_uploads(proposal, proposal.document)
+    doc = applicant_part(document_with_uploads(proposal, proposal.document))
     if proposal.call.program == Program.C3P:
         # C3P documents carry the submission date, which the rules core checks against the
         # call's period
         doc["submitted_on"] = today.isoformat()
     else:
         doc["assessed_on"] = today.isoformat()
-    return doc
-    doc["assessed_on"] = today.isoformat()
-    doc["documents"] = [
-        {"id": a.document_id, "file": a.original_name} for a in proposal.attachments.order_by("id")
-    ]
     return doc
 
 
@@ -544,12 +549,34 @@ def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
         deleted, _rows = ProposalPartner.objects.filter(pk=partner.pk).delete()
         if not deleted:
             raise ServiceError(_("This partner participant was removed already."))
+        organisation = partner.organisation
         audit_record(
             actor=actor,
             obj=proposal,
             action="partner_remove",
-            payload={"organisation": partner.organisation_id, "name": partner.organisation.name},
+            payload={"organisation": organisation.pk, "name": organisation.name},
         )
+        message = _(
+            "%(representative)s removed %(org)s from the partner participants of the proposal "
+            "“%(title)s”; you no longer see it."
+        ) % {
+            "representative": proposal.organisation.name,
+            "org": organisation.name,
+            "title": proposal.title,
+        }
+        subject = _("[Renkei] You were removed from a proposal")
+        members = [
+            (u.pk, u.email)
+            for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
+        ]
+
+        def tell() -> None:
+            for pk, address in members:
+                Notice.objects.create(recipient_id=pk, message=message, link="/")
+                if address:
+                    send_mail(subject, message, None, [address])
+
+        transaction.on_commit(tell)
 
 
 def new_idempotency_key() -> str:

@@ -133,16 +133,23 @@ def _detail_page(request: HttpRequest, proposal: Proposal, **extra: Any) -> Http
             "is_partner": access.role_of(request.user) == Role.APPLICANT
             and not access.is_representative(request.user, proposal),
             "can_open_revision": access.can(request.user, "open_revision", proposal),
-            "assessment": _assess(proposal.document),
+            "assessment": _assess(services.document_with_uploads(proposal, proposal.document)),
+            "can_view_pin": _pin_visible(request.user, proposal),
             **extra,
         },
         status=400 if extra.get("partner_error") else 200,
     )
 
 
+def _pin_visible(user: Any, proposal: Proposal) -> bool:
+    pin = getattr(getattr(proposal, "selection", None), "pin", None)
+    return pin is not None and access.can(user, "view_pin", pin)
+
+
 @login_required
-@require_POST
 def partner_add(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":  # e.g. the language switch after a refused address
+        return redirect(f"{reverse('proposals:detail', args=[pk])}#consortium")
     proposal = _visible(request, pk)
     email = request.POST.get("email", "")
     try:
@@ -204,7 +211,19 @@ def _parse(text: str) -> Any:
 def _editable(request: HttpRequest, pk: int) -> Proposal | None:
     proposal = _visible(request, pk)
     if not access.can(request.user, "edit", proposal):
-        messages.error(request, _("This proposal is locked; the office can open it for revision."))
+        if (
+            not access.is_representative(request.user, proposal)
+            and access.role_of(request.user) == Role.APPLICANT
+        ):
+            messages.error(
+                request,
+                _("Only the representative participant (%(org)s) edits this proposal.")
+                % {"org": proposal.organisation.name},
+            )
+        else:
+            messages.error(
+                request, _("This proposal is locked; the office can open it for revision.")
+            )
         return None
     return proposal
 
@@ -220,6 +239,9 @@ def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any
         else [],
         "naming_rule": proposal.call.rulebook().required_documents.naming_rule if jcm else None,
         "required_documents": services.required_documents(proposal.call),  # JCM form 6, C3P 3.4
+        "lists_other_references": any(
+            d.id == "other_references" for d in services.required_documents(proposal.call)
+        ),
         "attachments": _attachments(proposal),
         "submit_key": services.new_idempotency_key(),
         "form_editor": True,  # JCM and C3P; the YAML editor is the advanced tab
@@ -383,6 +405,21 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _visible(request, pk)
+    if request.POST.get("confirm") != "1" and access.can(request.user, "submit", proposal):
+        # what the call does not allow or what is missing, shown before the proposal locks
+        panel = _assess(services.document_with_uploads(proposal, proposal.document))
+        failing = [
+            f
+            for section in panel.get("result", {}).get("sections", [])
+            for f in section["findings"]
+            if f["status"] == "fail"
+        ]
+        if failing:
+            return render(
+                request,
+                "proposals/submit_confirm.html",
+                {"proposal": proposal, "failing": failing, "key": request.POST.get("key", "")},
+            )
     try:
         version = services.proposal_submit(
             actor=request.user, proposal=proposal, idempotency_key=request.POST.get("key", "")

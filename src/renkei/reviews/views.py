@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from renkei import access
 from renkei.accounts.models import Role, User
 from renkei.calls.models import Call, Program
+from renkei.calls.services import round_to_work_on
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
@@ -325,7 +326,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     from renkei.selection import Candidate, rank_within_budget
 
     rounds = Round.objects.select_related("call").order_by("deadline")
-    chosen = rounds.filter(pk=request.GET.get("round") or 0).first() or rounds.first()
+    chosen = round_to_work_on(rounds, request.GET.get("round"))
     rows, budget, c3p = [], None, False
     if chosen is not None:
         c3p = chosen.call.program == Program.C3P

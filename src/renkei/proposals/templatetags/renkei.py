@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from renkei.audit import labels
 from renkei.rules._result import render
 
 register = template.Library()
@@ -27,3 +28,15 @@ def yen(value: object) -> str:
         return f"{int(str(value)):,}"
     except ValueError:
         return str(value)
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """An audit action code ('pin_send') as its name in the page's language."""
+    return labels.action_label(code)
+
+
+@register.filter
+def state_label(code: str) -> str:
+    """A state code of the audit trail ('no_objection') as its name in the page's language."""
+    return labels.state_label(code)

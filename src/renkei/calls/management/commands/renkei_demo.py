@@ -187,6 +187,7 @@ class Command(BaseCommand):
                 continue
             document["target_deadline"] = round_.deadline.isoformat()
             document.pop("documents", None)
+            document.pop("reviewer_scores", None)  # the reviewers' part comes from reviews
             proposal = services.proposal_create(
                 actor=applicant,
                 round=round_,
@@ -204,6 +205,7 @@ class Command(BaseCommand):
             if Proposal.objects.filter(title=document["title"], sample=True).exists():
                 continue
             document.pop("documents_submitted", None)
+            document.pop("reviewer_scores", None)  # the reviewers' part comes from reviews
             document.pop("submitted_on", None)  # set when submitted
             proposal = services.proposal_create(
                 actor=applicant,

@@ -1,0 +1,8 @@
+// Forms whose action cannot be undone carry data-confirm="question": the browser asks first.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+}, true);
