@@ -790,3 +790,21 @@ def test_the_board_opens_on_the_round_of_the_latest_submission(users, reviewed) 
     office = _client(users["office"])
     for url in (reverse("adoption:board"), reverse("reviews:ranking")):
         assert reviewed.title in office.get(url).content.decode(), url
+
+
+def test_the_public_page_in_english_uses_the_english_names(users, candidate, settings) -> None:
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    services.pin_forward(actor=users["secretariat"], pin=pin)
+    selection = services.pin_respond(
+        actor=users["joint_committee"], pin=pin, objection=False, comment=""
+    )
+    settings.RENKEI_DEMO_NOW = "2024-07-16T10:00:00+09:00"
+    services.naiji_issue(actor=users["office"], selection=selection)
+    english = Client(headers={"accept-language": "en"}).get(reverse("adoption:public"))
+    body = english.content.decode()
+    assert "Sample Engineering Co., Ltd." in body and "サンプル・エンジニアリング" not in body
+    assert "<title>Adopted projects" in body  # the title is the title only
+    japanese = Client().get(reverse("adoption:public")).content.decode()
+    assert "サンプル・エンジニアリング株式会社" in japanese
+    [row] = Client().get("/api/adopted").json()
+    assert row["company_en"] == "Sample Engineering Co., Ltd."

@@ -94,6 +94,7 @@ class AdoptedOut(Schema):
     title: str = Field(description="Project name as published.")
     title_en: str = Field(description="English project name, if the applicant gave one.")
     company: str = Field(description="Representative participant.")
+    company_en: str = Field(description="Its English name, if the applicant gave one.")
     partners: list[str] = Field(description="Partner participants.")
     annual_reduction_tco2: str = Field(description="Expected reductions, tCO2eq per year.")
     lifetime_reduction_tco2: str = Field(description="Expected reductions over the useful lives.")
@@ -395,6 +396,7 @@ def adopted(request) -> list[AdoptedOut]:
             title=s.published["title"],
             title_en=s.published.get("title_en", ""),
             company=s.published["company"],
+            company_en=s.published.get("company_en", ""),
             partners=s.published.get("partners", []),
             annual_reduction_tco2=s.published["annual_reduction_tco2"],
             lifetime_reduction_tco2=s.published["lifetime_reduction_tco2"],

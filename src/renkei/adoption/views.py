@@ -411,8 +411,9 @@ def public(request: HttpRequest) -> HttpResponse:
             {
                 "country": country_name_en(pub["country"]) if english else _country_ja(pub),
                 "title": (pub.get("title_en") or pub["title"]) if english else pub["title"],
-                "company": pub["company"],
-                "partners": pub.get("partners", []),
+                "company": (pub.get("company_en") or pub["company"]) if english else pub["company"],
+                "partners": pub.get("partners_en" if english else "partners")
+                or pub.get("partners", []),
                 "annual": pub["annual_reduction_tco2"],
                 "lifetime": pub["lifetime_reduction_tco2"],
                 "published_on": dt.date.fromisoformat(pub["published_on"]),

@@ -40,3 +40,10 @@ def action_label(code: str) -> str:
 def state_label(code: str) -> str:
     """A state code of the audit trail ('no_objection') as its name in the page's language."""
     return labels.state_label(code)
+
+
+@register.filter
+def yen_amount(value: object) -> str:
+    """12345678 → '12,345,678 円' on a Japanese page, 'JPY 12,345,678' on an English one."""
+    amount = yen(value)
+    return f"JPY {amount}" if (get_language() or "ja").startswith("en") else f"{amount} 円"
