@@ -69,3 +69,4 @@ def test_the_proposal_page_counts_the_uploads_in_its_assessment(users, only_form
     client.force_login(users["applicant"])
     body = client.get(reverse("proposals:detail", args=[only_form1.pk])).content.decode()
     assert "添付書類がまだ登録されていません" not in body
+    assert "<td>E2</td><td>デコ活応援団への参画</td>" in body  # computed items carry their names

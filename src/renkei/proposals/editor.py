@@ -807,7 +807,11 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
         for f in findings
         if f["check"].startswith("jcm.documents") and f["status"] in ("fail", "needs_review")
     ]
-    summary["computed_scores"] = [f["values"] for f in by_check.get("jcm.score.computed", [])]
+    english = (get_language() or "ja").startswith("en")
+    summary["computed_scores"] = [
+        {**v, "name": v.get("name_en" if english else "name_ja", "")}
+        for v in (f["values"] for f in by_check.get("jcm.score.computed", []))
+    ]
     summary["form4"] = form4_totals(proposal, result["rulebook"]["id"])
     return summary
 
