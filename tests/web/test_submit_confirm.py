@@ -70,3 +70,16 @@ def test_the_proposal_page_counts_the_uploads_in_its_assessment(users, only_form
     body = client.get(reverse("proposals:detail", args=[only_form1.pk])).content.decode()
     assert "添付書類がまだ登録されていません" not in body
     assert "<td>E2</td><td>デコ活応援団への参画</td>" in body  # computed items carry their names
+
+
+def test_the_yaml_tab_speaks_the_pages_language(users, only_form1) -> None:
+    client = Client()
+    client.force_login(users["applicant"])
+    url = reverse("proposals:edit_yaml", args=[only_form1.pk])
+    broken = client.post(url, {"document": "title: [unclosed\nfoo: 1\n"})
+    body = broken.content.decode()
+    assert "YAMLを読み取れません" in body and "[unclosed" in body  # the text typed is kept
+    saved = client.post(url, {"document": "country: KE\nfoo: 1\n"}, follow=True)
+    body = saved.content.decode()
+    assert "title: 必須項目が入力されていません" in body
+    assert "foo: 不明な項目です" in body

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
@@ -222,16 +222,51 @@ def proposal_create(
     return proposal
 
 
+# what a validation error of each kind asks for, in the page's language (pydantic speaks
+# English; the rules core's own checks keep their message)
+_FIX = {
+    "missing": gettext_lazy("required field is missing"),
+    "extra_forbidden": gettext_lazy("unknown field; remove it or check its spelling"),
+    "int_parsing": gettext_lazy("should be a whole number"),
+    "int_type": gettext_lazy("should be a whole number"),
+    "int_from_float": gettext_lazy("should be a whole number"),
+    "decimal_parsing": gettext_lazy("should be a number"),
+    "decimal_type": gettext_lazy("should be a number"),
+    "float_parsing": gettext_lazy("should be a number"),
+    "bool_parsing": gettext_lazy("should be true or false"),
+    "bool_type": gettext_lazy("should be true or false"),
+    "date_parsing": gettext_lazy("should be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": gettext_lazy("should be a date (YYYY-MM-DD)"),
+    "date_type": gettext_lazy("should be a date (YYYY-MM-DD)"),
+    "string_type": gettext_lazy("should be text"),
+    "list_type": gettext_lazy("should be a list"),
+    "dict_type": gettext_lazy("should be a mapping of fields"),
+    "model_type": gettext_lazy("should be a mapping of fields"),
+    "greater_than_equal": gettext_lazy("should be at least %(ge)s"),
+    "greater_than": gettext_lazy("should be greater than %(gt)s"),
+    "less_than_equal": gettext_lazy("should be at most %(le)s"),
+    "less_than": gettext_lazy("should be less than %(lt)s"),
+    "literal_error": gettext_lazy("should be one of: %(expected)s"),
+    "enum": gettext_lazy("should be one of: %(expected)s"),
+}
+
+
 def document_errors(document: dict[str, Any]) -> list[str]:
-    """Every validation error of a proposal document, as 'path: message' lines."""
+    """Every validation error of a proposal document, as 'path: message' lines, in the
+    active language where the kind of error is known."""
     try:
         validate_proposal(document)
     except ValidationError as exc:
         call = str(document.get("call", ""))
-        return [
-            f"{e.path.removeprefix(call + '.') or '(document)'}: {e.message}"
-            for e in validation_errors(exc)
-        ]
+        lines = []
+        for err, e in zip(exc.errors(), validation_errors(exc), strict=True):
+            fix = _FIX.get(err["type"])
+            try:
+                message = str(fix) % err.get("ctx", {}) if fix is not None else e.message
+            except (KeyError, TypeError, ValueError):  # a context the message did not expect
+                message = e.message
+            lines.append(f"{e.path.removeprefix(call + '.') or _('(document)')}: {message}")
+        return lines
     return []
 
 

@@ -204,6 +204,18 @@ def _yaml(document: dict[str, Any]) -> str:
     return yaml.dump(document, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """Where the YAML text cannot be read, in the page's language, with the parser's words."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return str(exc)
+    return _("The YAML cannot be read at line %(line)s, column %(column)s (%(problem)s).") % {
+        "line": mark.line + 1,
+        "column": mark.column + 1,
+        "problem": getattr(exc, "problem", "") or str(exc),
+    }
+
+
 def _parse(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
 
@@ -342,7 +354,7 @@ def _yaml_editor(request: HttpRequest, proposal: Proposal) -> HttpResponse:
             if not isinstance(document, dict):
                 raise ValueError(_("the document must be a mapping of fields"))
         except (yaml.YAMLError, ValueError) as exc:
-            parse_error = str(exc)
+            parse_error = _yaml_problem(exc)
         else:
             services.proposal_update_document(
                 actor=request.user, proposal=proposal, document=document
@@ -374,7 +386,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         if not isinstance(document, dict):
             raise ValueError(_("the document must be a mapping of fields"))
     except (yaml.YAMLError, ValueError) as exc:
-        ctx = {"errors": [str(exc)]}
+        ctx = {"errors": [_yaml_problem(exc)]}
     else:
         ctx = _assess({**document, "call": proposal.call.rulebook_id})
     return render(request, "proposals/_assessment.html", {"assessment": ctx})
