@@ -54,6 +54,7 @@ def test_the_editor_asks_before_submitting_and_lists_each_document_once(users, o
     page = client.get(reverse("proposals:edit", args=[only_form1.pk])).content.decode()
     assert 'data-confirm="' in page and "confirm.js" in page
     assert page.count('value="other_references"') == 1
+    assert "<code>3-12_…</code>" in page  # how form 6's numbering names the files (5.(3) ※)
 
 
 def test_the_reviewers_part_is_not_taken_from_an_applicant(users, only_form1) -> None:

@@ -940,6 +940,10 @@ def form6_checklist(book: Any, document: Mapping[str, Any], attachments: Any) ->
                 "item": d.item,
                 "form": d.form or "",
                 "name": d.name_ja,
+                # 5.(3) ※: files are named by form 6's number, e.g. 3-12_… for 様式3-12
+                "prefix": ""
+                if getattr(d, "entered_in_system", False)
+                else (d.form or "").replace("様式", ""),
                 "needed": needed,
                 "optional": d.required == "optional",
                 "files": by_id.pop(d.id, []),
