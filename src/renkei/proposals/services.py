@@ -480,12 +480,10 @@ def proposal_submit(
     return version
 
 
-def _notify(
-    user_id: int, email: str, message: str, proposal_id: int, subject: str | None = None
-) -> None:
+def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
     Notice.objects.create(recipient_id=user_id, message=message, link=f"/proposals/{proposal_id}/")
     if email:
-        send_mail(subject or _("[Renkei] Proposal received"), message, None, [email])
+        send_mail(_("[Renkei] Proposal received"), message, None, [email])
 
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
@@ -554,26 +552,40 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
             action="partner_add",
             payload={"organisation": organisation.pk, "name": organisation.name},
         )
-        message = _(
-            "%(representative)s added %(org)s as a partner participant of the proposal "
-            "“%(title)s”; you can now see it."
-        ) % {
-            "representative": proposal.organisation.name,
-            "org": organisation.name,
-            "title": proposal.title,
-        }
-        members = [
-            (u.pk, u.email)
-            for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
-        ]
-        subject = _("[Renkei] You were added to a proposal")
-
-        def tell() -> None:
-            for pk, address in members:
-                _notify(pk, address, message, proposal.pk, subject)
-
-        transaction.on_commit(tell)
+        _tell_organisation(
+            organisation,
+            _("[Renkei] You were added to a proposal"),
+            _(
+                "%(representative)s added %(org)s as a partner participant of the proposal "
+                "“%(title)s”; you can now see it."
+            )
+            % _partner_values(proposal, organisation),
+            f"/proposals/{proposal.pk}/",
+        )
     return partner
+
+
+def _partner_values(proposal: Proposal, organisation: Organisation) -> dict[str, str]:
+    return {
+        "representative": proposal.organisation.name,
+        "org": organisation.name,
+        "title": proposal.title,
+    }
+
+
+def _tell_organisation(organisation: Organisation, subject: str, message: str, link: str) -> None:
+    """An in-app notice and an e-mail to every applicant of the organisation, after commit."""
+    members = [
+        (u.pk, u.email) for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
+    ]
+
+    def tell() -> None:
+        for pk, address in members:
+            Notice.objects.create(recipient_id=pk, message=message, link=link)
+            if address:
+                send_mail(subject, message, None, [address])
+
+    transaction.on_commit(tell)
 
 
 def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
@@ -591,27 +603,16 @@ def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
             action="partner_remove",
             payload={"organisation": organisation.pk, "name": organisation.name},
         )
-        message = _(
-            "%(representative)s removed %(org)s from the partner participants of the proposal "
-            "“%(title)s”; you no longer see it."
-        ) % {
-            "representative": proposal.organisation.name,
-            "org": organisation.name,
-            "title": proposal.title,
-        }
-        subject = _("[Renkei] You were removed from a proposal")
-        members = [
-            (u.pk, u.email)
-            for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
-        ]
-
-        def tell() -> None:
-            for pk, address in members:
-                Notice.objects.create(recipient_id=pk, message=message, link="/")
-                if address:
-                    send_mail(subject, message, None, [address])
-
-        transaction.on_commit(tell)
+        _tell_organisation(
+            organisation,
+            _("[Renkei] You were removed from a proposal"),
+            _(
+                "%(representative)s removed %(org)s from the partner participants of the "
+                "proposal “%(title)s”; you no longer see it."
+            )
+            % _partner_values(proposal, organisation),
+            "/",
+        )
 
 
 def new_idempotency_key() -> str:
