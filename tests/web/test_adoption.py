@@ -808,3 +808,18 @@ def test_the_public_page_in_english_uses_the_english_names(users, candidate, set
     assert "サンプル・エンジニアリング株式会社" in japanese
     [row] = Client().get("/api/adopted").json()
     assert row["company_en"] == "Sample Engineering Co., Ltd."
+
+
+def test_c3p_reads_as_adopted_without_hearing_or_naiji(users, c3p_evaluated) -> None:
+    office = _client(users["office"])
+    first, _second = c3p_evaluated
+    url = reverse("adoption:decide", args=[first.pk])
+    page = office.get(url).content.decode()
+    assert "<small>(3.(2))</small>" not in page  # no hearing card: C3P has no hearing
+    selection = services.selection_adopt_c3p(actor=users["office"], proposal=first)
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert selection.display_state == "Adopted"
+    page = office.get(url).content.decode()
+    assert "採択番号" in page and "内示番号" not in page

@@ -542,3 +542,25 @@ def test_every_rulebooks_scoring_items_fit_the_score_column() -> None:
         ids += [item.id for item in (scoring.items if scoring else ())]
     assert ids and "technology_introduction" in ids
     assert [i for i in ids if len(i) > limit] == []
+
+
+def test_a_refused_score_stays_on_the_page_as_typed(users, cleared) -> None:
+    client = Client()
+    client.force_login(users["reviewer"])
+    url = reverse("reviews:score", args=[cleared.pk])
+    long_reason = "A long justification the reviewer must not have to type again. " * 5
+    response = client.post(
+        url,
+        {
+            "points_A1": "11",  # above the maximum of 10
+            "justification_A1": long_reason,
+            "points_A2": "7",
+            "justification_A2": "fine",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="11"' in body and long_reason.strip() in body  # kept as typed
+    assert 'aria-invalid="true"' in body
+    saved = {s.criterion: s.points for s in Score.objects.filter(assignment=cleared)}
+    assert saved == {"A2": 7}  # the valid row was saved, the refused one was not

@@ -84,3 +84,16 @@ def test_the_yaml_tab_speaks_the_pages_language(users, only_form1) -> None:
     body = saved.content.decode()
     assert "title: 必須項目が入力されていません" in body
     assert "foo: 不明な項目です" in body
+
+
+def test_the_proposals_country_follows_its_document(users, only_form1) -> None:
+    # the office's lists, the PIN and the Joint Committee's view use Proposal.country
+    document = {**only_form1.document, "country": "VN"}
+    services.proposal_update_document(
+        actor=users["applicant"], proposal=only_form1, document=document
+    )
+    assert Proposal.objects.get(pk=only_form1.pk).country == "VN"
+    services.proposal_update_document(
+        actor=users["applicant"], proposal=only_form1, document={**document, "country": 5}
+    )
+    assert Proposal.objects.get(pk=only_form1.pk).country == "VN"  # not a code: kept

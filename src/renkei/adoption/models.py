@@ -93,6 +93,20 @@ class Selection(models.Model):
             ),
         ]
 
+    @property
+    def display_state(self) -> str:
+        """The state's name; a C3P proposal is adopted without a 内示 (guidebook BOX 5–6)."""
+        if self.state == SelectionState.ADOPTED and self.proposal.call.program == "c3p":
+            return str(_("Adopted"))
+        return str(self.get_state_display())
+
+    @property
+    def number_label(self) -> str:
+        """What the adoption number is called: a 内示 number for JCM, an adoption number for C3P."""
+        if self.proposal.call.program == "c3p":
+            return str(_("Adoption number"))
+        return str(_("内示 number"))
+
     def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
         fresh = (from_queryset or type(self)._base_manager.db_manager(using)).get(pk=self.pk)
         for field in self._meta.concrete_fields:

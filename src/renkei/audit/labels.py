@@ -71,6 +71,9 @@ def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
 
-def state_label(code: str) -> str:
-    """A state's name in the page's language; other values (dates, amounts) show as they are."""
+def state_label(code: str, action: str = "") -> str:
+    """A state's name in the page's language; other values (dates, amounts) show as they are.
+    A review is submitted (提出), a proposal applied for (申請): the action tells which."""
+    if code == "submitted" and action.startswith("review_"):
+        return str(ACTIONS["review_submit"])
     return str(STATES.get(code, code))

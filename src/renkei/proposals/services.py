@@ -281,6 +281,7 @@ def proposal_update_document(
         Proposal.objects.filter(pk=proposal.pk).update(
             document=document,
             title=str(document.get("title") or proposal.title)[:300],
+            country=document_country(proposal.call, document) or proposal.country,
             updated_at=clock.now(),
         )
         proposal.refresh_from_db()
@@ -377,6 +378,17 @@ REVIEWERS_PART = ("reviewer_scores",)
 def applicant_part(document: dict[str, Any]) -> dict[str, Any]:
     """The document without the reviewers' part, which an applicant does not give."""
     return {k: v for k, v in document.items() if k not in REVIEWERS_PART}
+
+
+def document_country(call: Call, document: dict[str, Any]) -> str:
+    """The host country the document names (JCM: ``country``; C3P: the partner city's), so the
+    office's lists, the PIN and the Joint Committee's view follow what the applicant wrote."""
+    if call.program == Program.C3P:
+        city = document.get("partner_city")
+        value = city.get("country") if isinstance(city, dict) else None
+    else:
+        value = document.get("country")
+    return value.strip().upper() if isinstance(value, str) and len(value.strip()) == 2 else ""
 
 
 def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, Any]:

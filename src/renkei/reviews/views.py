@@ -3,6 +3,8 @@ pages (assignments with the conflict declaration, scoring). Writes go through se
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -255,6 +257,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     sheet = reviewing.scoring_sheet(assignment.proposal)
     criteria = list(sheet.reviewer)
+    typed: dict[str, SimpleNamespace] = {}  # refused rows, shown again as typed
     if request.method == "POST":
         saved = 0
         for c in criteria:
@@ -264,14 +267,6 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
                 continue  # not filled in this time
             try:
                 points = int(raw)
-            except ValueError:
-                messages.error(
-                    request,
-                    _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s.")
-                    % {"id": c.id, "clause": c.clause, "max": c.max},
-                )
-                continue
-            try:
                 reviewing.review_score(
                     actor=request.user,
                     assignment=assignment,
@@ -280,11 +275,21 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
                     justification=text,
                 )
                 saved += 1
+            except ValueError:
+                error = _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s.") % {
+                    "id": c.id,
+                    "clause": c.clause,
+                    "max": c.max,
+                }
+                typed[c.id] = SimpleNamespace(points=raw, justification=text, error=error)
             except ServiceError as exc:
-                messages.error(request, str(exc))
+                typed[c.id] = SimpleNamespace(points=raw, justification=text, error=str(exc))
         if saved:
             messages.success(request, _("%(n)s score(s) saved.") % {"n": saved})
-        return redirect("reviews:score", pk=pk)
+        for row in typed.values():
+            messages.error(request, row.error)
+        if not typed:
+            return redirect("reviews:score", pk=pk)
     scores = {s.criterion: s for s in assignment.scores.all()}
     return render(
         request,
@@ -292,9 +297,10 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": assignment,
             "sheet": sheet,
-            "rows": [(c, scores.get(c.id)) for c in criteria],
+            "rows": [(c, typed.get(c.id) or scores.get(c.id)) for c in criteria],
             "can_score": access.can(request.user, "score", assignment),
         },
+        status=400 if typed else 200,
     )
 
 

@@ -37,9 +37,10 @@ def action_label(code: str) -> str:
 
 
 @register.filter
-def state_label(code: str) -> str:
-    """A state code of the audit trail ('no_objection') as its name in the page's language."""
-    return labels.state_label(code)
+def state_label(code: str, action: str = "") -> str:
+    """A state code of the audit trail ('no_objection') as its name in the page's language;
+    ``action`` (the event's) tells a submitted review from a submitted proposal."""
+    return labels.state_label(code, action or "")
 
 
 @register.filter
