@@ -564,3 +564,13 @@ def test_a_refused_score_stays_on_the_page_as_typed(users, cleared) -> None:
     assert 'aria-invalid="true"' in body
     saved = {s.criterion: s.points for s in Score.objects.filter(assignment=cleared)}
     assert saved == {"A2": 7}  # the valid row was saved, the refused one was not
+
+
+def test_the_reviewer_sees_who_takes_part_before_declaring(users, assignment) -> None:
+    client = Client()
+    client.force_login(users["reviewer"])
+    body = client.get(reverse("reviews:my_reviews")).content.decode()
+    consortium = assignment.proposal.document["consortium"]
+    names = [consortium["representative"]["name"], *[p["name"] for p in consortium["partners"]]]
+    assert len(names) > 1 and all(n in body for n in names)
+    assert 'name="has_conflict"' in body  # still to declare: names only, not the proposal

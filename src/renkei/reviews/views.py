@@ -224,8 +224,39 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def my_reviews(request: HttpRequest) -> HttpResponse:
     """Reviewer home: their assignments; a proposal opens only after declaring no conflict."""
     _reviewer(request)
-    assignments = ReviewAssignment.objects.filter(reviewer=request.user).select_related("proposal")
-    return render(request, "reviews/my_reviews.html", {"assignments": assignments})
+    assignments = ReviewAssignment.objects.filter(reviewer=request.user).select_related(
+        "proposal__organisation"
+    )
+    rows = [(a, parties(a.proposal.document)) for a in assignments]
+    return render(request, "reviews/my_reviews.html", {"rows": rows})
+
+
+def parties(document: dict) -> list[str]:
+    """Who takes part in a proposal, as its document names them, so that a reviewer can declare
+    a conflict of interest before opening it: JCM's consortium; C3P's lead organisation,
+    Japanese municipality and partner city."""
+
+    def name(value: object, *keys: str) -> str:
+        if not isinstance(value, dict):
+            return ""
+        return next((str(value[k]) for k in keys if value.get(k)), "")
+
+    consortium = document.get("consortium")
+    if isinstance(consortium, dict):
+        partners = consortium.get("partners")
+        names = [name(consortium.get("representative"), "name")]
+        names += (
+            [name(p, "name") for p in partners if isinstance(p, dict)]
+            if isinstance(partners, list)
+            else []
+        )
+    else:
+        names = [
+            name(document.get("applicant"), "name"),
+            name(document.get("japanese_city"), "name_ja", "name_en"),
+            name(document.get("partner_city"), "name_ja", "name", "name_en"),
+        ]
+    return [n for n in names if n]
 
 
 @login_required
