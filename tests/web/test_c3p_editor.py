@@ -72,12 +72,14 @@ def test_wrong_forms_are_refused_with_what_would_be_right() -> None:
     data["cost-personnel_jpy"] = "６５０万"
     data["estimates-ghg_reduction_tco2_per_year"] = "1.2e+4x"
     data["project-phase"] = "4"
+    data["partner-country"] = "US"  # typed on the YAML tab: not a Table 3 country
     ed = _editor(data, "en")
     assert not ed.is_valid()
     errors = {where: message for where, _id, message in ed.error_list()}
     assert "Enter whole yen in digits" in errors["Personnel costs"]
     assert "Enter a number, e.g. 12000." in errors["Expected GHG reduction (tCO2 per year)"]
     assert "Select a valid choice" in errors["Phase (2.1)"]
+    assert "US is not a country of Table 3" in errors["Country"]
 
 
 def test_a_ticked_certification_and_a_new_equipment_row_reach_the_document() -> None:

@@ -132,6 +132,11 @@ def test_a_company_drafts_uploads_and_submits_on_the_pages(
     client = _client(applicant)
     create = reverse("proposals:create")
     assert f'value="{c3p_round.pk}"' in client.get(create).content.decode()  # the C3P round
+    # a country outside Table 3 is refused with the codes that would be right, title kept
+    refused = client.post(create, {"round": c3p_round.pk, "title": "C3P draft", "country": "us"})
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "US" in body and "VN" in body
+    assert 'value="C3P draft"' in body and not Proposal.objects.filter(title="C3P draft").exists()
     response = client.post(create, {"round": c3p_round.pk, "title": "C3P draft", "country": "vn"})
     proposal = Proposal.objects.get(title="C3P draft")
     assert response.status_code == 302 and response["Location"].endswith(

@@ -196,6 +196,10 @@ class PartnerCityForm(EditorForm):
             (_("JCM partner countries"), rows(book.countries.partners)),
             (_("Candidate countries"), rows(book.countries.candidates)),
         ]
+        fields["country"].error_messages["invalid_choice"] = _(
+            "%(value)s is not a country of Table 3; choose a JCM partner country or a candidate "
+            "country from the list."
+        )
 
 
 class AgreementForm(EditorForm):
