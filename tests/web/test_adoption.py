@@ -618,9 +618,10 @@ def test_the_office_sets_the_rounds_budget_on_the_board(users, first_round) -> N
     office.post(url, {"budget_jpy": "300,000,000"})
     first_round.refresh_from_db()
     assert first_round.budget_jpy == 300_000_000
-    office.post(url, {"budget_jpy": "三億"})
+    refused = office.post(url, {"budget_jpy": "三億"}, follow=True)
     first_round.refresh_from_db()
     assert first_round.budget_jpy == 300_000_000  # refused, unchanged
+    assert 'value="三億"' in refused.content.decode()  # and what was typed is still there
     assert _client(users["applicant"]).post(url, {"budget_jpy": "1"}).status_code == 404
     office.post(url, {"budget_jpy": ""})
     first_round.refresh_from_db()

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -95,7 +96,13 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "adoption/board.html",
-        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget},
+        {
+            "rounds": rounds,
+            "chosen": chosen,
+            "rows": rows,
+            "budget": budget,
+            "typed_budget": request.GET.get("budget"),
+        },
     )
 
 
@@ -259,8 +266,9 @@ def round_budget(request: HttpRequest, pk: int) -> HttpResponse:
         round_set_budget(actor=request.user, round=round, budget_jpy=int(text) if text else None)
     except ServiceError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The round's budget was saved."))
+        typed = urlencode({"round": round.pk, "budget": request.POST.get("budget_jpy", "")})
+        return redirect(f"/office/selection/?{typed}")  # the form shows what was typed
+    messages.success(request, _("The round's budget was saved."))
     return redirect(f"/office/selection/?round={round.pk}")
 
 
