@@ -528,15 +528,10 @@ C3P_UPLOADS = [
 ]
 
 
-@pytest.fixture
-def c3p_evaluated(users, settings):
-    import yaml
-    from webfactories import ROOT
-
+def _c3p_round(budget_jpy=None):
+    """The FY2025 C3P call (opened 2025-02-10) with its first round."""
     from renkei.calls.models import Call, Program, Round
-    from renkei.reviews import reviewing
 
-    settings.RENKEI_DEMO_NOW = "2025-02-20T10:00:00+09:00"
     call = Call.objects.create(
         rulebook_id="c3p/fy2025",
         program=Program.C3P,
@@ -544,11 +539,22 @@ def c3p_evaluated(users, settings):
         title_en="C3P FY2025",
         opens_at=jst("2025-02-10T00:00"),
         closes_at=jst("2026-03-31T12:00"),
-        budget_jpy=30_000_000,
+        budget_jpy=budget_jpy,
     )
-    round_ = Round.objects.create(
+    return Round.objects.create(
         call=call, code="first", name_ja="第1回", name_en="First", deadline=jst("2025-03-03T12:00")
     )
+
+
+@pytest.fixture
+def c3p_evaluated(users, settings):
+    import yaml
+    from webfactories import ROOT
+
+    from renkei.reviews import reviewing
+
+    settings.RENKEI_DEMO_NOW = "2025-02-20T10:00:00+09:00"
+    round_ = _c3p_round(budget_jpy=30_000_000)
     document = yaml.safe_load((ROOT / "examples/c3p-new-project.yaml").read_text("utf-8"))
     document.pop("documents_submitted")
     document.pop("submitted_on")
@@ -774,20 +780,9 @@ def test_only_who_may_open_the_pin_gets_its_link(users, candidate) -> None:
 
 
 def test_the_board_opens_on_the_round_of_the_latest_submission(users, reviewed) -> None:
-    from renkei.calls.models import Call, Program, Round
 
     # an empty C3P round sorts first on the board; the board still opens where proposals are
-    call = Call.objects.create(
-        rulebook_id="c3p/fy2025",
-        program=Program.C3P,
-        title_ja="令和7年度 都市間連携事業",
-        title_en="C3P FY2025",
-        opens_at=jst("2025-02-10T00:00"),
-        closes_at=jst("2026-03-31T12:00"),
-    )
-    Round.objects.create(
-        call=call, code="first", name_ja="第1回", name_en="First", deadline=jst("2025-03-03T12:00")
-    )
+    _c3p_round()
     office = _client(users["office"])
     for url in (reverse("adoption:board"), reverse("reviews:ranking")):
         assert reviewed.title in office.get(url).content.decode(), url

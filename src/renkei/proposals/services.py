@@ -402,10 +402,26 @@ def _document_with_attachments(proposal: Proposal, today: dt.date) -> dict[str, 
     return doc
 
 
+class NeedsConfirmation(ServiceError):
+    """The assessment finds points the call does not allow or documents missing: the applicant
+    is shown them (``failing``, the findings in the active language) before the proposal locks."""
+
+    def __init__(self, failing: list[dict[str, Any]]):
+        super().__init__(_("Confirm the submission: the assessment finds problems."))
+        self.failing = failing
+
+
 def proposal_submit(
-    *, actor: Any, proposal: Proposal, idempotency_key: str, now: dt.datetime | None = None
+    *,
+    actor: Any,
+    proposal: Proposal,
+    idempotency_key: str,
+    now: dt.datetime | None = None,
+    confirmed: bool = True,
 ) -> ProposalVersion:
-    """All or nothing, once per key: a repeated submit returns the version already made."""
+    """All or nothing, once per key: a repeated submit returns the version already made. With
+    ``confirmed=False`` a submission whose assessment fails somewhere is not made: it raises
+    NeedsConfirmation with the failing findings (the submit page asks before locking)."""
     existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         _require(actor, "view", existing.proposal)
@@ -450,6 +466,15 @@ def proposal_submit(
             result = assess_proposal(parsed)
         except RenkeiError as exc:
             raise ServiceError(str(exc)) from exc
+        if not confirmed:
+            failing = [
+                f
+                for section in result.to_dict(get_language() or "ja")["sections"]
+                for f in section["findings"]
+                if f["status"] == "fail"
+            ]
+            if failing:
+                raise NeedsConfirmation(failing)
         number = ProposalVersion.objects.filter(proposal=proposal).count() + 1
         if proposal.receipt_number is None:
             # receipts are numbered one at a time per call; nothing else locks the call row, so

@@ -273,16 +273,15 @@ def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any
     """What both editor pages show below the editor: form 6's checklist and the submit form."""
     attachments = proposal.attachments.order_by("id")
     jcm = proposal.call.program == JCM
+    documents = services.required_documents(proposal.call)
     return {
         "proposal": proposal,
         "checklist": editor.form6_checklist(proposal.call.rulebook(), document, attachments)
         if jcm
         else [],
         "naming_rule": proposal.call.rulebook().required_documents.naming_rule if jcm else None,
-        "required_documents": services.required_documents(proposal.call),  # JCM form 6, C3P 3.4
-        "lists_other_references": any(
-            d.id == "other_references" for d in services.required_documents(proposal.call)
-        ),
+        "required_documents": documents,  # JCM form 6, C3P 3.4
+        "lists_other_references": any(d.id == "other_references" for d in documents),
         "attachments": _attachments(proposal),
         "submit_key": services.new_idempotency_key(),
         "form_editor": True,  # JCM and C3P; the YAML editor is the advanced tab
@@ -446,24 +445,19 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _visible(request, pk)
-    if request.POST.get("confirm") != "1" and access.can(request.user, "submit", proposal):
-        # what the call does not allow or what is missing, shown before the proposal locks
-        panel = _assess(services.document_with_uploads(proposal, proposal.document))
-        failing = [
-            f
-            for section in panel.get("result", {}).get("sections", [])
-            for f in section["findings"]
-            if f["status"] == "fail"
-        ]
-        if failing:
-            return render(
-                request,
-                "proposals/submit_confirm.html",
-                {"proposal": proposal, "failing": failing, "key": request.POST.get("key", "")},
-            )
+    key = request.POST.get("key", "")
     try:
         version = services.proposal_submit(
-            actor=request.user, proposal=proposal, idempotency_key=request.POST.get("key", "")
+            actor=request.user,
+            proposal=proposal,
+            idempotency_key=key,
+            confirmed=request.POST.get("confirm") == "1",
+        )
+    except services.NeedsConfirmation as exc:  # listed before the proposal locks
+        return render(
+            request,
+            "proposals/submit_confirm.html",
+            {"proposal": proposal, "failing": exc.failing, "key": key},
         )
     except ServiceError as exc:
         messages.error(request, str(exc))
