@@ -361,7 +361,7 @@ def test_a_figure_the_rules_cannot_compute_with_is_refused_not_a_crash(
 
     proposal = ready_proposal(applicant, first_round, sample_document)
     client = client_for(applicant)
-    monkeypatch.setattr("renkei.api.assess_proposal", overflow)
+    monkeypatch.setattr("renkei.proposals.api.assess_proposal", overflow)
     monkeypatch.setattr("renkei.proposals.services.assess_proposal", overflow)
     assessed = body(client.get(f"/api/proposals/{proposal.pk}/assessment"))
     assert (assessed["valid"], assessed["assessment"]) == (False, None)
