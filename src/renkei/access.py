@@ -161,7 +161,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         if action == "view":
             return visible
         if action in ("edit", "submit", "attach", "manage_partners"):
-            # the representative participant alone applies (JCM call 5.(1)④⑤, 2.(1)② 注2)
+            # the representative participant alone applies (JCM call 5.(1)④⑤, 2.(4)② 注2)
             return visible and is_representative(user, obj) and obj.state in EDITABLE
         if action == "open_revision":
             return visible and role == Role.OFFICE and obj.state == ProposalState.SUBMITTED
