@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from renkei.errors import BadInput, NotInForce, UnknownChoice
+from renkei.errors import BadInput, NotInForce
 from renkei.rules import load_rulebook, parse_proposal
 from renkei.rules._result import LANGS, Assessment, Finding, Status
 from renkei.rules.jcm import (
@@ -771,9 +771,23 @@ def test_a_technology_may_be_named_in_japanese() -> None:
     assert one(a, "jcm.rate_cap").subject == "s1/heat_pump"
 
 
-def test_an_unknown_technology_is_refused() -> None:
-    with pytest.raises(UnknownChoice, match="heat_pump"):
+def test_an_unknown_technology_is_refused_unless_declared_outside_annex3() -> None:
+    with pytest.raises(BadInput, match=r"not in annex 3.*outside_annex3: true"):
         _assess(proposal(line("perpetual motion")))
+
+
+def test_a_technology_declared_outside_annex3_is_assessed_at_zero_adoptions() -> None:
+    """2.(9) counts similar adoptions: a technology annex 3 does not list counts 0 (50%),
+    for the office to confirm that no listed technology is similar (issue 12, point 21)."""
+    data = proposal(line("perpetual motion"))
+    tech(data)["outside_annex3"] = True
+    cap = one(_assess(data), "jcm.rate_cap")
+    assert cap.code == "jcm.rate_cap.outside_annex3" and cap.status is Status.NEEDS_REVIEW
+    assert cap.notes[0].code == "jcm.note.outside_annex3"
+    assert "50%" in cap.message("en")
+    tech(data)["technology"] = "heat_pump"
+    with pytest.raises(BadInput, match="remove outside_annex3"):
+        _assess(data)
 
 
 def test_solar_with_battery_is_not_excluded_where_solar_is() -> None:

@@ -30,9 +30,19 @@ def _run(function: str, args: dict) -> dict:
         return {"cap": None if cap is None else str(cap)}
     if function == "subsidy_cap":
         table = reconstructed_table(CALL)
-        return rate_cap(
-            BOOK, table, args["technology"], args["country"], eco_lease=args.get("eco_lease", False)
-        ).to_dict()
+        cap = rate_cap(
+            BOOK,
+            table,
+            args["technology"],
+            args["country"],
+            eco_lease=args.get("eco_lease", False),
+            outside_annex3=args.get("outside_annex3", False),
+        )
+        notes = {n.code for n in cap.notes}
+        return cap.to_dict() | {
+            "status": cap.finding().status.value,
+            "outside_annex3": "jcm.note.outside_annex3" in notes,
+        }
     if function == "admin_cost_cap":
         return {"cap_jpy": admin_cost_cap(BOOK, args["base_jpy"])}
     if function == "cost_effectiveness":

@@ -102,7 +102,16 @@ class BatterySpec(Strict):
 
 
 class TechnologyLine(Strict):
-    technology: str = Field(description="annex-3 technology id or its Japanese name as printed")
+    technology: str = Field(
+        min_length=1,
+        description="annex-3 technology id or its Japanese name as printed; or, with "
+        "`outside_annex3`, the name of a technology annex 3 does not list",
+    )
+    outside_annex3: bool = Field(
+        False,
+        description="the technology is not in annex 3: assessed at 0 similar-technology "
+        "adoptions (2.(9)) until the office finds a listed technology similar to it",
+    )
     description: str = ""
     annual_reduction_tco2: Decimal = Field(
         ge=Decimal("0.000001"), le=Decimal("1000000000"), description="tCO2eq per year"
