@@ -18,6 +18,7 @@ from renkei.rules.jcm import (
     rate_cap,
     reconstructed_table,
 )
+from renkei.rules.jcm.lease import lease_term
 
 CALL = "jcm-model-project/fy2024"
 BOOK = load_rulebook(CALL)
@@ -56,6 +57,30 @@ def _run(function: str, args: dict) -> dict:
         ).to_dict()
     if function == "deadline":
         return deadline(BOOK, args["event"], dt.date.fromisoformat(args["date"])).to_dict()
+    if function == "lease_term":
+        day = {
+            k: dt.date.fromisoformat(args[k]) if k in args else None
+            for k in ("ends_on", "operation_start")
+        }
+        found = lease_term(
+            lives=[
+                tuple(x) for x in args.get("lives", [["s1/boiler", args.get("useful_life_years")]])
+            ],
+            lease_years=args["lease_years"],
+            ends_on=day["ends_on"],
+            operation_start=day["operation_start"],
+            after_lease=args.get("after_lease"),
+            transfer_to=args.get("transfer_to", ""),
+            partners=["Nandi Foods Ltd", "ナンディ・フーズ"],
+        )
+        return {
+            "status": found.status.value,
+            "code": found.code,
+            "life_end": found.params.get("life_end_en"),
+            "lease_end": found.params.get("lease_end_en"),
+            "subjects": found.params.get("subjects"),
+            "note": found.notes[0].code if found.notes else None,
+        }
     raise AssertionError(f"no runner for function {function!r}")
 
 
@@ -78,6 +103,7 @@ def test_every_function_has_cases_on_both_sides() -> None:
         "admin_cost_cap",
         "cost_effectiveness",
         "deadline",
+        "lease_term",
     }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)

@@ -20,6 +20,7 @@ from renkei.rules._result import Assessment, Finding, Note, Section, Status
 from renkei.rules.jcm import schedule as sched
 from renkei.rules.jcm._format import num, plain
 from renkei.rules.jcm.adoption import AdoptionTable, reconstructed_table
+from renkei.rules.jcm.lease import lease_term
 from renkei.rules.jcm.proposal import CostLine, JcmProposal, Site, TechnologyLine
 from renkei.rules.jcm.rulebook import JcmRulebook
 from renkei.rules.jcm.subsidy import (
@@ -1004,6 +1005,21 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
                 "jcm.lease.fee_ok",
                 "jcm.lease.fee_missing",
                 "jcm.lease.fee_not_shown",
+            )
+        )
+    if p.lease is not None and p.kind == "model_project":
+        # 2.(6)①: the lease, or its continuation or a transfer, covers the useful life
+        partners = [m.name for m in p.consortium.partners]
+        partners += [m.name_en for m in p.consortium.partners if m.name_en]
+        out.append(
+            lease_term(
+                lives=[(lf.subject, lf.line.useful_life_years) for lf in lines],
+                lease_years=p.lease.lease_years,
+                ends_on=p.lease.ends_on,
+                operation_start=p.milestones.operation_start_on,
+                after_lease=p.lease.after_lease,
+                transfer_to=p.lease.transfer_to,
+                partners=partners,
             )
         )
     if p.deferred_payment:

@@ -144,6 +144,24 @@ class Lease(Strict):
     fee_reduction_documented: MaybeBool = Field(
         None, description="リース料算出内訳: the subsidy is deducted from the lease fees"
     )
+    ends_on: dt.date | None = Field(
+        None,
+        description="the day the lease contract (draft) ends; default: lease_years from operation",
+    )
+    after_lease: Literal["continue", "transfer"] | None = Field(
+        None,
+        description="2.(6)①: a lease ending before the useful life is continued, or the "
+        "equipment transferred to a partner participant, until the useful life ends",
+    )
+    transfer_to: str = Field(
+        "", description="the partner participant (共同事業者) that receives the equipment"
+    )
+
+    @model_validator(mode="after")
+    def _transfer_named_only_for_a_transfer(self) -> Lease:
+        if self.transfer_to.strip() and self.after_lease != "transfer":
+            raise ValueError("transfer_to is only for `after_lease: transfer`")
+        return self
 
 
 class Funding(Strict):
