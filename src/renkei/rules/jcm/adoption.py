@@ -16,7 +16,7 @@ import difflib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from renkei.errors import FieldError, InvalidDocument, UnknownChoice
@@ -95,11 +95,20 @@ class AdoptionTable:
     added: tuple[Adoption, ...] = field(default=())
 
     # --- lookup -------------------------------------------------------------------------
+    @cached_property
+    def _by_key(self) -> Mapping[str, Technology]:
+        """Technologies by id and by Japanese name; the first in the table's order wins."""
+        index: dict[str, Technology] = {}
+        for t in self.technologies:
+            index.setdefault(t.id, t)
+            index.setdefault(t.name_ja, t)
+        return index
+
     def technology(self, key: str) -> Technology:
         """Find a technology by its id or its Japanese name exactly as printed in annex 3."""
-        for tech in self.technologies:
-            if key in (tech.id, tech.name_ja):
-                return tech
+        tech = self._by_key.get(key)
+        if tech is not None:
+            return tech
         raise UnknownChoice(
             "technology", key, [t.id for t in self.technologies], " or ".join(self._close(key))
         )
@@ -124,9 +133,9 @@ class AdoptionTable:
         """Like ``technology``, but a technology outside annex 3 is returned as itself, with no
         adoptions anywhere: 2.(9) counts adoptions of *similar* technologies, so a new one
         counts 0 until the office finds an annex-3 technology similar to it."""
-        for tech in self.technologies:
-            if key in (tech.id, tech.name_ja):
-                return tech
+        tech = self._by_key.get(key)
+        if tech is not None:
+            return tech
         if not key.strip():
             raise UnknownChoice("technology", key, [t.id for t in self.technologies])
         similar = "、".join(self._close(key))

@@ -102,8 +102,8 @@ def _line_costs(
 
     For a JCM eco-lease only the equipment portion of the lease fee and its interest are
     eligible (2.(7) ただし書); for a model project lease interest is not a cost item."""
-    items = {i.id: i for i in book.cost_items.eligible}
-    ineligible = {i.id: i for i in book.cost_items.ineligible}
+    items = book.cost_items.eligible_by_id
+    ineligible = book.cost_items.ineligible_by_id
     eligible = base = admin = 0
     for c in line.costs:
         if c.item in ineligible:
@@ -1416,14 +1416,17 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
                 )
             )
     if m.operation_start_on:
+        plans: dict[int, sched.MonitoringPlan] = {}  # lines with the same life share a plan
         for lf in lines:
-            plan = sched.monitoring_plan(
-                book,
-                operation_start=m.operation_start_on,
-                useful_life_years=lf.life_years,
-                bilateral_valid_until=m.bilateral_valid_until,
-                eco_lease=p.kind == "eco_lease",
-            )
+            plan = plans.get(lf.life_years)
+            if plan is None:
+                plan = plans[lf.life_years] = sched.monitoring_plan(
+                    book,
+                    operation_start=m.operation_start_on,
+                    useful_life_years=lf.life_years,
+                    bilateral_valid_until=m.bilateral_valid_until,
+                    eco_lease=p.kind == "eco_lease",
+                )
             out.append(
                 F(
                     "jcm.schedule.monitoring",
