@@ -35,7 +35,7 @@ class Technology:
     sector_ja: str
     methodologies: tuple[str, ...] = ()
     in_annex3: bool = True
-    similar: str = ""  # outside annex 3: annex-3 technologies whose names come close
+    similar: tuple[str, ...] = ()  # outside annex 3: annex-3 technologies with close names
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -138,8 +138,8 @@ class AdoptionTable:
             return tech
         if not key.strip():
             raise UnknownChoice("technology", key, [t.id for t in self.technologies])
-        similar = "、".join(self._close(key))
-        return Technology(key, key, key, "", "", (), in_annex3=False, similar=similar)
+        close = tuple(self._close(key))
+        return Technology(key, key, key, "", "", (), in_annex3=False, similar=close)
 
     def count(self, technology: str, country: str, as_of: dt.date | None = None) -> Count:
         """The count for a pair: the table's cell plus adoptions recorded later that were made

@@ -222,7 +222,7 @@ def _validate_items(book: JcmRulebook, table: AdoptionTable, proposal: JcmPropos
                     "remove outside_annex3"
                 )
             elif not tech.in_annex3 and not t.outside_annex3:
-                hint = f" (did you mean {tech.similar}?)" if tech.similar else ""
+                hint = f" (did you mean {' or '.join(tech.similar)}?)" if tech.similar else ""
                 errors.append(
                     f"site {s.id}: technology {t.technology!r} is not in annex 3{hint}; use an "
                     "annex-3 id or Japanese name (`renkei rules technologies`), or, for a "

@@ -135,7 +135,11 @@ def rate_cap(
             Note(
                 "jcm.note.outside_annex3",
                 ("2.(9)", "別添3"),
-                {"technology": tech.id, "similar": tech.similar or "—"},
+                {
+                    "technology": tech.id,
+                    "similar_ja": "、".join(tech.similar) or "なし",
+                    "similar_en": ", ".join(tech.similar) or "none",
+                },
             )
         )
     if not count.exact:
