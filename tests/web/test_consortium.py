@@ -1,5 +1,5 @@
 """The consortium on the platform: the representative participant links partner participants
-(JCM call 2.(1)② 注1) by the e-mail address of one of their accounts; their users see the
+(JCM call 2.(4)② 注1) by the e-mail address of one of their accounts; their users see the
 proposal, its attachments and its selection, and cannot edit, upload or submit (5.(1)④⑤)."""
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ class Proposal(models.Model):
 
 class ProposalPartner(models.Model):
     """A partner participant (共同事業者) of the proposal's international consortium whose users
-    see the proposal (JCM call 2.(1)② 注1: 国際コンソーシアムとは、代表事業者と外国法人等
+    see the proposal (JCM call 2.(4)② 注1: 国際コンソーシアムとは、代表事業者と外国法人等
     (共同事業者)により構成). The representative participant is ``Proposal.organisation``;
     it alone edits and submits (5.(1)④⑤; 注2: 交付申請は代表事業者が行う). Which companies
     make up the consortium in the proposal itself stays in the document's participants; this

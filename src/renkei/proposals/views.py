@@ -20,6 +20,7 @@ from renkei.accounts.models import Role
 from renkei.calls.models import Round
 from renkei.proposals import c3p_editor, editor, services
 from renkei.proposals.models import Attachment, Proposal, ProposalPartner
+from renkei.rules._yaml import parse_yaml, yaml_problem
 from renkei.services import NotAllowed, ServiceError
 
 
@@ -224,9 +225,17 @@ def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
     return [(a, labels.get(a.document_id, a.document_id)) for a in atts]
 
 
-# libyaml's C emitter and parser when present: the editor round-trips the whole document
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's C emitter when present: the editor round-trips the whole document
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Never writes anchors and aliases, which the strict loader refuses (issue 12, point 3)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_DUMPER = _Dumper
 
 
 def _yaml(document: dict[str, Any]) -> str:
@@ -234,19 +243,23 @@ def _yaml(document: dict[str, Any]) -> str:
 
 
 def _yaml_problem(exc: Exception) -> str:
-    """Where the YAML text cannot be read, in the page's language, with the parser's words."""
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
+    """Where the YAML text cannot be read and what to write instead, in the page's language
+    (the rules core's strict loader says it for what it refuses; else the parser's words)."""
+    if not isinstance(exc, yaml.YAMLError):
         return str(exc)
+    line, column, problem = yaml_problem(exc, _lang())
+    if line is None:
+        return _("The YAML cannot be read (%(problem)s).") % {"problem": problem}
     return _("The YAML cannot be read at line %(line)s, column %(column)s (%(problem)s).") % {
-        "line": mark.line + 1,
-        "column": mark.column + 1,
-        "problem": getattr(exc, "problem", "") or str(exc),
+        "line": line,
+        "column": column,
+        "problem": problem,
     }
 
 
 def _parse(text: str) -> Any:
-    return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
+    """The rules core's strict loader: no aliases, tags, non-text keys, NaN or NUL."""
+    return parse_yaml(text)
 
 
 def _editable(request: HttpRequest, pk: int) -> Proposal | None:
