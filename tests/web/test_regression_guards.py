@@ -390,3 +390,109 @@ def test_the_jcm_call_refuses_a_proposal_one_second_before_it_opens(
             idempotency_key="early",
             now=jst("2024-04-04T23:59:59"),
         )
+
+
+# --- more boundaries of the same kind: hearing times, points, upload size, budgets ------------
+
+
+def test_a_hearing_is_scheduled_after_now_and_recorded_from_its_second(
+    users, first_round, sample_document, settings
+) -> None:
+    """Scheduling at the current second is refused, one second later accepted; recording is
+    refused one second before the scheduled time and accepted at it. Kills `at < now` and
+    `scheduled_at >= now`."""
+    office = users["office"]
+    proposal = _jcm(users["applicant"], first_round, sample_document, "hearing")
+    complete_screening(office, proposal)
+    settings.RENKEI_DEMO_NOW = "2024-05-27T10:00:00+09:00"
+    with pytest.raises(ServiceError, match="future"):
+        adoption.hearing_schedule(
+            actor=office, proposal=proposal, at=jst("2024-05-27T10:00:00"), place="東京"
+        )
+    scheduled = adoption.hearing_schedule(
+        actor=office, proposal=proposal, at=jst("2024-05-27T10:00:01"), place="東京"
+    ).hearing
+    with pytest.raises(ServiceError, match="record it once it has been held"):
+        adoption.hearing_record(actor=office, hearing=scheduled, record="early")
+    settings.RENKEI_DEMO_NOW = "2024-05-27T10:00:01+09:00"
+    held = adoption.hearing_record(actor=office, hearing=scheduled, record="held")
+    assert held.held_at == jst("2024-05-27T10:00:01")
+
+
+def test_a_score_takes_every_whole_point_from_zero_to_the_maximum(
+    users, first_round, sample_document
+) -> None:
+    """0 and the maximum are accepted, −1 and the maximum + 1 refused. Kills `1 <= points` and
+    `points < max`."""
+    from renkei.reviews import reviewing
+
+    office, reviewer = users["office"], users["reviewer"]
+    proposal = _jcm(users["applicant"], first_round, sample_document, "points")
+    complete_screening(office, proposal)
+    (assignment,) = reviews.review_assign_balanced(
+        actor=office, proposals=[proposal], reviewers=[reviewer], per_proposal=1
+    )
+    reviews.review_declare_conflict(actor=reviewer, assignment=assignment, has_conflict=False)
+    first, *_ = reviewing.reviewer_criteria(proposal)
+    for points in (-1, first.max + 1):
+        with pytest.raises(ServiceError, match=f"from 0 to {first.max}"):
+            reviews.review_score(
+                actor=reviewer,
+                assignment=assignment,
+                criterion=first.id,
+                points=points,
+                justification="j",
+            )
+    for points in (0, first.max):
+        score = reviews.review_score(
+            actor=reviewer,
+            assignment=assignment,
+            criterion=first.id,
+            points=points,
+            justification="j",
+        )
+        assert score.points == points
+
+
+def test_an_upload_of_exactly_the_size_limit_is_accepted_and_one_byte_more_refused(
+    applicant, first_round, settings
+) -> None:
+    """Kills `size >= limit` (the existing test only tries a file well over the limit)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.RENKEI_UPLOAD_MAX_BYTES = 64
+    proposal = proposals.proposal_create(
+        actor=applicant, round=first_round, title="size", country="KE"
+    )
+    exact = b"%PDF-1.7 " + b"x" * (64 - 9)
+    assert len(exact) == 64
+    att = proposals.attachment_add(
+        actor=applicant,
+        proposal=proposal,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_a.pdf", exact),
+    )
+    assert att.size == 64
+    with pytest.raises(ServiceError, match="limit is 64 bytes"):
+        proposals.attachment_add(
+            actor=applicant,
+            proposal=proposal,
+            document_id="form2",
+            upload=SimpleUploadedFile("2_a.pdf", exact + b"x"),
+        )
+    assert list(proposal.attachments.values_list("document_id", flat=True)) == ["form1"]
+
+
+def test_a_round_budget_of_zero_yen_is_accepted_and_a_negative_one_refused(
+    users, first_round
+) -> None:
+    """Kills `budget_jpy <= 0` (a zero budget closes a round to 内示) and a check dropped."""
+    from renkei.calls.services import round_set_budget
+
+    office = users["office"]
+    assert round_set_budget(actor=office, round=first_round, budget_jpy=0).budget_jpy == 0
+    with pytest.raises(ServiceError, match="0 or more"):
+        round_set_budget(actor=office, round=first_round, budget_jpy=-1)
+    first_round.refresh_from_db()
+    assert first_round.budget_jpy == 0
+    assert adoption.budget_of(first_round).remaining_jpy == 0
