@@ -52,7 +52,7 @@ def test_the_representative_links_a_partner_who_then_sees_but_cannot_change(
     assert not access.proposals_for(other).filter(pk=draft.pk).exists()
     told = sorted(m.to[0] for m in mail.outbox)
     assert told == sorted([partner.email, colleague.email])
-    assert "partner participant" in Notice.objects.get(recipient=partner).message
+    assert "partner participant" in Notice.objects.get(recipient=partner).text
     [event] = [e for e in audit_trail(draft) if e.action == "partner_add"]
     assert event.actor == applicant and event.payload["name"] == partner.organisation.name
 

@@ -55,6 +55,15 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     country = models.CharField(_("country of the Joint Committee"), max_length=2, blank=True)
+    # empty: decided by who the user is (``preferred_language``); set on the account page or by
+    # the language switcher
+    language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=[("ja", _("Japanese")), ("en", _("English"))],
+        blank=True,
+        default="",
+    )
 
     class Meta:
         constraints = [
@@ -67,6 +76,21 @@ class User(AbstractUser):
                 name="joint_committee_has_country",
             ),
         ]
+
+    @property
+    def preferred_language(self) -> str:
+        """The language of this user's notices, e-mails and pages: the one chosen, else English
+        for the partner country's side (the JCM secretariat, a Joint Committee contact, an
+        applicant of an organisation outside Japan, e.g. a Kenyan partner participant) and
+        Japanese for everyone else (the calls are Japanese programs)."""
+        if self.language:
+            return self.language
+        if self.role in (Role.SECRETARIAT, Role.JOINT_COMMITTEE):
+            return "en"
+        organisation = self.organisation if self.organisation_id else None
+        if organisation is not None and organisation.country not in ("", "JP"):
+            return "en"
+        return "ja"
 
 
 class AccountRequest(models.Model):
@@ -90,13 +114,37 @@ class AccountRequest(models.Model):
 
 
 class Notice(models.Model):
-    """An in-app notice (受理の連絡 etc.), shown on the recipient's home page."""
+    """An in-app notice (受理の連絡 etc.), shown on the recipient's home page and notices page.
+
+    Written by ``renkei.accounts.notices.notify``: ``msgid`` and ``params`` are the untranslated
+    message and its values, rendered in the reader's language when read (``text``); ``message``
+    is the text as first rendered in the recipient's preferred language (what the e-mail said),
+    and the whole text of notices written before the message ids were kept."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
     message = models.CharField(max_length=500)
+    subject = models.CharField(max_length=200, blank=True)
+    msgid = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread")]
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language (the reader's)."""
+        if not self.msgid:
+            return self.message
+        from renkei.accounts.notices import render
+
+        return render(self.msgid, self.params)
+
+    @property
+    def subject_text(self) -> str:
+        from renkei.accounts.notices import render
+
+        return render(self.subject, {}) if self.subject else ""

@@ -7,15 +7,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from renkei import access
 from renkei.accounts.models import AccountRequest, Organisation, Role, User
+from renkei.accounts.notices import email_address
 from renkei.audit.services import audit_record
 from renkei.services import NotAllowed, ServiceError
 
@@ -74,11 +75,15 @@ def account_issue(*, actor: Any, request: AccountRequest, base_url: str | None =
             to_state="issued",
             payload={"user": user.pk},
         )
-        link, email = login_link(user, base_url), user.email
-        message = _(
-            "Your Renkei account has been issued. Set your password and log in here: %(link)s"
-        ) % {"link": link}
-        transaction.on_commit(lambda: send_mail(_("[Renkei] Your account"), message, None, [email]))
+        email_address(
+            user.email,
+            subject=gettext_noop("[Renkei] Your account"),
+            message=gettext_noop(
+                "Your Renkei account has been issued. Set your password and log in here: %(link)s"
+            ),
+            values={"link": login_link(user, base_url)},
+            lang=user.preferred_language,
+        )
     return user
 
 
@@ -102,11 +107,13 @@ def account_reject(*, actor: Any, request: AccountRequest, reason: str) -> Accou
             to_state="rejected",
             payload={"reason": reason.strip()},
         )
-        email = req.email
-        message = _("Your request for a Renkei account was not accepted. Reason: %(reason)s") % {
-            "reason": reason.strip()
-        }
-        transaction.on_commit(
-            lambda: send_mail(_("[Renkei] Your account request"), message, None, [email])
+        email_address(
+            req.email,
+            subject=gettext_noop("[Renkei] Your account request"),
+            message=gettext_noop(
+                "Your request for a Renkei account was not accepted. Reason: %(reason)s"
+            ),
+            values={"reason": reason.strip()},
+            lang="ja" if req.organisation_country == "JP" else "en",
         )
     return req

@@ -2,9 +2,9 @@
 on to the Joint Committee, its answer, 内示 within the budget, non-selection notices.
 
 Each write is atomic, decided on fresh rows under ``select_for_update``, permission-checked in
-``renkei.access`` and audited. Notices go to every applicant user of the proposal's organisation
-(in Japanese, the call's language) and, for the PIN, to the secretariat and the country's Joint
-Committee contacts (in English, the PIN's language).
+``renkei.access`` and audited. Notices go to every applicant user of the proposal's consortium
+and, for the PIN, to the secretariat and the country's Joint Committee contacts, each in the
+reader's language (``renkei.accounts.notices``).
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Role
+from renkei.accounts.models import Role
+from renkei.accounts.notices import Msg, notify
 from renkei.adoption.models import (
     OPEN_STATES,
     Hearing,
@@ -50,49 +49,34 @@ def _require(user: Any, action: str, obj: Any) -> None:
 
 
 # --- notices ---------------------------------------------------------------------------------
-def _send(recipients: Iterable[Any], lang: str, subject: str, message: str, link: str) -> None:
-    """Create the in-app notice and the e-mail after the transaction commits. ``subject`` and
-    ``message`` are untranslated msgids with %-placeholders already filled by the caller via a
-    callable, so each recipient reads them in ``lang``."""
-    users = [(u.pk, u.email) for u in recipients]
-
-    def deliver() -> None:
-        for pk, email in users:
-            Notice.objects.create(recipient_id=pk, message=message[:500], link=link)
-            if email:
-                send_mail(subject, message, None, [email])
-
-    transaction.on_commit(deliver)
+def _send(recipients: Iterable[Any], subject: str, message: str, link: str, **values: Any) -> None:
+    """The in-app notice and the e-mail after the transaction commits, each in the recipient's
+    language: ``subject`` and ``message`` are untranslated msgids, ``values`` fill them."""
+    notify(recipients, subject=subject, message=message, link=link, values=values)
 
 
 def _applicants(proposal: Proposal) -> list[Any]:
     """The applicants of the whole consortium: the representative's and the partners'."""
     orgs = [proposal.organisation_id, *proposal.partners.values_list("organisation", flat=True)]
     return list(
-        get_user_model().objects.filter(organisation__in=orgs, role=Role.APPLICANT, is_active=True)
+        get_user_model()
+        .objects.filter(organisation__in=orgs, role=Role.APPLICANT, is_active=True)
+        .select_related("organisation")
     )
 
 
 def _tell_applicants(proposal: Proposal, subject: str, message: str, **values: Any) -> None:
-    """Notify the applicants of the proposal in Japanese; ``message`` gets its title and
-    receipt number besides ``values``."""
+    """Notify the applicants of the proposal, each in their language; ``message`` gets its
+    title and receipt number besides ``values``."""
     _send(
         _applicants(proposal),
-        "ja",
-        _in("ja", subject),
-        _in("ja", message, title=proposal.title, receipt=proposal.receipt_number, **values),
+        subject,
+        message,
         f"/proposals/{proposal.pk}/",
+        title=proposal.title,
+        receipt=proposal.receipt_number,
+        **values,
     )
-
-
-def _in(lang: str, text: Any, **values: Any) -> str:
-    with translation.override(lang):
-        text = _(str(text))
-        return text % values if values else text
-
-
-def _date_ja(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- hearing ----------------------------------------------------------------------------------
@@ -150,7 +134,6 @@ def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: 
             to_state=at.isoformat(),
             payload={"proposal": proposal.pk, "place": hearing.place},
         )
-        local = at.astimezone(JST)
         _tell_applicants(
             proposal,
             gettext_noop("[Renkei] Hearing scheduled"),
@@ -158,7 +141,7 @@ def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: 
                 "The hearing of “%(title)s” (receipt %(receipt)s) is scheduled on %(when)s at "
                 "%(place)s."
             ),
-            when=f"{_date_ja(local.date())} {local:%H:%M}",
+            when=at,
             place=hearing.place,
         )
     return Scheduled(hearing, warnings)
@@ -330,18 +313,14 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         secretariat = get_user_model().objects.filter(role=Role.SECRETARIAT, is_active=True)
         _send(
             secretariat,
-            "en",
-            _in("en", gettext_noop("[Renkei] PIN received")),
-            _in(
-                "en",
-                gettext_noop(
-                    "PIN %(receipt)s (%(country)s): please check that it covers the necessary "
-                    "information and forward it to the Joint Committee."
-                ),
-                receipt=proposal.receipt_number,
-                country=proposal.country,
+            gettext_noop("[Renkei] PIN received"),
+            gettext_noop(
+                "PIN %(receipt)s (%(country)s): please check that it covers the necessary "
+                "information and forward it to the Joint Committee."
             ),
             f"/pins/{pin.pk}/",
+            receipt=proposal.receipt_number,
+            country=proposal.country,
         )
     return pin
 
@@ -363,17 +342,13 @@ def pin_forward(*, actor: Any, pin: ProjectIdeaNote) -> ProjectIdeaNote:
         )
         _send(
             contacts,
-            "en",
-            _in("en", gettext_noop("[Renkei] PIN for the Joint Committee")),
-            _in(
-                "en",
-                gettext_noop(
-                    "A PIN for a JCM Model Project in your country (%(country)s) awaits the Joint "
-                    "Committee's confirmation that there is no objection to its selection."
-                ),
-                country=pin.country,
+            gettext_noop("[Renkei] PIN for the Joint Committee"),
+            gettext_noop(
+                "A PIN for a JCM Model Project in your country (%(country)s) awaits the Joint "
+                "Committee's confirmation that there is no objection to its selection."
             ),
             f"/pins/{pin.pk}/",
+            country=pin.country,
         )
     return pin
 
@@ -406,18 +381,12 @@ def pin_respond(*, actor: Any, pin: ProjectIdeaNote, objection: bool, comment: s
         office = get_user_model().objects.filter(role=Role.OFFICE, is_active=True)
         _send(
             office,
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Joint Committee answer")),
-            _in(
-                "ja",
-                gettext_noop(
-                    "The Joint Committee (%(country)s) answered on “%(title)s”: %(answer)s."
-                ),
-                country=pin.country,
-                title=selection.proposal.title,
-                answer=_in("ja", ProjectIdeaNote.Response(pin.response).label),
-            ),
+            gettext_noop("[Renkei] Joint Committee answer"),
+            gettext_noop("The Joint Committee (%(country)s) answered on “%(title)s”: %(answer)s."),
             f"/office/proposals/{selection.proposal_id}/selection/",
+            country=pin.country,
+            title=selection.proposal.title,
+            answer=Msg(ProjectIdeaNote.Response(pin.response).label),
         )
     return selection
 
@@ -447,19 +416,15 @@ def pin_query_ask(*, actor: Any, pin: ProjectIdeaNote, question: str) -> PinQuer
         for recipients in (office, _applicants(proposal)):
             _send(
                 recipients,
-                "ja",
-                _in("ja", gettext_noop("[Renkei] A query from the partner country")),
-                _in(
-                    "ja",
-                    gettext_noop(
-                        "The partner country's side asks about the PIN of “%(title)s” "
-                        "(%(receipt)s); please answer on the PIN page: %(question)s"
-                    ),
-                    title=proposal.title,
-                    receipt=proposal.receipt_number,
-                    question=question,
+                gettext_noop("[Renkei] A query from the partner country"),
+                gettext_noop(
+                    "The partner country's side asks about the PIN of “%(title)s” "
+                    "(%(receipt)s); please answer on the PIN page: %(question)s"
                 ),
                 link,
+                title=proposal.title,
+                receipt=proposal.receipt_number,
+                question=question,
             )
     return query
 
@@ -491,15 +456,11 @@ def pin_query_answer(*, actor: Any, query: PinQuery, answer: str) -> PinQuery:
             recipients += list(users.filter(role=Role.JOINT_COMMITTEE, country=pin.country))
         _send(
             recipients,
-            "en",
-            _in("en", gettext_noop("[Renkei] Answer to a query on a PIN")),
-            _in(
-                "en",
-                gettext_noop("The applicant answered the query on PIN %(receipt)s: %(answer)s"),
-                receipt=pin.content.get("receipt_number", pin.pk),
-                answer=answer,
-            ),
+            gettext_noop("[Renkei] Answer to a query on a PIN"),
+            gettext_noop("The applicant answered the query on PIN %(receipt)s: %(answer)s"),
             f"/pins/{pin.pk}/#query-{query.pk}",
+            receipt=pin.content.get("receipt_number", pin.pk),
+            answer=answer,
         )
     return query
 
@@ -592,8 +553,8 @@ def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
             ),
             amount=f"{amount:,}",
             number=selection.naiji_number,
-            due=_date_ja(due.due),
-            cancel=_date_ja(due.extra["naiji_cancellable_from"]),
+            due=due.due,
+            cancel=due.extra["naiji_cancellable_from"],
         )
     return selection
 

@@ -54,6 +54,7 @@ from renkei.proposals.forms import (
     form_classes,
     technologies,
 )
+from renkei.proposals.names import english_sentence, jcm_name, subject_label
 from renkei.proposals.services import document_errors
 from renkei.proposals.templatetags.renkei import status_label
 from renkei.rules import assess_proposal, load_rulebook, validate_proposal
@@ -719,9 +720,17 @@ def assess(document: dict[str, Any], lang: str, errors: list[str] | None = None)
     except RenkeiError as exc:
         return {"errors": [str(exc)]}
     data = result.to_dict(lang)
+    summary = summarise(data, proposal)  # matches findings by their subjects' keys
+    book_id, english = data["rulebook"]["id"], lang.startswith("en")
+    for section in data.get("sections", []):  # then keys such as heat_pump or
+        for finding in section["findings"]:  # application_form are shown by their names
+            if finding.get("subject"):
+                finding["subject"] = subject_label(finding["subject"], book_id, lang)
+            if english:
+                finding["message"] = english_sentence(finding["message"], book_id)
     return {
         "result": data,
-        "summary": summarise(data, proposal),
+        "summary": summary,
         "findings_html": findings_html(data),
     }
 
@@ -771,9 +780,17 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
     for f in findings:
         by_check.setdefault(f["check"], []).append(f)
     summary: dict[str, Any] = {"program": "c3p" if "project_type" in figures else "jcm"}
+    # what fails first, apart from what the office confirms (issue 12, 18)
+    summary["failures"] = [f for f in findings if f["status"] == "fail"]
+    summary["to_confirm"] = [f for f in findings if f["status"] == "needs_review"]
     if summary["program"] == "c3p":
         return _summarise_c3p(summary, figures, findings, result["rulebook"]["id"])
-    names = {t.id: t.name_ja for t in technologies(result["rulebook"]["id"])}
+    english = (get_language() or "ja").startswith("en")
+    names = {
+        t.id: (t.name_en if english else t.name_ja) for t in technologies(result["rulebook"]["id"])
+    }
+    subsidy, cap = figures.get("subsidy_jpy"), figures.get("max_subsidy_jpy")
+    summary["over_cap"] = subsidy is not None and cap is not None and subsidy > cap
     effect = {f.get("subject"): f for f in by_check.get("jcm.cost_effectiveness", [])}
     lines = []
     for line in figures.get("lines", []):
@@ -794,6 +811,7 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
                 "eligible_cost_jpy": line["eligible_cost_jpy"],
                 "max_subsidy_jpy": line["max_subsidy_jpy"],
                 "subsidy_jpy": line["subsidy_jpy"],
+                "over_cap": line["subsidy_jpy"] > line["max_subsidy_jpy"],
                 "cost_effectiveness": ce["values"].get("value") if ce else None,
                 "limit": ce["values"].get("limit") if ce else None,
                 "status": ce["status"] if ce else "info",
@@ -807,7 +825,6 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
         for f in findings
         if f["check"].startswith("jcm.documents") and f["status"] in ("fail", "needs_review")
     ]
-    english = (get_language() or "ja").startswith("en")
     summary["computed_scores"] = [
         {**v, "name": v.get("name_en" if english else "name_ja", "")}
         for v in (f["values"] for f in by_check.get("jcm.score.computed", []))
@@ -939,7 +956,7 @@ def form6_checklist(book: Any, document: Mapping[str, Any], attachments: Any) ->
                 "id": d.id,
                 "item": d.item,
                 "form": d.form or "",
-                "name": d.name_ja,
+                "name": jcm_name("document", d.id, d.name_ja),
                 # 5.(3) ※: files are named by form 6's number, e.g. 3-12_… for 様式3-12
                 "prefix": ""
                 if getattr(d, "entered_in_system", False)

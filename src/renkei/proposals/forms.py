@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from renkei.proposals.names import jcm_name
 from renkei.rules import load_rulebook
 from renkei.rules.countries import iso_codes
 from renkei.rules.jcm import reconstructed_table
@@ -489,20 +490,32 @@ class EditorChoices:
         items = book.cost_items
         self.cost_items = [
             ("", "—"),
-            (_("Eligible (2.(7))"), [(i.id, _short(i.name_ja)) for i in items.eligible]),
+            (
+                _("Eligible (2.(7))"),
+                [
+                    (i.id, _short(jcm_name("cost_item", i.id, i.name_ja, lang)))
+                    for i in items.eligible
+                ],
+            ),
             (
                 _("Ineligible (not subsidised)"),
-                [(i.id, _short(i.name_ja)) for i in items.ineligible],
+                [
+                    (i.id, _short(jcm_name("cost_item", i.id, i.name_ja, lang)))
+                    for i in items.ineligible
+                ],
             ),
         ]
-        self.cost_item_names = [(i.name_ja, True) for i in items.eligible] + [
-            (i.name_ja, False) for i in items.ineligible
+        self.cost_item_names = [
+            (jcm_name("cost_item", i.id, i.name_ja, lang), i in items.eligible)
+            for i in (*items.eligible, *items.ineligible)
         ]
         self.eligible_ids = frozenset(items.eligible_ids())
         self.cost_item_error = _(
             "“%(value)s” is not a cost item of form 4; choose one from the list."
         )
-        self.focus_areas = [("", "—")] + [(s.id, s.name_ja) for s in book.scoring.f2_sectors]
+        self.focus_areas = [("", "—")] + [
+            (s.id, jcm_name("focus_area", s.id, s.name_ja, lang)) for s in book.scoring.f2_sectors
+        ]
 
 
 class BasicForm(EditorForm):

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Organisation, Role
+from renkei.accounts.models import Organisation, Role
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
@@ -508,19 +508,14 @@ def proposal_submit(
             to_state=proposal.state,
             payload={"receipt": proposal.receipt_number, "version": number},
         )
-        receipt, email, user_id = proposal.receipt_number, actor.email, actor.pk
-        message = _("Proposal “%(title)s” was received. Receipt number: %(receipt)s") % {
-            "title": proposal.title,
-            "receipt": receipt,
-        }
-        transaction.on_commit(lambda: _notify(user_id, email, message, proposal.pk))
+        notify(
+            [actor],
+            subject=gettext_noop("[Renkei] Proposal received"),
+            message=gettext_noop("Proposal “%(title)s” was received. Receipt number: %(receipt)s"),
+            values={"title": proposal.title, "receipt": proposal.receipt_number},
+            link=f"/proposals/{proposal.pk}/",
+        )
     return version
-
-
-def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
-    Notice.objects.create(recipient_id=user_id, message=message, link=f"/proposals/{proposal_id}/")
-    if email:
-        send_mail(_("[Renkei] Proposal received"), message, None, [email])
 
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
@@ -591,12 +586,12 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
         )
         _tell_organisation(
             organisation,
-            _("[Renkei] You were added to a proposal"),
-            _(
+            gettext_noop("[Renkei] You were added to a proposal"),
+            gettext_noop(
                 "%(representative)s added %(org)s as a partner participant of the proposal "
                 "“%(title)s”; you can now see it."
-            )
-            % _partner_values(proposal, organisation),
+            ),
+            _partner_values(proposal, organisation),
             f"/proposals/{proposal.pk}/",
         )
     return partner
@@ -610,19 +605,19 @@ def _partner_values(proposal: Proposal, organisation: Organisation) -> dict[str,
     }
 
 
-def _tell_organisation(organisation: Organisation, subject: str, message: str, link: str) -> None:
-    """An in-app notice and an e-mail to every applicant of the organisation, after commit."""
-    members = [
-        (u.pk, u.email) for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
-    ]
-
-    def tell() -> None:
-        for pk, address in members:
-            Notice.objects.create(recipient_id=pk, message=message, link=link)
-            if address:
-                send_mail(subject, message, None, [address])
-
-    transaction.on_commit(tell)
+def _tell_organisation(
+    organisation: Organisation, subject: str, message: str, values: dict[str, str], link: str
+) -> None:
+    """An in-app notice and an e-mail to every applicant of the organisation, after commit,
+    each in the reader's language."""
+    members = organisation.members.filter(role=Role.APPLICANT, is_active=True)
+    notify(
+        members.select_related("organisation"),
+        subject=subject,
+        message=message,
+        values=values,
+        link=link,
+    )
 
 
 def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
@@ -642,12 +637,12 @@ def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
         )
         _tell_organisation(
             organisation,
-            _("[Renkei] You were removed from a proposal"),
-            _(
+            gettext_noop("[Renkei] You were removed from a proposal"),
+            gettext_noop(
                 "%(representative)s removed %(org)s from the partner participants of the "
                 "proposal “%(title)s”; you no longer see it."
-            )
-            % _partner_values(proposal, organisation),
+            ),
+            _partner_values(proposal, organisation),
             "/",
         )
 

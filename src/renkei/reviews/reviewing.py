@@ -21,11 +21,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Role
+from renkei.accounts.models import Role
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.calls.models import Program
 from renkei.proposals.models import Proposal
@@ -340,10 +341,15 @@ def _declaration_state(assignment: ReviewAssignment) -> str:
     return "conflict" if assignment.has_conflict else "no_conflict"
 
 
-def _tell_reviewer(assignment: ReviewAssignment, message: str) -> None:
-    user_id = assignment.reviewer_id
-    transaction.on_commit(
-        lambda: Notice.objects.create(recipient_id=user_id, message=message, link="/reviews/")
+def _tell_reviewer(assignment: ReviewAssignment, message: str, **values: Any) -> None:
+    """An in-app notice to the reviewer, in the reviewer's language, after commit."""
+    notify(
+        [assignment.reviewer],
+        subject="",
+        message=message,
+        link="/reviews/",
+        values=values,
+        email=False,
     )
 
 
@@ -378,11 +384,11 @@ def review_reset_conflict(
         )
         _tell_reviewer(
             assignment,
-            _(
+            gettext_noop(
                 "The program office reset your conflict-of-interest declaration for %(p)s; "
                 "declare again before reviewing it."
-            )
-            % {"p": assignment.proposal.receipt_number or assignment.proposal.title},
+            ),
+            p=assignment.proposal.receipt_number or assignment.proposal.title,
         )
     return assignment
 
@@ -409,8 +415,8 @@ def review_withdraw(*, actor: Any, assignment: ReviewAssignment, reason: str) ->
         )
         _tell_reviewer(
             assignment,
-            _("The program office withdrew your review of %(p)s.")
-            % {"p": proposal.receipt_number or proposal.title},
+            gettext_noop("The program office withdrew your review of %(p)s."),
+            p=proposal.receipt_number or proposal.title,
         )
         assignment.delete()
 
