@@ -79,17 +79,23 @@ def organisation_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def organisation_matches(name: str) -> list[Organisation]:
+def organisation_index() -> list[tuple[set[str], Organisation]]:
+    """Every organisation with the keys of its names, computed once for a page of requests."""
+    return [
+        ({organisation_key(org.name), organisation_key(org.name_en or "")} - {""}, org)
+        for org in Organisation.objects.order_by("name", "pk")
+    ]
+
+
+def organisation_matches(
+    name: str, index: list[tuple[set[str], Organisation]] | None = None
+) -> list[Organisation]:
     """Existing organisations (any country) whose name or English name has the same key as
     ``name``: a request naming one of them must not join it silently."""
     key = organisation_key(name)
     if not key:
         return []
-    return [
-        org
-        for org in Organisation.objects.order_by("name", "pk")
-        if key in (organisation_key(org.name), organisation_key(org.name_en or ""))
-    ]
+    return [org for keys, org in (index or organisation_index()) if key in keys]
 
 
 def organisation_snapshot(org: Organisation) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from renkei.accounts.services import (
     account_request_ask_consent,
     account_request_create,
     membership_consent_decide,
+    organisation_index,
     organisation_matches,
     organisation_snapshot,
 )
@@ -241,9 +242,11 @@ def requests(request: HttpRequest) -> HttpResponse:
     open_statuses = (AccountRequest.Status.PENDING, AccountRequest.Status.AWAITING_CONSENT)
     pending = AccountRequest.objects.filter(status__in=open_statuses).order_by("requested_at", "pk")
     rows = []
+    index = organisation_index() if pending else []
     for r in pending:
         matches = [
-            (org, organisation_snapshot(org)) for org in organisation_matches(r.organisation_name)
+            (org, organisation_snapshot(org))
+            for org in organisation_matches(r.organisation_name, index)
         ]
         rows.append(
             {

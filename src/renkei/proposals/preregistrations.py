@@ -4,6 +4,7 @@ whether the organisation has asked for an account and whether a proposal came of
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,8 +23,9 @@ def _clean(value: str | None, limit: int = 200) -> str:
     return (value or "").replace("\x00", "").strip()[:limit]
 
 
+@login_required
 def preregistrations(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated or access.role_of(request.user) != Role.OFFICE:
+    if access.role_of(request.user) != Role.OFFICE:
         raise Http404
     q = _clean(request.GET.get("q"))
     call_id = _clean(request.GET.get("call"), 100)
