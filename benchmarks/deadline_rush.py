@@ -729,6 +729,8 @@ def main() -> int:
         "DATABASE_URL": args.database_url,
         "RENKEI_HOME": str(home),
         "RENKEI_DEBUG": "0",
+        "RENKEI_SECRET_KEY": "renkei-benchmark-only-" + os.urandom(16).hex(),
+        "RENKEI_HTTPS": "0",  # gunicorn on loopback, plain HTTP
         "RENKEI_DEMO_NOW": args.now,
         "RENKEI_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "RENKEI_BASE_URL": "http://127.0.0.1",

@@ -32,6 +32,7 @@ ROLES = [
 MATRIX = {
     ("home", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("proposals:preregister", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("proposals:preregistrations", "GET", None): [302, 404, 404, 200, 404, 404, 404, 404],
     ("proposals:create", "GET", None): [302, 200, 200, 404, 404, 404, 404, 200],
     ("proposals:detail", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
     ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404, 200],

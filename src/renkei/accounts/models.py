@@ -98,6 +98,7 @@ class AccountRequest(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        AWAITING_CONSENT = "awaiting_consent", _("Awaiting the organisation's consent")
         ISSUED = "issued", _("Issued")
         REJECTED = "rejected", _("Rejected")
 
@@ -106,11 +107,60 @@ class AccountRequest(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=200)
     email = models.EmailField(_("email"))
     requested_at = models.DateTimeField(_("requested at"), default=clock.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True)
 
     class Meta:
         verbose_name = _("account request")
+
+
+class MembershipConsent(models.Model):
+    """The office asks an existing organisation's members whether the requester of an account may
+    join it (and so edit and submit its proposals); one of them approves or declines. Only on
+    approval is the account issued into the organisation (issue 12)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="consents")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="membership_consents"
+    )
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=clock.now)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("membership consent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(decision="pending"),
+                name="one_open_consent_per_request",
+            ),
+        ]
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset asked for (whether or not an account has the address), kept to throttle
+    requests per address and per client across server processes."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    requested_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
 
 
 class Notice(models.Model):

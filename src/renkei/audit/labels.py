@@ -10,6 +10,8 @@ ACTIONS = {
     "account_request_create": _("Account requested"),
     "account_issue": _("Account issued"),
     "account_reject": _("Account request refused"),
+    "account_consent_ask": _("Organisation's consent asked"),
+    "account_consent_decline": _("Organisation declined the request"),
     "proposal_create": _("Proposal created"),
     "proposal_update_document": _("Proposal saved"),
     "attachment_add": _("Attachment uploaded"),

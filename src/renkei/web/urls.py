@@ -20,3 +20,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# a database error raised outside a view (renkei.web.middleware) is a 503 with a message too
+handler500 = "renkei.web.middleware.server_error"

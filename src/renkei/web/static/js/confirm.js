@@ -6,3 +6,12 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// A select marked data-submit-on-change sends its form when changed (the language switcher); an
+// inline onchange= would be refused by the content security policy.
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el.hasAttribute && el.hasAttribute("data-submit-on-change") && el.form) {
+    el.form.submit();
+  }
+});
