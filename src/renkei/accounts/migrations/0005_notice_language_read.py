@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_records_follow_the_clock'),
+        ('accounts', '0004_membership_consent'),
     ]
 
     operations = [
