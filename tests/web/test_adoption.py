@@ -16,6 +16,7 @@ from webfactories import UserFactory, jst, submitted_proposal
 from renkei import access
 from renkei.accounts.models import Notice, Role
 from renkei.adoption import services
+from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
 from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
@@ -29,7 +30,7 @@ MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
 
 
 def _submitted(applicant, round_, document, title, pin_file=True):
-    uploads = {"form1": "1_a.pdf"} | ({"form3_16": "3-16_PIN.pdf"} if pin_file else {})
+    uploads = {k: v for k, v in DOCUMENTS if pin_file or k != "form3_16"}
     return submitted_proposal(
         applicant, round_, document, title, country="KE", uploads=uploads, at="2024-05-10T09:00"
     )

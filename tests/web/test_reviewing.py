@@ -13,6 +13,7 @@ from webfactories import UserFactory, submitted_proposal
 
 from renkei import access
 from renkei.accounts.models import Role
+from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
 from renkei.audit.services import audit_trail
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import ReviewAssignment, Score
@@ -30,7 +31,7 @@ def _submit(applicant, round_, document, title: str):
         document,
         title,
         country="KE",
-        uploads={"form1": "1_a.pdf"},
+        uploads=dict(DOCUMENTS),
         at="2024-05-10T09:00",
     )
 

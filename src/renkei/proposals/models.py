@@ -155,6 +155,8 @@ class ProposalVersion(models.Model):
     rulebook_id = models.CharField(max_length=60)
     rulebook_version = models.PositiveIntegerField()
     assessment_status = models.CharField(max_length=20)
+    #: what the rules core assessed at submission (renkei.proposals.assessed.snapshot)
+    assessment = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     idempotency_key = models.CharField(max_length=80, unique=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from renkei.accounts.models import Notice, Organisation, Role
 from renkei.audit.services import audit_record
 from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
+from renkei.proposals.assessed import snapshot
 from renkei.proposals.models import (
     Attachment,
     PreRegistration,
@@ -492,6 +493,7 @@ def proposal_submit(
             rulebook_id=result.rulebook_id,
             rulebook_version=result.rulebook_version,
             assessment_status=str(result.status),
+            assessment=snapshot(result),  # read by screening, intake and ranking
             idempotency_key=idempotency_key,
         )
         proposal.attachments.filter(version__isnull=True).update(version=version)

@@ -17,7 +17,8 @@ from renkei import access
 from renkei.accounts.models import Role, User
 from renkei.calls.models import Call, Program
 from renkei.calls.services import round_to_work_on
-from renkei.proposals.models import Proposal, ProposalState
+from renkei.proposals.assessed import failures, version_assessment
+from renkei.proposals.models import Proposal, ProposalState, ProposalVersion
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
 from renkei.services import ServiceError
@@ -41,17 +42,66 @@ def intake(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(country=filters["country"].upper())
     if filters["state"]:
         qs = qs.filter(state=filters["state"])
-    rows = [(p, p.screenings.order_by("-started_at").first()) for p in qs]
     return render(
         request,
         "reviews/intake.html",
         {
-            "rows": rows,
+            "rows": intake_rows(list(qs)),
             "filters": filters,
             "calls": Call.objects.all(),
             "states": [s for s in ProposalState.choices if s[0] != ProposalState.DRAFT],
         },
     )
+
+
+def intake_rows(proposals: list[Proposal]) -> list[SimpleNamespace]:
+    """Each proposal with the rules core's verdict on its latest version (stored at submission)
+    and that version's screening, in a fixed number of queries."""
+    latest = latest_versions(proposals)
+    screenings = {
+        s.version_id: s
+        for s in Screening.objects.filter(version__in=[v.pk for v in latest.values()])
+        .prefetch_related("items")
+    }
+    rows = []
+    for p in proposals:
+        version = latest.get(p.pk)
+        screening = screenings.get(version.pk) if version else None
+        rows.append(
+            SimpleNamespace(
+                p=p,
+                version=version,
+                verdict=verdict(version),
+                screening=screening,
+                overrides=[i for i in screening.items.all() if i.overrides_machine]
+                if screening
+                else [],
+            )
+        )
+    return rows
+
+
+def latest_versions(proposals: list[Proposal]) -> dict[int, ProposalVersion]:
+    """The latest submitted version of each proposal, in one query."""
+    out: dict[int, ProposalVersion] = {}
+    for v in ProposalVersion.objects.filter(proposal__in=[p.pk for p in proposals]).order_by(
+        "proposal_id", "number"
+    ):
+        out[v.proposal_id] = v
+    return out
+
+
+def verdict(version: ProposalVersion | None) -> SimpleNamespace | None:
+    """The rules core's verdict on a version: its status and what it fails, in the page's
+    language."""
+    if version is None:
+        return None
+    stored = version_assessment(version)
+    english = (get_language() or "ja").startswith("en")
+    fails = [
+        f"{f['clause']}: {f['en'] if english else f['ja']}" for f in failures(stored)
+    ]
+    return SimpleNamespace(status=stored.get("status", ""), failures=fails)
 
 
 @login_required
@@ -66,7 +116,8 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("reviews:screening", pk=pk)
-    current = proposal.screenings.order_by("-started_at").first()
+    version = services.latest_version(proposal)
+    current = services.current_screening(proposal)
     english = (get_language() or "ja").startswith("en")
     return render(
         request,
@@ -74,7 +125,12 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "c3p": proposal.call.program == Program.C3P,
             "proposal": proposal,
+            "version": version,
+            "verdict": verdict(version),
             "screening": current,
+            "earlier": proposal.screenings.exclude(pk=current.pk if current else None)
+            .select_related("version")
+            .order_by("-version__number"),
             "english": english,
             "items": current.items.all() if current else [],
             "decisions": Decision.choices,
