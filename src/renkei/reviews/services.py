@@ -216,6 +216,7 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
 from renkei.reviews.reviewing import (  # noqa: E402
     review_assign_balanced,
     review_declare_conflict,
+    review_reopen,
     review_reset_conflict,
     review_score,
     review_submit,
@@ -225,6 +226,7 @@ from renkei.reviews.reviewing import (  # noqa: E402
 __all__ = [
     "review_assign_balanced",
     "review_declare_conflict",
+    "review_reopen",
     "review_reset_conflict",
     "review_score",
     "review_submit",
