@@ -17,7 +17,7 @@ from renkei import access
 from renkei.accounts.models import Notice, Role
 from renkei.adoption import services
 from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
-from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
 from renkei.proposals.models import Proposal, ProposalPartner
@@ -249,26 +249,112 @@ def test_naiji_stays_within_the_budget(users, candidate, settings) -> None:
     assert selection.state == SelectionState.NO_OBJECTION
 
 
-def test_pin_lists_what_the_secretariat_would_miss(
+def test_an_incomplete_pin_is_refused_in_the_pages_language_until_revised(
     users, first_round, sample_document, settings
 ) -> None:
+    """Issue 12 point 10: no PIN with its English title "(not given)" and no credit allocation
+    reaches the JCM secretariat; the office reads what is missing by label, in its language."""
+    from django.utils import translation
+
+    from renkei.proposals import services as proposal_services
+    from renkei.reviews.models import Screening
+
     settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
     document = copy.deepcopy({**sample_document, "project_idea": {"title_en": "ケニア"}})
     del document["consortium"]["representative"]["name_en"]
     proposal = _screened_and_reviewed(
         users["office"],
         users["reviewer"],
-        _submitted(users["applicant"], first_round, document, "m", pin_file=False),
+        _submitted(users["applicant"], first_round, document, "m"),
     )
     _heard(users["office"], proposal, settings)
     candidate = services.selection_nominate(
         actor=users["office"], proposal=proposal, total_score=None
     )
-    missing = services.pin_send(actor=users["office"], selection=candidate).content["missing"]
-    assert "The project title is not in English" in missing
-    assert any("credit" in m for m in missing)
-    assert any("form 3-16 file" in m for m in missing)
-    assert any("サンプル・エンジニアリング" in m for m in missing)  # a Japanese participant name
+    with pytest.raises(ServiceError) as refused:
+        services.pin_send(actor=users["office"], selection=candidate)
+    message = str(refused.value)
+    assert "The project title is not in English" in message
+    assert "Proposed allocation of JCM credits" in message
+    assert "サンプル・エンジニアリング" in message  # a Japanese participant name
+    assert "project_idea" not in message  # labels, not document paths
+    with translation.override("ja"), pytest.raises(ServiceError) as refused_ja:
+        services.pin_send(actor=users["office"], selection=candidate)
+    assert "JCMクレジットの配分案" in str(refused_ja.value)
+    assert not ProjectIdeaNote.objects.exists()
+    client = Client()
+    client.force_login(users["office"])
+    page = client.get(reverse("adoption:decide", args=[proposal.pk])).content.decode()
+    assert "JCMクレジットの配分案" in page and "project_idea" not in page
+    # the office opens a revision; the applicant completes the PIN; version 2 is screened
+    proposal_services.proposal_open_revision(
+        actor=users["office"], proposal=proposal, reason="complete the PIN"
+    )
+    proposal.refresh_from_db()
+    document["project_idea"] = {
+        "title_en": "High-efficiency boilers at two tea factories in Kenya",
+        "summary_en": "Boilers, heat pumps and solar power replace fuel oil.",
+        "credit_allocation": [
+            {"party": "Government of Japan", "share_percent": "50"},
+            {"party": "Sample Highlands Tea Ltd.", "share_percent": "50"},
+        ],
+    }
+    document["consortium"]["representative"]["name_en"] = "Sample Engineering Co., Ltd."
+    proposal_services.proposal_update_document(
+        actor=users["applicant"], proposal=proposal, document=document
+    )
+    proposal_services.proposal_submit(
+        actor=users["applicant"],
+        proposal=proposal,
+        idempotency_key="v2",
+        now=jst("2024-05-28T09:00"),
+    )
+    proposal.refresh_from_db()
+    with translation.override("en"), pytest.raises(ServiceError, match="basic screening"):
+        services.pin_send(actor=users["office"], selection=candidate)
+    screening = review_services.screening_start(actor=users["office"], proposal=proposal)
+    for item in screening.items.filter(decision=""):
+        review_services.screening_item_decide(
+            actor=users["office"], item=item, decision="pass", reason="checked"
+        )
+    review_services.screening_complete(actor=users["office"], screening=screening)
+    assert Screening.objects.filter(proposal=proposal).count() == 2
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    assert pin.content["missing"] == []
+    assert pin.content["title"].startswith("High-efficiency")
+    assert Selection.objects.get(pk=candidate.pk).version.number == 2
+
+
+def test_rejection_cancels_the_hearing_and_the_proposal_reads_not_adopted(
+    users, reviewed, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    services.hearing_schedule(
+        actor=users["office"], proposal=reviewed, at=jst("2024-05-27T10:00"), place="東京"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.selection_reject(
+            actor=users["office"], proposal=reviewed, reason="Lower total score."
+        )
+    reviewed.refresh_from_db()
+    hearing = Hearing.objects.get(proposal=reviewed)
+    assert hearing.cancelled_at is not None and hearing.held_at is None
+    assert audit_trail(hearing).filter(action="hearing_cancel").exists()
+    assert str(reviewed.get_state_display()) == "Not adopted"
+    notice = users["applicant"].notices.latest("pk")
+    assert "2024-05-27 10:00" in notice.message
+    with pytest.raises(NotAllowed):
+        services.hearing_record(actor=users["office"], hearing=hearing, record="x")
+    for user in (users["applicant"], users["office"]):
+        client = Client()
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        home = client.get("/").content.decode()
+        detail = client.get(reverse("proposals:detail", args=[reviewed.pk])).content.decode()
+        assert "cancelled (not adopted)" in detail
+        assert "State<b>Not adopted</b>" in detail
+        if user == users["applicant"]:
+            assert "Not adopted" in home
 
 
 def test_non_selection_notices_reach_every_undecided_proposal_once(

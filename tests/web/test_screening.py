@@ -235,3 +235,23 @@ def test_a_resubmitted_version_is_screened_again(users, submitted) -> None:
     assert second.version.number == 2 and second.pk != first.pk
     page = client.get(reverse("reviews:screening", args=[submitted.pk])).content.decode()
     assert "Screenings of earlier versions" in page
+
+
+def test_opening_a_revision_tells_the_whole_consortium(
+    users, submitted, django_capture_on_commit_callbacks
+) -> None:
+    from renkei.proposals.models import ProposalPartner
+
+    ProposalPartner.objects.create(
+        proposal=submitted, organisation=users["partner"].organisation, added_by=users["applicant"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal_services.proposal_open_revision(
+            actor=users["office"], proposal=submitted, reason="form 4 totals differ"
+        )
+    for role in ("applicant", "partner"):
+        notice = users[role].notices.get()
+        assert submitted.receipt_number in notice.message
+        assert "form 4 totals differ" in notice.message
+        assert notice.link == f"/proposals/{submitted.pk}/"
+    assert not users["other_applicant"].notices.exists()

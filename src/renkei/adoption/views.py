@@ -24,7 +24,7 @@ from renkei import access
 from renkei.accounts.models import Role
 from renkei.adoption import services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
-from renkei.adoption.pin import pin_docx
+from renkei.adoption.pin import pin_docx, pin_missing
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
 from renkei.calls.services import round_to_work_on
@@ -174,7 +174,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "can_adopt_c3p": access.can(request.user, "adopt_c3p", proposal),
             "can_send_pin": selection is not None
             and access.can(request.user, "send_pin", selection),
-            "pin_gaps": services.pin_preview(selection)["missing"]
+            "pin_gaps": pin_missing(services.pin_preview(selection), get_language() or "ja")
             if selection is not None and access.can(request.user, "send_pin", selection)
             else [],
             "can_naiji": selection is not None
