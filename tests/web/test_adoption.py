@@ -214,6 +214,58 @@ def test_the_full_path_to_naiji_and_the_public_page(users, candidate, settings) 
     assert page.status_code == 200
     assert "ケニア" in body and "サンプル・エンジニアリング株式会社" in body and "2500" in body
     assert "98,000,000" not in body and adopted.proposal.receipt_number not in body
+    _the_naiji_notice_is_a_document_for_the_office_and_the_consortium(users, adopted)
+
+
+def _the_naiji_notice_is_a_document_for_the_office_and_the_consortium(users, adopted) -> None:
+    """Issue 12 point 16: the formal 内示 notice (3.(4)) with the items of 3.(1), 4.(1)–(3)."""
+    from docx import Document
+
+    url = reverse("adoption:naiji_download", args=[adopted.proposal_id])
+    for role, expected in [
+        ("office", 200),
+        ("applicant", 200),
+        ("other_applicant", 404),
+        ("reviewer", 404),
+        ("secretariat", 404),
+        ("joint_committee", 404),
+    ]:
+        client = Client()
+        client.force_login(users[role])
+        response = client.get(url)
+        assert response.status_code == expected, role
+    text = "\n".join(
+        [p.text for p in Document(io.BytesIO(response_for(users["applicant"], url))).paragraphs]
+        + [
+            c.text
+            for t in Document(io.BytesIO(response_for(users["office"], url))).tables
+            for r in t.rows
+            for c in r.cells
+        ]
+    )
+    assert "交付内示通知書" in text and adopted.naiji_number in text
+    assert "金 98,000,000 円" in text  # the upper limit of the grant
+    assert "2024年8月15日まで" in text  # the grant application: 30 days (4.(2))
+    assert "2024年9月15日以降" in text  # may be withdrawn after 60 days (4.(2))
+    assert "4.(3)①" in text and "3.(4)" in text
+    assert "ケニア" in text and adopted.proposal.receipt_number in text
+    detail = Client()
+    detail.force_login(users["applicant"])
+    page = detail.get(reverse("proposals:detail", args=[adopted.proposal_id])).content.decode()
+    assert url in page
+
+
+def response_for(user, url: str) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return client.get(url).content
+
+
+def test_no_naiji_notice_before_the_naiji(users, candidate) -> None:
+    client = Client()
+    client.force_login(users["office"])
+    url = reverse("adoption:naiji_download", args=[candidate.proposal_id])
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)

@@ -373,6 +373,29 @@ def pin_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def naiji_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice of selection (交付内示通知, 3.(4)) of an adopted JCM proposal, for the office
+    and the proposal's consortium (who see the proposal), once the 内示 is issued."""
+    from renkei.adoption.naiji import naiji_docx
+
+    proposal = get_object_or_404(Proposal, pk=pk)
+    role = access.role_of(request.user)
+    if role not in (Role.OFFICE, Role.APPLICANT) or not access.can(request.user, "view", proposal):
+        raise Http404
+    selection = Selection.objects.filter(
+        proposal=proposal, state=SelectionState.ADOPTED, naiji_number__isnull=False
+    ).first()
+    if selection is None or proposal.call.program != "jcm-model-project":
+        raise Http404
+    response = HttpResponse(
+        naiji_docx(selection),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="naiji_{selection.naiji_number}.docx"'
+    return response
+
+
+@login_required
 @require_POST
 def pin_forward(request: HttpRequest, pk: int) -> HttpResponse:
     pin = _visible_pin(request, pk)
