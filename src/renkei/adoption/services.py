@@ -33,9 +33,10 @@ from renkei.adoption.models import (
     Selection,
     SelectionState,
 )
-from renkei.adoption.pin import pin_content, pin_digest
+from renkei.adoption.pin import pin_content, pin_digest, pin_missing
 from renkei.audit.services import audit_record
 from renkei.calls.models import Round
+from renkei.proposals.assessed import version_assessment
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.rules import assess_proposal, load_rulebook, validate_proposal
 from renkei.services import NotAllowed, ServiceError
@@ -156,6 +157,8 @@ def hearing_record(*, actor: Any, hearing: Hearing, record: str) -> Hearing:
         hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
         if hearing.held_at is not None:
             raise ServiceError(_("This hearing was already held and recorded."))
+        if hearing.cancelled_at is not None:
+            raise ServiceError(_("This hearing was cancelled: the proposal was not adopted."))
         now = clock.now()
         if hearing.scheduled_at > now:
             raise ServiceError(
@@ -183,7 +186,7 @@ def _latest_version(proposal: Proposal):
 def _subsidy(version) -> int:
     """The JCM subsidy, or the C3P contract amount including tax, as the rules core assesses
     the version (the amount a decision commits against the budget)."""
-    figures = assess_proposal(validate_proposal(version.document)).figures
+    figures = version_assessment(version)["figures"]  # as assessed at submission
     return int(figures.get("subsidy_jpy") or figures.get("contract_total_incl_tax_jpy") or 0)
 
 
@@ -277,17 +280,27 @@ def _transition(selection: Selection, method: str, actor: Any, action: str, **pa
     )
 
 
+def _pin_version(selection: Selection):
+    """The version a PIN is made from: the latest one while the PIN is not sent (a candidate
+    whose PIN was incomplete is revised and resubmitted), else the one it was sent from."""
+    if selection.state == SelectionState.CANDIDATE:
+        return _latest_version(selection.proposal) or selection.version
+    return selection.version
+
+
 def pin_preview(selection: Selection) -> dict[str, Any]:
-    """The PIN as it would be sent now, from the version decided on (its ``missing`` list is
-    what the secretariat would find not covered); nothing is saved."""
+    """The PIN as it would be sent now (its ``missing`` list is what the secretariat would find
+    not covered); nothing is saved."""
     proposal = selection.proposal
+    version = _pin_version(selection)
     files = [
         {"name": a.original_name, "sha256": a.sha256}
-        for a in proposal.attachments.filter(document_id="form3_16", version=selection.version)
+        # the files submitted with this version or an earlier one (a revision keeps them)
+        for a in proposal.attachments.filter(
+            document_id="form3_16", version__number__lte=version.number
+        ).order_by("pk")
     ]
-    return pin_content(
-        selection.version.document, receipt=proposal.receipt_number or "", attachments=files
-    )
+    return pin_content(version.document, receipt=proposal.receipt_number or "", attachments=files)
 
 
 def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
@@ -300,7 +313,31 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         if selection.state != SelectionState.CANDIDATE:
             raise ServiceError(_("The PIN of this proposal was already sent."))
         proposal = selection.proposal
+        version = _pin_version(selection)
+        if version.pk != selection.version_id:
+            if not access.screening_passed(proposal):
+                raise ServiceError(
+                    _(
+                        "Version %(n)s was submitted after the nomination: complete its basic "
+                        "screening before sending the PIN."
+                    )
+                    % {"n": version.number}
+                )
+            selection.version = version  # the PIN and the decision follow the revised version
+            selection.save(update_fields=["version"])
         content = pin_preview(selection)
+        if content["missing"]:
+            # the secretariat checks that the PIN covers the necessary information (3.(3)):
+            # an incomplete one is not sent; the applicant completes it in a revision
+            gaps = pin_missing(content, translation.get_language() or "ja")
+            raise ServiceError(
+                _(
+                    "The PIN is not complete, so it cannot be sent to the JCM secretariat. "
+                    "Missing: %(gaps)s. Open the proposal for revision so that the applicant "
+                    "completes it (section “PIN (form 3-16)” of the form)."
+                )
+                % {"gaps": "; ".join(gaps)}
+            )
         pin = ProjectIdeaNote.objects.create(
             selection=selection,
             country=proposal.country,
@@ -647,14 +684,37 @@ def selection_reject(*, actor: Any, proposal: Proposal, reason: str) -> Selectio
             _transition(selection, "_reject", actor, "selection_reject", reason=reason.strip())
         else:
             raise ServiceError(_("This proposal already has a final decision."))
+        hearing = Hearing.objects.select_for_update().filter(proposal=proposal).first()
+        cancelled = hearing is not None and hearing.held_at is None and not hearing.cancelled_at
+        if cancelled:  # nobody comes to Tokyo for a proposal that is not adopted
+            hearing.cancelled_at = clock.now()
+            hearing.save(update_fields=["cancelled_at"])
+            audit_record(
+                actor=actor,
+                obj=hearing,
+                action="hearing_cancel",
+                from_state="scheduled",
+                to_state="cancelled",
+                payload={"proposal": proposal.pk, "reason": reason.strip()},
+            )
         _tell_applicants(
             proposal,
             gettext_noop("[Renkei] Result of the selection"),
             gettext_noop(
                 "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
                 "%(reason)s"
+            )
+            if not cancelled
+            else gettext_noop(
+                "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
+                "%(reason)s. The hearing scheduled for %(hearing)s is cancelled."
             ),
             reason=reason.strip(),
+            **(
+                {"hearing": hearing.scheduled_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
+                if cancelled
+                else {}
+            ),
         )
     return selection
 

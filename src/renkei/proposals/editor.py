@@ -37,6 +37,7 @@ from renkei.errors import RenkeiError
 from renkei.proposals.forms import (
     BasicForm,
     CostForm,
+    CreditForm,
     DeclarationsForm,
     EditorForm,
     FinancingForm,
@@ -47,6 +48,7 @@ from renkei.proposals.forms import (
     MethodologyForm,
     MilestonesForm,
     PartnerForm,
+    ProjectIdeaForm,
     RepresentativeForm,
     SiteForm,
     TargetsForm,
@@ -78,6 +80,7 @@ OWNED = (
     "declarations",
     "targets",
     "milestones",
+    "project_idea",
 )
 _BASIC = tuple(BasicForm.base_fields)
 
@@ -148,10 +151,11 @@ class _SiteFormSet(_FormSet):
 SiteFormSet = _formset(SiteForm, base=_SiteFormSet, child=("lines", LineFormSet))
 PartnerFormSet = _formset(PartnerForm)
 FundingFormSet = _formset(FundingForm)
+CreditFormSet = _formset(CreditForm)
 
 #: the formsets an add/remove button may name
 _FORMSET_PREFIX = re.compile(
-    r"^(partners|funding|sites|sites-\d+-lines|sites-\d+-lines-\d+-costs)$"
+    r"^(partners|funding|credits|sites|sites-\d+-lines|sites-\d+-lines-\d+-costs)$"
 )
 
 
@@ -314,6 +318,13 @@ def document_to_data(document: Any) -> tuple[dict[str, str], list[str]]:
         _put(data, f"funding-{i}", FundingForm, _mapping(row, where, dropped), where, dropped)
     for prefix, form, key in _SECTIONS:
         _put(data, prefix, form, _mapping(doc.get(key), key, dropped), key, dropped)
+    idea = _mapping(doc.get("project_idea"), "project_idea", dropped)
+    _put(data, "pin", ProjectIdeaForm, idea, "project_idea", dropped, skip=("credit_allocation",))
+    credits = _sequence(idea.get("credit_allocation"), "project_idea.credit_allocation", dropped)
+    _management(data, "credits", len(credits))
+    for i, row in enumerate(credits):
+        where = f"project_idea.credit_allocation[{i}]"
+        _put(data, f"credits-{i}", CreditForm, _mapping(row, where, dropped), where, dropped)
     return data, list(dict.fromkeys(dropped))
 
 
@@ -432,6 +443,8 @@ class ProposalEditor:
         url: str = "",
         focus: str | None = None,
     ):
+        if "credits-TOTAL_FORMS" not in data:  # a page opened before the PIN fields existed
+            data = {**data, "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0"}
         self.data = data
         self.book = book
         classes = form_classes(book, lang)
@@ -454,6 +467,8 @@ class ProposalEditor:
         self.targets = one("TargetsForm", "targets")
         self.declarations = one("DeclarationsForm", "decl")
         self.milestones = one("MilestonesForm", "ms")
+        self.project_idea = one("ProjectIdeaForm", "pin")
+        self.credits = many(CreditFormSet, "credits")
         self.container_issues: dict[str, str] = {}
         self.other_issues: list[str] = []
         self._fields: dict[tuple[Any, ...], tuple[EditorForm, str]] = {}
@@ -470,6 +485,7 @@ class ProposalEditor:
     def formsets(self) -> Iterator[forms.BaseFormSet]:
         yield self.partners
         yield self.funding
+        yield self.credits
         yield self.sites
         for site in self.sites:
             yield site.children
@@ -486,6 +502,7 @@ class ProposalEditor:
                 yield from line.children
         yield from (self.financing, *self.funding, self.methodology)
         yield from (self.targets, self.declarations, self.milestones)
+        yield from (self.project_idea, *self.credits)
 
     def is_valid(self) -> bool:
         return all(
@@ -586,6 +603,13 @@ class ProposalEditor:
             section = self._emit(getattr(self, attr), (key,))
             if section:
                 owned[key] = section
+        idea = self._emit(self.project_idea, ("project_idea",))
+        self._containers[("project_idea", "credit_allocation")] = "credits"
+        credits = self._rows(self.credits, ("project_idea", "credit_allocation"))
+        if credits:
+            idea["credit_allocation"] = credits
+        if idea:
+            owned["project_idea"] = idea
         return _ordered(base or {}, owned)
 
     def _rows(self, formset: forms.BaseFormSet, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -666,7 +690,15 @@ def _issue_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
         return _("Fill in the representative participant before the proposal can be submitted.")
     if kind in ("missing", "string_too_short"):
         return _("Required before the proposal can be submitted.")
+    shares = _SHARES.search(str(err.get("msg", "")))
+    if loc == ("project_idea",) and shares:
+        return _(
+            "The shares of the credit allocation add up to %(total)s %%; they must make 100 %%."
+        ) % {"total": shares.group(1)}
     return str(err.get("msg", ""))
+
+
+_SHARES = re.compile(r"credit_allocation shares add up to ([\d.]+)%")
 
 
 def _where(form: EditorForm) -> str:
@@ -680,6 +712,8 @@ def _where(form: EditorForm) -> str:
         return _("Partner %(n)s") % {"n": int(parts[1]) + 1} + ": "
     if parts[0] == "funding":
         return _("Funding row %(n)s") % {"n": int(parts[1]) + 1} + ": "
+    if parts[0] == "credits":
+        return _("Credit allocation row %(n)s") % {"n": int(parts[1]) + 1} + ": "
     row_label = getattr(form, "row_label", None)  # e.g. "Equipment item %(n)s" (C3P)
     if row_label and len(parts) == 2 and parts[1].isdigit():
         return str(row_label) % {"n": int(parts[1]) + 1} + ": "
@@ -693,6 +727,8 @@ def _container_label(prefix: str) -> str:
         return _("Consortium")
     if prefix == "sites":
         return _("Sites")
+    if prefix in ("credits", "pin"):
+        return _("Proposed allocation of JCM credits")
     if prefix.endswith("-lines"):
         return _("Site %(n)s: technology lines") % {"n": int(prefix.split("-")[1]) + 1}
     if prefix.endswith("-costs"):

@@ -63,6 +63,13 @@ class TextInput(forms.TextInput):
         return mark_safe(f'<input type="{self.input_type}" name="{name}"{shown}{_attrs(final)}>')
 
 
+class Textarea(forms.Textarea):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        final = {**self.attrs, **(attrs or {})}
+        text = "" if value is None else str(value)
+        return mark_safe(f'<textarea name="{name}"{_attrs(final)}>{_esc(text)}</textarea>')
+
+
 class DateInput(TextInput):
     input_type = "date"
 
@@ -896,6 +903,32 @@ class MilestonesForm(EditorForm):
     bilateral_valid_until = _date(gettext_lazy("Bilateral JCM document valid until"))
 
 
+class ProjectIdeaForm(EditorForm):
+    """The English project information of the PIN (form 3-16, 5.(3)①(エ): プロジェクト情報や
+    クレジット配分案等を、英文で); the office cannot send the PIN without it."""
+
+    title_en = TextField(
+        label=gettext_lazy("Project title in English (for the PIN, form 3-16)"), max_length=300
+    )
+    summary_en = TextField(
+        label=gettext_lazy("Project outline in English (for the PIN)"),
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 4}),
+    )
+
+
+class CreditForm(EditorForm):
+    """A row of the proposed allocation of JCM credits (cf. form 5); the shares make 100 %."""
+
+    party = TextField(label=gettext_lazy("Party"), max_length=200)
+    share_percent = NumberField(
+        label=gettext_lazy("Share (%)"),
+        example="50",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+    )
+
+
 _FORMS: tuple[type[EditorForm], ...] = (
     BasicForm,
     LeaseForm,
@@ -910,6 +943,8 @@ _FORMS: tuple[type[EditorForm], ...] = (
     TargetsForm,
     DeclarationsForm,
     MilestonesForm,
+    ProjectIdeaForm,
+    CreditForm,
 )
 
 

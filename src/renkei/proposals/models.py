@@ -83,6 +83,18 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_state_display(self) -> str:
+        """The state as people read it: once the selection is final, that decision (not
+        adopted; adopted) rather than "submitted" (the selection lives in renkei.adoption)."""
+        if self.state == ProposalState.SUBMITTED:
+            try:
+                selection = self.selection
+            except models.ObjectDoesNotExist:
+                selection = None
+            if selection is not None and selection.state in ("not_adopted", "adopted"):
+                return selection.display_state
+        return str(ProposalState(self.state).label)
+
     def save(self, *args, **kwargs) -> None:
         """``updated_at`` follows the platform's clock (the demo's clock in the demo)."""
         self.updated_at = clock.now()
@@ -155,6 +167,8 @@ class ProposalVersion(models.Model):
     rulebook_id = models.CharField(max_length=60)
     rulebook_version = models.PositiveIntegerField()
     assessment_status = models.CharField(max_length=20)
+    #: what the rules core assessed at submission (renkei.proposals.assessed.snapshot)
+    assessment = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     idempotency_key = models.CharField(max_length=80, unique=True)
 
     class Meta:

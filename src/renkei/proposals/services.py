@@ -25,11 +25,13 @@ from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
+from renkei.proposals.assessed import snapshot
 from renkei.proposals.models import (
     Attachment,
     PreRegistration,
     Proposal,
     ProposalPartner,
+    ProposalState,
     ProposalVersion,
 )
 from renkei.rules import assess_proposal, validate_proposal
@@ -444,7 +446,8 @@ def proposal_submit(
                 _("The call opens on %(opens)s JST; proposals can be submitted from then.")
                 % {"opens": call.opens_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
             )
-        if now >= proposal.round.deadline:
+        # a revision the office opened (3.(2): 追加資料の提出等) is resubmitted after the deadline
+        if now >= proposal.round.deadline and proposal.state != ProposalState.REVISION_OPEN:
             raise ServiceError(
                 _(
                     "The deadline of %(round)s was %(deadline)s JST; submissions are no longer "
@@ -492,6 +495,7 @@ def proposal_submit(
             rulebook_id=result.rulebook_id,
             rulebook_version=result.rulebook_version,
             assessment_status=str(result.status),
+            assessment=snapshot(result),  # read by screening, intake and ranking
             idempotency_key=idempotency_key,
         )
         proposal.attachments.filter(version__isnull=True).update(version=version)
@@ -536,6 +540,21 @@ def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Pr
             to_state=proposal.state,
             payload={"reason": reason},
         )
+        # the whole consortium is told: the representative revises, the partners see it
+        message = _(
+            "The program office opened “%(title)s” (receipt %(receipt)s) for revision: "
+            "%(reason)s. Revise it and submit it again; the new version is screened again."
+        ) % {"title": proposal.title, "receipt": proposal.receipt_number, "reason": reason.strip()}
+        for organisation in [
+            proposal.organisation,
+            *(p.organisation for p in proposal.partners.all()),
+        ]:
+            _tell_organisation(
+                organisation,
+                _("[Renkei] Your proposal is open for revision"),
+                message,
+                f"/proposals/{proposal.pk}/",
+            )
     return proposal
 
 

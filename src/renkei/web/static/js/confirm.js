@@ -1,7 +1,10 @@
-// Forms whose action cannot be undone carry data-confirm="question": the browser asks first.
+// Forms (or the submit buttons) whose action cannot be undone carry data-confirm="question":
+// the browser asks first.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) ||
+    (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
