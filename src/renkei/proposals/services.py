@@ -68,17 +68,22 @@ def _locked(proposal: Proposal, actor: Any, action: str) -> Proposal:
     after it (and refused) or before it (and submitted): never both on a stale copy (issue 12,
     2). Every write to a proposal starts here, inside ``transaction.atomic()``."""
     fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if not access.can(actor, action, fresh):
-        if access.is_representative(actor, fresh) and fresh.state not in access.EDITABLE:
+    _decide(actor, action, fresh)
+    return fresh
+
+
+def _decide(actor: Any, action: str, proposal: Proposal) -> None:
+    """Refuse ``action`` unless allowed, saying why when the proposal is locked."""
+    if not access.can(actor, action, proposal):
+        if access.is_representative(actor, proposal) and proposal.state not in access.EDITABLE:
             raise ProposalLocked(
                 _(
                     "Nothing was changed: the proposal was submitted (receipt %(receipt)s) and "
                     "is locked. Only the office can open it for revision."
                 )
-                % {"receipt": fresh.receipt_number or "—"}
+                % {"receipt": proposal.receipt_number or "—"}
             )
         raise NotAllowed(_("You are not allowed to do this."))
-    return fresh
 
 
 # --- ① pre-registration ---------------------------------------------------------------------
@@ -446,7 +451,7 @@ def attachment_add(
 ) -> Attachment:
     """Type allowlist (extension and content), size and count limits, SHA-256 of every byte;
     decided on the proposal's locked row, like every write to it."""
-    _require(actor, "attach", proposal)  # early: no work for who may not (decided again below)
+    _decide(actor, "attach", proposal)  # early: no work for who may not (decided again below)
     checked = _check_upload(proposal, document_id, upload)
     with transaction.atomic():
         proposal = _locked(proposal, actor, "attach")
@@ -502,7 +507,7 @@ def attachment_replace(*, actor: Any, attachment: Attachment, upload: UploadedFi
     """A new file for the same document in place of ``attachment``, in one step: both happen or
     neither does."""
     proposal = attachment.proposal
-    _require(actor, "attach", proposal)
+    _decide(actor, "attach", proposal)
     checked = _check_upload(proposal, attachment.document_id, upload)
     with transaction.atomic():
         proposal = _locked(proposal, actor, "attach")
@@ -689,11 +694,11 @@ def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
     """Only staff reopen a submitted proposal, with a reason; the next submit is a new version."""
-    _require(actor, "open_revision", proposal)
     if not reason.strip():
         raise ServiceError(_("Give the reason for allowing a revision."))
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _require(actor, "open_revision", proposal)  # decided on the locked row
         before = proposal.state
         proposal._open_revision()
         proposal.save()
@@ -713,7 +718,7 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
     """The representative participant links a partner participant (共同事業者) by the e-mail
     address of one of its applicant accounts; that organisation's users then see the proposal,
     its attachments, its assessment and its selection, and are told so."""
-    _require(actor, "manage_partners", proposal)
+    _decide(actor, "manage_partners", proposal)
     email = email.strip()
     if not email:
         raise ServiceError(_("Give the e-mail address of the partner participant's account."))
