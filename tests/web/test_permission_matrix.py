@@ -13,7 +13,7 @@ from django.urls import reverse
 from webfactories import jst
 
 from renkei.proposals import services
-from renkei.proposals.models import ProposalPartner
+from renkei.proposals.models import Attachment, ProposalPartner
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,10 @@ MATRIX = {
     ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
     ("proposals:download", "GET", "attachment"): [302, 200, 404, 200, 404, 404, 404, 200],
+    # a draft's attachment: replacing without a file and removing lead back with a message for
+    # who sees the draft; only the representative's removal happens (checked below)
+    ("proposals:attachment_replace", "POST", "draft_att"): [302, 302, 404, 404, 404, 404, 404, 302],
+    ("proposals:attachment_remove", "POST", "draft_att"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("admin:index", "GET", None): [302, 302, 302, 200, 302, 302, 302, 302],
     # the consortium: only the representative links partners (400: no e-mail given, the form
     # again with the error); the unlink row comes last, as the representative's run unlinks
@@ -74,7 +78,14 @@ def objects(users, first_round, sample_document):
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-05-10T09:00")
     )
     link = services.partner_add(actor=applicant, proposal=draft, email=users["partner"].email)
+    draft_att = services.attachment_add(
+        actor=applicant,
+        proposal=draft,
+        document_id="form1",
+        upload=SimpleUploadedFile("1_draft.pdf", b"%PDF-1.7 draft"),
+    )
     return {
+        "draft_att": draft_att.pk,
         "draft": draft.pk,
         "submitted": submitted.pk,
         "attachment": att.pk,
@@ -107,6 +118,8 @@ def test_every_role_on_every_page(role, users, objects, settings) -> None:
     assert got == want
     linked = ProposalPartner.objects.filter(pk=objects["partner_link"]).exists()
     assert linked == (role != "applicant")  # only the representative could unlink
+    kept = Attachment.objects.filter(pk=objects["draft_att"]).exists()
+    assert kept == (role != "applicant")  # only the representative could remove
 
 
 def test_the_matrix_covers_every_proposal_url() -> None:

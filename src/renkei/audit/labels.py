@@ -15,6 +15,8 @@ ACTIONS = {
     "proposal_create": _("Proposal created"),
     "proposal_update_document": _("Proposal saved"),
     "attachment_add": _("Attachment uploaded"),
+    "attachment_remove": _("Attachment removed"),
+    "attachment_replace": _("Attachment replaced"),
     "proposal_submit": _("Proposal submitted"),
     "proposal_open_revision": _("Opened for revision"),
     "partner_add": _("Partner participant linked"),

@@ -169,16 +169,32 @@ class ProposalVersion(models.Model):
     assessment_status = models.CharField(max_length=20)
     #: what the rules core assessed at submission (renkei.proposals.assessed.snapshot)
     assessment = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    # the applicant's submit key (a double click, a retry): scoped to the proposal, so two
+    # organisations' submits with the same key never meet (issue 12, 7)
+    idempotency_key = models.CharField(max_length=80)
 
     class Meta:
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "number"], name="version_unique_number"),
+            models.UniqueConstraint(
+                fields=["proposal", "idempotency_key"], name="version_unique_key_per_proposal"
+            ),
         ]
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def current(self) -> AttachmentQuerySet:
+        """The attachments the proposal has now: not removed (a removed attachment that was part
+        of a submitted version stays, with that version, in the history)."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Attachment(models.Model):
+    """An uploaded file. Until it is part of a submitted version it can be removed (row and file
+    go); once submitted it stays with its version: removing it then only takes it out of the
+    proposal's current set (``removed_at``), so the history keeps every submitted byte."""
+
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
     document_id = models.CharField(_("document"), max_length=40)
     file = models.FileField(upload_to="attachments/%Y/%m/")
@@ -193,11 +209,22 @@ class Attachment(models.Model):
     version = models.ForeignKey(
         ProposalVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
     )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
         constraints = [
             models.CheckConstraint(
                 condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="attachment_sha256_hex"
+            ),
+            # only a submitted attachment is kept once removed; a draft one is deleted
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | Q(version__isnull=False),
+                name="attachment_removed_only_once_submitted",
             ),
         ]

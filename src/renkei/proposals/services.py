@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
@@ -49,12 +50,41 @@ _MAGIC = {
     ".zip": (b"PK\x03\x04",),
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
     ".csv": (),
 }
 
 
 def _require(user: Any, action: str, obj: Any = None) -> None:
     if not access.can(user, action, obj):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+class ProposalLocked(NotAllowed):
+    """The representative tried to change a proposal that is submitted (and not reopened)."""
+
+
+def _locked(proposal: Proposal, actor: Any, action: str) -> Proposal:
+    """The proposal's row, locked until the transaction ends, with ``action`` decided on that
+    fresh row. ``proposal_submit`` takes the same lock, so a write racing a submit is decided
+    after it (and refused) or before it (and submitted): never both on a stale copy (issue 12,
+    2). Every write to a proposal starts here, inside ``transaction.atomic()``."""
+    fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _decide(actor, action, fresh)
+    return fresh
+
+
+def _decide(actor: Any, action: str, proposal: Proposal) -> None:
+    """Refuse ``action`` unless allowed, saying why when the proposal is locked."""
+    if not access.can(actor, action, proposal):
+        if access.is_representative(actor, proposal) and proposal.state not in access.EDITABLE:
+            raise ProposalLocked(
+                _(
+                    "Nothing was changed: the proposal was submitted (receipt %(receipt)s) and "
+                    "is locked. Only the office can open it for revision."
+                )
+                % {"receipt": proposal.receipt_number or "—"}
+            )
         raise NotAllowed(_("You are not allowed to do this."))
 
 
@@ -276,10 +306,9 @@ def proposal_update_document(
     *, actor: Any, proposal: Proposal, document: dict[str, Any]
 ) -> list[str]:
     """Save the draft as given (nothing typed is lost) and return its validation errors."""
-    proposal = Proposal.objects.get(pk=proposal.pk)  # decide on the current state, not a copy
-    _require(actor, "edit", proposal)
-    document = {**applicant_part(document), "call": proposal.call.rulebook_id}
     with transaction.atomic():
+        proposal = _locked(proposal, actor, "edit")
+        document = {**applicant_part(document), "call": proposal.call.rulebook_id}
         Proposal.objects.filter(pk=proposal.pk).update(
             document=document,
             title=str(document.get("title") or proposal.title)[:300],
@@ -297,19 +326,36 @@ def proposal_update_document(
     return document_errors(document)
 
 
-def attachment_add(
-    *, actor: Any, proposal: Proposal, document_id: str, upload: UploadedFile
-) -> Attachment:
-    """Type allowlist (extension and content), size limit, SHA-256 of every byte."""
-    proposal = Proposal.objects.get(pk=proposal.pk)
-    _require(actor, "attach", proposal)
-    if proposal.call.program == Program.C3P:
-        known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
-        if document_id not in known:
-            raise ServiceError(
-                _("%(doc)s is not a document of this call; choose one of: %(ids)s")
-                % {"doc": document_id or "—", "ids": ", ".join(known)}
-            )
+def human_size(size: int) -> str:
+    """A size as people read it (KB, MB: 1,024-based, as file managers show them), with the
+    active language's decimal mark."""
+    from django.template.defaultfilters import filesizeformat
+
+    return str(filesizeformat(size)).replace("\xa0", " ")
+
+
+@dataclass(frozen=True)
+class _CheckedUpload:
+    name: str
+    ext: str
+    size: int
+    sha256: str
+
+
+def _check_upload(proposal: Proposal, document_id: str, upload: UploadedFile) -> _CheckedUpload:
+    """What can be decided from the file alone: its document, type (extension and content) and
+    size. The SHA-256 and first bytes were taken while the upload streamed in
+    (``renkei.proposals.uploads``); a file made in code is read here, once."""
+    known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
+    if proposal.call.program == Program.C3P and document_id not in known:
+        raise ServiceError(
+            _("%(doc)s is not a document of this call; choose one of: %(ids)s")
+            % {"doc": document_id or "—", "ids": ", ".join(known)}
+        )
+    if not document_id or len(document_id) > Attachment._meta.get_field("document_id").max_length:
+        raise ServiceError(
+            _("Choose the document this file is for; one of: %(ids)s") % {"ids": ", ".join(known)}
+        )
     name = upload.name or "file"
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     allowed = settings.RENKEI_UPLOAD_TYPES
@@ -318,43 +364,165 @@ def attachment_add(
             _("%(name)s: files of this type are not accepted; use one of %(types)s")
             % {"name": name, "types": ", ".join(sorted(allowed))}
         )
-    if upload.size > settings.RENKEI_UPLOAD_MAX_BYTES:
+    limit = settings.RENKEI_UPLOAD_MAX_BYTES
+    if getattr(upload, "refused", False) or upload.size > limit:
         raise ServiceError(
-            _("%(name)s is %(size)s bytes; the limit is %(limit)s bytes")
-            % {"name": name, "size": upload.size, "limit": settings.RENKEI_UPLOAD_MAX_BYTES}
+            _("%(name)s is %(size)s; the limit is %(limit)s per file")
+            % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
         )
-    digest = hashlib.sha256()
-    head = b""
-    for chunk in upload.chunks():
-        if not head:
-            head = chunk[:16]
-        digest.update(chunk)
+    sha256 = getattr(upload, "renkei_sha256", None)
+    head = getattr(upload, "renkei_head", None)
+    if sha256 is None or head is None:
+        digest = hashlib.sha256()
+        head = b""
+        for chunk in upload.chunks():
+            if len(head) < 16:
+                head += chunk[: 16 - len(head)]
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+        upload.seek(0)
     magics = _MAGIC.get(ext, ())
     if magics and not any(head.startswith(m) for m in magics):
         raise ServiceError(
             _("%(name)s does not look like a %(ext)s file; check the file")
             % {"name": name, "ext": ext}
         )
-    upload.seek(0)
-    with transaction.atomic():
-        att = Attachment(
-            proposal=proposal,
-            document_id=document_id,
-            original_name=name[:255],
-            content_type=allowed[ext],
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
+    return _CheckedUpload(name=name, ext=ext, size=upload.size, sha256=sha256)
+
+
+def _store(
+    *,
+    actor: Any,
+    proposal: Proposal,
+    document_id: str,
+    upload: UploadedFile,
+    checked: _CheckedUpload,
+    replacing: Attachment | None = None,
+) -> Attachment:
+    """Keep the file and its row, under the proposal's lock (``_locked``). The limits that
+    depend on the proposal's other attachments are decided here; a refusal or a failure after
+    the file was written deletes it again, so no file is left without its row."""
+    current = proposal.attachments.current()
+    if replacing is not None:
+        current = current.exclude(pk=replacing.pk)
+    if current.count() >= settings.RENKEI_UPLOAD_MAX_FILES:
+        raise ServiceError(
+            _(
+                "This proposal has %(n)s attachments, the most it can have. Remove one you no "
+                "longer need, or replace it with the new file."
+            )
+            % {"n": settings.RENKEI_UPLOAD_MAX_FILES}
         )
-        att.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
+    same = current.filter(document_id=document_id, sha256=checked.sha256).first()
+    if same is not None:
+        raise ServiceError(
+            _("%(name)s is already attached to this document as %(existing)s (the same bytes).")
+            % {"name": checked.name, "existing": same.original_name}
+        )
+    att = Attachment(
+        proposal=proposal,
+        document_id=document_id,
+        original_name=checked.name[:255],
+        content_type=settings.RENKEI_UPLOAD_TYPES[checked.ext],
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    att.file.save(f"{uuid.uuid4().hex}{checked.ext}", upload, save=False)
+    try:
         att.save()
         audit_record(
             actor=actor,
             obj=proposal,
-            action="attachment_add",
-            payload={"document_id": document_id, "name": name, "sha256": att.sha256},
+            action="attachment_replace" if replacing is not None else "attachment_add",
+            payload={
+                "document_id": document_id,
+                "name": checked.name,
+                "sha256": att.sha256,
+                **({"replaced": replacing.original_name} if replacing is not None else {}),
+            },
         )
+    except BaseException:
+        att.file.storage.delete(att.file.name)
+        raise
     return att
+
+
+def attachment_add(
+    *, actor: Any, proposal: Proposal, document_id: str, upload: UploadedFile
+) -> Attachment:
+    """Type allowlist (extension and content), size and count limits, SHA-256 of every byte;
+    decided on the proposal's locked row, like every write to it."""
+    _decide(actor, "attach", proposal)  # early: no work for who may not (decided again below)
+    checked = _check_upload(proposal, document_id, upload)
+    with transaction.atomic():
+        proposal = _locked(proposal, actor, "attach")
+        return _store(
+            actor=actor, proposal=proposal, document_id=document_id, upload=upload, checked=checked
+        )
+
+
+def _current_attachment(proposal: Proposal, attachment: Attachment) -> Attachment:
+    att = (
+        Attachment.objects.select_for_update()
+        .filter(pk=attachment.pk, proposal=proposal, removed_at__isnull=True)
+        .first()
+    )
+    if att is None:
+        raise ServiceError(_("This attachment was removed already."))
+    return att
+
+
+def _take_out(actor: Any, att: Attachment) -> bool:
+    """Take ``att`` out of the proposal's current attachments: a draft attachment goes with its
+    file (once the transaction commits); one that was part of a submitted version stays with
+    that version in the history. True when the file is deleted."""
+    if att.version_id is None:
+        name = att.file.name
+        Attachment.objects.filter(pk=att.pk).delete()
+        transaction.on_commit(lambda: default_storage.delete(name))
+        return True
+    Attachment.objects.filter(pk=att.pk).update(removed_at=clock.now(), removed_by=actor)
+    return False
+
+
+def attachment_remove(*, actor: Any, attachment: Attachment) -> None:
+    """The representative removes an attachment while the proposal is editable."""
+    with transaction.atomic():
+        proposal = _locked(attachment.proposal, actor, "attach")
+        att = _current_attachment(proposal, attachment)
+        deleted = _take_out(actor, att)
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="attachment_remove",
+            payload={
+                "document_id": att.document_id,
+                "name": att.original_name,
+                "sha256": att.sha256,
+                "file_deleted": deleted,
+            },
+        )
+
+
+def attachment_replace(*, actor: Any, attachment: Attachment, upload: UploadedFile) -> Attachment:
+    """A new file for the same document in place of ``attachment``, in one step: both happen or
+    neither does."""
+    proposal = attachment.proposal
+    _decide(actor, "attach", proposal)
+    checked = _check_upload(proposal, attachment.document_id, upload)
+    with transaction.atomic():
+        proposal = _locked(proposal, actor, "attach")
+        old = _current_attachment(proposal, attachment)
+        _take_out(actor, old)
+        return _store(
+            actor=actor,
+            proposal=proposal,
+            document_id=old.document_id,
+            upload=upload,
+            checked=checked,
+            replacing=old,
+        )
 
 
 # --- ⑤ submit and ⑥ receipt -----------------------------------------------------------------
@@ -362,7 +530,7 @@ def document_with_uploads(proposal: Proposal, document: dict[str, Any]) -> dict[
     """``document`` naming the proposal's uploads as its call's documents: C3P by id (3.4),
     JCM by form 6's id and file name. The editor's live assessment uses it too."""
     doc = dict(document)
-    attachments = proposal.attachments.order_by("id")
+    attachments = proposal.attachments.current().order_by("id")
     if proposal.call.program == Program.C3P:
         known = {d.id for d in required_documents(proposal.call)}
         ids = attachments.values_list("document_id", flat=True)
@@ -424,11 +592,12 @@ def proposal_submit(
     """All or nothing, once per key: a repeated submit returns the version already made. With
     ``confirmed=False`` a submission whose assessment fails somewhere is not made: it raises
     NeedsConfirmation with the failing findings (the submit page asks before locking)."""
-    existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
+    # the key is the proposal's own: another proposal's (another organisation's) submit with
+    # the same key is another submission
+    same_key = ProposalVersion.objects.filter(proposal=proposal.pk, idempotency_key=idempotency_key)
+    existing = same_key.first()
     if existing is not None:
         _require(actor, "view", existing.proposal)
-        if existing.proposal_id != proposal.pk:
-            raise ServiceError(_("This submission key belongs to another proposal."))
         return existing
     with transaction.atomic():
         # the proposal's own lock: a double click or a retry waits here and finds the version
@@ -436,7 +605,7 @@ def proposal_submit(
         # meanwhile (the call's lock is taken only to number the receipt, below)
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         call = proposal.call
-        existing = ProposalVersion.objects.filter(idempotency_key=idempotency_key).first()
+        existing = same_key.first()
         if existing is not None:
             return existing
         _require(actor, "submit", proposal)
@@ -524,11 +693,11 @@ def proposal_submit(
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
     """Only staff reopen a submitted proposal, with a reason; the next submit is a new version."""
-    _require(actor, "open_revision", proposal)
     if not reason.strip():
         raise ServiceError(_("Give the reason for allowing a revision."))
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _require(actor, "open_revision", proposal)  # decided on the locked row
         before = proposal.state
         proposal._open_revision()
         proposal.save()
@@ -563,7 +732,7 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
     """The representative participant links a partner participant (共同事業者) by the e-mail
     address of one of its applicant accounts; that organisation's users then see the proposal,
     its attachments, its assessment and its selection, and are told so."""
-    _require(actor, "manage_partners", proposal)
+    _decide(actor, "manage_partners", proposal)
     email = email.strip()
     if not email:
         raise ServiceError(_("Give the e-mail address of the partner participant's account."))
@@ -588,7 +757,7 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
             % {"org": organisation.name}
         )
     with transaction.atomic():
-        Proposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = _locked(proposal, actor, "manage_partners")
         if proposal.partners.filter(organisation=organisation).exists():
             raise ServiceError(
                 _("%(org)s is a partner participant of this proposal already.")
@@ -641,9 +810,8 @@ def _tell_organisation(
 
 def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
     """The representative unlinks a partner participant; its users no longer see the proposal."""
-    proposal = partner.proposal
-    _require(actor, "manage_partners", proposal)
     with transaction.atomic():
+        proposal = _locked(partner.proposal, actor, "manage_partners")
         deleted, _rows = ProposalPartner.objects.filter(pk=partner.pk).delete()
         if not deleted:
             raise ServiceError(_("This partner participant was removed already."))

@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/revision/", views.open_revision, name="open_revision"),
     path("attachments/<int:pk>/", views.download, name="download"),
+    path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
+    path("attachments/<int:pk>/replace/", views.attachment_replace, name="attachment_replace"),
     path("<int:pk>/partners/", views.partner_add, name="partner_add"),
     path("partners/<int:pk>/remove/", views.partner_remove, name="partner_remove"),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -214,13 +215,25 @@ def partner_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('proposals:detail', args=[proposal.pk])}#consortium")
 
 
+def _upload_limits() -> dict[str, Any]:
+    """What the upload form says before a file is chosen: the types, the size and the number."""
+    types = sorted(settings.RENKEI_UPLOAD_TYPES)
+    return {
+        "upload_types": ", ".join(types),
+        "upload_accept": ",".join(types),
+        "upload_max_size": services.human_size(settings.RENKEI_UPLOAD_MAX_BYTES),
+        "upload_max_files": settings.RENKEI_UPLOAD_MAX_FILES,
+    }
+
+
 def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
     """Attachments in form 6's order, each labelled with its form number and name."""
     docs = services.required_documents(proposal.call)  # JCM form 6 or C3P 3.4
     order = {d.id: i for i, d in enumerate(docs)}
     labels = {d.id: f"{d.form + ' ' if d.form else ''}{d.name}" for d in docs}
     atts = sorted(
-        proposal.attachments.all(), key=lambda a: (order.get(a.document_id, len(order)), a.id)
+        proposal.attachments.current(),
+        key=lambda a: (order.get(a.document_id, len(order)), a.id),
     )
     return [(a, labels.get(a.document_id, a.document_id)) for a in atts]
 
@@ -284,7 +297,7 @@ def _editable(request: HttpRequest, pk: int) -> Proposal | None:
 
 def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any]:
     """What both editor pages show below the editor: form 6's checklist and the submit form."""
-    attachments = proposal.attachments.order_by("id")
+    attachments = proposal.attachments.current().order_by("id")
     jcm = proposal.call.program == JCM
     documents = services.required_documents(proposal.call)
     return {
@@ -297,6 +310,7 @@ def _page_context(proposal: Proposal, document: dict[str, Any]) -> dict[str, Any
         "lists_other_references": any(d.id == "other_references" for d in documents),
         "attachments": _attachments(proposal),
         "submit_key": services.new_idempotency_key(),
+        **_upload_limits(),
         "form_editor": True,  # JCM and C3P; the YAML editor is the advanced tab
     }
 
@@ -433,6 +447,11 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "proposals/_assessment.html", {"assessment": ctx})
 
 
+def _back_to_attachments(request: HttpRequest, proposal: Proposal) -> HttpResponse:
+    page = "proposals:edit" if access.can(request.user, "edit", proposal) else "proposals:detail"
+    return redirect(f"{reverse(page, args=[proposal.pk])}#attachments")
+
+
 @login_required
 @require_POST
 def attach(request: HttpRequest, pk: int) -> HttpResponse:
@@ -451,7 +470,47 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("File uploaded."))
         except ServiceError as exc:
             messages.error(request, str(exc))
-    return redirect("proposals:edit", pk=pk)
+    return _back_to_attachments(request, proposal)
+
+
+def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
+    att = get_object_or_404(Attachment.objects.select_related("proposal"), pk=pk)
+    _visible(request, att.proposal_id)
+    return att
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    att = _visible_attachment(request, pk)
+    try:
+        services.attachment_remove(actor=request.user, attachment=att)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(name)s was removed.") % {"name": att.original_name})
+    return _back_to_attachments(request, att.proposal)
+
+
+@login_required
+@require_POST
+def attachment_replace(request: HttpRequest, pk: int) -> HttpResponse:
+    att = _visible_attachment(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            new = services.attachment_replace(actor=request.user, attachment=att, upload=upload)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(old)s was replaced by %(new)s.")
+                % {"old": att.original_name, "new": new.original_name},
+            )
+    return _back_to_attachments(request, att.proposal)
 
 
 @login_required

@@ -162,6 +162,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 RENKEI_UPLOAD_MAX_BYTES = int(os.environ.get("RENKEI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+# attachments a proposal may have at once (JCM form 6 lists ~20 documents; C3P 3.4 eleven)
+RENKEI_UPLOAD_MAX_FILES = int(os.environ.get("RENKEI_UPLOAD_MAX_FILES", 60))
 RENKEI_UPLOAD_TYPES = {
     ".pdf": "application/pdf",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -171,12 +173,18 @@ RENKEI_UPLOAD_TYPES = {
     ".zip": "application/zip",
     ".png": "image/png",
     ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # the proposal editor posts every field of form 4: ~120 per site of 3 technology lines with 12
 # cost rows, ~2,500 for 20 sites (Django's default cap of 1,000 would refuse those proposals)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# one handler counts (refusing over RENKEI_UPLOAD_MAX_BYTES as the bytes arrive), hashes and keeps
+# each file (renkei.proposals.uploads); set the temporary directory on the storage's file system
+# so that saving a large upload is a rename, not a copy
+FILE_UPLOAD_HANDLERS = ["renkei.proposals.uploads.AttachmentUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = os.environ.get("RENKEI_UPLOAD_TEMP_DIR") or None
 
 EMAIL_BACKEND = os.environ.get(
     "RENKEI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

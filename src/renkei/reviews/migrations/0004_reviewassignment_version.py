@@ -18,7 +18,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("proposals", "0004_proposalversion_assessment"),
+        ("proposals", "0006_proposalversion_assessment"),
         ("reviews", "0003_score_criterion_length"),
     ]
 

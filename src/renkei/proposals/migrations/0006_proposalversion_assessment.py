@@ -19,7 +19,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("proposals", "0003_proposal_partner"),
+        ("proposals", "0005_submit_key_per_proposal"),
     ]
 
     operations = [
