@@ -40,7 +40,8 @@ MATRIX = {
     ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
     ("proposals:edit_yaml", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 302],
     ("proposals:edit_yaml", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
-    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
+    # the live assessment is for those who edit: a partner sees the stored one (403)
+    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404, 403],
     ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],

@@ -85,6 +85,86 @@ OWNED = (
 _BASIC = tuple(BasicForm.base_fields)
 
 
+# --- how large the form editor goes ---------------------------------------------------------
+# Every row of a list is a form the server builds, checks and renders, and a posted
+# ``…-TOTAL_FORMS`` decides how many: without bounds a 16 KB request could make the server build
+# hundreds of thousands of forms. The bounds are far above a real proposal (the largest sample
+# has 3 sites; the editor's benchmark 20 sites of 3 lines and 12 cost rows, ~800 forms); a
+# proposal beyond them is still stored, assessed and edited whole in the YAML editor.
+
+#: partner participants of the consortium (2.(4)②)
+MAX_PARTNERS = 30
+#: sites (form 4 per site)
+MAX_SITES = 100
+#: technology lines of one site
+MAX_LINES_PER_SITE = 20
+#: cost rows (form 4's 経費内訳) of one technology line
+MAX_COSTS_PER_LINE = 60
+#: rows of the funding plan
+MAX_FUNDING_ROWS = 30
+#: rows of the credit allocation between the partner participants (form 3-16)
+MAX_CREDIT_ROWS = 30
+#: forms one page builds in all (the single sections included); ~1 s of work at most
+MAX_FORMS = 3000
+
+
+class TooLarge(ValueError):
+    """Form data whose row counts go beyond the editor's bounds: refused before a form is built.
+    The message says which list, how many rows were asked for and how many are allowed."""
+
+
+def _rows_asked(data: Mapping[str, str], formset: str, limit: int) -> int:
+    asked = _count(data, formset)
+    if asked > limit:
+        raise TooLarge(
+            _(
+                "%(what)s: %(asked)s rows were sent; the form editor takes at most %(limit)s. "
+                "Edit a larger proposal in the YAML editor."
+            )
+            % {"what": _list_label(formset), "asked": asked, "limit": limit}
+        )
+    return asked
+
+
+def _total_checked(total: int) -> int:
+    if total > MAX_FORMS:
+        raise TooLarge(
+            _(
+                "The form would have more than %(limit)s rows and sections; the form editor "
+                "takes at most %(limit)s. Edit a larger proposal in the YAML editor."
+            )
+            % {"limit": MAX_FORMS}
+        )
+    return total
+
+
+def check_size(data: Mapping[str, str]) -> int:
+    """The number of forms a JCM editor page would build from ``data``; raises TooLarge beyond
+    the bounds (``MAX_*``), before any form is made."""
+    total = 11  # the single sections: basic, lease, representative, financing, …
+    total += _rows_asked(data, "partners", MAX_PARTNERS)
+    total += _rows_asked(data, "funding", MAX_FUNDING_ROWS)
+    total += _rows_asked(data, "credits", MAX_CREDIT_ROWS)
+    for i in range(_rows_asked(data, "sites", MAX_SITES)):
+        lines = _rows_asked(data, f"sites-{i}-lines", MAX_LINES_PER_SITE)
+        total = _total_checked(total + 1 + lines)
+        for j in range(lines):
+            costs = _rows_asked(data, f"sites-{i}-lines-{j}-costs", MAX_COSTS_PER_LINE)
+            total = _total_checked(total + costs)
+    return _total_checked(total)
+
+
+#: the most rows of each list of the JCM form, by formset prefix pattern
+_LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"^partners$"), MAX_PARTNERS),
+    (re.compile(r"^funding$"), MAX_FUNDING_ROWS),
+    (re.compile(r"^credits$"), MAX_CREDIT_ROWS),
+    (re.compile(r"^sites$"), MAX_SITES),
+    (re.compile(r"^sites-\d+-lines$"), MAX_LINES_PER_SITE),
+    (re.compile(r"^sites-\d+-lines-\d+-costs$"), MAX_COSTS_PER_LINE),
+)
+
+
 # --- formsets -------------------------------------------------------------------------------
 
 
@@ -122,15 +202,21 @@ class _FormSet(forms.BaseFormSet):
         return all([valid, *(f.children.is_valid() for f in self.forms if f.children)])
 
 
-def _formset(form: type[EditorForm], base: type[_FormSet] = _FormSet, **attrs: Any) -> type:
-    cls = forms.formset_factory(form, formset=base, extra=0, max_num=500, absolute_max=500)
+def _formset(
+    form: type[EditorForm], base: type[_FormSet] = _FormSet, *, limit: int, **attrs: Any
+) -> type:
+    """A formset of at most ``limit`` forms: Django builds no more than that whatever
+    ``TOTAL_FORMS`` says, and says so (the editors also refuse beyond it, ``check_size``)."""
+    cls = forms.formset_factory(
+        form, formset=base, extra=0, max_num=limit, absolute_max=limit, validate_max=True
+    )
     for key, value in attrs.items():
         setattr(cls, key, value)
     return cls
 
 
-CostFormSet = _formset(CostForm)
-LineFormSet = _formset(LineForm, child=("costs", CostFormSet))
+CostFormSet = _formset(CostForm, limit=MAX_COSTS_PER_LINE)
+LineFormSet = _formset(LineForm, limit=MAX_LINES_PER_SITE, child=("costs", CostFormSet))
 
 
 class _SiteFormSet(_FormSet):
@@ -148,10 +234,10 @@ class _SiteFormSet(_FormSet):
                 seen[site_id] = len(seen) + 1
 
 
-SiteFormSet = _formset(SiteForm, base=_SiteFormSet, child=("lines", LineFormSet))
-PartnerFormSet = _formset(PartnerForm)
-FundingFormSet = _formset(FundingForm)
-CreditFormSet = _formset(CreditForm)
+SiteFormSet = _formset(SiteForm, base=_SiteFormSet, limit=MAX_SITES, child=("lines", LineFormSet))
+PartnerFormSet = _formset(PartnerForm, limit=MAX_PARTNERS)
+FundingFormSet = _formset(FundingForm, limit=MAX_FUNDING_ROWS)
+CreditFormSet = _formset(CreditForm, limit=MAX_CREDIT_ROWS)
 
 #: the formsets an add/remove button may name
 _FORMSET_PREFIX = re.compile(
@@ -348,26 +434,39 @@ def form_data(post: Mapping[str, Any]) -> dict[str, str]:
     return data
 
 
+_TOTAL = forms.IntegerField(required=False)  # read as Django's management form reads it
+
+
 def _count(data: Mapping[str, str], formset: str) -> int:
     try:
-        return max(0, int(data.get(f"{formset}-TOTAL_FORMS", "0")))
-    except ValueError:
+        return max(0, _TOTAL.clean(data.get(f"{formset}-TOTAL_FORMS")) or 0)
+    except forms.ValidationError:
         return 0
 
 
 def apply_action(
-    data: dict[str, str], action: str, formsets: re.Pattern[str] = _FORMSET_PREFIX
+    data: dict[str, str],
+    action: str,
+    formsets: re.Pattern[str] = _FORMSET_PREFIX,
+    limits: tuple[tuple[re.Pattern[str], int], ...] = _LIMITS,
 ) -> tuple[dict[str, str], str | None]:
     """Add a row to a formset (``add:sites-0-lines``), remove one (``remove:sites-1``) or show
     a line's solar or battery specification (``open:sites-0-lines-1-solar``).
 
     Returns the new data and what to focus: the new form's prefix or a field's name.
-    Raises ValueError for an action that names no formset of the editor.
+    Raises ValueError for an action that names no formset of the editor, and TooLarge for a row
+    beyond the list's bound (``limits``).
     """
     verb, _sep, target = action.partition(":")
     data = dict(data)
     if verb == "add" and formsets.match(target):
         n = _count(data, target)
+        limit = next((lim for pattern, lim in limits if pattern.match(target)), None)
+        if limit is not None and n >= limit:
+            raise TooLarge(
+                _("%(what)s: the form editor takes at most %(limit)s rows.")
+                % {"what": _list_label(target), "limit": limit}
+            )
         _management(data, target, n + 1)
         new = f"{target}-{n}"
         if target == "sites":
@@ -443,6 +542,7 @@ class ProposalEditor:
         url: str = "",
         focus: str | None = None,
     ):
+        self.form_count = check_size(data)  # before any form is built
         if "credits-TOTAL_FORMS" not in data:  # a page opened before the PIN fields existed
             data = {**data, "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0"}
         self.data = data
@@ -718,6 +818,17 @@ def _where(form: EditorForm) -> str:
     if row_label and len(parts) == 2 and parts[1].isdigit():
         return str(row_label) % {"n": int(parts[1]) + 1} + ": "
     return ""
+
+
+def _list_label(prefix: str) -> str:
+    """What a list of rows is called in a message about its size."""
+    labels = {
+        "partners": _("Partner participants"),
+        "funding": _("Funding rows"),
+        "targets": _("GHG targets"),
+        "equipment": _("Equipment items"),
+    }
+    return labels.get(prefix) or _container_label(prefix)
 
 
 def _container_label(prefix: str) -> str:
