@@ -825,6 +825,7 @@ def _list_label(prefix: str) -> str:
     labels = {
         "partners": _("Partner participants"),
         "funding": _("Funding rows"),
+        "credits": _("Credit allocation rows"),
         "targets": _("GHG targets"),
         "equipment": _("Equipment items"),
     }
