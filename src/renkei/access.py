@@ -18,21 +18,29 @@ from types import MappingProxyType
 from typing import Any
 
 from renkei.accounts import policy as accounts_policy
-from renkei.accounts.policy import Rule, role_of
+from renkei.accounts.policy import Rule, account_requests_for, role_of
 from renkei.adoption import policy as adoption_policy
 from renkei.adoption.policy import pins_for
 from renkei.calls import policy as calls_policy
 from renkei.proposals import policy as proposals_policy
-from renkei.proposals.policy import EDITABLE, is_representative, proposals_for
+from renkei.proposals.policy import (
+    EDITABLE,
+    is_representative,
+    preregistrations_for,
+    proposals_for,
+)
 from renkei.reviews import policy as reviews_policy
-from renkei.reviews.policy import screening_passed
+from renkei.reviews.policy import assignments_for, screening_passed
 
 __all__ = [
     "EDITABLE",
     "RULES",
+    "account_requests_for",
+    "assignments_for",
     "can",
     "is_representative",
     "pins_for",
+    "preregistrations_for",
     "proposals_for",
     "role_of",
     "screening_passed",

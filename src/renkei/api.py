@@ -34,12 +34,13 @@ api = NinjaAPI(
     title="Renkei API",
     version="0.1.0",
     description=(
-        "Calls, pre-registrations and proposals of the JCM Model Project and C3P calls: the same "
+        "Calls, pre-registrations and proposals of the JCM Model Project and C3P calls, their "
+        "basic screening, review and selection, and the office's account requests: the same "
         "operations as the web pages, under the same permissions.\n\n"
         "**Authentication**: the site's session cookie (log in at `/accounts/login/`). Unsafe "
         "methods also need the CSRF token: the `csrftoken` cookie's value in an `X-CSRFToken` "
-        "header. `GET /api/health`, `GET /api/calls` and `POST /api/preregistrations` are "
-        "public.\n\n"
+        "header. `GET /api/health`, `GET /api/calls`, `POST /api/preregistrations` and "
+        "`GET /api/adopted` are public.\n\n"
         '**Errors** always have the body `{"detail": "...", "errors": ["..."]}`: '
         "400 malformed request, 401 not logged in, 403 not allowed (or CSRF token missing), "
         "404 not found or not visible to you, 422 refused by validation, the rules or the "

@@ -317,6 +317,36 @@ def test_proposals_are_created_only_for_open_rounds(applicant, first_round, sett
     assert not Proposal.objects.exists()
 
 
+def test_a_country_outside_the_call_is_refused_alike_by_the_api_and_the_page(
+    applicant, first_round
+) -> None:
+    """One validation path (proposal_create): the API used to accept a country the page refused
+    (issue 12, point 7). Both now answer with the same message naming the codes of JCM 2.(3)."""
+    from django.urls import reverse
+
+    from renkei.services import ServiceError
+
+    client = client_for(applicant)
+    payload = {"round_id": first_round.pk, "title": "Somewhere else", "country": "us"}
+    refused = error(post_json(client, "/api/proposals", payload), 422)
+    assert refused["detail"].startswith("US is not a country of this call; choose one of: ")
+    assert "KE" in refused["detail"] and "VN" in refused["detail"]
+    assert refused["errors"] == [f"country: {refused['detail']}"]
+    page = client.post(
+        reverse("proposals:create"),
+        {"round": first_round.pk, "title": "Somewhere else", "country": "us"},
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and 'value="Somewhere else"' in text  # nothing typed lost
+    assert refused["detail"] in text.replace("&#x27;", "'")
+    with pytest.raises(ServiceError) as raised:  # any other caller of the service
+        services.proposal_create(actor=applicant, round=first_round, title="x", country="US")
+    assert str(raised.value) == refused["detail"]
+    assert not Proposal.objects.exists()
+    made = body(post_json(client, "/api/proposals", {**payload, "country": "ke"}))
+    assert made["country"] == "KE"
+
+
 def test_a_draft_is_saved_as_given_with_its_errors(applicant, first_round) -> None:
     proposal = services.proposal_create(actor=applicant, round=first_round, title="T", country="KE")
     client = client_for(applicant)
@@ -743,11 +773,18 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
 
 
 def test_the_matrix_covers_every_operation() -> None:
+    """This matrix and the office's and reviewers' one (test_api_office_matrix.py) together
+    hold every operation of the API, each once."""
+    from test_api_office_matrix import MATRIX as OFFICE_MATRIX
+
     schema = api.get_openapi_schema()
     operations = {
         (method.upper(), path) for path, item in schema["paths"].items() for method in item
     }
-    assert operations == {(method, path) for method, path, _ in MATRIX}
+    here = {(method, path) for method, path, _ in MATRIX}
+    office = {(method, path) for method, path, _ in OFFICE_MATRIX}
+    assert not here & office
+    assert operations == here | office
 
 
 def test_no_response_schema_uses_a_float() -> None:

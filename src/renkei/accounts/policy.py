@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from renkei.accounts.models import Role
+from django.db.models import QuerySet
+
+from renkei.accounts.models import AccountRequest, Role
 
 Rule = Callable[[Any, Any], bool]
 
@@ -20,6 +22,13 @@ def role_of(user: Any) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.role
+
+
+def account_requests_for(user: Any) -> QuerySet[AccountRequest]:
+    """Account requests: the office's business (it issues or refuses them); nobody else's."""
+    if role_of(user) == Role.OFFICE:
+        return AccountRequest.objects.all()
+    return AccountRequest.objects.none()
 
 
 def anyone(user: Any, obj: Any) -> bool:

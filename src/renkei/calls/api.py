@@ -1,4 +1,5 @@
-"""The calls in the REST API: the calls with their rounds and deadlines (public). Mounted by
+"""The calls in the REST API: the calls with their rounds and deadlines (public), and the
+round's budget the office announces (内示 and adoption count against it). Mounted by
 ``renkei.api``; shared helpers from ``renkei.apikit``."""
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from renkei import clock
-from renkei.apikit import jst, op
+from renkei.apikit import MAX_ID, jst, op, path_id, visible_or_404
 from renkei.calls.models import Call, Round
+from renkei.calls.services import round_set_budget
 
 router = Router(tags=["calls"])
+RoundId = path_id("Round id.")
 
 
 class RoundOut(Schema):
@@ -88,3 +91,25 @@ def calls_list(
             )
         )
     return result
+
+
+class BudgetIn(Schema):
+    budget_jpy: int | None = Field(
+        ge=0,
+        le=MAX_ID,
+        description="The round's budget in whole yen; null clears it (the call's budget counts).",
+    )
+
+
+@router.put(
+    "/rounds/{round_id}/budget",
+    summary="Set or clear a round's budget (office)",
+    **op({200: (RoundOut, "The round with its budget.")}, 400, 401, 403, 404, 422),
+)
+def round_budget_set(request, round_id: RoundId, body: BudgetIn) -> RoundOut:
+    """The office announces the round's budget in yen (audited); 内示 and adoption count against
+    it, and the ranking draws its funding line with it. Rounds are public, so anyone else is
+    answered 403."""
+    round = visible_or_404(Round.objects.all(), round_id)
+    done = round_set_budget(actor=request.user, round=round, budget_jpy=body.budget_jpy)
+    return round_out(done, clock.now())

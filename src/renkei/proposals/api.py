@@ -21,7 +21,9 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from renkei import access, clock
+from renkei.accounts.models import Role
 from renkei.apikit import (
+    MAX_ID,
     Country,
     Email,
     EmailText,
@@ -83,7 +85,10 @@ class PreRegistrationOut(Schema):
 class ProposalCreateIn(Schema):
     round_id: Id = Field(description="An open round (deadline in the future) of any call.")
     title: Title = Field(description="Project title.")
-    country: Country = Field(description="Host country, ISO 3166-1 alpha-2 code (e.g. `KE`).")
+    country: Country = Field(
+        description="Host country, ISO 3166-1 alpha-2 code (e.g. `KE`): one the call covers "
+        "(JCM 2.(3) partner countries; C3P Table 3), else 422 naming the codes that would be right."
+    )
 
 
 class ProposalSummaryOut(Schema):
@@ -375,6 +380,56 @@ def preregistration_create(request, body: PreRegistrationIn) -> Status:
             account_request_url=reverse("accounts:request") if reg.needs_account else None,
         ),
     )
+
+
+class PreRegistrationRecordOut(Schema):
+    id: int = Field(description="Pre-registration id.")
+    call: str = Field(description="Rulebook id of the call.")
+    round_id: int = Field(description="The round targeted.")
+    title: str = Field(description="Project title as registered.")
+    registered_at: dt.datetime = Field(description="When it was received (ISO 8601, +09:00).")
+    organisation_name: str = Field(description="Representative participant (company name).")
+    contact_name: str = Field(description="Contact person.")
+    email: str = Field(description="Contact email address.")
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
+    technologies: list[str] = Field(description="Technologies to be introduced.")
+    needs_account: bool = Field(description="The organisation needs an application account.")
+
+
+@router.get(
+    "/preregistrations",
+    summary="Pre-registrations (office)",
+    **op({200: (list[PreRegistrationRecordOut], "Oldest first.")}, 401, 404, 422),
+)
+def preregistrations_list(
+    request,
+    round_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only those for this round.")
+    ] = None,
+) -> list[PreRegistrationRecordOut]:
+    """What was pre-registered (5.(1)①) for the office, which expects the proposals; 404 for
+    anyone else (the registrations name people who may have no account)."""
+    if access.role_of(request.user) != Role.OFFICE:
+        raise Http404
+    qs = access.preregistrations_for(request.user).order_by("registered_at", "pk")
+    if round_id is not None:
+        qs = qs.filter(round_id=round_id)
+    return [
+        PreRegistrationRecordOut(
+            id=r.pk,
+            round_id=r.round_id,
+            call=r.call.rulebook_id,
+            title=r.title,
+            registered_at=jst(r.registered_at),
+            organisation_name=r.organisation_name,
+            contact_name=r.contact_name,
+            email=r.email,
+            country=r.country,
+            technologies=[str(t) for t in r.technologies or []],
+            needs_account=r.needs_account,
+        )
+        for r in qs
+    ]
 
 
 # --- ④ proposals ---------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from django.db.models import Q, QuerySet
 
 from renkei.accounts.models import Role
 from renkei.accounts.policy import Rule, anyone, role_of
-from renkei.proposals.models import Attachment, Proposal, ProposalPartner, ProposalState
+from renkei.proposals.models import (
+    Attachment,
+    PreRegistration,
+    Proposal,
+    ProposalPartner,
+    ProposalState,
+)
 
 EDITABLE = (ProposalState.DRAFT, ProposalState.REVISION_OPEN)
 
@@ -46,6 +52,13 @@ def proposals_for(user: Any) -> QuerySet[Proposal]:
         # only once assigned and after declaring no conflict of interest (別添2 3.(2))
         return qs.filter(review_assignments__reviewer=user, review_assignments__has_conflict=False)
     return qs.none()  # the secretariat and Joint Committees see PINs, not proposals
+
+
+def preregistrations_for(user: Any) -> QuerySet[PreRegistration]:
+    """Pre-registrations (5.(1)①) are read by the office alone: the public form gives no
+    account, and a registration names people who may not have one."""
+    qs = PreRegistration.objects.select_related("call", "round")
+    return qs if role_of(user) == Role.OFFICE else qs.none()
 
 
 def visible(user: Any, proposal: Proposal) -> bool:

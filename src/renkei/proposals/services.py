@@ -224,6 +224,18 @@ def _skeleton(call: Call, round: Round, title: str, country: str) -> dict[str, A
     }
 
 
+def call_country_codes(book: Any) -> set[str]:
+    """The country codes a call covers: the JCM partner countries (2.(3)), or the C3P
+    guidebook's Table 3 (partner and candidate countries)."""
+    jcm = getattr(book, "partner_countries", None)
+    if jcm is not None:
+        return {c.code for c in jcm.countries}
+    c3p = getattr(book, "countries", None)
+    if c3p is not None:
+        return {c.code for c in (*c3p.partners, *c3p.candidates)}
+    return set()
+
+
 def proposal_create(
     *,
     actor: Any,
@@ -233,7 +245,18 @@ def proposal_create(
     preregistration: PreRegistration | None = None,
     document: dict[str, Any] | None = None,
 ) -> Proposal:
+    """A new draft for ``round``, owned by the actor's organisation. The country must be one the
+    call covers (JCM 2.(3) partner countries; C3P Table 3), or the editor could not show it: the
+    page, the API and every other caller are refused here, with the codes that would be right."""
     _require(actor, "create_proposal")
+    country = (country or "").strip().upper()
+    codes = call_country_codes(round.call.rulebook())
+    if codes and country not in codes:
+        message = _("%(code)s is not a country of this call; choose one of: %(codes)s") % {
+            "code": country,
+            "codes": ", ".join(sorted(codes)),
+        }
+        raise ServiceError(message, errors=[f"country: {message}"])
     with transaction.atomic():
         proposal = Proposal.objects.create(
             call=round.call,

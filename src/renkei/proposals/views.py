@@ -92,34 +92,10 @@ class CreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = _open_rounds()
 
-    def clean(self) -> dict[str, Any]:
-        """The country must be one the call covers (JCM 2.(3) partner countries; C3P Table 3),
-        or the editor could not show it; the message lists the codes that would be right."""
-        data = super().clean()
-        round_, code = data.get("round"), (data.get("country") or "").strip().upper()
-        if round_ is None or not code:
-            return data
-        codes = call_country_codes(round_.call.rulebook())
-        if codes and code not in codes:
-            self.add_error(
-                "country",
-                _("%(code)s is not a country of this call; choose one of: %(codes)s")
-                % {"code": code, "codes": ", ".join(sorted(codes))},
-            )
-        data["country"] = code
-        return data
-
-
-def call_country_codes(book: Any) -> set[str]:
-    """The country codes a call covers: the JCM partner countries (2.(3)), or the C3P
-    guidebook's Table 3 (partner and candidate countries)."""
-    jcm = getattr(book, "partner_countries", None)
-    if jcm is not None:
-        return {c.code for c in jcm.countries}
-    c3p = getattr(book, "countries", None)
-    if c3p is not None:
-        return {c.code for c in (*c3p.partners, *c3p.candidates)}
-    return set()
+    def clean_country(self) -> str:
+        # whether the call covers it is the service's to decide (proposal_create), so the page
+        # and the API are refused by the same code with the same message
+        return self.cleaned_data["country"].strip().upper()
 
 
 @login_required
@@ -129,10 +105,15 @@ def create(request: HttpRequest) -> HttpResponse:
     form = CreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        proposal = services.proposal_create(
-            actor=request.user, round=d["round"], title=d["title"], country=d["country"].upper()
-        )
-        return redirect("proposals:edit", pk=proposal.pk)
+        try:
+            proposal = services.proposal_create(
+                actor=request.user, round=d["round"], title=d["title"], country=d["country"]
+            )
+        except ServiceError as exc:  # e.g. a country the call does not cover
+            field = "country" if any(e.startswith("country:") for e in exc.errors) else None
+            form.add_error(field, str(exc))
+        else:
+            return redirect("proposals:edit", pk=proposal.pk)
     return render(request, "proposals/create.html", {"form": form})
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from renkei.accounts.models import Role
 from renkei.accounts.policy import Rule, role_of
 from renkei.proposals.models import Proposal, ProposalState
@@ -29,6 +31,18 @@ def screening_passed(proposal: Proposal) -> bool:
     return proposal.screenings.filter(
         version=latest, completed_at__isnull=False, outcome=Decision.PASS
     ).exists()
+
+
+def assignments_for(user: Any) -> QuerySet[ReviewAssignment]:
+    """Review assignments: a reviewer their own (the proposal itself opens only once they
+    declared no conflict: ``proposals_for``), the office those on the proposals it sees."""
+    role = role_of(user)
+    qs = ReviewAssignment.objects.select_related("proposal", "reviewer")
+    if role == Role.REVIEWER:
+        return qs.filter(reviewer=user)
+    if role == Role.OFFICE:
+        return qs.filter(proposal__in=proposals_for(user).values("pk"))
+    return qs.none()
 
 
 def _office_on(user: Any, obj: Any) -> bool:
