@@ -68,3 +68,12 @@ def submitted_proposal(
     services.proposal_submit(actor=applicant, proposal=proposal, idempotency_key=title, now=jst(at))
     proposal.refresh_from_db()
     return proposal
+
+
+def link_partner(representative, proposal, partner):
+    """The representative invites ``partner``'s address and ``partner`` accepts: its
+    organisation is a partner participant of ``proposal`` (the link, returned)."""
+    from renkei.proposals import services
+
+    invitation = services.partner_add(actor=representative, proposal=proposal, email=partner.email)
+    return services.partner_accept(actor=partner, invitation=invitation)
