@@ -12,9 +12,11 @@ $(BIN)/renkei: pyproject.toml
 	touch $(BIN)/renkei
 
 # The demo runs the platform on an embedded SQLite database (var/renkei.sqlite3), "as of" a
-# moment inside the seed calls so that their rounds are open (shown in a banner).
+# moment inside the seed calls so that their rounds are open (shown in a banner). It is a
+# developer's machine: RENKEI_DEBUG=1 (debug pages, the development secret key, plain HTTP);
+# without it the platform starts with production settings and needs RENKEI_SECRET_KEY.
 DEMO_NOW ?= 2024-06-20T10:00:00+09:00
-DEMO_ENV := RENKEI_DEMO_NOW=$(DEMO_NOW)
+DEMO_ENV := RENKEI_DEBUG=1 RENKEI_DEMO_NOW=$(DEMO_NOW)
 
 demo: $(BIN)/renkei
 	mkdir -p var
@@ -31,7 +33,7 @@ assess-examples: $(BIN)/renkei
 test: $(BIN)/renkei
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	RENKEI_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -q
 	@if [ -n "$$RENKEI_TEST_POSTGRES_URL" ]; then \
 	  echo "--- database-backed tests again on PostgreSQL"; \

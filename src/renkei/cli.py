@@ -262,6 +262,11 @@ def adoption_count(
 @CALL_JCM
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2")
 @click.option("--technology", required=True, help="annex-3 id or Japanese name")
+@click.option(
+    "--outside-annex3",
+    is_flag=True,
+    help="the technology is not in annex 3: counted at 0 similar adoptions (2.(9))",
+)
 @click.option("--eco-lease", is_flag=True, help="JCM eco-lease (rate ≤ 10%)")
 @JSON
 @LANG
@@ -271,6 +276,7 @@ def subsidy_cap(
     call: str,
     country: str,
     technology: str,
+    outside_annex3: bool,
     eco_lease: bool,
     as_json: bool,
     lang: str,
@@ -284,7 +290,15 @@ def subsidy_cap(
     book = _book(call, "jcm-model-project")
     table = _table(call, adoption_table, adoptions)
     day = _date(as_of, "--as-of") if as_of else None
-    cap = rate_cap(book, table, technology, _country(country), eco_lease=eco_lease, as_of=day)
+    cap = rate_cap(
+        book,
+        table,
+        technology,
+        _country(country),
+        eco_lease=eco_lease,
+        as_of=day,
+        outside_annex3=outside_annex3,
+    )
     _emit(cap.to_dict(lang), as_json, _with_notes(cap.finding(), lang))
 
 

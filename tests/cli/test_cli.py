@@ -243,3 +243,58 @@ def test_assess_exit_codes(example: str, exit_code: int) -> None:
     code, out, _ = run("assess", str(ROOT / "examples" / example))
     assert code == exit_code
     assert "総合判定" in out  # Japanese by default
+
+
+# --- a technology outside annex 3 (issue 12, point 21) ----------------------------------------
+def _with_new_technology(tmp_path: Path, *, declared: bool) -> Path:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "examples/jcm-multi-site-pass.yaml").read_text("utf-8"))
+    line = data["sites"][1]["technologies"][0]
+    assert line["technology"] == "solar_pv"
+    line["technology"] = "地熱発電"
+    if declared:
+        line["outside_annex3"] = True
+    path = tmp_path / "new-technology.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_technology_outside_annex3_is_assessed_at_zero_adoptions(tmp_path: Path) -> None:
+    path = _with_new_technology(tmp_path, declared=True)
+    code, out, err = run("assess", str(path), "--json", "--lang", "en")
+    assert code == 0, err
+    result = json.loads(out)
+    line = next(x for x in result["figures"]["lines"] if x["technology"] == "地熱発電")
+    assert line["rate_cap"]["rate_cap"] == "0.50"
+    assert line["rate_cap"]["adoption_count"] == {"count": 0}
+    cap = next(
+        f
+        for s in result["sections"]
+        for f in s["findings"]
+        if f["check"] == "jcm.rate_cap" and f["subject"].endswith("地熱発電")
+    )
+    assert cap["status"] == "needs_review"
+    note = " ".join(n["message"] for n in cap["notes"])
+    assert "not in annex 3" in note and "geothermal_binary" in note
+
+
+def test_an_undeclared_name_outside_annex3_exits_2_saying_how(tmp_path: Path) -> None:
+    code, _, err = run("assess", str(_with_new_technology(tmp_path, declared=False)))
+    assert code == 2
+    assert "did you mean 地熱発電(バイナリー) (geothermal_binary)" in err
+    assert "outside_annex3: true" in err
+
+
+def test_subsidy_cap_of_a_technology_outside_annex3() -> None:
+    out = run_json(
+        "rules", "subsidy-cap", *CALL, "--country", "VN", "--technology", "地熱発電",
+        "--outside-annex3",
+    )  # fmt: skip
+    assert out["rate_cap"] == "0.50" and out["adoption_count"] == {"count": 0}
+    assert any(n["code"] == "jcm.note.outside_annex3" for n in out["notes"])
+    code, _, err = run(
+        "rules", "subsidy-cap", *CALL, "--country", "VN", "--technology", "solar_pv",
+        "--outside-annex3",
+    )  # fmt: skip
+    assert code == 2 and "not outside annex 3" in err

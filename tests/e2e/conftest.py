@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 from renkei.accounts.models import Organisation, Role, User
 from renkei.calls.models import Call, Round
 from renkei.calls.services import call_open_from_rulebook
+
+# the web tests' set-up helpers (tests/web/webfactories.py) serve the walks' set-up too
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
 JST = ZoneInfo("Asia/Tokyo")
 CHROMIUM = Path(os.environ.get("RENKEI_E2E_CHROMIUM", "/usr/bin/chromium"))

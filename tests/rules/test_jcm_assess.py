@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from renkei.errors import BadInput, NotInForce, UnknownChoice
+from renkei.errors import BadInput, NotInForce
 from renkei.rules import load_rulebook, parse_proposal
 from renkei.rules._result import LANGS, Assessment, Finding, Status
 from renkei.rules.jcm import (
@@ -771,9 +771,23 @@ def test_a_technology_may_be_named_in_japanese() -> None:
     assert one(a, "jcm.rate_cap").subject == "s1/heat_pump"
 
 
-def test_an_unknown_technology_is_refused() -> None:
-    with pytest.raises(UnknownChoice, match="heat_pump"):
+def test_an_unknown_technology_is_refused_unless_declared_outside_annex3() -> None:
+    with pytest.raises(BadInput, match=r"not in annex 3.*outside_annex3: true"):
         _assess(proposal(line("perpetual motion")))
+
+
+def test_a_technology_declared_outside_annex3_is_assessed_at_zero_adoptions() -> None:
+    """2.(9) counts similar adoptions: a technology annex 3 does not list counts 0 (50%),
+    for the office to confirm that no listed technology is similar (issue 12, point 21)."""
+    data = proposal(line("perpetual motion"))
+    tech(data)["outside_annex3"] = True
+    cap = one(_assess(data), "jcm.rate_cap")
+    assert cap.code == "jcm.rate_cap.outside_annex3" and cap.status is Status.NEEDS_REVIEW
+    assert cap.notes[0].code == "jcm.note.outside_annex3"
+    assert "50%" in cap.message("en")
+    tech(data)["technology"] = "heat_pump"
+    with pytest.raises(BadInput, match="remove outside_annex3"):
+        _assess(data)
 
 
 def test_solar_with_battery_is_not_excluded_where_solar_is() -> None:
@@ -1882,3 +1896,43 @@ def test_the_eco_lease_clause_prints_once() -> None:
     clause = one(_assess(vn), "jcm.rate_cap").clause
     assert clause == "2.(9) (JCMエコリース); 別添2 3.(1) 6)"
     assert clause.count("2.(9)") == 1
+
+
+# --- 2.(6)① a lease inside the consortium and the useful life (issue 12, point 20) ------------
+def _leased(**lease: Any) -> dict[str, Any]:
+    data = proposal(line())  # heat_pump, 10-year life
+    data["milestones"] = {"operation_start_on": "2025-04-01"}  # life ends 2035-03-31
+    data["lease"] = {"fee_reduction_documented": True, **lease}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("ends_on", "status", "code"),
+    [
+        ("2035-03-30", R, "jcm.lease.term_short"),
+        ("2035-03-31", P, "jcm.lease.term_covers"),
+        ("2035-04-01", P, "jcm.lease.term_covers"),
+    ],
+)
+def test_a_lease_ending_before_the_useful_life_is_flagged(ends_on, status, code) -> None:
+    found = one(_assess(_leased(lease_years=10, ends_on=ends_on)), "jcm.lease.term")
+    assert (found.status, found.code, found.clause) == (status, code, "2.(6)①")
+    assert "2035-03-31" in found.message("en") and "2035-03-31" in found.message("ja")
+    if status is R:
+        assert "continuing the lease or transferring" in found.message("en")
+        assert "共同事業者へ譲渡" in found.message("ja")
+
+
+def test_a_lease_transferred_outside_the_consortium_fails() -> None:
+    data = _leased(lease_years=5, after_lease="transfer", transfer_to="Some Bank")
+    found = one(_assess(data), "jcm.lease.term")
+    assert found.status is X and "Test Kenya Ltd." in found.message("en")
+    data["lease"]["transfer_to"] = "Test Kenya Ltd."
+    assert one(_assess(data), "jcm.lease.term").code == "jcm.lease.term_transfer"
+
+
+def test_the_eco_lease_period_is_its_own_rule_not_2_6_1() -> None:
+    """A JCM eco-lease's lease period replaces the useful life (別添2 3.(2)(C) ※)."""
+    data = _leased(lease_years=5)
+    data["kind"] = "eco_lease"
+    assert not [f for f in _assess(data).findings if f.check == "jcm.lease.term"]

@@ -18,6 +18,7 @@ from renkei.rules.jcm import (
     rate_cap,
     reconstructed_table,
 )
+from renkei.rules.jcm.lease import lease_term
 
 CALL = "jcm-model-project/fy2024"
 BOOK = load_rulebook(CALL)
@@ -30,9 +31,19 @@ def _run(function: str, args: dict) -> dict:
         return {"cap": None if cap is None else str(cap)}
     if function == "subsidy_cap":
         table = reconstructed_table(CALL)
-        return rate_cap(
-            BOOK, table, args["technology"], args["country"], eco_lease=args.get("eco_lease", False)
-        ).to_dict()
+        cap = rate_cap(
+            BOOK,
+            table,
+            args["technology"],
+            args["country"],
+            eco_lease=args.get("eco_lease", False),
+            outside_annex3=args.get("outside_annex3", False),
+        )
+        notes = {n.code for n in cap.notes}
+        return cap.to_dict() | {
+            "status": cap.finding().status.value,
+            "outside_annex3": "jcm.note.outside_annex3" in notes,
+        }
     if function == "admin_cost_cap":
         return {"cap_jpy": admin_cost_cap(BOOK, args["base_jpy"])}
     if function == "cost_effectiveness":
@@ -46,6 +57,30 @@ def _run(function: str, args: dict) -> dict:
         ).to_dict()
     if function == "deadline":
         return deadline(BOOK, args["event"], dt.date.fromisoformat(args["date"])).to_dict()
+    if function == "lease_term":
+        day = {
+            k: dt.date.fromisoformat(args[k]) if k in args else None
+            for k in ("ends_on", "operation_start")
+        }
+        found = lease_term(
+            lives=[
+                tuple(x) for x in args.get("lives", [["s1/boiler", args.get("useful_life_years")]])
+            ],
+            lease_years=args["lease_years"],
+            ends_on=day["ends_on"],
+            operation_start=day["operation_start"],
+            after_lease=args.get("after_lease"),
+            transfer_to=args.get("transfer_to", ""),
+            partners=["Nandi Foods Ltd", "ナンディ・フーズ"],
+        )
+        return {
+            "status": found.status.value,
+            "code": found.code,
+            "life_end": found.params.get("life_end_en"),
+            "lease_end": found.params.get("lease_end_en"),
+            "subjects": found.params.get("subjects"),
+            "note": found.notes[0].code if found.notes else None,
+        }
     raise AssertionError(f"no runner for function {function!r}")
 
 
@@ -68,6 +103,7 @@ def test_every_function_has_cases_on_both_sides() -> None:
         "admin_cost_cap",
         "cost_effectiveness",
         "deadline",
+        "lease_term",
     }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)

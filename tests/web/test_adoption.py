@@ -16,7 +16,8 @@ from webfactories import UserFactory, jst, submitted_proposal
 from renkei import access
 from renkei.accounts.models import Notice, Role
 from renkei.adoption import services
-from renkei.adoption.models import ProjectIdeaNote, Selection, SelectionState
+from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
+from renkei.adoption.models import Hearing, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_digest
 from renkei.audit.services import audit_trail
 from renkei.proposals.models import Proposal, ProposalPartner
@@ -29,7 +30,7 @@ MAXIMA = {"A1": 10, "A2": 10, "B1": 10, "B2": 10, "B3": 10, "C": 20, "D": 20}
 
 
 def _submitted(applicant, round_, document, title, pin_file=True):
-    uploads = {"form1": "1_a.pdf"} | ({"form3_16": "3-16_PIN.pdf"} if pin_file else {})
+    uploads = {k: v for k, v in DOCUMENTS if pin_file or k != "form3_16"}
     return submitted_proposal(
         applicant, round_, document, title, country="KE", uploads=uploads, at="2024-05-10T09:00"
     )
@@ -213,6 +214,58 @@ def test_the_full_path_to_naiji_and_the_public_page(users, candidate, settings) 
     assert page.status_code == 200
     assert "ケニア" in body and "サンプル・エンジニアリング株式会社" in body and "2500" in body
     assert "98,000,000" not in body and adopted.proposal.receipt_number not in body
+    _the_naiji_notice_is_a_document_for_the_office_and_the_consortium(users, adopted)
+
+
+def _the_naiji_notice_is_a_document_for_the_office_and_the_consortium(users, adopted) -> None:
+    """Issue 12 point 16: the formal 内示 notice (3.(4)) with the items of 3.(1), 4.(1)–(3)."""
+    from docx import Document
+
+    url = reverse("adoption:naiji_download", args=[adopted.proposal_id])
+    for role, expected in [
+        ("office", 200),
+        ("applicant", 200),
+        ("other_applicant", 404),
+        ("reviewer", 404),
+        ("secretariat", 404),
+        ("joint_committee", 404),
+    ]:
+        client = Client()
+        client.force_login(users[role])
+        response = client.get(url)
+        assert response.status_code == expected, role
+    text = "\n".join(
+        [p.text for p in Document(io.BytesIO(response_for(users["applicant"], url))).paragraphs]
+        + [
+            c.text
+            for t in Document(io.BytesIO(response_for(users["office"], url))).tables
+            for r in t.rows
+            for c in r.cells
+        ]
+    )
+    assert "交付内示通知書" in text and adopted.naiji_number in text
+    assert "金 98,000,000 円" in text  # the upper limit of the grant
+    assert "2024年8月15日まで" in text  # the grant application: 30 days (4.(2))
+    assert "2024年9月15日以降" in text  # may be withdrawn after 60 days (4.(2))
+    assert "4.(3)①" in text and "3.(4)" in text
+    assert "ケニア" in text and adopted.proposal.receipt_number in text
+    detail = Client()
+    detail.force_login(users["applicant"])
+    page = detail.get(reverse("proposals:detail", args=[adopted.proposal_id])).content.decode()
+    assert url in page
+
+
+def response_for(user, url: str) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return client.get(url).content
+
+
+def test_no_naiji_notice_before_the_naiji(users, candidate) -> None:
+    client = Client()
+    client.force_login(users["office"])
+    url = reverse("adoption:naiji_download", args=[candidate.proposal_id])
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
@@ -248,26 +301,112 @@ def test_naiji_stays_within_the_budget(users, candidate, settings) -> None:
     assert selection.state == SelectionState.NO_OBJECTION
 
 
-def test_pin_lists_what_the_secretariat_would_miss(
+def test_an_incomplete_pin_is_refused_in_the_pages_language_until_revised(
     users, first_round, sample_document, settings
 ) -> None:
+    """Issue 12 point 10: no PIN with its English title "(not given)" and no credit allocation
+    reaches the JCM secretariat; the office reads what is missing by label, in its language."""
+    from django.utils import translation
+
+    from renkei.proposals import services as proposal_services
+    from renkei.reviews.models import Screening
+
     settings.RENKEI_DEMO_NOW = "2024-05-10T09:00:00+09:00"
     document = copy.deepcopy({**sample_document, "project_idea": {"title_en": "ケニア"}})
     del document["consortium"]["representative"]["name_en"]
     proposal = _screened_and_reviewed(
         users["office"],
         users["reviewer"],
-        _submitted(users["applicant"], first_round, document, "m", pin_file=False),
+        _submitted(users["applicant"], first_round, document, "m"),
     )
     _heard(users["office"], proposal, settings)
     candidate = services.selection_nominate(
         actor=users["office"], proposal=proposal, total_score=None
     )
-    missing = services.pin_send(actor=users["office"], selection=candidate).content["missing"]
-    assert "The project title is not in English" in missing
-    assert any("credit" in m for m in missing)
-    assert any("form 3-16 file" in m for m in missing)
-    assert any("サンプル・エンジニアリング" in m for m in missing)  # a Japanese participant name
+    with pytest.raises(ServiceError) as refused:
+        services.pin_send(actor=users["office"], selection=candidate)
+    message = str(refused.value)
+    assert "The project title is not in English" in message
+    assert "Proposed allocation of JCM credits" in message
+    assert "サンプル・エンジニアリング" in message  # a Japanese participant name
+    assert "project_idea" not in message  # labels, not document paths
+    with translation.override("ja"), pytest.raises(ServiceError) as refused_ja:
+        services.pin_send(actor=users["office"], selection=candidate)
+    assert "JCMクレジットの配分案" in str(refused_ja.value)
+    assert not ProjectIdeaNote.objects.exists()
+    client = Client()
+    client.force_login(users["office"])
+    page = client.get(reverse("adoption:decide", args=[proposal.pk])).content.decode()
+    assert "JCMクレジットの配分案" in page and "project_idea" not in page
+    # the office opens a revision; the applicant completes the PIN; version 2 is screened
+    proposal_services.proposal_open_revision(
+        actor=users["office"], proposal=proposal, reason="complete the PIN"
+    )
+    proposal.refresh_from_db()
+    document["project_idea"] = {
+        "title_en": "High-efficiency boilers at two tea factories in Kenya",
+        "summary_en": "Boilers, heat pumps and solar power replace fuel oil.",
+        "credit_allocation": [
+            {"party": "Government of Japan", "share_percent": "50"},
+            {"party": "Sample Highlands Tea Ltd.", "share_percent": "50"},
+        ],
+    }
+    document["consortium"]["representative"]["name_en"] = "Sample Engineering Co., Ltd."
+    proposal_services.proposal_update_document(
+        actor=users["applicant"], proposal=proposal, document=document
+    )
+    proposal_services.proposal_submit(
+        actor=users["applicant"],
+        proposal=proposal,
+        idempotency_key="v2",
+        now=jst("2024-05-28T09:00"),
+    )
+    proposal.refresh_from_db()
+    with translation.override("en"), pytest.raises(ServiceError, match="basic screening"):
+        services.pin_send(actor=users["office"], selection=candidate)
+    screening = review_services.screening_start(actor=users["office"], proposal=proposal)
+    for item in screening.items.filter(decision=""):
+        review_services.screening_item_decide(
+            actor=users["office"], item=item, decision="pass", reason="checked"
+        )
+    review_services.screening_complete(actor=users["office"], screening=screening)
+    assert Screening.objects.filter(proposal=proposal).count() == 2
+    pin = services.pin_send(actor=users["office"], selection=candidate)
+    assert pin.content["missing"] == []
+    assert pin.content["title"].startswith("High-efficiency")
+    assert Selection.objects.get(pk=candidate.pk).version.number == 2
+
+
+def test_rejection_cancels_the_hearing_and_the_proposal_reads_not_adopted(
+    users, reviewed, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    services.hearing_schedule(
+        actor=users["office"], proposal=reviewed, at=jst("2024-05-27T10:00"), place="東京"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.selection_reject(
+            actor=users["office"], proposal=reviewed, reason="Lower total score."
+        )
+    reviewed.refresh_from_db()
+    hearing = Hearing.objects.get(proposal=reviewed)
+    assert hearing.cancelled_at is not None and hearing.held_at is None
+    assert audit_trail(hearing).filter(action="hearing_cancel").exists()
+    assert str(reviewed.get_state_display()) == "Not adopted"
+    notice = users["applicant"].notices.latest("pk")
+    assert "2024-05-27 10:00" in notice.message
+    with pytest.raises(NotAllowed):
+        services.hearing_record(actor=users["office"], hearing=hearing, record="x")
+    for user in (users["applicant"], users["office"]):
+        client = Client()
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        home = client.get("/").content.decode()
+        detail = client.get(reverse("proposals:detail", args=[reviewed.pk])).content.decode()
+        assert "cancelled (not adopted)" in detail
+        assert "State<b>Not adopted</b>" in detail
+        if user == users["applicant"]:
+            assert "Not adopted" in home
 
 
 def test_non_selection_notices_reach_every_undecided_proposal_once(

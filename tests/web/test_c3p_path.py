@@ -361,10 +361,10 @@ def test_office_screens_reviewers_score_on_table_6_and_the_office_ranks(
     page = office_client.get(ranking).content.decode()
     assert proposal.receipt_number in page and "19,778,000" in page
     assert "予算が設定されていない" in page or "No budget" in page
-    assert "border-top:3px" not in page
+    assert 'class="funding-line"' not in page
     Call.objects.filter(pk=c3p_round.call_id).update(budget_jpy=10_000_000)
     page = office_client.get(ranking).content.decode()
-    assert "border-top:3px" in page  # the funding line, above a 19.8M contract on 10M
+    assert 'class="funding-line"' in page  # the funding line, above a 19.8M contract on 10M
 
 
 def test_an_ongoing_project_is_scored_in_the_ongoing_column(users, c3p_round) -> None:

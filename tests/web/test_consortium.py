@@ -1,5 +1,5 @@
 """The consortium on the platform: the representative participant links partner participants
-(JCM call 2.(1)② 注1) by the e-mail address of one of their accounts; their users see the
+(JCM call 2.(4)② 注1) by the e-mail address of one of their accounts; their users see the
 proposal, its attachments and its selection, and cannot edit, upload or submit (5.(1)④⑤)."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def test_the_representative_invites_a_partner_who_accepts_then_sees_but_cannot_c
     assert told == sorted([partner.email, colleague.email, applicant.email])
     # once linked, the representative is told which organisation accepted
     accepted = Notice.objects.get(recipient=applicant)
-    assert partner.organisation.name in accepted.message and partner.email in accepted.message
+    assert partner.organisation.name in accepted.text and partner.email in accepted.text
     [event] = [e for e in audit_trail(draft) if e.action == "partner_add"]
     assert event.actor == partner and event.payload["name"] == partner.organisation.name
     with pytest.raises(ServiceError, match="accepted already"):
@@ -135,7 +135,7 @@ def test_the_answer_is_the_same_whether_or_not_an_account_has_the_address(users,
     services.partner_decline(actor=partner, invitation=answers[3])
     assert not ProposalPartner.objects.filter(proposal=draft).exists()
     declined = Notice.objects.filter(recipient=applicant).latest("pk")
-    assert partner.email in declined.message and "declined" in declined.message
+    assert partner.email in declined.text and "declined" in declined.text
     services.partner_invitation_withdraw(actor=applicant, invitation=answers[0])
     with pytest.raises(ServiceError, match="no longer waiting"):
         services.partner_invitation_withdraw(actor=applicant, invitation=answers[0])
@@ -237,5 +237,5 @@ def test_a_removed_partner_is_told_and_an_editing_partner_told_why_not(users, dr
     mail.outbox.clear()
     services.partner_remove(actor=applicant, partner=link)
     [notice] = Notice.objects.filter(recipient=partner).order_by("-pk")[:1]
-    assert partner.organisation.name in notice.message and notice.link == "/"
+    assert partner.organisation.name in notice.text and notice.link == "/"
     assert [m.to[0] for m in mail.outbox] == [partner.email]

@@ -32,6 +32,7 @@ ROLES = [
 MATRIX = {
     ("home", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("proposals:preregister", "GET", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("proposals:preregistrations", "GET", None): [302, 404, 404, 200, 404, 404, 404, 404],
     ("proposals:create", "GET", None): [302, 200, 200, 404, 404, 404, 404, 200],
     ("proposals:detail", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
     ("proposals:detail", "GET", "submitted"): [302, 200, 404, 200, 404, 404, 404, 200],
@@ -39,7 +40,8 @@ MATRIX = {
     ("proposals:edit", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
     ("proposals:edit_yaml", "GET", "draft"): [302, 200, 404, 404, 404, 404, 404, 302],
     ("proposals:edit_yaml", "GET", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],
-    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404, 200],
+    # the live assessment is for those who edit: a partner sees the stored one (403)
+    ("proposals:assessment", "POST", "draft"): [302, 200, 404, 404, 404, 404, 404, 403],
     ("proposals:attach", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("proposals:submit", "POST", "draft"): [302, 302, 404, 404, 404, 404, 404, 302],
     ("proposals:open_revision", "POST", "submitted"): [302, 302, 404, 302, 404, 404, 404, 302],

@@ -15,6 +15,7 @@ from django.urls import reverse
 from webfactories import submitted_proposal
 
 from renkei.accounts.services import account_request_create
+from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
 from renkei.reviews import services
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def objects(users, first_round, sample_document, settings):
         sample_document,
         "m",
         country="KE",
-        uploads={"form1": "1_a.pdf"},
+        uploads=dict(DOCUMENTS),
         at="2024-05-10T09:00",
     )
     screening = services.screening_start(actor=users["office"], proposal=proposal)

@@ -13,6 +13,7 @@ from webfactories import UserFactory, submitted_proposal
 
 from renkei import access
 from renkei.accounts.models import Role
+from renkei.adoption.demo import DOCUMENTS  # every document of 5.(3)
 from renkei.audit.services import audit_trail
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import ReviewAssignment, Score
@@ -30,7 +31,7 @@ def _submit(applicant, round_, document, title: str):
         document,
         title,
         country="KE",
-        uploads={"form1": "1_a.pdf"},
+        uploads=dict(DOCUMENTS),
         at="2024-05-10T09:00",
     )
 
@@ -574,3 +575,149 @@ def test_the_reviewer_sees_who_takes_part_before_declaring(users, assignment) ->
     names = [consortium["representative"]["name"], *[p["name"] for p in consortium["partners"]]]
     assert len(names) > 1 and all(n in body for n in names)
     assert 'name="has_conflict"' in body  # still to declare: names only, not the proposal
+
+
+# --- issue 12 point 9: "submit" saves what is on the page -------------------------------------
+
+
+def test_submit_without_saving_keeps_and_submits_every_typed_score(users, cleared) -> None:
+    client = _client(users["reviewer"])
+    typed = {f"points_{c}": str(m // 2) for c, m in MAXIMA.items()}
+    typed |= {f"justification_{c}": f"typed {c}" for c in MAXIMA}
+    response = client.post(reverse("reviews:submit_review", args=[cleared.pk]), typed)
+    assert response.status_code == 302
+    cleared.refresh_from_db()
+    assert cleared.submitted_at is not None
+    assert cleared.version == cleared.proposal.versions.get()
+    saved = dict(Score.objects.filter(assignment=cleared).values_list("criterion", "justification"))
+    assert saved == {c: f"typed {c}" for c in MAXIMA}
+
+
+def test_a_refused_row_on_submit_submits_nothing_and_keeps_the_page(users, cleared) -> None:
+    client = _client(users["reviewer"])
+    typed = {f"points_{c}": str(m // 2) for c, m in MAXIMA.items()}
+    typed |= {f"justification_{c}": f"typed {c}" for c in MAXIMA}
+    typed["points_C"] = "99"  # above C's maximum of 20
+    response = client.post(reverse("reviews:submit_review", args=[cleared.pk]), typed)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="99"' in page and "typed C" in page and "typed A1" in page
+    cleared.refresh_from_db()
+    assert cleared.submitted_at is None
+    # the valid rows are saved; nothing typed is lost
+    assert Score.objects.filter(assignment=cleared).count() == len(MAXIMA) - 1
+
+
+def test_the_scoring_page_submits_the_same_form(users, cleared) -> None:
+    page = _client(users["reviewer"]).get(reverse("reviews:score", args=[cleared.pk]))
+    html = page.content.decode()
+    start = html.index('name="points_A1"')
+    form = html[start : html.index("</form>", start)]
+    assert f'formaction="{reverse("reviews:submit_review", args=[cleared.pk])}"' in form
+    assert 'name="justification_D"' in html[: html.index("formaction")]
+
+
+# --- issue 12 point 13: a revised proposal's reviews ----------------------------------------
+
+
+def test_a_review_of_an_earlier_version_is_not_counted_until_reopened(
+    users, passed, cleared, django_capture_on_commit_callbacks
+) -> None:
+    from webfactories import jst
+
+    from renkei.proposals import services as proposal_services
+
+    reviewer, office = users["reviewer"], users["office"]
+    _score_all(reviewer, cleared)
+    services.review_submit(actor=reviewer, assignment=cleared)
+    assert reviewing.review_summary(passed).submitted == 1
+    proposal_services.proposal_open_revision(actor=office, proposal=passed, reason="costs")
+    passed.refresh_from_db()
+    proposal_services.proposal_submit(
+        actor=users["applicant"], proposal=passed, idempotency_key="v2", now=jst("2024-05-11T09:00")
+    )
+    passed.refresh_from_db()
+    summary = reviewing.review_summary(passed)
+    assert summary.submitted == 0 and [a.pk for a in summary.stale] == [cleared.pk]
+    with pytest.raises(ServiceError, match="reason"):
+        services.review_reopen(actor=office, assignment=cleared, reason="")
+    with pytest.raises(NotAllowed):
+        services.review_reopen(actor=reviewer, assignment=cleared, reason="x")
+    page = _client(office).get(reverse("reviews:summary", args=[passed.pk])).content.decode()
+    assert reverse("reviews:reopen", args=[cleared.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(office).post(
+            reverse("reviews:reopen", args=[cleared.pk]), {"reason": "version 2 changed costs"}
+        )
+    assert response.status_code == 302
+    cleared.refresh_from_db()
+    assert cleared.submitted_at is None and cleared.scores.count() == len(MAXIMA)
+    assert reviewer.notices.filter(message__contains=passed.receipt_number).exists()
+    event = audit_trail(passed).get(action="review_reopen")
+    assert event.payload["reviewed_version"] == 1 and event.payload["scores"]["C"] == 10
+    services.review_submit(actor=reviewer, assignment=cleared)
+    assert reviewing.review_summary(passed).submitted == 1
+    with pytest.raises(ServiceError):
+        services.review_reopen(actor=office, assignment=cleared, reason="again")
+
+
+# --- issue 12 point 26: the ranking page's cost does not grow with its rows -----------------
+
+
+def _copies(proposal, n: int, start: list[int] = [0]) -> None:  # noqa: B006
+    """``n`` more reviewed proposals of the round, copied row by row (fast; the services made
+    the original)."""
+    from renkei.proposals.models import Proposal
+
+    version = proposal.versions.get()
+    assignment = proposal.review_assignments.get()
+    scores = list(assignment.scores.all())
+    for i in range(start[0], start[0] + n):
+        p = Proposal.objects.get(pk=proposal.pk)
+        p.pk = p.id = None
+        p.receipt_number = f"COPY-{i:04d}"
+        p.save()
+        v = type(version).objects.get(pk=version.pk)
+        v.pk = v.id = None
+        v.proposal, v.idempotency_key = p, f"copy-{i}"
+        v.save()
+        a = ReviewAssignment.objects.get(pk=assignment.pk)
+        a.pk = a.id = None
+        a.proposal, a.version = p, v
+        a.save()
+        Score.objects.bulk_create(
+            [
+                Score(
+                    assignment=a,
+                    criterion=s.criterion,
+                    points=s.points,
+                    justification=s.justification,
+                    scored_at=s.scored_at,
+                )
+                for s in scores
+            ]
+        )
+    start[0] += n
+
+
+def test_the_ranking_page_makes_the_same_queries_for_5_and_50_proposals(
+    users, passed, cleared, django_assert_max_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _score_all(users["reviewer"], cleared)
+    services.review_submit(actor=users["reviewer"], assignment=cleared)
+    client = _client(users["office"])
+    url = reverse("reviews:ranking")
+    counts = []
+    for n, more in ((5, 4), (50, 45)):
+        _copies(passed, more)
+        client.get(url)  # warm the session and the caches
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        assert page.count("COPY-") == n - 1
+        counts.append(len(captured))
+        with django_assert_max_num_queries(12):
+            client.get(url)
+    assert counts[0] == counts[1]

@@ -55,6 +55,15 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     country = models.CharField(_("country of the Joint Committee"), max_length=2, blank=True)
+    # empty: decided by who the user is (``preferred_language``); set on the account page or by
+    # the language switcher
+    language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=[("ja", _("Japanese")), ("en", _("English"))],
+        blank=True,
+        default="",
+    )
 
     class Meta:
         constraints = [
@@ -68,12 +77,28 @@ class User(AbstractUser):
             ),
         ]
 
+    @property
+    def preferred_language(self) -> str:
+        """The language of this user's notices, e-mails and pages: the one chosen, else English
+        for the partner country's side (the JCM secretariat, a Joint Committee contact, an
+        applicant of an organisation outside Japan, e.g. a Kenyan partner participant) and
+        Japanese for everyone else (the calls are Japanese programs)."""
+        if self.language:
+            return self.language
+        if self.role in (Role.SECRETARIAT, Role.JOINT_COMMITTEE):
+            return "en"
+        organisation = self.organisation if self.organisation_id else None
+        if organisation is not None and organisation.country not in ("", "JP"):
+            return "en"
+        return "ja"
+
 
 class AccountRequest(models.Model):
     """5.(1)② アカウント申請: an organisation asks for an electronic-application account."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        AWAITING_CONSENT = "awaiting_consent", _("Awaiting the organisation's consent")
         ISSUED = "issued", _("Issued")
         REJECTED = "rejected", _("Rejected")
 
@@ -82,21 +107,94 @@ class AccountRequest(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=200)
     email = models.EmailField(_("email"))
     requested_at = models.DateTimeField(_("requested at"), default=clock.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True)
 
     class Meta:
         verbose_name = _("account request")
 
 
+class MembershipConsent(models.Model):
+    """The office asks an existing organisation's members whether the requester of an account may
+    join it (and so edit and submit its proposals); one of them approves or declines. Only on
+    approval is the account issued into the organisation (issue 12)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="consents")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="membership_consents"
+    )
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=clock.now)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("membership consent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(decision="pending"),
+                name="one_open_consent_per_request",
+            ),
+        ]
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset asked for (whether or not an account has the address), kept to throttle
+    requests per address and per client across server processes."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    requested_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
+
+
 class Notice(models.Model):
-    """An in-app notice (受理の連絡 etc.), shown on the recipient's home page."""
+    """An in-app notice (受理の連絡 etc.), shown on the recipient's home page and notices page.
+
+    Written by ``renkei.accounts.notices.notify``: ``msgid`` and ``params`` are the untranslated
+    message and its values, rendered in the reader's language when read (``text``); ``message``
+    is the text as first rendered in the recipient's preferred language (what the e-mail said),
+    and the whole text of notices written before the message ids were kept."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
     message = models.CharField(max_length=500)
+    subject = models.CharField(max_length=200, blank=True)
+    msgid = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread")]
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language (the reader's)."""
+        if not self.msgid:
+            return self.message
+        from renkei.accounts.notices import render
+
+        return render(self.msgid, self.params)
+
+    @property
+    def subject_text(self) -> str:
+        from renkei.accounts.notices import render
+
+        return render(self.subject, {}) if self.subject else ""

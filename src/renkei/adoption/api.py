@@ -1,6 +1,7 @@
 """The selection operations in the REST API (same services, same access policy as the pages):
 hearing, candidate, PIN to the JCM secretariat, the Joint Committee's answer, 内示,
-non-selection, and the public list of adopted projects. Registered on ``renkei.api.api``."""
+non-selection, and the public list of adopted projects. Mounted by ``renkei.api``; shared
+helpers from ``renkei.apikit``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pydantic import Field
 from renkei import access
 from renkei.adoption import services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
-from renkei.api import JST, MAX_ID, Reason, _op, _text, _visible
+from renkei.apikit import JST, MAX_ID, Reason, op, text, visible_or_404
+from renkei.proposals.api import visible_proposal
 from renkei.services import ServiceError
 
 router = Router(tags=["selection"])
@@ -24,7 +26,7 @@ router = Router(tags=["selection"])
 PinId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="PIN id.")]
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
 QueryId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Query id.")]
-Required = _text(2000)
+Required = text(2000)
 
 
 class HearingOut(Schema):
@@ -103,7 +105,7 @@ class AdoptedOut(Schema):
 
 class HearingIn(Schema):
     at: dt.datetime = Field(description="Date and time with its offset, e.g. +09:00.")
-    place: Annotated[str, _text(200)] = Field(description="Place, e.g. 東京.")
+    place: Annotated[str, text(200)] = Field(description="Place, e.g. 東京.")
 
 
 class RecordIn(Schema):
@@ -146,8 +148,8 @@ def _selection_out(proposal, warnings: list[str] | None = None) -> SelectionOut:
     )
 
 
-def _office_visible(request: HttpRequest, proposal_id: int):
-    proposal = _visible(request, proposal_id)
+def _officevisible_proposal(request: HttpRequest, proposal_id: int):
+    proposal = visible_proposal(request, proposal_id)
     if access.role_of(request.user) != "office":
         raise Http404  # the selection of a proposal is the office's business
     return proposal
@@ -179,10 +181,7 @@ def _query_out(q: PinQuery) -> QueryOut:
 
 
 def _visible_pin(request: HttpRequest, pin_id: int) -> ProjectIdeaNote:
-    pin = access.pins_for(request.user).filter(pk=pin_id).first()
-    if pin is None:
-        raise Http404
-    return pin
+    return visible_or_404(access.pins_for(request.user), pin_id)
 
 
 _OFFICE_ERRORS = (400, 401, 403, 404, 422)
@@ -191,22 +190,22 @@ _OFFICE_ERRORS = (400, 401, 403, 404, 422)
 @router.get(
     "/proposals/{proposal_id}/selection",
     summary="Where a proposal stands in the selection (office)",
-    **_op({200: (SelectionOut, "The hearing and the decision so far.")}, 401, 404, 422),
+    **op({200: (SelectionOut, "The hearing and the decision so far.")}, 401, 404, 422),
 )
 def selection_detail(request, proposal_id: ProposalId) -> SelectionOut:
     """The hearing and the selection decision of a submitted proposal, for the office."""
-    return _selection_out(_office_visible(request, proposal_id))
+    return _selection_out(_officevisible_proposal(request, proposal_id))
 
 
 @router.post(
     "/proposals/{proposal_id}/hearing",
     summary="Schedule or move the hearing (office)",
-    **_op({200: (SelectionOut, "Scheduled; the applicant is notified.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "Scheduled; the applicant is notified.")}, *_OFFICE_ERRORS),
 )
 def hearing_schedule(request, proposal_id: ProposalId, body: HearingIn) -> SelectionOut:
     """Schedule (or move) the hearing of a proposal that passed basic screening (3.(2)); a date
     later than the call's guide (four weeks after the deadline) comes back as a warning."""
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     done = services.hearing_schedule(
         actor=request.user, proposal=proposal, at=body.at, place=body.place
     )
@@ -216,11 +215,11 @@ def hearing_schedule(request, proposal_id: ProposalId, body: HearingIn) -> Selec
 @router.post(
     "/proposals/{proposal_id}/hearing/record",
     summary="Record the hearing as held (office)",
-    **_op({200: (SelectionOut, "Recorded.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "Recorded.")}, *_OFFICE_ERRORS),
 )
 def hearing_record(request, proposal_id: ProposalId, body: RecordIn) -> SelectionOut:
     """Record, once its time has come, that the hearing was held, with its record."""
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     hearing = Hearing.objects.filter(proposal=proposal).first()
     if hearing is None:
         raise ServiceError(_("Schedule the hearing first."))
@@ -231,14 +230,14 @@ def hearing_record(request, proposal_id: ProposalId, body: RecordIn) -> Selectio
 @router.post(
     "/proposals/{proposal_id}/candidate",
     summary="Make the proposal a selection candidate (office)",
-    **_op({200: (SelectionOut, "A candidate; the applicant is notified.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "A candidate; the applicant is notified.")}, *_OFFICE_ERRORS),
 )
 def nominate(request, proposal_id: ProposalId) -> SelectionOut:
     """After the hearing and at least one submitted evaluation: the proposal becomes a
     selection candidate and enters the PIN process (3.(3)); the applicant is told."""
     from renkei.adoption.views import _total
 
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     services.selection_nominate(actor=request.user, proposal=proposal, total_score=_total(proposal))
     return _selection_out(proposal)
 
@@ -253,12 +252,12 @@ def _selection_of(proposal) -> Selection:
 @router.post(
     "/proposals/{proposal_id}/pin",
     summary="Generate the PIN (form 3-16) and send it to the JCM secretariat (office)",
-    **_op({200: (SelectionOut, "Sent.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "Sent.")}, *_OFFICE_ERRORS),
 )
 def pin_send(request, proposal_id: ProposalId) -> SelectionOut:
     """Generate the PIN in English from the selected version and send it, frozen with its
     SHA-256, to the JCM secretariat."""
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     services.pin_send(actor=request.user, selection=_selection_of(proposal))
     return _selection_out(proposal)
 
@@ -266,12 +265,12 @@ def pin_send(request, proposal_id: ProposalId) -> SelectionOut:
 @router.post(
     "/proposals/{proposal_id}/naiji",
     summary="Issue the 内示 within the budget (office)",
-    **_op({200: (SelectionOut, "Adopted; the applicant is notified.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "Adopted; the applicant is notified.")}, *_OFFICE_ERRORS),
 )
 def naiji_issue(request, proposal_id: ProposalId) -> SelectionOut:
     """After the Joint Committee's no-objection, adopt the proposal with a 内示 for the assessed
     subsidy, refused beyond the remaining budget; the applicant is told the deadlines."""
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     services.naiji_issue(actor=request.user, selection=_selection_of(proposal))
     return _selection_out(proposal)
 
@@ -279,11 +278,11 @@ def naiji_issue(request, proposal_id: ProposalId) -> SelectionOut:
 @router.post(
     "/proposals/{proposal_id}/not-adopted",
     summary="Not adopted, with the reason sent to the applicant (office)",
-    **_op({200: (SelectionOut, "Decided; the applicant is notified.")}, *_OFFICE_ERRORS),
+    **op({200: (SelectionOut, "Decided; the applicant is notified.")}, *_OFFICE_ERRORS),
 )
 def reject(request, proposal_id: ProposalId, body: ReasonIn) -> SelectionOut:
     """Not adopted, from any open stage or undecided; the applicant is told the reason."""
-    proposal = _office_visible(request, proposal_id)
+    proposal = _officevisible_proposal(request, proposal_id)
     services.selection_reject(actor=request.user, proposal=proposal, reason=body.reason)
     return _selection_out(proposal)
 
@@ -291,7 +290,7 @@ def reject(request, proposal_id: ProposalId, body: ReasonIn) -> SelectionOut:
 @router.get(
     "/pins",
     summary="PINs visible to the caller",
-    **_op({200: (list[PinOut], "Newest first.")}, 401),
+    **op({200: (list[PinOut], "Newest first.")}, 401),
 )
 def pins_list(request) -> list[PinOut]:
     """The office and the JCM secretariat see every PIN sent; a Joint Committee contact only
@@ -302,7 +301,7 @@ def pins_list(request) -> list[PinOut]:
 @router.get(
     "/pins/{pin_id}",
     summary="One PIN",
-    **_op({200: (PinOut, "The PIN as sent.")}, 401, 404, 422),
+    **op({200: (PinOut, "The PIN as sent.")}, 401, 404, 422),
 )
 def pin_detail(request, pin_id: PinId) -> PinOut:
     """One PIN visible to the caller (404 otherwise)."""
@@ -312,7 +311,7 @@ def pin_detail(request, pin_id: PinId) -> PinOut:
 @router.post(
     "/pins/{pin_id}/forward",
     summary="Forward the PIN to the Joint Committee (JCM secretariat)",
-    **_op({200: (PinOut, "Forwarded.")}, 400, 401, 403, 404, 422),
+    **op({200: (PinOut, "Forwarded.")}, 400, 401, 403, 404, 422),
 )
 def pin_forward(request, pin_id: PinId) -> PinOut:
     """The JCM secretariat confirms the PIN covers the necessary information and forwards it
@@ -325,7 +324,7 @@ def pin_forward(request, pin_id: PinId) -> PinOut:
 @router.post(
     "/pins/{pin_id}/answer",
     summary="Record the Joint Committee's answer (its contact for the country)",
-    **_op({200: (PinOut, "Recorded.")}, 400, 401, 403, 404, 422),
+    **op({200: (PinOut, "Recorded.")}, 400, 401, 403, 404, 422),
 )
 def pin_answer(request, pin_id: PinId, body: AnswerIn) -> PinOut:
     """The Joint Committee contact of the PIN's country answers: no objection, or an objection
@@ -343,7 +342,7 @@ def pin_answer(request, pin_id: PinId, body: AnswerIn) -> PinOut:
 @router.get(
     "/pins/{pin_id}/queries",
     summary="Queries from the partner country's side on a PIN (3.(3))",
-    **_op({200: (list[QueryOut], "Oldest first.")}, 401, 404, 422),
+    **op({200: (list[QueryOut], "Oldest first.")}, 401, 404, 422),
 )
 def pin_queries(request, pin_id: PinId) -> list[QueryOut]:
     """Questions of the JCM secretariat or the Joint Committee contact and the applicant's
@@ -355,7 +354,7 @@ def pin_queries(request, pin_id: PinId) -> list[QueryOut]:
 @router.post(
     "/pins/{pin_id}/queries",
     summary="Ask the applicant about a PIN (JCM secretariat or Joint Committee contact)",
-    **_op({200: (QueryOut, "Sent to the office and the applicants.")}, 400, 401, 403, 404, 422),
+    **op({200: (QueryOut, "Sent to the office and the applicants.")}, 400, 401, 403, 404, 422),
 )
 def pin_query_ask(request, pin_id: PinId, body: QuestionIn) -> QueryOut:
     """The partner country's side asks through the JCM secretariat and the office (3.(3)),
@@ -367,7 +366,7 @@ def pin_query_ask(request, pin_id: PinId, body: QuestionIn) -> QueryOut:
 @router.post(
     "/pins/{pin_id}/queries/{query_id}/answer",
     summary="Answer a query on a PIN (an applicant of the proposal, or the office)",
-    **_op({200: (QueryOut, "Answered; the secretariat is told.")}, 400, 401, 403, 404, 422),
+    **op({200: (QueryOut, "Answered; the secretariat is told.")}, 400, 401, 403, 404, 422),
 )
 def pin_query_answer(request, pin_id: PinId, query_id: QueryId, body: QueryAnswerIn) -> QueryOut:
     """Each query is answered once."""
@@ -384,7 +383,7 @@ def pin_query_answer(request, pin_id: PinId, query_id: QueryId, body: QueryAnswe
     "/adopted",
     auth=None,
     summary="Adopted projects (public, 3.(4))",
-    **_op({200: (list[AdoptedOut], "In the order of their 内示.")}),
+    **op({200: (list[AdoptedOut], "In the order of their 内示.")}),
 )
 def adopted(request) -> list[AdoptedOut]:
     """What the call publishes of adopted projects: country, project name, company and

@@ -15,6 +15,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.rules.countries import country_name_en
 from renkei.rules.jcm.adoption import reconstructed_table
@@ -103,33 +106,50 @@ def pin_content(document: dict[str, Any], *, receipt: str, attachments: list[dic
     return content
 
 
-def pin_missing(content: dict[str, Any]) -> list[str]:
-    """What the secretariat would find missing, in English (the PIN's language)."""
-    missing = []
+def pin_gaps(content: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """What the secretariat would find missing: (untranslated message, values) pairs, named by
+    what the applicant sees in the editor, never by a document path."""
+    gaps: list[tuple[str, dict[str, str]]] = []
     if not content["title"]:
-        missing.append("Project title in English (project_idea.title_en)")
+        gaps.append((gettext_noop("Project title in English"), {}))
     elif not _english(content["title"]):
-        missing.append("The project title is not in English")
+        gaps.append((gettext_noop("The project title is not in English"), {}))
     if not content["summary"]:
-        missing.append("Project outline in English (project_idea.summary_en)")
+        gaps.append((gettext_noop("Project outline in English"), {}))
     elif not _english(content["summary"]):
-        missing.append("The project outline is not in English")
+        gaps.append((gettext_noop("The project outline is not in English"), {}))
     if not content["credit_allocation"]:
-        missing.append("Proposed allocation of JCM credits (project_idea.credit_allocation)")
+        gaps.append((gettext_noop("Proposed allocation of JCM credits"), {}))
     for p in content["participants"]:
         if not _english(p["name"]):
-            missing.append(f"Participant name not in English: {p['name']}")
+            gaps.append(
+                (gettext_noop("Participant name not in English: %(name)s"), {"name": p["name"]})
+            )
     for s in content["sites"]:
         if not s["location"]:
-            missing.append(f"Location of site {s['name']}")
+            gaps.append((gettext_noop("Location of site %(site)s"), {"site": s["name"]}))
         for t in s["technologies"]:
             if not _english(t["description"]):
-                missing.append(f"Technology description not in English at site {s['name']}")
+                gaps.append(
+                    (
+                        gettext_noop("Technology description not in English at site %(site)s"),
+                        {"site": s["name"]},
+                    )
+                )
     if not content["schedule"]["operation_start"]:
-        missing.append("Planned start of operation (milestones.operation_start_on)")
+        gaps.append((gettext_noop("Planned start of operation (milestones)"), {}))
     if not content["applicant_pin_files"]:
-        missing.append("The applicant's form 3-16 file (document form3_16) is not attached")
-    return missing
+        gaps.append((gettext_noop("The applicant's form 3-16 file is not attached"), {}))
+    return gaps
+
+
+def pin_missing(content: dict[str, Any], lang: str = "en") -> list[str]:
+    """The gaps as sentences in ``lang`` (the PIN itself keeps them in English, its language)."""
+    with translation.override(lang):
+        return [
+            gettext(text) % values if values else gettext(text)
+            for text, values in pin_gaps(content)
+        ]
 
 
 def pin_digest(content: dict[str, Any]) -> str:

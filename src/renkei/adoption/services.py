@@ -2,9 +2,9 @@
 on to the Joint Committee, its answer, 内示 within the budget, non-selection notices.
 
 Each write is atomic, decided on fresh rows under ``select_for_update``, permission-checked in
-``renkei.access`` and audited. Notices go to every applicant user of the proposal's organisation
-(in Japanese, the call's language) and, for the PIN, to the secretariat and the country's Joint
-Committee contacts (in English, the PIN's language).
+``renkei.access`` and audited. Notices go to every applicant user of the proposal's consortium
+and, for the PIN, to the secretariat and the country's Joint Committee contacts, each in the
+reader's language (``renkei.accounts.notices``).
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Role
+from renkei.accounts.models import Role
+from renkei.accounts.notices import Msg, notify
 from renkei.adoption.models import (
     OPEN_STATES,
     Hearing,
@@ -34,9 +33,10 @@ from renkei.adoption.models import (
     Selection,
     SelectionState,
 )
-from renkei.adoption.pin import pin_content, pin_digest
+from renkei.adoption.pin import pin_content, pin_digest, pin_missing
 from renkei.audit.services import audit_record
 from renkei.calls.models import Round
+from renkei.proposals.assessed import version_assessment
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.rules import assess_proposal, load_rulebook, validate_proposal
 from renkei.services import NotAllowed, ServiceError
@@ -50,49 +50,34 @@ def _require(user: Any, action: str, obj: Any) -> None:
 
 
 # --- notices ---------------------------------------------------------------------------------
-def _send(recipients: Iterable[Any], lang: str, subject: str, message: str, link: str) -> None:
-    """Create the in-app notice and the e-mail after the transaction commits. ``subject`` and
-    ``message`` are untranslated msgids with %-placeholders already filled by the caller via a
-    callable, so each recipient reads them in ``lang``."""
-    users = [(u.pk, u.email) for u in recipients]
-
-    def deliver() -> None:
-        for pk, email in users:
-            Notice.objects.create(recipient_id=pk, message=message[:500], link=link)
-            if email:
-                send_mail(subject, message, None, [email])
-
-    transaction.on_commit(deliver)
+def _send(recipients: Iterable[Any], subject: str, message: str, link: str, **values: Any) -> None:
+    """The in-app notice and the e-mail after the transaction commits, each in the recipient's
+    language: ``subject`` and ``message`` are untranslated msgids, ``values`` fill them."""
+    notify(recipients, subject=subject, message=message, link=link, values=values)
 
 
 def _applicants(proposal: Proposal) -> list[Any]:
     """The applicants of the whole consortium: the representative's and the partners'."""
     orgs = [proposal.organisation_id, *proposal.partners.values_list("organisation", flat=True)]
     return list(
-        get_user_model().objects.filter(organisation__in=orgs, role=Role.APPLICANT, is_active=True)
+        get_user_model()
+        .objects.filter(organisation__in=orgs, role=Role.APPLICANT, is_active=True)
+        .select_related("organisation")
     )
 
 
 def _tell_applicants(proposal: Proposal, subject: str, message: str, **values: Any) -> None:
-    """Notify the applicants of the proposal in Japanese; ``message`` gets its title and
-    receipt number besides ``values``."""
+    """Notify the applicants of the proposal, each in their language; ``message`` gets its
+    title and receipt number besides ``values``."""
     _send(
         _applicants(proposal),
-        "ja",
-        _in("ja", subject),
-        _in("ja", message, title=proposal.title, receipt=proposal.receipt_number, **values),
+        subject,
+        message,
         f"/proposals/{proposal.pk}/",
+        title=proposal.title,
+        receipt=proposal.receipt_number,
+        **values,
     )
-
-
-def _in(lang: str, text: Any, **values: Any) -> str:
-    with translation.override(lang):
-        text = _(str(text))
-        return text % values if values else text
-
-
-def _date_ja(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- hearing ----------------------------------------------------------------------------------
@@ -150,7 +135,6 @@ def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: 
             to_state=at.isoformat(),
             payload={"proposal": proposal.pk, "place": hearing.place},
         )
-        local = at.astimezone(JST)
         _tell_applicants(
             proposal,
             gettext_noop("[Renkei] Hearing scheduled"),
@@ -158,7 +142,7 @@ def hearing_schedule(*, actor: Any, proposal: Proposal, at: dt.datetime, place: 
                 "The hearing of “%(title)s” (receipt %(receipt)s) is scheduled on %(when)s at "
                 "%(place)s."
             ),
-            when=f"{_date_ja(local.date())} {local:%H:%M}",
+            when=at,
             place=hearing.place,
         )
     return Scheduled(hearing, warnings)
@@ -173,6 +157,8 @@ def hearing_record(*, actor: Any, hearing: Hearing, record: str) -> Hearing:
         hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
         if hearing.held_at is not None:
             raise ServiceError(_("This hearing was already held and recorded."))
+        if hearing.cancelled_at is not None:
+            raise ServiceError(_("This hearing was cancelled: the proposal was not adopted."))
         now = clock.now()
         if hearing.scheduled_at > now:
             raise ServiceError(
@@ -200,7 +186,7 @@ def _latest_version(proposal: Proposal):
 def _subsidy(version) -> int:
     """The JCM subsidy, or the C3P contract amount including tax, as the rules core assesses
     the version (the amount a decision commits against the budget)."""
-    figures = assess_proposal(validate_proposal(version.document)).figures
+    figures = version_assessment(version)["figures"]  # as assessed at submission
     return int(figures.get("subsidy_jpy") or figures.get("contract_total_incl_tax_jpy") or 0)
 
 
@@ -294,17 +280,27 @@ def _transition(selection: Selection, method: str, actor: Any, action: str, **pa
     )
 
 
+def _pin_version(selection: Selection):
+    """The version a PIN is made from: the latest one while the PIN is not sent (a candidate
+    whose PIN was incomplete is revised and resubmitted), else the one it was sent from."""
+    if selection.state == SelectionState.CANDIDATE:
+        return _latest_version(selection.proposal) or selection.version
+    return selection.version
+
+
 def pin_preview(selection: Selection) -> dict[str, Any]:
-    """The PIN as it would be sent now, from the version decided on (its ``missing`` list is
-    what the secretariat would find not covered); nothing is saved."""
+    """The PIN as it would be sent now (its ``missing`` list is what the secretariat would find
+    not covered); nothing is saved."""
     proposal = selection.proposal
+    version = _pin_version(selection)
     files = [
         {"name": a.original_name, "sha256": a.sha256}
-        for a in proposal.attachments.filter(document_id="form3_16", version=selection.version)
+        # the files submitted with this version or an earlier one (a revision keeps them)
+        for a in proposal.attachments.filter(
+            document_id="form3_16", version__number__lte=version.number
+        ).order_by("pk")
     ]
-    return pin_content(
-        selection.version.document, receipt=proposal.receipt_number or "", attachments=files
-    )
+    return pin_content(version.document, receipt=proposal.receipt_number or "", attachments=files)
 
 
 def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
@@ -317,7 +313,31 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         if selection.state != SelectionState.CANDIDATE:
             raise ServiceError(_("The PIN of this proposal was already sent."))
         proposal = selection.proposal
+        version = _pin_version(selection)
+        if version.pk != selection.version_id:
+            if not access.screening_passed(proposal):
+                raise ServiceError(
+                    _(
+                        "Version %(n)s was submitted after the nomination: complete its basic "
+                        "screening before sending the PIN."
+                    )
+                    % {"n": version.number}
+                )
+            selection.version = version  # the PIN and the decision follow the revised version
+            selection.save(update_fields=["version"])
         content = pin_preview(selection)
+        if content["missing"]:
+            # the secretariat checks that the PIN covers the necessary information (3.(3)):
+            # an incomplete one is not sent; the applicant completes it in a revision
+            gaps = pin_missing(content, translation.get_language() or "ja")
+            raise ServiceError(
+                _(
+                    "The PIN is not complete, so it cannot be sent to the JCM secretariat. "
+                    "Missing: %(gaps)s. Open the proposal for revision so that the applicant "
+                    "completes it (section “PIN (form 3-16)” of the form)."
+                )
+                % {"gaps": "; ".join(gaps)}
+            )
         pin = ProjectIdeaNote.objects.create(
             selection=selection,
             country=proposal.country,
@@ -330,18 +350,14 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         secretariat = get_user_model().objects.filter(role=Role.SECRETARIAT, is_active=True)
         _send(
             secretariat,
-            "en",
-            _in("en", gettext_noop("[Renkei] PIN received")),
-            _in(
-                "en",
-                gettext_noop(
-                    "PIN %(receipt)s (%(country)s): please check that it covers the necessary "
-                    "information and forward it to the Joint Committee."
-                ),
-                receipt=proposal.receipt_number,
-                country=proposal.country,
+            gettext_noop("[Renkei] PIN received"),
+            gettext_noop(
+                "PIN %(receipt)s (%(country)s): please check that it covers the necessary "
+                "information and forward it to the Joint Committee."
             ),
             f"/pins/{pin.pk}/",
+            receipt=proposal.receipt_number,
+            country=proposal.country,
         )
     return pin
 
@@ -363,17 +379,13 @@ def pin_forward(*, actor: Any, pin: ProjectIdeaNote) -> ProjectIdeaNote:
         )
         _send(
             contacts,
-            "en",
-            _in("en", gettext_noop("[Renkei] PIN for the Joint Committee")),
-            _in(
-                "en",
-                gettext_noop(
-                    "A PIN for a JCM Model Project in your country (%(country)s) awaits the Joint "
-                    "Committee's confirmation that there is no objection to its selection."
-                ),
-                country=pin.country,
+            gettext_noop("[Renkei] PIN for the Joint Committee"),
+            gettext_noop(
+                "A PIN for a JCM Model Project in your country (%(country)s) awaits the Joint "
+                "Committee's confirmation that there is no objection to its selection."
             ),
             f"/pins/{pin.pk}/",
+            country=pin.country,
         )
     return pin
 
@@ -406,18 +418,12 @@ def pin_respond(*, actor: Any, pin: ProjectIdeaNote, objection: bool, comment: s
         office = get_user_model().objects.filter(role=Role.OFFICE, is_active=True)
         _send(
             office,
-            "ja",
-            _in("ja", gettext_noop("[Renkei] Joint Committee answer")),
-            _in(
-                "ja",
-                gettext_noop(
-                    "The Joint Committee (%(country)s) answered on “%(title)s”: %(answer)s."
-                ),
-                country=pin.country,
-                title=selection.proposal.title,
-                answer=_in("ja", ProjectIdeaNote.Response(pin.response).label),
-            ),
+            gettext_noop("[Renkei] Joint Committee answer"),
+            gettext_noop("The Joint Committee (%(country)s) answered on “%(title)s”: %(answer)s."),
             f"/office/proposals/{selection.proposal_id}/selection/",
+            country=pin.country,
+            title=selection.proposal.title,
+            answer=Msg(ProjectIdeaNote.Response(pin.response).label),
         )
     return selection
 
@@ -447,19 +453,15 @@ def pin_query_ask(*, actor: Any, pin: ProjectIdeaNote, question: str) -> PinQuer
         for recipients in (office, _applicants(proposal)):
             _send(
                 recipients,
-                "ja",
-                _in("ja", gettext_noop("[Renkei] A query from the partner country")),
-                _in(
-                    "ja",
-                    gettext_noop(
-                        "The partner country's side asks about the PIN of “%(title)s” "
-                        "(%(receipt)s); please answer on the PIN page: %(question)s"
-                    ),
-                    title=proposal.title,
-                    receipt=proposal.receipt_number,
-                    question=question,
+                gettext_noop("[Renkei] A query from the partner country"),
+                gettext_noop(
+                    "The partner country's side asks about the PIN of “%(title)s” "
+                    "(%(receipt)s); please answer on the PIN page: %(question)s"
                 ),
                 link,
+                title=proposal.title,
+                receipt=proposal.receipt_number,
+                question=question,
             )
     return query
 
@@ -491,15 +493,11 @@ def pin_query_answer(*, actor: Any, query: PinQuery, answer: str) -> PinQuery:
             recipients += list(users.filter(role=Role.JOINT_COMMITTEE, country=pin.country))
         _send(
             recipients,
-            "en",
-            _in("en", gettext_noop("[Renkei] Answer to a query on a PIN")),
-            _in(
-                "en",
-                gettext_noop("The applicant answered the query on PIN %(receipt)s: %(answer)s"),
-                receipt=pin.content.get("receipt_number", pin.pk),
-                answer=answer,
-            ),
+            gettext_noop("[Renkei] Answer to a query on a PIN"),
+            gettext_noop("The applicant answered the query on PIN %(receipt)s: %(answer)s"),
             f"/pins/{pin.pk}/#query-{query.pk}",
+            receipt=pin.content.get("receipt_number", pin.pk),
+            answer=answer,
         )
     return query
 
@@ -592,8 +590,8 @@ def naiji_issue(*, actor: Any, selection: Selection) -> Selection:
             ),
             amount=f"{amount:,}",
             number=selection.naiji_number,
-            due=_date_ja(due.due),
-            cancel=_date_ja(due.extra["naiji_cancellable_from"]),
+            due=due.due,
+            cancel=due.extra["naiji_cancellable_from"],
         )
     return selection
 
@@ -686,14 +684,37 @@ def selection_reject(*, actor: Any, proposal: Proposal, reason: str) -> Selectio
             _transition(selection, "_reject", actor, "selection_reject", reason=reason.strip())
         else:
             raise ServiceError(_("This proposal already has a final decision."))
+        hearing = Hearing.objects.select_for_update().filter(proposal=proposal).first()
+        cancelled = hearing is not None and hearing.held_at is None and not hearing.cancelled_at
+        if cancelled:  # nobody comes to Tokyo for a proposal that is not adopted
+            hearing.cancelled_at = clock.now()
+            hearing.save(update_fields=["cancelled_at"])
+            audit_record(
+                actor=actor,
+                obj=hearing,
+                action="hearing_cancel",
+                from_state="scheduled",
+                to_state="cancelled",
+                payload={"proposal": proposal.pk, "reason": reason.strip()},
+            )
         _tell_applicants(
             proposal,
             gettext_noop("[Renkei] Result of the selection"),
             gettext_noop(
                 "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
                 "%(reason)s"
+            )
+            if not cancelled
+            else gettext_noop(
+                "We regret that “%(title)s” (receipt %(receipt)s) was not adopted. Reason: "
+                "%(reason)s. The hearing scheduled for %(hearing)s is cancelled."
             ),
             reason=reason.strip(),
+            **(
+                {"hearing": hearing.scheduled_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
+                if cancelled
+                else {}
+            ),
         )
     return selection
 

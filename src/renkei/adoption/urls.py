@@ -14,6 +14,7 @@ urlpatterns = [
     path("office/proposals/<int:pk>/pin/", views.send_pin, name="send_pin"),
     path("office/proposals/<int:pk>/naiji/", views.naiji, name="naiji"),
     path("office/proposals/<int:pk>/not-adopted/", views.reject, name="reject"),
+    path("proposals/<int:pk>/naiji.docx", views.naiji_download, name="naiji_download"),
     path("pins/", views.pins, name="pins"),
     path("pins/<int:pk>/", views.pin, name="pin"),
     path("pins/<int:pk>/docx/", views.pin_download, name="pin_download"),

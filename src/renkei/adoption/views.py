@@ -24,7 +24,7 @@ from renkei import access
 from renkei.accounts.models import Role
 from renkei.adoption import services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
-from renkei.adoption.pin import pin_docx
+from renkei.adoption.pin import pin_docx, pin_missing
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
 from renkei.calls.services import round_to_work_on
@@ -174,7 +174,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "can_adopt_c3p": access.can(request.user, "adopt_c3p", proposal),
             "can_send_pin": selection is not None
             and access.can(request.user, "send_pin", selection),
-            "pin_gaps": services.pin_preview(selection)["missing"]
+            "pin_gaps": pin_missing(services.pin_preview(selection), get_language() or "ja")
             if selection is not None and access.can(request.user, "send_pin", selection)
             else [],
             "can_naiji": selection is not None
@@ -369,6 +369,29 @@ def pin_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     name = f"3-16_PIN_{pin.content.get('receipt_number') or pin.pk}.docx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def naiji_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice of selection (交付内示通知, 3.(4)) of an adopted JCM proposal, for the office
+    and the proposal's consortium (who see the proposal), once the 内示 is issued."""
+    from renkei.adoption.naiji import naiji_docx
+
+    proposal = get_object_or_404(Proposal, pk=pk)
+    role = access.role_of(request.user)
+    if role not in (Role.OFFICE, Role.APPLICANT) or not access.can(request.user, "view", proposal):
+        raise Http404
+    selection = Selection.objects.filter(
+        proposal=proposal, state=SelectionState.ADOPTED, naiji_number__isnull=False
+    ).first()
+    if selection is None or proposal.call.program != "jcm-model-project":
+        raise Http404
+    response = HttpResponse(
+        naiji_docx(selection),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="naiji_{selection.naiji_number}.docx"'
     return response
 
 

@@ -59,6 +59,11 @@ OWNED = (
 )
 #: the lists of rows a button may add to or remove from
 FORMSETS = re.compile(r"^(targets|equipment)$")
+#: GHG reduction targets of the lead organisation (Table 6 item 6); see ``editor.MAX_FORMS``
+MAX_TARGETS = 30
+#: equipment items of the cost plan (Table 5)
+MAX_EQUIPMENT = 200
+LIMITS = {"targets": MAX_TARGETS, "equipment": MAX_EQUIPMENT}
 
 
 # --- widgets and fields -----------------------------------------------------------------------
@@ -473,7 +478,17 @@ def document_to_data(document: Any, book: Any) -> tuple[dict[str, str], list[str
 
 def apply_action(data: dict[str, str], action: str) -> tuple[dict[str, str], str | None]:
     """Add or remove a GHG target or an equipment item (see ``editor.apply_action``)."""
-    return editor.apply_action(data, action, FORMSETS)
+    limits = tuple((re.compile(f"^{prefix}$"), limit) for prefix, limit in LIMITS.items())
+    return editor.apply_action(data, action, FORMSETS, limits)
+
+
+def check_size(data: Any) -> int:
+    """The number of forms a C3P editor page would build from ``data``; raises
+    ``editor.TooLarge`` beyond the bounds, before any form is made."""
+    total = 1 + len(SECTIONS)
+    for prefix, limit in LIMITS.items():
+        total += editor._rows_asked(data, prefix, limit)
+    return total
 
 
 # --- the bound forms --------------------------------------------------------------------------
@@ -491,6 +506,7 @@ class C3pEditor(editor.ProposalEditor):
         url: str = "",
         focus: str | None = None,
     ):
+        self.form_count = check_size(data)  # before any form is built
         self.data = data
         self.book = book
         classes = form_classes(book.id, lang)
@@ -502,7 +518,7 @@ class C3pEditor(editor.ProposalEditor):
             setattr(self, prefix, form)
         self.rows: dict[str, forms.BaseFormSet] = {}
         for prefix, name, _section, _key in ROWS:
-            formset_class = editor._formset(classes[name])
+            formset_class = editor._formset(classes[name], limit=LIMITS[prefix])
             formset = formset_class(data, prefix=prefix, classes=classes, url=url)
             self.rows[prefix] = formset
             setattr(self, prefix, formset)

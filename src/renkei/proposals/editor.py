@@ -37,6 +37,7 @@ from renkei.errors import RenkeiError
 from renkei.proposals.forms import (
     BasicForm,
     CostForm,
+    CreditForm,
     DeclarationsForm,
     EditorForm,
     FinancingForm,
@@ -47,6 +48,7 @@ from renkei.proposals.forms import (
     MethodologyForm,
     MilestonesForm,
     PartnerForm,
+    ProjectIdeaForm,
     RepresentativeForm,
     SiteForm,
     TargetsForm,
@@ -54,6 +56,7 @@ from renkei.proposals.forms import (
     form_classes,
     technologies,
 )
+from renkei.proposals.names import english_sentence, jcm_name, subject_label
 from renkei.proposals.services import document_errors
 from renkei.proposals.templatetags.renkei import status_label
 from renkei.rules import assess_proposal, load_rulebook, validate_proposal
@@ -77,8 +80,89 @@ OWNED = (
     "declarations",
     "targets",
     "milestones",
+    "project_idea",
 )
 _BASIC = tuple(BasicForm.base_fields)
+
+
+# --- how large the form editor goes ---------------------------------------------------------
+# Every row of a list is a form the server builds, checks and renders, and a posted
+# ``…-TOTAL_FORMS`` decides how many: without bounds a 16 KB request could make the server build
+# hundreds of thousands of forms. The bounds are far above a real proposal (the largest sample
+# has 3 sites; the editor's benchmark 20 sites of 3 lines and 12 cost rows, ~800 forms); a
+# proposal beyond them is still stored, assessed and edited whole in the YAML editor.
+
+#: partner participants of the consortium (2.(4)②)
+MAX_PARTNERS = 30
+#: sites (form 4 per site)
+MAX_SITES = 100
+#: technology lines of one site
+MAX_LINES_PER_SITE = 20
+#: cost rows (form 4's 経費内訳) of one technology line
+MAX_COSTS_PER_LINE = 60
+#: rows of the funding plan
+MAX_FUNDING_ROWS = 30
+#: rows of the credit allocation between the partner participants (form 3-16)
+MAX_CREDIT_ROWS = 30
+#: forms one page builds in all (the single sections included); ~1 s of work at most
+MAX_FORMS = 3000
+
+
+class TooLarge(ValueError):
+    """Form data whose row counts go beyond the editor's bounds: refused before a form is built.
+    The message says which list, how many rows were asked for and how many are allowed."""
+
+
+def _rows_asked(data: Mapping[str, str], formset: str, limit: int) -> int:
+    asked = _count(data, formset)
+    if asked > limit:
+        raise TooLarge(
+            _(
+                "%(what)s: %(asked)s rows were sent; the form editor takes at most %(limit)s. "
+                "Edit a larger proposal in the YAML editor."
+            )
+            % {"what": _list_label(formset), "asked": asked, "limit": limit}
+        )
+    return asked
+
+
+def _total_checked(total: int) -> int:
+    if total > MAX_FORMS:
+        raise TooLarge(
+            _(
+                "The form would have more than %(limit)s rows and sections; the form editor "
+                "takes at most %(limit)s. Edit a larger proposal in the YAML editor."
+            )
+            % {"limit": MAX_FORMS}
+        )
+    return total
+
+
+def check_size(data: Mapping[str, str]) -> int:
+    """The number of forms a JCM editor page would build from ``data``; raises TooLarge beyond
+    the bounds (``MAX_*``), before any form is made."""
+    total = 11  # the single sections: basic, lease, representative, financing, …
+    total += _rows_asked(data, "partners", MAX_PARTNERS)
+    total += _rows_asked(data, "funding", MAX_FUNDING_ROWS)
+    total += _rows_asked(data, "credits", MAX_CREDIT_ROWS)
+    for i in range(_rows_asked(data, "sites", MAX_SITES)):
+        lines = _rows_asked(data, f"sites-{i}-lines", MAX_LINES_PER_SITE)
+        total = _total_checked(total + 1 + lines)
+        for j in range(lines):
+            costs = _rows_asked(data, f"sites-{i}-lines-{j}-costs", MAX_COSTS_PER_LINE)
+            total = _total_checked(total + costs)
+    return _total_checked(total)
+
+
+#: the most rows of each list of the JCM form, by formset prefix pattern
+_LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"^partners$"), MAX_PARTNERS),
+    (re.compile(r"^funding$"), MAX_FUNDING_ROWS),
+    (re.compile(r"^credits$"), MAX_CREDIT_ROWS),
+    (re.compile(r"^sites$"), MAX_SITES),
+    (re.compile(r"^sites-\d+-lines$"), MAX_LINES_PER_SITE),
+    (re.compile(r"^sites-\d+-lines-\d+-costs$"), MAX_COSTS_PER_LINE),
+)
 
 
 # --- formsets -------------------------------------------------------------------------------
@@ -118,15 +202,21 @@ class _FormSet(forms.BaseFormSet):
         return all([valid, *(f.children.is_valid() for f in self.forms if f.children)])
 
 
-def _formset(form: type[EditorForm], base: type[_FormSet] = _FormSet, **attrs: Any) -> type:
-    cls = forms.formset_factory(form, formset=base, extra=0, max_num=500, absolute_max=500)
+def _formset(
+    form: type[EditorForm], base: type[_FormSet] = _FormSet, *, limit: int, **attrs: Any
+) -> type:
+    """A formset of at most ``limit`` forms: Django builds no more than that whatever
+    ``TOTAL_FORMS`` says, and says so (the editors also refuse beyond it, ``check_size``)."""
+    cls = forms.formset_factory(
+        form, formset=base, extra=0, max_num=limit, absolute_max=limit, validate_max=True
+    )
     for key, value in attrs.items():
         setattr(cls, key, value)
     return cls
 
 
-CostFormSet = _formset(CostForm)
-LineFormSet = _formset(LineForm, child=("costs", CostFormSet))
+CostFormSet = _formset(CostForm, limit=MAX_COSTS_PER_LINE)
+LineFormSet = _formset(LineForm, limit=MAX_LINES_PER_SITE, child=("costs", CostFormSet))
 
 
 class _SiteFormSet(_FormSet):
@@ -144,13 +234,14 @@ class _SiteFormSet(_FormSet):
                 seen[site_id] = len(seen) + 1
 
 
-SiteFormSet = _formset(SiteForm, base=_SiteFormSet, child=("lines", LineFormSet))
-PartnerFormSet = _formset(PartnerForm)
-FundingFormSet = _formset(FundingForm)
+SiteFormSet = _formset(SiteForm, base=_SiteFormSet, limit=MAX_SITES, child=("lines", LineFormSet))
+PartnerFormSet = _formset(PartnerForm, limit=MAX_PARTNERS)
+FundingFormSet = _formset(FundingForm, limit=MAX_FUNDING_ROWS)
+CreditFormSet = _formset(CreditForm, limit=MAX_CREDIT_ROWS)
 
 #: the formsets an add/remove button may name
 _FORMSET_PREFIX = re.compile(
-    r"^(partners|funding|sites|sites-\d+-lines|sites-\d+-lines-\d+-costs)$"
+    r"^(partners|funding|credits|sites|sites-\d+-lines|sites-\d+-lines-\d+-costs)$"
 )
 
 
@@ -313,6 +404,13 @@ def document_to_data(document: Any) -> tuple[dict[str, str], list[str]]:
         _put(data, f"funding-{i}", FundingForm, _mapping(row, where, dropped), where, dropped)
     for prefix, form, key in _SECTIONS:
         _put(data, prefix, form, _mapping(doc.get(key), key, dropped), key, dropped)
+    idea = _mapping(doc.get("project_idea"), "project_idea", dropped)
+    _put(data, "pin", ProjectIdeaForm, idea, "project_idea", dropped, skip=("credit_allocation",))
+    credits = _sequence(idea.get("credit_allocation"), "project_idea.credit_allocation", dropped)
+    _management(data, "credits", len(credits))
+    for i, row in enumerate(credits):
+        where = f"project_idea.credit_allocation[{i}]"
+        _put(data, f"credits-{i}", CreditForm, _mapping(row, where, dropped), where, dropped)
     return data, list(dict.fromkeys(dropped))
 
 
@@ -336,26 +434,39 @@ def form_data(post: Mapping[str, Any]) -> dict[str, str]:
     return data
 
 
+_TOTAL = forms.IntegerField(required=False)  # read as Django's management form reads it
+
+
 def _count(data: Mapping[str, str], formset: str) -> int:
     try:
-        return max(0, int(data.get(f"{formset}-TOTAL_FORMS", "0")))
-    except ValueError:
+        return max(0, _TOTAL.clean(data.get(f"{formset}-TOTAL_FORMS")) or 0)
+    except forms.ValidationError:
         return 0
 
 
 def apply_action(
-    data: dict[str, str], action: str, formsets: re.Pattern[str] = _FORMSET_PREFIX
+    data: dict[str, str],
+    action: str,
+    formsets: re.Pattern[str] = _FORMSET_PREFIX,
+    limits: tuple[tuple[re.Pattern[str], int], ...] = _LIMITS,
 ) -> tuple[dict[str, str], str | None]:
     """Add a row to a formset (``add:sites-0-lines``), remove one (``remove:sites-1``) or show
     a line's solar or battery specification (``open:sites-0-lines-1-solar``).
 
     Returns the new data and what to focus: the new form's prefix or a field's name.
-    Raises ValueError for an action that names no formset of the editor.
+    Raises ValueError for an action that names no formset of the editor, and TooLarge for a row
+    beyond the list's bound (``limits``).
     """
     verb, _sep, target = action.partition(":")
     data = dict(data)
     if verb == "add" and formsets.match(target):
         n = _count(data, target)
+        limit = next((lim for pattern, lim in limits if pattern.match(target)), None)
+        if limit is not None and n >= limit:
+            raise TooLarge(
+                _("%(what)s: the form editor takes at most %(limit)s rows.")
+                % {"what": _list_label(target), "limit": limit}
+            )
         _management(data, target, n + 1)
         new = f"{target}-{n}"
         if target == "sites":
@@ -431,6 +542,9 @@ class ProposalEditor:
         url: str = "",
         focus: str | None = None,
     ):
+        self.form_count = check_size(data)  # before any form is built
+        if "credits-TOTAL_FORMS" not in data:  # a page opened before the PIN fields existed
+            data = {**data, "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0"}
         self.data = data
         self.book = book
         classes = form_classes(book, lang)
@@ -453,6 +567,8 @@ class ProposalEditor:
         self.targets = one("TargetsForm", "targets")
         self.declarations = one("DeclarationsForm", "decl")
         self.milestones = one("MilestonesForm", "ms")
+        self.project_idea = one("ProjectIdeaForm", "pin")
+        self.credits = many(CreditFormSet, "credits")
         self.container_issues: dict[str, str] = {}
         self.other_issues: list[str] = []
         self._fields: dict[tuple[Any, ...], tuple[EditorForm, str]] = {}
@@ -469,6 +585,7 @@ class ProposalEditor:
     def formsets(self) -> Iterator[forms.BaseFormSet]:
         yield self.partners
         yield self.funding
+        yield self.credits
         yield self.sites
         for site in self.sites:
             yield site.children
@@ -485,6 +602,7 @@ class ProposalEditor:
                 yield from line.children
         yield from (self.financing, *self.funding, self.methodology)
         yield from (self.targets, self.declarations, self.milestones)
+        yield from (self.project_idea, *self.credits)
 
     def is_valid(self) -> bool:
         return all(
@@ -585,6 +703,13 @@ class ProposalEditor:
             section = self._emit(getattr(self, attr), (key,))
             if section:
                 owned[key] = section
+        idea = self._emit(self.project_idea, ("project_idea",))
+        self._containers[("project_idea", "credit_allocation")] = "credits"
+        credits = self._rows(self.credits, ("project_idea", "credit_allocation"))
+        if credits:
+            idea["credit_allocation"] = credits
+        if idea:
+            owned["project_idea"] = idea
         return _ordered(base or {}, owned)
 
     def _rows(self, formset: forms.BaseFormSet, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -665,7 +790,15 @@ def _issue_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
         return _("Fill in the representative participant before the proposal can be submitted.")
     if kind in ("missing", "string_too_short"):
         return _("Required before the proposal can be submitted.")
+    shares = _SHARES.search(str(err.get("msg", "")))
+    if loc == ("project_idea",) and shares:
+        return _(
+            "The shares of the credit allocation add up to %(total)s %%; they must make 100 %%."
+        ) % {"total": shares.group(1)}
     return str(err.get("msg", ""))
+
+
+_SHARES = re.compile(r"credit_allocation shares add up to ([\d.]+)%")
 
 
 def _where(form: EditorForm) -> str:
@@ -679,10 +812,24 @@ def _where(form: EditorForm) -> str:
         return _("Partner %(n)s") % {"n": int(parts[1]) + 1} + ": "
     if parts[0] == "funding":
         return _("Funding row %(n)s") % {"n": int(parts[1]) + 1} + ": "
+    if parts[0] == "credits":
+        return _("Credit allocation row %(n)s") % {"n": int(parts[1]) + 1} + ": "
     row_label = getattr(form, "row_label", None)  # e.g. "Equipment item %(n)s" (C3P)
     if row_label and len(parts) == 2 and parts[1].isdigit():
         return str(row_label) % {"n": int(parts[1]) + 1} + ": "
     return ""
+
+
+def _list_label(prefix: str) -> str:
+    """What a list of rows is called in a message about its size."""
+    labels = {
+        "partners": _("Partner participants"),
+        "funding": _("Funding rows"),
+        "credits": _("Credit allocation rows"),
+        "targets": _("GHG targets"),
+        "equipment": _("Equipment items"),
+    }
+    return labels.get(prefix) or _container_label(prefix)
 
 
 def _container_label(prefix: str) -> str:
@@ -692,6 +839,8 @@ def _container_label(prefix: str) -> str:
         return _("Consortium")
     if prefix == "sites":
         return _("Sites")
+    if prefix in ("credits", "pin"):
+        return _("Proposed allocation of JCM credits")
     if prefix.endswith("-lines"):
         return _("Site %(n)s: technology lines") % {"n": int(prefix.split("-")[1]) + 1}
     if prefix.endswith("-costs"):
@@ -719,9 +868,17 @@ def assess(document: dict[str, Any], lang: str, errors: list[str] | None = None)
     except RenkeiError as exc:
         return {"errors": [str(exc)]}
     data = result.to_dict(lang)
+    summary = summarise(data, proposal)  # matches findings by their subjects' keys
+    book_id, english = data["rulebook"]["id"], lang.startswith("en")
+    for section in data.get("sections", []):  # then keys such as heat_pump or
+        for finding in section["findings"]:  # application_form are shown by their names
+            if finding.get("subject"):
+                finding["subject"] = subject_label(finding["subject"], book_id, lang)
+            if english:
+                finding["message"] = english_sentence(finding["message"], book_id)
     return {
         "result": data,
-        "summary": summarise(data, proposal),
+        "summary": summary,
         "findings_html": findings_html(data),
     }
 
@@ -771,9 +928,17 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
     for f in findings:
         by_check.setdefault(f["check"], []).append(f)
     summary: dict[str, Any] = {"program": "c3p" if "project_type" in figures else "jcm"}
+    # what fails first, apart from what the office confirms (issue 12, 18)
+    summary["failures"] = [f for f in findings if f["status"] == "fail"]
+    summary["to_confirm"] = [f for f in findings if f["status"] == "needs_review"]
     if summary["program"] == "c3p":
         return _summarise_c3p(summary, figures, findings, result["rulebook"]["id"])
-    names = {t.id: t.name_ja for t in technologies(result["rulebook"]["id"])}
+    english = (get_language() or "ja").startswith("en")
+    names = {
+        t.id: (t.name_en if english else t.name_ja) for t in technologies(result["rulebook"]["id"])
+    }
+    subsidy, cap = figures.get("subsidy_jpy"), figures.get("max_subsidy_jpy")
+    summary["over_cap"] = subsidy is not None and cap is not None and subsidy > cap
     effect = {f.get("subject"): f for f in by_check.get("jcm.cost_effectiveness", [])}
     lines = []
     for line in figures.get("lines", []):
@@ -794,6 +959,7 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
                 "eligible_cost_jpy": line["eligible_cost_jpy"],
                 "max_subsidy_jpy": line["max_subsidy_jpy"],
                 "subsidy_jpy": line["subsidy_jpy"],
+                "over_cap": line["subsidy_jpy"] > line["max_subsidy_jpy"],
                 "cost_effectiveness": ce["values"].get("value") if ce else None,
                 "limit": ce["values"].get("limit") if ce else None,
                 "status": ce["status"] if ce else "info",
@@ -807,7 +973,6 @@ def summarise(result: dict[str, Any], proposal: Any) -> dict[str, Any]:
         for f in findings
         if f["check"].startswith("jcm.documents") and f["status"] in ("fail", "needs_review")
     ]
-    english = (get_language() or "ja").startswith("en")
     summary["computed_scores"] = [
         {**v, "name": v.get("name_en" if english else "name_ja", "")}
         for v in (f["values"] for f in by_check.get("jcm.score.computed", []))
@@ -939,7 +1104,7 @@ def form6_checklist(book: Any, document: Mapping[str, Any], attachments: Any) ->
                 "id": d.id,
                 "item": d.item,
                 "form": d.form or "",
-                "name": d.name_ja,
+                "name": jcm_name("document", d.id, d.name_ja),
                 # 5.(3) ※: files are named by form 6's number, e.g. 3-12_… for 様式3-12
                 "prefix": ""
                 if getattr(d, "entered_in_system", False)

@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from renkei.proposals.names import jcm_name
 from renkei.rules import load_rulebook
 from renkei.rules.countries import iso_codes
 from renkei.rules.jcm import reconstructed_table
@@ -60,6 +61,13 @@ class TextInput(forms.TextInput):
         text = self.format_value(value)
         shown = f' value="{_esc(text)}"' if text not in (None, "") else ""
         return mark_safe(f'<input type="{self.input_type}" name="{name}"{shown}{_attrs(final)}>')
+
+
+class Textarea(forms.Textarea):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        final = {**self.attrs, **(attrs or {})}
+        text = "" if value is None else str(value)
+        return mark_safe(f'<textarea name="{name}"{_attrs(final)}>{_esc(text)}</textarea>')
 
 
 class DateInput(TextInput):
@@ -489,20 +497,32 @@ class EditorChoices:
         items = book.cost_items
         self.cost_items = [
             ("", "—"),
-            (_("Eligible (2.(7))"), [(i.id, _short(i.name_ja)) for i in items.eligible]),
+            (
+                _("Eligible (2.(7))"),
+                [
+                    (i.id, _short(jcm_name("cost_item", i.id, i.name_ja, lang)))
+                    for i in items.eligible
+                ],
+            ),
             (
                 _("Ineligible (not subsidised)"),
-                [(i.id, _short(i.name_ja)) for i in items.ineligible],
+                [
+                    (i.id, _short(jcm_name("cost_item", i.id, i.name_ja, lang)))
+                    for i in items.ineligible
+                ],
             ),
         ]
-        self.cost_item_names = [(i.name_ja, True) for i in items.eligible] + [
-            (i.name_ja, False) for i in items.ineligible
+        self.cost_item_names = [
+            (jcm_name("cost_item", i.id, i.name_ja, lang), i in items.eligible)
+            for i in (*items.eligible, *items.ineligible)
         ]
         self.eligible_ids = frozenset(items.eligible_ids())
         self.cost_item_error = _(
             "“%(value)s” is not a cost item of form 4; choose one from the list."
         )
-        self.focus_areas = [("", "—")] + [(s.id, s.name_ja) for s in book.scoring.f2_sectors]
+        self.focus_areas = [("", "—")] + [
+            (s.id, jcm_name("focus_area", s.id, s.name_ja, lang)) for s in book.scoring.f2_sectors
+        ]
 
 
 class BasicForm(EditorForm):
@@ -883,6 +903,32 @@ class MilestonesForm(EditorForm):
     bilateral_valid_until = _date(gettext_lazy("Bilateral JCM document valid until"))
 
 
+class ProjectIdeaForm(EditorForm):
+    """The English project information of the PIN (form 3-16, 5.(3)①(エ): プロジェクト情報や
+    クレジット配分案等を、英文で); the office cannot send the PIN without it."""
+
+    title_en = TextField(
+        label=gettext_lazy("Project title in English (for the PIN, form 3-16)"), max_length=300
+    )
+    summary_en = TextField(
+        label=gettext_lazy("Project outline in English (for the PIN)"),
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 4}),
+    )
+
+
+class CreditForm(EditorForm):
+    """A row of the proposed allocation of JCM credits (cf. form 5); the shares make 100 %."""
+
+    party = TextField(label=gettext_lazy("Party"), max_length=200)
+    share_percent = NumberField(
+        label=gettext_lazy("Share (%)"),
+        example="50",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+    )
+
+
 _FORMS: tuple[type[EditorForm], ...] = (
     BasicForm,
     LeaseForm,
@@ -897,6 +943,8 @@ _FORMS: tuple[type[EditorForm], ...] = (
     TargetsForm,
     DeclarationsForm,
     MilestonesForm,
+    ProjectIdeaForm,
+    CreditForm,
 )
 
 

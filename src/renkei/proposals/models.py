@@ -83,6 +83,18 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_state_display(self) -> str:
+        """The state as people read it: once the selection is final, that decision (not
+        adopted; adopted) rather than "submitted" (the selection lives in renkei.adoption)."""
+        if self.state == ProposalState.SUBMITTED:
+            try:
+                selection = self.selection
+            except models.ObjectDoesNotExist:
+                selection = None
+            if selection is not None and selection.state in ("not_adopted", "adopted"):
+                return selection.display_state
+        return str(ProposalState(self.state).label)
+
     def save(self, *args, **kwargs) -> None:
         """``updated_at`` follows the platform's clock (the demo's clock in the demo)."""
         self.updated_at = clock.now()
@@ -114,7 +126,7 @@ class Proposal(models.Model):
 
 class ProposalPartner(models.Model):
     """A partner participant (共同事業者) of the proposal's international consortium whose users
-    see the proposal (JCM call 2.(1)② 注1: 国際コンソーシアムとは、代表事業者と外国法人等
+    see the proposal (JCM call 2.(4)② 注1: 国際コンソーシアムとは、代表事業者と外国法人等
     (共同事業者)により構成). The representative participant is ``Proposal.organisation``;
     it alone edits and submits (5.(1)④⑤; 注2: 交付申請は代表事業者が行う). Which companies
     make up the consortium in the proposal itself stays in the document's participants; this
@@ -193,6 +205,8 @@ class ProposalVersion(models.Model):
     rulebook_id = models.CharField(max_length=60)
     rulebook_version = models.PositiveIntegerField()
     assessment_status = models.CharField(max_length=20)
+    #: what the rules core assessed at submission (renkei.proposals.assessed.snapshot)
+    assessment = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # the applicant's submit key (a double click, a retry): scoped to the proposal, so two
     # organisations' submits with the same key never meet (issue 12, 7)
     idempotency_key = models.CharField(max_length=80)

@@ -16,24 +16,26 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as ValidationError_
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Organisation, Role
+from renkei.accounts.models import Organisation, Role
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.calls.models import Call, Program, Round
 from renkei.errors import RenkeiError
+from renkei.proposals.assessed import snapshot
 from renkei.proposals.models import (
     Attachment,
     PartnerInvitation,
     PreRegistration,
     Proposal,
     ProposalPartner,
+    ProposalState,
     ProposalVersion,
 )
 from renkei.rules import assess_proposal, validate_proposal
@@ -616,7 +618,8 @@ def proposal_submit(
                 _("The call opens on %(opens)s JST; proposals can be submitted from then.")
                 % {"opens": call.opens_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
             )
-        if now >= proposal.round.deadline:
+        # a revision the office opened (3.(2): 追加資料の提出等) is resubmitted after the deadline
+        if now >= proposal.round.deadline and proposal.state != ProposalState.REVISION_OPEN:
             raise ServiceError(
                 _(
                     "The deadline of %(round)s was %(deadline)s JST; submissions are no longer "
@@ -664,6 +667,7 @@ def proposal_submit(
             rulebook_id=result.rulebook_id,
             rulebook_version=result.rulebook_version,
             assessment_status=str(result.status),
+            assessment=snapshot(result),  # read by screening, intake and ranking
             idempotency_key=idempotency_key,
         )
         proposal.attachments.filter(version__isnull=True).update(version=version)
@@ -680,19 +684,14 @@ def proposal_submit(
             to_state=proposal.state,
             payload={"receipt": proposal.receipt_number, "version": number},
         )
-        receipt, email, user_id = proposal.receipt_number, actor.email, actor.pk
-        message = _("Proposal “%(title)s” was received. Receipt number: %(receipt)s") % {
-            "title": proposal.title,
-            "receipt": receipt,
-        }
-        transaction.on_commit(lambda: _notify(user_id, email, message, proposal.pk))
+        notify(
+            [actor],
+            subject=gettext_noop("[Renkei] Proposal received"),
+            message=gettext_noop("Proposal “%(title)s” was received. Receipt number: %(receipt)s"),
+            values={"title": proposal.title, "receipt": proposal.receipt_number},
+            link=f"/proposals/{proposal.pk}/",
+        )
     return version
-
-
-def _notify(user_id: int, email: str, message: str, proposal_id: int) -> None:
-    Notice.objects.create(recipient_id=user_id, message=message, link=f"/proposals/{proposal_id}/")
-    if email:
-        send_mail(_("[Renkei] Proposal received"), message, None, [email])
 
 
 def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Proposal:
@@ -713,6 +712,27 @@ def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Pr
             to_state=proposal.state,
             payload={"reason": reason},
         )
+        # the whole consortium is told: the representative revises, the partners see it
+        message = gettext_noop(
+            "The program office opened “%(title)s” (receipt %(receipt)s) for revision: "
+            "%(reason)s. Revise it and submit it again; the new version is screened again."
+        )
+        values = {
+            "title": proposal.title,
+            "receipt": proposal.receipt_number,
+            "reason": reason.strip(),
+        }
+        for organisation in [
+            proposal.organisation,
+            *(p.organisation for p in proposal.partners.all()),
+        ]:
+            _tell_organisation(
+                organisation,
+                gettext_noop("[Renkei] Your proposal is open for revision"),
+                message,
+                values,
+                f"/proposals/{proposal.pk}/",
+            )
     return proposal
 
 
@@ -750,28 +770,21 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> PartnerInvitat
             proposal=proposal, email=email, invited_by=actor, invited_at=clock.now()
         )
         audit_record(actor=actor, obj=proposal, action="partner_invite", payload={"email": email})
-        invitees = [
-            (u.pk, u.email)
-            for u in get_user_model()
+        invitees = (
+            get_user_model()
             .objects.filter(email__iexact=email, role=Role.APPLICANT, is_active=True)
             .exclude(organisation=proposal.organisation_id)
-        ]
-        message = _(
-            "%(representative)s invites your organisation to be a partner participant of the "
-            "proposal “%(title)s”: accept to see it, or decline."
-        ) % {"representative": proposal.organisation.name, "title": proposal.title}
-        link = f"/proposals/invitations/{invitation.pk}/"
-        subject = _("[Renkei] An invitation to a proposal")
-
-        def tell() -> None:
-            for pk, address in invitees:
-                Notice.objects.create(recipient_id=pk, message=message, link=link)
-                if address:
-                    send_mail(
-                        subject, f"{message}\n{settings.RENKEI_BASE_URL}{link}", None, [address]
-                    )
-
-        transaction.on_commit(tell)
+        )
+        notify(
+            invitees,
+            subject=gettext_noop("[Renkei] An invitation to a proposal"),
+            message=gettext_noop(
+                "%(representative)s invites your organisation to be a partner participant of "
+                "the proposal “%(title)s”: accept to see it, or decline."
+            ),
+            values={"representative": proposal.organisation.name, "title": proposal.title},
+            link=f"/proposals/invitations/{invitation.pk}/",
+        )
     return invitation
 
 
@@ -839,22 +852,22 @@ def partner_accept(*, actor: Any, invitation: PartnerInvitation) -> ProposalPart
         values = _partner_values(proposal, organisation)
         _tell_organisation(
             organisation,
-            _("[Renkei] You were added to a proposal"),
-            _(
+            gettext_noop("[Renkei] You were added to a proposal"),
+            gettext_noop(
                 "%(representative)s added %(org)s as a partner participant of the proposal "
                 "“%(title)s”; you can now see it."
-            )
-            % values,
+            ),
+            values,
             f"/proposals/{proposal.pk}/",
         )
         _tell_organisation(
             proposal.organisation,
-            _("[Renkei] A partner participant accepted"),
-            _(
+            gettext_noop("[Renkei] A partner participant accepted"),
+            gettext_noop(
                 "%(org)s accepted the invitation to %(email)s and is now a partner participant "
                 "of “%(title)s”."
-            )
-            % {**values, "email": invitation.email},
+            ),
+            {**values, "email": invitation.email},
             f"/proposals/{proposal.pk}/#consortium",
         )
     return partner
@@ -873,12 +886,12 @@ def partner_decline(*, actor: Any, invitation: PartnerInvitation) -> None:
         )
         _tell_organisation(
             proposal.organisation,
-            _("[Renkei] An invitation was declined"),
-            _(
+            gettext_noop("[Renkei] An invitation was declined"),
+            gettext_noop(
                 "The invitation to %(email)s to be a partner participant of “%(title)s” was "
                 "declined."
-            )
-            % {"email": invitation.email, "title": proposal.title},
+            ),
+            {"email": invitation.email, "title": proposal.title},
             f"/proposals/{proposal.pk}/#consortium",
         )
 
@@ -910,19 +923,19 @@ def _partner_values(proposal: Proposal, organisation: Organisation) -> dict[str,
     }
 
 
-def _tell_organisation(organisation: Organisation, subject: str, message: str, link: str) -> None:
-    """An in-app notice and an e-mail to every applicant of the organisation, after commit."""
-    members = [
-        (u.pk, u.email) for u in organisation.members.filter(role=Role.APPLICANT, is_active=True)
-    ]
-
-    def tell() -> None:
-        for pk, address in members:
-            Notice.objects.create(recipient_id=pk, message=message, link=link)
-            if address:
-                send_mail(subject, message, None, [address])
-
-    transaction.on_commit(tell)
+def _tell_organisation(
+    organisation: Organisation, subject: str, message: str, values: dict[str, str], link: str
+) -> None:
+    """An in-app notice and an e-mail to every applicant of the organisation, after commit,
+    each in the reader's language."""
+    members = organisation.members.filter(role=Role.APPLICANT, is_active=True)
+    notify(
+        members.select_related("organisation"),
+        subject=subject,
+        message=message,
+        values=values,
+        link=link,
+    )
 
 
 def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
@@ -941,12 +954,12 @@ def partner_remove(*, actor: Any, partner: ProposalPartner) -> None:
         )
         _tell_organisation(
             organisation,
-            _("[Renkei] You were removed from a proposal"),
-            _(
+            gettext_noop("[Renkei] You were removed from a proposal"),
+            gettext_noop(
                 "%(representative)s removed %(org)s from the partner participants of the "
                 "proposal “%(title)s”; you no longer see it."
-            )
-            % _partner_values(proposal, organisation),
+            ),
+            _partner_values(proposal, organisation),
             "/",
         )
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from renkei.proposals import views
+from renkei.proposals import preregistrations, views
 
 app_name = "proposals"
 urlpatterns = [
     path("preregister/", views.preregister, name="preregister"),
+    path("preregistrations/", preregistrations.preregistrations, name="preregistrations"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

@@ -9,7 +9,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -21,6 +27,7 @@ from renkei.accounts.models import Role
 from renkei.calls.models import Round
 from renkei.proposals import c3p_editor, editor, services
 from renkei.proposals.models import Attachment, PartnerInvitation, Proposal, ProposalPartner
+from renkei.rules._yaml import parse_yaml, yaml_problem
 from renkei.services import NotAllowed, ServiceError
 
 
@@ -289,9 +296,17 @@ def _attachments(proposal: Proposal) -> list[tuple[Attachment, str]]:
     return [(a, labels.get(a.document_id, a.document_id)) for a in atts]
 
 
-# libyaml's C emitter and parser when present: the editor round-trips the whole document
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's C emitter when present: the editor round-trips the whole document
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Never writes anchors and aliases, which the strict loader refuses (issue 12, point 3)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_DUMPER = _Dumper
 
 
 def _yaml(document: dict[str, Any]) -> str:
@@ -299,19 +314,23 @@ def _yaml(document: dict[str, Any]) -> str:
 
 
 def _yaml_problem(exc: Exception) -> str:
-    """Where the YAML text cannot be read, in the page's language, with the parser's words."""
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
+    """Where the YAML text cannot be read and what to write instead, in the page's language
+    (the rules core's strict loader says it for what it refuses; else the parser's words)."""
+    if not isinstance(exc, yaml.YAMLError):
         return str(exc)
+    line, column, problem = yaml_problem(exc, _lang())
+    if line is None:
+        return _("The YAML cannot be read (%(problem)s).") % {"problem": problem}
     return _("The YAML cannot be read at line %(line)s, column %(column)s (%(problem)s).") % {
-        "line": mark.line + 1,
-        "column": mark.column + 1,
-        "problem": getattr(exc, "problem", "") or str(exc),
+        "line": line,
+        "column": column,
+        "problem": problem,
     }
 
 
 def _parse(text: str) -> Any:
-    return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
+    """The rules core's strict loader: no aliases, tags, non-text keys, NaN or NUL."""
+    return parse_yaml(text)
 
 
 def _editable(request: HttpRequest, pk: int) -> Proposal | None:
@@ -393,9 +412,14 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     data, focus = editor.apply_action(data, action)
                 else:
                     data, focus = c3p_editor.apply_action(data, action)
+            except editor.TooLarge as exc:  # the row is not added; everything typed is kept
+                messages.error(request, str(exc))
             except ValueError:
                 return HttpResponseBadRequest(_("Unknown editor action."))
-        ed = _form_editor(proposal, data, url=request.path, focus=focus)
+        try:
+            ed = _form_editor(proposal, data, url=request.path, focus=focus)
+        except editor.TooLarge as exc:  # refused before a form is built
+            return _too_large(request, proposal, str(exc))
         if not action:
             if ed.is_valid():
                 errors = services.proposal_update_document(
@@ -419,7 +443,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             data, dropped = editor.document_to_data(proposal.document)
         else:
             data, dropped = c3p_editor.document_to_data(proposal.document, book)
-        ed = _form_editor(proposal, data, url=request.path)
+        try:
+            ed = _form_editor(proposal, data, url=request.path)
+        except editor.TooLarge as exc:  # a document stored through YAML or the API
+            messages.error(request, str(exc))
+            return redirect("proposals:edit_yaml", pk=pk)
     context = _page_context(proposal, proposal.document)
     context.update({"ed": ed, "dropped": dropped, "assessment": _form_panel(proposal, ed)})
     if jcm:
@@ -464,14 +492,36 @@ def _yaml_editor(request: HttpRequest, proposal: Proposal) -> HttpResponse:
     return render(request, "proposals/edit_yaml.html", context)
 
 
+_REFUSED = "proposals/_assessment_refused.html"
+
+
+def _too_large(request: HttpRequest, proposal: Proposal, message: str) -> HttpResponse:
+    return render(
+        request,
+        "proposals/too_large.html",
+        {"proposal": proposal, "message": message},
+        status=400,
+    )
+
+
 @login_required
 @require_POST
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live assessment of the form or the YAML text being edited (htmx), without saving it."""
+    """Live assessment of the form or the YAML text being edited (htmx), without saving it.
+
+    Only for those who may edit the proposal (the editor pages' users): a partner participant or
+    the office sees the stored document's assessment on the proposal's page, and may not make
+    the server build and assess documents of its own."""
     proposal = _visible(request, pk)
+    if not access.can(request.user, "edit", proposal):
+        message = _("Only those who may edit this proposal use its live assessment.")
+        return render(request, _REFUSED, {"message": message}, status=403)
     expected = "jcm" if proposal.call.program == JCM else "c3p"
     if request.POST.get("editor") == expected:
-        ed = _form_editor(proposal, editor.form_data(request.POST))
+        try:
+            ed = _form_editor(proposal, editor.form_data(request.POST))
+        except editor.TooLarge as exc:
+            return render(request, _REFUSED, {"message": str(exc)}, status=400)
         return render(
             request, "proposals/_assessment.html", {"assessment": _form_panel(proposal, ed)}
         )

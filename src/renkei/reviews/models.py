@@ -93,6 +93,11 @@ class ReviewAssignment(models.Model):
     has_conflict = models.BooleanField(null=True, blank=True)
     coi_note = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    #: the proposal version the review was submitted on; a later version (after a revision)
+    #: is not covered by it until the office reopens the review (docs/selection.md)
+    version = models.ForeignKey(
+        ProposalVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("review assignment")

@@ -21,16 +21,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from renkei import access, clock
-from renkei.accounts.models import Notice, Role
+from renkei.accounts.models import Role
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.calls.models import Program
-from renkei.proposals.models import Proposal
+from renkei.proposals.assessed import version_assessment
+from renkei.proposals.models import Proposal, ProposalVersion
 from renkei.reviews.models import ReviewAssignment, Score
-from renkei.rules import assess_proposal, load_rulebook, validate_proposal
+from renkei.rules import load_rulebook
 from renkei.services import NotAllowed, ServiceError
 
 DIVERGENCE_SHARE = Decimal("0.30")
@@ -74,21 +76,21 @@ class ScoringSheet:
     maximum: int | None  # the sheet's total where the rulebook gives one (C3P: 185)
 
 
-def project_type(proposal: Proposal) -> str:
+def project_type(proposal: Proposal, version: ProposalVersion | None = None) -> str:
     """A C3P proposal's column of Table 6, from its latest submitted version (or the draft)."""
-    version = proposal.versions.order_by("-number").first()
+    version = version or proposal.versions.order_by("-number").first()
     document = version.document if version is not None else proposal.document
     value = (document.get("project") or {}).get("type") if isinstance(document, dict) else None
     return value if value in PROJECT_TYPES else "new"
 
 
-def scoring_sheet(proposal: Proposal) -> ScoringSheet:
+def scoring_sheet(proposal: Proposal, version: ProposalVersion | None = None) -> ScoringSheet:
     book = load_rulebook(proposal.call.rulebook_id)
     scoring = getattr(book, "scoring", None)
     if scoring is None:
         raise ServiceError(_("This call has no reviewer scoring."))
     if proposal.call.program == Program.C3P:
-        kind: str | None = project_type(proposal)
+        kind: str | None = project_type(proposal, version)
         maxima = {i.id: i.max_for(kind) for i in scoring.items}
         maximum: int | None = scoring.total_for(kind)
     else:
@@ -304,14 +306,15 @@ def review_submit(*, actor: Any, assignment: ReviewAssignment) -> ReviewAssignme
                 _("Score every item before submitting; still open: %(items)s")
                 % {"items": ", ".join(f"{c.id} ({c.clause})" for c in missing)}
             )
-        assignment.submitted_at = clock.now()
+        version = assignment.proposal.versions.order_by("-number").first()
+        assignment.submitted_at, assignment.version = clock.now(), version
         assignment.save()
         audit_record(
             actor=actor,
             obj=assignment.proposal,
             action="review_submit",
             to_state="submitted",
-            payload={"assignment": assignment.pk},
+            payload={"assignment": assignment.pk, "version": version.number if version else None},
         )
     return assignment
 
@@ -340,10 +343,15 @@ def _declaration_state(assignment: ReviewAssignment) -> str:
     return "conflict" if assignment.has_conflict else "no_conflict"
 
 
-def _tell_reviewer(assignment: ReviewAssignment, message: str) -> None:
-    user_id = assignment.reviewer_id
-    transaction.on_commit(
-        lambda: Notice.objects.create(recipient_id=user_id, message=message, link="/reviews/")
+def _tell_reviewer(assignment: ReviewAssignment, message: str, **values: Any) -> None:
+    """An in-app notice to the reviewer, in the reviewer's language, after commit."""
+    notify(
+        [assignment.reviewer],
+        subject="",
+        message=message,
+        link="/reviews/",
+        values=values,
+        email=False,
     )
 
 
@@ -378,11 +386,11 @@ def review_reset_conflict(
         )
         _tell_reviewer(
             assignment,
-            _(
+            gettext_noop(
                 "The program office reset your conflict-of-interest declaration for %(p)s; "
                 "declare again before reviewing it."
-            )
-            % {"p": assignment.proposal.receipt_number or assignment.proposal.title},
+            ),
+            p=assignment.proposal.receipt_number or assignment.proposal.title,
         )
     return assignment
 
@@ -409,10 +417,59 @@ def review_withdraw(*, actor: Any, assignment: ReviewAssignment, reason: str) ->
         )
         _tell_reviewer(
             assignment,
-            _("The program office withdrew your review of %(p)s.")
-            % {"p": proposal.receipt_number or proposal.title},
+            gettext_noop("The program office withdrew your review of %(p)s."),
+            p=proposal.receipt_number or proposal.title,
         )
         assignment.delete()
+
+
+def review_reopen(*, actor: Any, assignment: ReviewAssignment, reason: str) -> ReviewAssignment:
+    """The office asks a reviewer to review the proposal's new version: a review submitted on
+    an earlier version (before a revision) opens again, with its scores kept as the starting
+    point; the submitted scores stay in the audit trail. Until it is submitted again it does not
+    count in the summary or the ranking."""
+    with transaction.atomic():
+        fresh = (
+            ReviewAssignment.objects.select_for_update()
+            .select_related("proposal", "version")
+            .get(pk=assignment.pk)
+        )
+        if access.role_of(actor) != Role.OFFICE or not access.can(actor, "view", fresh.proposal):
+            raise _deny()
+        latest = fresh.proposal.versions.order_by("-number").first()
+        if fresh.submitted_at is None or fresh.version_id == getattr(latest, "pk", None):
+            raise ServiceError(
+                _("Only a review submitted on an earlier version of the proposal can be reopened.")
+            )
+        if not (reason or "").strip():
+            raise ServiceError(_("Give the reason."))
+        old = fresh.version.number if fresh.version else None
+        scores = dict(fresh.scores.values_list("criterion", "points"))
+        fresh.submitted_at, fresh.version = None, None
+        fresh.save()
+        audit_record(
+            actor=actor,
+            obj=fresh.proposal,
+            action="review_reopen",
+            from_state="submitted",
+            to_state="open",
+            payload={
+                "assignment": fresh.pk,
+                "reviewed_version": old,
+                "new_version": latest.number if latest else None,
+                "scores": scores,
+                "reason": reason.strip(),
+            },
+        )
+        _tell_reviewer(
+            fresh,
+            _(
+                "The proposal %(p)s was revised (version %(n)s); the program office asks you to "
+                "review it again. Your earlier scores are kept as a starting point."
+            )
+            % {"p": fresh.proposal.receipt_number or fresh.proposal.title, "n": latest.number},
+        )
+    return fresh
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -454,6 +511,7 @@ class ReviewSummary:
     assignments: tuple[ReviewAssignment, ...]
     rulebook: str
     sheet: ScoringSheet | None = None
+    stale: tuple[ReviewAssignment, ...] = ()
 
     @property
     def conflicts(self) -> tuple[ReviewAssignment, ...]:
@@ -464,17 +522,60 @@ def is_divergent(points: Sequence[int], maximum: int) -> bool:
     return bool(points) and (max(points) - min(points)) > DIVERGENCE_SHARE * maximum
 
 
+def _means(sheet: ScoringSheet, points: dict[str, list[int]]) -> list[CriterionSummary]:
+    rows = []
+    for c in sheet.reviewer:
+        pts = tuple(points.get(c.id, ()))
+        mean = (Decimal(sum(pts)) / len(pts)).quantize(_CENT, ROUND_HALF_UP) if pts else None
+        rows.append(
+            CriterionSummary(
+                c, pts, mean, max(pts) - min(pts) if pts else None, is_divergent(pts, c.max)
+            )
+        )
+    return rows
+
+
+def _computed(sheet: ScoringSheet, version: ProposalVersion | None) -> list[ComputedItem]:
+    """The computed items' points as assessed at the version's submission."""
+    if version is None:
+        return []
+    figures = version_assessment(version).get("figures", {})
+    points = figures.get("score_items", {})
+    provisional = set(figures.get("score_provisional_items", ()))
+    return [
+        ComputedItem(
+            c.id,
+            c.name_ja,
+            c.name_en,
+            c.clause,
+            c.max,
+            int(points.get(c.id, 0)),
+            c.id in provisional,
+        )
+        for c in sheet.computed
+    ]
+
+
+def counts(assignment: ReviewAssignment, latest: ProposalVersion | None) -> bool:
+    """A submitted review counts for the proposal's latest version only."""
+    return assignment.submitted_at is not None and (
+        latest is None or assignment.version_id in (None, latest.pk)
+    )
+
+
 def review_summary(proposal: Proposal) -> ReviewSummary:
-    """Means of submitted reviews per criterion (2 places, half-up), plus the computed items'
-    points of the latest submitted version's assessment (JCM E/F, C3P Table 6's computed
-    items). Permission is the caller's check (``access.can(user, "view_reviews", proposal)``)."""
-    sheet = scoring_sheet(proposal)
+    """Means of the reviews submitted on the latest version per criterion (2 places,
+    half-up), plus the computed items' points of that version's assessment (JCM E/F, C3P
+    Table 6's computed items). Reviews of an earlier version are listed (``stale``), not
+    counted. Permission is the caller's check (``access.can(user, "view_reviews", proposal)``)."""
+    version = proposal.versions.order_by("-number").first()
+    sheet = scoring_sheet(proposal, version)
     assignments = tuple(
-        proposal.review_assignments.select_related("reviewer")
+        proposal.review_assignments.select_related("reviewer", "version")
         .annotate(n_scores=Count("scores"))
         .order_by("reviewer_id")
     )
-    submitted_ids = [a.pk for a in assignments if a.submitted_at is not None]
+    submitted_ids = [a.pk for a in assignments if counts(a, version)]
     by_criterion: dict[str, list[int]] = {}
     for criterion, pts in (
         Score.objects.filter(assignment_id__in=submitted_ids)
@@ -482,35 +583,9 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
         .values_list("criterion", "points")
     ):
         by_criterion.setdefault(criterion, []).append(pts)
-    rows = []
-    for c in sheet.reviewer:
-        pts = tuple(by_criterion.get(c.id, ()))
-        mean = (Decimal(sum(pts)) / len(pts)).quantize(_CENT, ROUND_HALF_UP) if pts else None
-        rows.append(
-            CriterionSummary(
-                c, pts, mean, max(pts) - min(pts) if pts else None, is_divergent(pts, c.max)
-            )
-        )
-    computed: list[ComputedItem] = []
-    rulebook = ""
-    version = proposal.versions.order_by("-number").first()
-    if version is not None:
-        result = assess_proposal(validate_proposal(version.document))
-        rulebook = f"{result.rulebook_id} v{result.rulebook_version}"
-        points = result.figures.get("score_items", {})
-        provisional = set(result.figures.get("score_provisional_items", ()))
-        computed = [
-            ComputedItem(
-                c.id,
-                c.name_ja,
-                c.name_en,
-                c.clause,
-                c.max,
-                int(points.get(c.id, 0)),
-                c.id in provisional,
-            )
-            for c in sheet.computed
-        ]
+    rows = _means(sheet, by_criterion)
+    computed = _computed(sheet, version)
+    rulebook = f"{version.rulebook_id} v{version.rulebook_version}" if version else ""
     reviewer_total = sum((r.mean for r in rows if r.mean is not None), Decimal("0.00"))
     computed_total = sum(i.points for i in computed)
     return ReviewSummary(
@@ -524,4 +599,40 @@ def review_summary(proposal: Proposal) -> ReviewSummary:
         assignments=assignments,
         rulebook=rulebook,
         sheet=sheet,
+        stale=tuple(
+            a for a in assignments if a.submitted_at is not None and not counts(a, version)
+        ),
     )
+
+
+def review_totals(
+    proposals: Sequence[Proposal], latest: dict[int, ProposalVersion]
+) -> dict[int, Decimal | None]:
+    """``review_summary(p).total`` for many proposals in two queries (the ranking and the
+    selection board): None where no review of the latest version is submitted."""
+    by_proposal: dict[int, list[int]] = {}
+    for pk, proposal_id, version_id in ReviewAssignment.objects.filter(
+        proposal__in=[p.pk for p in proposals], submitted_at__isnull=False
+    ).values_list("pk", "proposal_id", "version_id"):
+        version = latest.get(proposal_id)
+        if version_id is None or version is None or version_id == version.pk:
+            by_proposal.setdefault(proposal_id, []).append(pk)
+    points: dict[int, dict[str, list[int]]] = {}
+    owner = {a: p for p, ids in by_proposal.items() for a in ids}
+    for assignment_id, criterion, pts in (
+        Score.objects.filter(assignment_id__in=list(owner))
+        .order_by("assignment_id")
+        .values_list("assignment_id", "criterion", "points")
+    ):
+        points.setdefault(owner[assignment_id], {}).setdefault(criterion, []).append(pts)
+    out: dict[int, Decimal | None] = {}
+    for p in proposals:
+        if p.pk not in by_proposal:
+            out[p.pk] = None
+            continue
+        version = latest.get(p.pk)
+        sheet = scoring_sheet(p, version)
+        rows = _means(sheet, points.get(p.pk, {}))
+        reviewer = sum((r.mean for r in rows if r.mean is not None), Decimal("0.00"))
+        out[p.pk] = reviewer + sum(i.points for i in _computed(sheet, version))
+    return out

@@ -18,25 +18,29 @@ from django.utils.translation import gettext as _
 from renkei import access, clock
 from renkei.audit.services import audit_record
 from renkei.calls.models import Program
-from renkei.proposals.models import Proposal
+from renkei.proposals.assessed import version_assessment
+from renkei.proposals.models import Proposal, ProposalVersion
 from renkei.reviews.models import Decision, Screening, ScreeningItem
-from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
-SCREENING_SECTIONS = ("eligibility",)
+#: JCM basic screening (別添2 3.(1)) covers eligibility, and with it what the call requires of
+#: every proposal before it is evaluated: the subsidy within 2.(8)–(9) and the cost-effectiveness
+#: limit (別添2 3.(2)(D)), the administrative-cost cap (別表1), the pre-registration and round
+#: (5.(1), 2.(11)) and the documents of 5.(3). Information-only results are not items, except in
+#: eligibility, where they state what the consortium takes on (2.(5)).
+SCREENING_SECTIONS = ("eligibility", "subsidy", "costs", "schedule", "documents")
 C3P_SCREENING_SECTIONS = ("eligibility", "documents")
 
 
-def _screened(proposal: Proposal, result: Any) -> list[Any]:
-    if proposal.call.program == Program.C3P:
-        return [
-            f
-            for s in result.sections
-            if s.id in C3P_SCREENING_SECTIONS
-            for f in s.findings
-            if str(f.status) != "info"
-        ]
-    return [f for s in result.sections if s.id in SCREENING_SECTIONS for f in s.findings]
+def _screened(proposal: Proposal, assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    c3p = proposal.call.program == Program.C3P
+    sections = C3P_SCREENING_SECTIONS if c3p else SCREENING_SECTIONS
+    return [
+        f
+        for f in assessment.get("findings", ())
+        if f["section"] in sections
+        and (f["status"] != "info" or (not c3p and f["section"] == "eligibility"))
+    ]
 
 
 def _require(user: Any, action: str, obj: Any) -> None:
@@ -44,40 +48,53 @@ def _require(user: Any, action: str, obj: Any) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
+def latest_version(proposal: Proposal) -> ProposalVersion | None:
+    return proposal.versions.order_by("-number").first()
+
+
+def current_screening(proposal: Proposal) -> Screening | None:
+    """The screening of the latest submitted version (a resubmitted version is screened
+    again: an earlier version's screening is history, not the current verdict)."""
+    version = latest_version(proposal)
+    return None if version is None else Screening.objects.filter(version=version).first()
+
+
 def screening_start(*, actor: Any, proposal: Proposal) -> Screening:
-    """Screen the latest submitted version; starting twice returns the same screening."""
+    """Screen the latest submitted version; starting twice returns the same screening. The
+    items are the rules core's findings stored at submission, decided as the machine decided
+    them (pass or fail); the rest wait for the office."""
     _require(actor, "screen", proposal)
-    version = proposal.versions.order_by("-number").first()
-    if version is None:
-        raise ServiceError(_("Only a submitted proposal can be screened."))
-    existing = Screening.objects.filter(version=version).first()
-    if existing is not None:
-        return existing
-    result = assess_proposal(validate_proposal(version.document))
     with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        version = latest_version(proposal)
+        if version is None:
+            raise ServiceError(_("Only a submitted proposal can be screened."))
+        existing = Screening.objects.filter(version=version).first()
+        if existing is not None:
+            return existing
+        assessment = version_assessment(version)
         screening = Screening.objects.create(
             proposal=proposal,
             version=version,
-            rulebook_id=result.rulebook_id,
-            rulebook_version=result.rulebook_version,
+            rulebook_id=assessment["rulebook_id"],
+            rulebook_version=assessment["rulebook_version"],
             started_by=actor,
             started_at=clock.now(),
         )
-        findings = _screened(proposal, result)
         ScreeningItem.objects.bulk_create(
             [
                 ScreeningItem(
                     screening=screening,
                     position=i,
-                    check_id=f.check,
-                    clause=f.clause,
-                    subject=f.subject,
-                    machine_status=str(f.status),
-                    message_ja=f.message("ja"),
-                    message_en=f.message("en"),
-                    decision=str(f.status) if str(f.status) in ("pass", "fail") else "",
+                    check_id=f["check"],
+                    clause=f["clause"],
+                    subject=f["subject"][:120],
+                    machine_status=f["status"],
+                    message_ja=f["ja"],
+                    message_en=f["en"],
+                    decision=f["status"] if f["status"] in ("pass", "fail") else "",
                 )
-                for i, f in enumerate(findings)
+                for i, f in enumerate(_screened(proposal, assessment))
             ]
         )
         audit_record(
@@ -87,10 +104,22 @@ def screening_start(*, actor: Any, proposal: Proposal) -> Screening:
             payload={
                 "screening": screening.pk,
                 "version": version.number,
-                "rulebook": f"{result.rulebook_id} v{result.rulebook_version}",
+                "rulebook": f"{screening.rulebook_id} v{screening.rulebook_version}",
             },
         )
     return screening
+
+
+def _still_current(screening: Screening) -> None:
+    latest = latest_version(screening.proposal)
+    if latest is None or latest.pk != screening.version_id:
+        raise ServiceError(
+            _(
+                "This screening is of version %(old)s; version %(new)s was submitted since and "
+                "is screened on its own."
+            )
+            % {"old": screening.version.number, "new": latest.number if latest else "?"}
+        )
 
 
 def screening_item_decide(
@@ -105,7 +134,17 @@ def screening_item_decide(
         _require(actor, "screen", screening.proposal)
         if screening.completed_at is not None:
             raise ServiceError(_("This screening is complete; it can no longer be changed."))
+        _still_current(screening)
         departs = item.machine_status not in ("pass", "fail") or decision != item.machine_status
+        if item.machine_status == "fail" and decision == Decision.PASS and not reason.strip():
+            raise ServiceError(
+                _(
+                    "The rules core finds that this requirement is not met (%(clause)s): give "
+                    "the reason for passing it anyway (e.g. the evidence the office has seen); "
+                    "the override is recorded and shown on the intake list."
+                )
+                % {"clause": item.clause}
+            )
         if departs and not reason.strip():
             raise ServiceError(
                 _(
@@ -141,6 +180,7 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
         screening = Screening.objects.select_for_update().get(pk=screening.pk)
         if screening.completed_at is not None:
             return screening
+        _still_current(screening)
         open_items = screening.items.filter(decision="")
         if open_items.exists():
             raise ServiceError(
@@ -159,7 +199,15 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
             obj=screening.proposal,
             action="screening_complete",
             to_state=screening.outcome,
-            payload={"screening": screening.pk},
+            payload={
+                "screening": screening.pk,
+                "version": screening.version.number,
+                "overrides": [
+                    {"item": i.check_id, "clause": i.clause, "reason": i.reason}
+                    for i in screening.items.all()
+                    if i.overrides_machine
+                ],
+            },
         )
     return screening
 
@@ -168,6 +216,7 @@ def screening_complete(*, actor: Any, screening: Screening) -> Screening:
 from renkei.reviews.reviewing import (  # noqa: E402
     review_assign_balanced,
     review_declare_conflict,
+    review_reopen,
     review_reset_conflict,
     review_score,
     review_submit,
@@ -177,6 +226,7 @@ from renkei.reviews.reviewing import (  # noqa: E402
 __all__ = [
     "review_assign_balanced",
     "review_declare_conflict",
+    "review_reopen",
     "review_reset_conflict",
     "review_score",
     "review_submit",

@@ -17,4 +17,5 @@ urlpatterns = [
     path("reviews/<int:pk>/submit/", views.submit_review, name="submit_review"),
     path("reviews/<int:pk>/reset-conflict/", views.reset_conflict, name="reset_conflict"),
     path("reviews/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("reviews/<int:pk>/reopen/", views.reopen, name="reopen"),
 ]

@@ -17,7 +17,8 @@ from renkei import access
 from renkei.accounts.models import Role, User
 from renkei.calls.models import Call, Program
 from renkei.calls.services import round_to_work_on
-from renkei.proposals.models import Proposal, ProposalState
+from renkei.proposals.assessed import failures, version_assessment
+from renkei.proposals.models import Proposal, ProposalState, ProposalVersion
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
 from renkei.services import ServiceError
@@ -41,17 +42,65 @@ def intake(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(country=filters["country"].upper())
     if filters["state"]:
         qs = qs.filter(state=filters["state"])
-    rows = [(p, p.screenings.order_by("-started_at").first()) for p in qs]
     return render(
         request,
         "reviews/intake.html",
         {
-            "rows": rows,
+            "rows": intake_rows(list(qs)),
             "filters": filters,
             "calls": Call.objects.all(),
             "states": [s for s in ProposalState.choices if s[0] != ProposalState.DRAFT],
         },
     )
+
+
+def intake_rows(proposals: list[Proposal]) -> list[SimpleNamespace]:
+    """Each proposal with the rules core's verdict on its latest version (stored at submission)
+    and that version's screening, in a fixed number of queries."""
+    latest = latest_versions(proposals)
+    screenings = {
+        s.version_id: s
+        for s in Screening.objects.filter(
+            version__in=[v.pk for v in latest.values()]
+        ).prefetch_related("items")
+    }
+    rows = []
+    for p in proposals:
+        version = latest.get(p.pk)
+        screening = screenings.get(version.pk) if version else None
+        rows.append(
+            SimpleNamespace(
+                p=p,
+                version=version,
+                verdict=verdict(version),
+                screening=screening,
+                overrides=[i for i in screening.items.all() if i.overrides_machine]
+                if screening
+                else [],
+            )
+        )
+    return rows
+
+
+def latest_versions(proposals: list[Proposal]) -> dict[int, ProposalVersion]:
+    """The latest submitted version of each proposal, in one query."""
+    out: dict[int, ProposalVersion] = {}
+    for v in ProposalVersion.objects.filter(proposal__in=[p.pk for p in proposals]).order_by(
+        "proposal_id", "number"
+    ):
+        out[v.proposal_id] = v
+    return out
+
+
+def verdict(version: ProposalVersion | None) -> SimpleNamespace | None:
+    """The rules core's verdict on a version: its status and what it fails, in the page's
+    language."""
+    if version is None:
+        return None
+    stored = version_assessment(version)
+    english = (get_language() or "ja").startswith("en")
+    fails = [f"{f['clause']}: {f['en'] if english else f['ja']}" for f in failures(stored)]
+    return SimpleNamespace(status=stored.get("status", ""), failures=fails)
 
 
 @login_required
@@ -66,7 +115,8 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("reviews:screening", pk=pk)
-    current = proposal.screenings.order_by("-started_at").first()
+    version = services.latest_version(proposal)
+    current = services.current_screening(proposal)
     english = (get_language() or "ja").startswith("en")
     return render(
         request,
@@ -74,7 +124,12 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "c3p": proposal.call.program == Program.C3P,
             "proposal": proposal,
+            "version": version,
+            "verdict": verdict(version),
             "screening": current,
+            "earlier": proposal.screenings.exclude(pk=current.pk if current else None)
+            .select_related("version")
+            .order_by("-version__number"),
             "english": english,
             "items": current.items.all() if current else [],
             "decisions": Decision.choices,
@@ -221,6 +276,24 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Office: ask a reviewer to review the proposal's latest version, with a reason."""
+    _office(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk)
+    if not access.can(request.user, "view_reviews", assignment.proposal):
+        raise Http404
+    try:
+        reviewing.review_reopen(
+            actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The reviewer is asked to review the latest version."))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:summary", pk=assignment.proposal_id)
+
+
+@login_required
 def my_reviews(request: HttpRequest) -> HttpResponse:
     """Reviewer home: their assignments; a proposal opens only after declaring no conflict."""
     _reviewer(request)
@@ -280,47 +353,42 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reviews:my_reviews")
 
 
-@login_required
-def score(request: HttpRequest, pk: int) -> HttpResponse:
-    _reviewer(request)
-    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
-    if not access.can(request.user, "view_review", assignment):
-        raise Http404
-    sheet = reviewing.scoring_sheet(assignment.proposal)
-    criteria = list(sheet.reviewer)
-    typed: dict[str, SimpleNamespace] = {}  # refused rows, shown again as typed
-    if request.method == "POST":
-        saved = 0
-        for c in criteria:
-            raw = request.POST.get(f"points_{c.id}", "").strip()
-            text = request.POST.get(f"justification_{c.id}", "")
-            if raw == "" and not text.strip():
-                continue  # not filled in this time
-            try:
-                points = int(raw)
-                reviewing.review_score(
-                    actor=request.user,
-                    assignment=assignment,
-                    criterion=c.id,
-                    points=points,
-                    justification=text,
-                )
-                saved += 1
-            except ValueError:
-                error = _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s.") % {
-                    "id": c.id,
-                    "clause": c.clause,
-                    "max": c.max,
-                }
-                typed[c.id] = SimpleNamespace(points=raw, justification=text, error=error)
-            except ServiceError as exc:
-                typed[c.id] = SimpleNamespace(points=raw, justification=text, error=str(exc))
-        if saved:
-            messages.success(request, _("%(n)s score(s) saved.") % {"n": saved})
-        for row in typed.values():
-            messages.error(request, row.error)
-        if not typed:
-            return redirect("reviews:score", pk=pk)
+def _save_posted(
+    request: HttpRequest, assignment: ReviewAssignment, criteria: list
+) -> tuple[int, dict[str, SimpleNamespace]]:
+    """Save every row typed on the scoring page; the refused rows come back as typed, with
+    their message."""
+    saved, typed = 0, {}
+    for c in criteria:
+        raw = request.POST.get(f"points_{c.id}", "").strip()
+        text = request.POST.get(f"justification_{c.id}", "")
+        if raw == "" and not text.strip():
+            continue  # not filled in this time
+        try:
+            points = int(raw)
+            reviewing.review_score(
+                actor=request.user,
+                assignment=assignment,
+                criterion=c.id,
+                points=points,
+                justification=text,
+            )
+            saved += 1
+        except ValueError:
+            error = _("%(id)s (%(clause)s) takes whole points from 0 to %(max)s.") % {
+                "id": c.id,
+                "clause": c.clause,
+                "max": c.max,
+            }
+            typed[c.id] = SimpleNamespace(points=raw, justification=text, error=error)
+        except ServiceError as exc:
+            typed[c.id] = SimpleNamespace(points=raw, justification=text, error=str(exc))
+    return saved, typed
+
+
+def _score_page(
+    request: HttpRequest, assignment: ReviewAssignment, sheet, typed: dict[str, SimpleNamespace]
+) -> HttpResponse:
     scores = {s.criterion: s for s in assignment.scores.all()}
     return render(
         request,
@@ -328,7 +396,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": assignment,
             "sheet": sheet,
-            "rows": [(c, typed.get(c.id) or scores.get(c.id)) for c in criteria],
+            "rows": [(c, typed.get(c.id) or scores.get(c.id)) for c in sheet.reviewer],
             "can_score": access.can(request.user, "score", assignment),
         },
         status=400 if typed else 200,
@@ -336,12 +404,47 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
+def score(request: HttpRequest, pk: int) -> HttpResponse:
     _reviewer(request)
     assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
     if not access.can(request.user, "view_review", assignment):
         raise Http404
+    sheet = reviewing.scoring_sheet(assignment.proposal)
+    typed: dict[str, SimpleNamespace] = {}  # refused rows, shown again as typed
+    if request.method == "POST":
+        saved, typed = _save_posted(request, assignment, list(sheet.reviewer))
+        if saved:
+            messages.success(request, _("%(n)s score(s) saved.") % {"n": saved})
+        for row in typed.values():
+            messages.error(request, row.error)
+        if not typed:
+            return redirect("reviews:score", pk=pk)
+    return _score_page(request, assignment, sheet, typed)
+
+
+@login_required
+@require_POST
+def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit the review with what is on the page: the rows typed are saved first (a reviewer
+    who types every score and presses "submit" without saving loses nothing); if a row is
+    refused, nothing is submitted and the page comes back as typed."""
+    _reviewer(request)
+    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
+    if not access.can(request.user, "view_review", assignment):
+        raise Http404
+    sheet = reviewing.scoring_sheet(assignment.proposal)
+    saved, typed = 0, {}
+    if access.can(request.user, "score", assignment):
+        saved, typed = _save_posted(request, assignment, list(sheet.reviewer))
+    if typed:
+        messages.error(
+            request, _("The review was not submitted: correct the rows marked below and submit.")
+        )
+        for row in typed.values():
+            messages.error(request, row.error)
+        return _score_page(request, assignment, sheet, typed)
+    if saved:
+        messages.success(request, _("%(n)s score(s) saved.") % {"n": saved})
     try:
         reviewing.review_submit(actor=request.user, assignment=assignment)
         messages.success(request, _("Your review has been submitted."))
@@ -353,13 +456,15 @@ def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     """Proposals with submitted reviews, ranked within the round's (or the call's) budget, with
-    the funding line (renkei.selection). Read-only: recording the selection is the next step.
+    the funding line (renkei.selection) and the rules core's verdict on each. Read-only:
+    recording the selection is the next step.
 
-    The amount is the JCM subsidy, or the C3P contract total incl. tax (3.3 (3)), each from the
-    rules core. Without a budget (the C3P guidebook gives none) the ranking has no funding line."""
+    The amount is the JCM subsidy, or the C3P contract total incl. tax (3.3 (3)), as assessed at
+    submission. Without a budget (the C3P guidebook gives none) the ranking has no funding line.
+    The page makes the same number of queries whatever the number of proposals: the totals come
+    from ``review_totals`` and the amounts and verdicts from the versions' stored assessments."""
     _office(request)
     from renkei.calls.models import Round
-    from renkei.reviews.reviewing import review_summary
     from renkei.selection import Candidate, rank_within_budget
 
     rounds = Round.objects.select_related("call").order_by("deadline")
@@ -368,14 +473,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         c3p = chosen.call.program == Program.C3P
         budget = chosen.budget_jpy if chosen.budget_jpy is not None else chosen.call.budget_jpy
-        proposals = {
-            str(p.pk): p
-            for p in access.proposals_for(request.user).filter(round=chosen)
-            if p.review_assignments.filter(submitted_at__isnull=False).exists()
-        }
-        amounts = {pk: _amount_of(p) for pk, p in proposals.items()}
+        listed = list(access.proposals_for(request.user).filter(round=chosen))
+        latest = latest_versions(listed)
+        totals = reviewing.review_totals(listed, latest)
+        proposals = {str(p.pk): p for p in listed if totals[p.pk] is not None}
+        amounts = {pk: amount_of(p, latest[p.pk]) for pk, p in proposals.items()}
         candidates = [
-            Candidate(pk, review_summary(p).total, amounts[pk][0], p.receipt_number or "")
+            Candidate(pk, totals[p.pk], amounts[pk][0], p.receipt_number or "")
             for pk, p in proposals.items()
         ]
         ranked = rank_within_budget(
@@ -387,6 +491,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 proposals[r.candidate.id],
                 budget is not None and not r.funded and (i == 0 or ranked[i - 1].funded),
                 amounts[r.candidate.id][1],
+                verdict(latest[int(r.candidate.id)]),
             )
             for i, r in enumerate(ranked)
         ]
@@ -397,14 +502,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _amount_of(proposal: Proposal) -> tuple[int, int | None]:
-    """The amount the rules core computes for the latest submitted version, and its cap where
+def amount_of(proposal: Proposal, version: ProposalVersion) -> tuple[int, int | None]:
+    """The amount the rules core computed for the version at its submission, and its cap where
     the call sets one per proposal: the JCM subsidy (the requested amount, or the maximum where
     none is requested), or the C3P contract total incl. tax and its cap (3.3 (3))."""
-    from renkei.rules import assess_proposal, validate_proposal
-
-    version = proposal.versions.order_by("-number").first()
-    figures = assess_proposal(validate_proposal(version.document)).figures
+    figures = version_assessment(version)["figures"]
     if proposal.call.program == Program.C3P:
         return int(figures["contract_total_incl_tax_jpy"]), int(figures["contract_cap_jpy"])
     return int(figures.get("subsidy_jpy") or 0), None

@@ -53,11 +53,16 @@ def _fmt_param(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # params and values passed through as they are
+
+
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
     templates = catalogue().get(code)
     if templates is None:
         raise RulebookInvalid(f"no message text for code {code!r}")
-    return templates[lang].format(**{k: _fmt_param(v) for k, v in params.items()})
+    return templates[lang].format(
+        **{k: v if type(v) in _PLAIN else _fmt_param(v) for k, v in params.items()}
+    )
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,18 @@ class Note:
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return render(self.code, self.params, lang)
 
-    def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "clauses": list(self.clauses),
-            "message": self.message(lang),
-        }
+    def to_dict(
+        self, lang: str = DEFAULT_LANG, rendered: dict[int, str] | None = None
+    ) -> dict[str, Any]:
+        """``rendered``: messages already rendered in this report, by note (findings of one
+        report often share their notes, e.g. every line of the same useful life)."""
+        if rendered is None:
+            message = self.message(lang)
+        else:
+            message = rendered.get(id(self))
+            if message is None:
+                message = rendered[id(self)] = self.message(lang)
+        return {"code": self.code, "clauses": list(self.clauses), "message": message}
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,9 @@ class Finding:
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return render(self.code, self.params, lang)
 
-    def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    def to_dict(
+        self, lang: str = DEFAULT_LANG, rendered: dict[int, str] | None = None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "check": self.check,
             "clause": self.clause,
@@ -104,14 +117,24 @@ class Finding:
         if self.subject:
             out["subject"] = self.subject
         if self.params:
-            out["values"] = {k: jsonable(v) for k, v in self.params.items()}
+            out["values"] = {
+                k: v if type(v) in _PLAIN else jsonable(v) for k, v in self.params.items()
+            }
         if self.notes:
-            out["notes"] = [n.to_dict(lang) for n in self.notes]
+            out["notes"] = [n.to_dict(lang, rendered) for n in self.notes]
         return out
 
 
 def jsonable(value: Any) -> Any:
     """Decimals become strings (never floats); dates ISO strings; containers recursively."""
+    kind = type(value)
+    # the common exact types first: isinstance against the Mapping ABC is slow
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
@@ -142,12 +165,15 @@ class Section:
     title_code: str
     findings: tuple[Finding, ...]
 
-    def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    def to_dict(
+        self, lang: str = DEFAULT_LANG, rendered: dict[int, str] | None = None
+    ) -> dict[str, Any]:
+        rendered = {} if rendered is None else rendered
         return {
             "id": self.id,
             "title": render(self.title_code, {}, lang),
             "status": str(worst([f.status for f in self.findings])),
-            "findings": [f.to_dict(lang) for f in self.findings],
+            "findings": [f.to_dict(lang, rendered) for f in self.findings],
         }
 
 
@@ -170,10 +196,11 @@ class Assessment:
         return worst([f.status for f in self.findings])
 
     def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+        rendered: dict[int, str] = {}  # note messages, rendered once per report
         return {
             "rulebook": {"id": self.rulebook_id, "version": self.rulebook_version},
             "subject": self.subject,
             "status": str(self.status),
             "figures": jsonable(self.figures),
-            "sections": [s.to_dict(lang) for s in self.sections],
+            "sections": [s.to_dict(lang, rendered) for s in self.sections],
         }

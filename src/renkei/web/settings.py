@@ -3,22 +3,40 @@
 SQLite (a file under ``var/``) is the embedded default; set ``DATABASE_URL`` (for example
 ``postgres://renkei:renkei@127.0.0.1:5432/renkei``) to run on PostgreSQL. Times are stored in UTC
 and shown in Japan Standard Time, the calls' time zone.
+
+Production is the default: debug is off unless ``RENKEI_DEBUG=1`` (``make demo`` and ``make test``
+set it: a developer's machine), and without debug the platform refuses to start unless
+``RENKEI_SECRET_KEY`` is set. Without debug, cookies are secure, HTTPS is enforced with HSTS
+(``RENKEI_HTTPS=0`` for a server reached over plain HTTP on a private network, such as the
+benchmarks' loopback), and ``manage.py check --deploy`` is clean. The content security policy
+applies always, so that the pages are developed and tested under it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = Path(os.environ.get("RENKEI_HOME", Path.cwd()))
 VAR_DIR = BASE_DIR / "var"
 
-SECRET_KEY = os.environ.get("RENKEI_SECRET_KEY", "renkei-insecure-development-key")
-DEBUG = os.environ.get("RENKEI_DEBUG", "1") == "1"
+DEBUG = os.environ.get("RENKEI_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("RENKEI_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "RENKEI_SECRET_KEY is not set. Outside a developer's machine set it to a long random "
+            "value (python -c 'import secrets; print(secrets.token_urlsafe(50))'); on a "
+            "developer's machine set RENKEI_DEBUG=1 instead (make demo does)."
+        )
+    SECRET_KEY = "renkei-insecure-development-key-debug-only"
 ALLOWED_HOSTS = os.environ.get("RENKEI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -34,17 +52,24 @@ INSTALLED_APPS = [
     "renkei.proposals",
     "renkei.reviews",
     "renkei.adoption",
+    "ninja",  # serves the API docs' Swagger UI from static files, not from a CDN
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "renkei.web.account.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "renkei.web.middleware.DatabaseBusyMiddleware",
+    # last: it answers a locked-out login before the view runs
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "renkei.web.urls"
@@ -60,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "renkei.web.context.demo",
+                "renkei.web.context.notices",
             ],
         },
     },
@@ -71,11 +97,43 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'renkei.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database under concurrent writes (issue 12): a transaction takes the write
+    # lock when it begins (IMMEDIATE), so two requests never both read and then fail to upgrade
+    # to writing ("database is locked" at once, whatever the timeout); a writer waits up to 20 s
+    # for the lock; WAL lets pages be read while one request writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Log-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one login, or
+# from one address, that login or address is refused for AXES_COOLOFF_TIME, with a message
+# saying when to try again; the office can unlock it earlier in /admin/ (Axes > Access attempts).
+# Behind a reverse proxy, set RENKEI_PROXY_COUNT so that the client's address is the one counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "renkei.accounts.backends.EmailOrUsernameBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("RENKEI_LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("RENKEI_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_USERNAME_CALLABLE = "renkei.accounts.backends.login_key"
+AXES_LOCKOUT_CALLABLE = "renkei.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = (
+    int(os.environ["RENKEI_PROXY_COUNT"]) if os.environ.get("RENKEI_PROXY_COUNT") else None
+)
+# Password reset requests: per address and per e-mail (renkei.accounts.views.password_reset).
+RENKEI_PASSWORD_RESET_LIMIT = "5/h"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -137,6 +195,49 @@ RENKEI_BASE_URL = os.environ.get("RENKEI_BASE_URL", "http://127.0.0.1:8000")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+HTTPS = not DEBUG and os.environ.get("RENKEI_HTTPS", "1") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# the preload token only allows the domain owner to submit the domain to browsers' list
+SECURE_HSTS_PRELOAD = HTTPS
+if os.environ.get("RENKEI_PROXY_SSL_HEADER") == "1":  # behind a proxy that terminates TLS
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# check --deploy's W008/W004 do not apply to a plain-HTTP server on a private network
+SILENCED_SYSTEM_CHECKS = [] if HTTPS or DEBUG else ["security.W004", "security.W008"]
+
+# Content security policy (django-csp): scripts and styles only from this site's static files;
+# the few inline scripts carry the request's nonce. No CDN anywhere (the API docs' Swagger UI is
+# served from ninja's static files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Errors are logged (to stderr, which the WSGI server or systemd collects): a server error with
+# its traceback, a refused request and the database-busy answers of renkei.web.middleware.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": os.environ.get("RENKEI_LOG_LEVEL", "WARNING")},
+        "renkei": {"handlers": ["stderr"], "level": os.environ.get("RENKEI_LOG_LEVEL", "WARNING")},
+        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
 
 # The demo runs "as of" a moment inside the seed calls; empty means real time.
 RENKEI_DEMO_NOW = os.environ.get("RENKEI_DEMO_NOW", "")

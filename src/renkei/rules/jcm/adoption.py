@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from renkei.errors import FieldError, InvalidDocument, UnknownChoice
@@ -33,6 +34,8 @@ class Technology:
     sector: str
     sector_ja: str
     methodologies: tuple[str, ...] = ()
+    in_annex3: bool = True
+    similar: tuple[str, ...] = ()  # outside annex 3: annex-3 technologies with close names
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -92,26 +95,57 @@ class AdoptionTable:
     added: tuple[Adoption, ...] = field(default=())
 
     # --- lookup -------------------------------------------------------------------------
+    @cached_property
+    def _by_key(self) -> Mapping[str, Technology]:
+        """Technologies by id and by Japanese name; the first in the table's order wins."""
+        index: dict[str, Technology] = {}
+        for t in self.technologies:
+            index.setdefault(t.id, t)
+            index.setdefault(t.name_ja, t)
+        return index
+
     def technology(self, key: str) -> Technology:
         """Find a technology by its id or its Japanese name exactly as printed in annex 3."""
-        for tech in self.technologies:
-            if key in (tech.id, tech.name_ja):
-                return tech
-        needle = key.strip().lower()
-        close = [
-            f"{t.name_ja} ({t.id})"
-            for t in self.technologies
-            if needle
-            and (needle in t.name_ja.lower() or needle in t.name_en.lower() or needle in t.id)
-        ]
+        tech = self._by_key.get(key)
+        if tech is not None:
+            return tech
         raise UnknownChoice(
-            "technology", key, [t.id for t in self.technologies], " or ".join(close[:5])
+            "technology", key, [t.id for t in self.technologies], " or ".join(self._close(key))
         )
+
+    def _close(self, key: str) -> list[str]:
+        """Annex-3 technologies whose id or name contains ``key`` (at most five)."""
+        needle = key.strip().lower()
+        if not needle:
+            return []
+        names = {t.id: t for t in self.technologies}
+        names |= {t.name_en.lower(): t for t in self.technologies}
+        names |= {t.name_ja: t for t in self.technologies}
+        close = [
+            t
+            for t in self.technologies
+            if needle in t.name_ja.lower() or needle in t.name_en.lower() or needle in t.id
+        ]
+        close += [names[n] for n in difflib.get_close_matches(needle, names, n=3, cutoff=0.75)]
+        return list(dict.fromkeys(f"{t.name_ja} ({t.id})" for t in close))[:5]
+
+    def lookup(self, key: str) -> Technology:
+        """Like ``technology``, but a technology outside annex 3 is returned as itself, with no
+        adoptions anywhere: 2.(9) counts adoptions of *similar* technologies, so a new one
+        counts 0 until the office finds an annex-3 technology similar to it."""
+        tech = self._by_key.get(key)
+        if tech is not None:
+            return tech
+        if not key.strip():
+            raise UnknownChoice("technology", key, [t.id for t in self.technologies])
+        close = tuple(self._close(key))
+        return Technology(key, key, key, "", "", (), in_annex3=False, similar=close)
 
     def count(self, technology: str, country: str, as_of: dt.date | None = None) -> Count:
         """The count for a pair: the table's cell plus adoptions recorded later that were made
-        on or before ``as_of`` (2.(9): counted, in principle, at the time of application)."""
-        tech = self.technology(technology)
+        on or before ``as_of`` (2.(9): counted, in principle, at the time of application).
+        A technology outside annex 3 counts 0 (see ``lookup``)."""
+        tech = self.lookup(technology)
         base = self.cells.get((tech.id, country), Count(0, 0))
         return base.plus(len(self.added_for(tech.id, country, as_of)))
 

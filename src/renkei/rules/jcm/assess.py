@@ -20,6 +20,7 @@ from renkei.rules._result import Assessment, Finding, Note, Section, Status
 from renkei.rules.jcm import schedule as sched
 from renkei.rules.jcm._format import num, plain
 from renkei.rules.jcm.adoption import AdoptionTable, reconstructed_table
+from renkei.rules.jcm.lease import lease_term
 from renkei.rules.jcm.proposal import CostLine, JcmProposal, Site, TechnologyLine
 from renkei.rules.jcm.rulebook import JcmRulebook
 from renkei.rules.jcm.subsidy import (
@@ -101,8 +102,8 @@ def _line_costs(
 
     For a JCM eco-lease only the equipment portion of the lease fee and its interest are
     eligible (2.(7) ただし書); for a model project lease interest is not a cost item."""
-    items = {i.id: i for i in book.cost_items.eligible}
-    ineligible = {i.id: i for i in book.cost_items.ineligible}
+    items = book.cost_items.eligible_by_id
+    ineligible = book.cost_items.ineligible_by_id
     eligible = base = admin = 0
     for c in line.costs:
         if c.item in ineligible:
@@ -207,13 +208,27 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
     return c.cost_price_jpy
 
 
-def _validate_items(book: JcmRulebook, proposal: JcmProposal) -> None:
+def _validate_items(book: JcmRulebook, table: AdoptionTable, proposal: JcmProposal) -> None:
     valid = set(book.cost_items.eligible_ids()) | set(book.cost_items.ineligible_ids())
     first_fy = book.period.start.year
     last_fy = sched.fiscal_year_start(book.period.end)
     errors = []
     for s in proposal.sites:
         for t in s.technologies:
+            tech = table.lookup(t.technology)
+            if tech.in_annex3 and t.outside_annex3:
+                errors.append(
+                    f"site {s.id}: {t.technology!r} is annex 3's {tech.id} ({tech.name_ja}); "
+                    "remove outside_annex3"
+                )
+            elif not tech.in_annex3 and not t.outside_annex3:
+                hint = f" (did you mean {' or '.join(tech.similar)}?)" if tech.similar else ""
+                errors.append(
+                    f"site {s.id}: technology {t.technology!r} is not in annex 3{hint}; use an "
+                    "annex-3 id or Japanese name (`renkei rules technologies`), or, for a "
+                    "technology annex 3 does not list, set `outside_annex3: true` (assessed at 0 "
+                    "similar-technology adoptions, 2.(9), for the office to confirm)"
+                )
             for c in t.costs:
                 if c.item not in valid:
                     errors.append(
@@ -235,7 +250,7 @@ def _line_figures(
     eco = p.kind == "eco_lease"
     costs = []
     for site, line in p.technology_lines():
-        tech = table.technology(line.technology)
+        tech = table.lookup(line.technology)
         subject = f"{site.id}/{tech.id}"
         costs.append(
             (site, line, tech, *_line_costs(book, line, subject, cost_findings, eco_lease=eco))
@@ -248,7 +263,15 @@ def _line_figures(
     out = []
     for (site, line, tech, eligible, base, admin), cut in zip(costs, cuts, strict=True):
         eligible -= cut
-        cap = rate_cap(book, table, tech.id, p.country, eco_lease=eco, as_of=p.assessed_on)
+        cap = rate_cap(
+            book,
+            table,
+            tech.id,
+            p.country,
+            eco_lease=eco,
+            as_of=p.assessed_on,
+            outside_annex3=line.outside_annex3,
+        )
         hi = max_subsidy(eligible, cap.cap_high) if cap.cap_high is not None else 0
         lo = max_subsidy(eligible, cap.cap_low) if cap.cap_low is not None else None
         subsidy = hi if line.requested_subsidy_jpy is None else line.requested_subsidy_jpy
@@ -757,7 +780,7 @@ def _methodology(table: AdoptionTable, p: JcmProposal, lines: list[LineFigures])
     out = []
     m = p.methodology
     for lf in lines:
-        tech = table.technology(lf.tech_id)
+        tech = table.lookup(lf.tech_id)
         known = set(tech.methodologies)
         named = lf.line.methodologies or m.approved
         used = known & set(named)
@@ -984,6 +1007,21 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
                 "jcm.lease.fee_not_shown",
             )
         )
+    if p.lease is not None and p.kind == "model_project":
+        # 2.(6)①: the lease, or its continuation or a transfer, covers the useful life
+        partners = [m.name for m in p.consortium.partners]
+        partners += [m.name_en for m in p.consortium.partners if m.name_en]
+        out.append(
+            lease_term(
+                lives=[(lf.subject, lf.line.useful_life_years) for lf in lines],
+                lease_years=p.lease.lease_years,
+                ends_on=p.lease.ends_on,
+                operation_start=p.milestones.operation_start_on,
+                after_lease=p.lease.after_lease,
+                transfer_to=p.lease.transfer_to,
+                partners=partners,
+            )
+        )
     if p.deferred_payment:
         out.append(
             _breakdown(
@@ -1184,7 +1222,7 @@ def _focus_bonus(
     sector_area = {"renewable_energy": "renewable_energy", "waste": "waste_infrastructure"}
     award, uncertain = False, False
     for lf in lines:
-        tech = table.technology(lf.tech_id)
+        tech = table.lookup(lf.tech_id)
         area = sector_area.get(tech.sector) or lf.line.focus_area
         if area is None:
             continue
@@ -1378,14 +1416,17 @@ def _schedule(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> li
                 )
             )
     if m.operation_start_on:
+        plans: dict[int, sched.MonitoringPlan] = {}  # lines with the same life share a plan
         for lf in lines:
-            plan = sched.monitoring_plan(
-                book,
-                operation_start=m.operation_start_on,
-                useful_life_years=lf.life_years,
-                bilateral_valid_until=m.bilateral_valid_until,
-                eco_lease=p.kind == "eco_lease",
-            )
+            plan = plans.get(lf.life_years)
+            if plan is None:
+                plan = plans[lf.life_years] = sched.monitoring_plan(
+                    book,
+                    operation_start=m.operation_start_on,
+                    useful_life_years=lf.life_years,
+                    bilateral_valid_until=m.bilateral_valid_until,
+                    eco_lease=p.kind == "eco_lease",
+                )
             out.append(
                 F(
                     "jcm.schedule.monitoring",
@@ -1487,7 +1528,7 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
         raise BadInput(f"the proposal is for {p.call}, not {book.id}")
     book.period.require(book.id, "an assessment dated", p.assessed_on)
     table = table or reconstructed_table(book.id)
-    _validate_items(book, p)
+    _validate_items(book, table, p)
     cost_findings: list[Finding] = []
     lines = _line_figures(book, table, p, cost_findings)
     screening = _screening(book, table, p, lines)

@@ -102,7 +102,16 @@ class BatterySpec(Strict):
 
 
 class TechnologyLine(Strict):
-    technology: str = Field(description="annex-3 technology id or its Japanese name as printed")
+    technology: str = Field(
+        min_length=1,
+        description="annex-3 technology id or its Japanese name as printed; or, with "
+        "`outside_annex3`, the name of a technology annex 3 does not list",
+    )
+    outside_annex3: bool = Field(
+        False,
+        description="the technology is not in annex 3: assessed at 0 similar-technology "
+        "adoptions (2.(9)) until the office finds a listed technology similar to it",
+    )
     description: str = ""
     annual_reduction_tco2: Decimal = Field(
         ge=Decimal("0.000001"), le=Decimal("1000000000"), description="tCO2eq per year"
@@ -135,6 +144,24 @@ class Lease(Strict):
     fee_reduction_documented: MaybeBool = Field(
         None, description="リース料算出内訳: the subsidy is deducted from the lease fees"
     )
+    ends_on: dt.date | None = Field(
+        None,
+        description="the day the lease contract (draft) ends; default: lease_years from operation",
+    )
+    after_lease: Literal["continue", "transfer"] | None = Field(
+        None,
+        description="2.(6)①: a lease ending before the useful life is continued, or the "
+        "equipment transferred to a partner participant, until the useful life ends",
+    )
+    transfer_to: str = Field(
+        "", description="the partner participant (共同事業者) that receives the equipment"
+    )
+
+    @model_validator(mode="after")
+    def _transfer_named_only_for_a_transfer(self) -> Lease:
+        if self.transfer_to.strip() and self.after_lease != "transfer":
+            raise ValueError("transfer_to is only for `after_lease: transfer`")
+        return self
 
 
 class Funding(Strict):

@@ -6,7 +6,10 @@ Mirrors ``rulebooks/jcm-model-project/<period>.yaml`` field by field; unknown ke
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import cached_property
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import model_validator
@@ -185,6 +188,14 @@ class CostItems(Strict):
 
     def eligible_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.eligible)
+
+    @cached_property
+    def eligible_by_id(self) -> Mapping[str, CostItem]:
+        return MappingProxyType({i.id: i for i in self.eligible})
+
+    @cached_property
+    def ineligible_by_id(self) -> Mapping[str, CostItem]:
+        return MappingProxyType({i.id: i for i in self.ineligible})
 
     def ineligible_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.ineligible)

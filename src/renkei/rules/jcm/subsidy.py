@@ -38,6 +38,7 @@ class RateCap:
     notes: tuple[Note, ...]
     name_ja: str = ""
     name_en: str = ""
+    in_annex3: bool = True  # False: a technology outside annex 3, counted at 0 adoptions
 
     @property
     def eligible(self) -> bool | None:
@@ -90,6 +91,8 @@ class RateCap:
         if self.eligible is False:
             code = "jcm.rate_cap.excluded" if self.excluded else "jcm.rate_cap.not_adopted"
             status = Status.FAIL
+        elif not self.in_annex3:
+            code, status = "jcm.rate_cap.outside_annex3", Status.NEEDS_REVIEW
         elif self.eligible is None:
             code, status = "jcm.rate_cap.maybe_not_adopted", Status.NEEDS_REVIEW
         elif self.exact:
@@ -107,15 +110,38 @@ def rate_cap(
     *,
     eco_lease: bool = False,
     as_of: dt.date | None = None,
+    outside_annex3: bool = False,
 ) -> RateCap:
     """The cap for a technology in a country; adoptions recorded later count when made on or
-    before ``as_of`` (the application date)."""
-    tech = table.technology(technology)
+    before ``as_of`` (the application date). ``outside_annex3``: a technology annex 3 does not
+    list, counted at 0 similar adoptions (an annex-3 name is then refused: it is listed)."""
+    if not outside_annex3:
+        tech = table.technology(technology)
+    else:
+        tech = table.lookup(technology)
+        if tech.in_annex3:
+            raise BadInput(
+                f"{technology!r} is annex 3's {tech.id} ({tech.name_ja}); it is not outside annex 3"
+            )
     count = table.count(tech.id, country, as_of)
     bands = book.subsidy.rate_caps
     cap_low, cap_high = bands.cap_for(count.max), bands.cap_for(count.min)
     notes: list[Note] = []
     clause = bands.clause
+    if not tech.in_annex3:
+        # 2.(9) counts adoptions of similar technologies; one annex 3 does not list has none
+        # until the office finds a listed technology similar to it
+        notes.append(
+            Note(
+                "jcm.note.outside_annex3",
+                ("2.(9)", "別添3"),
+                {
+                    "technology": tech.id,
+                    "similar_ja": "、".join(tech.similar) or "なし",
+                    "similar_en": ", ".join(tech.similar) or "none",
+                },
+            )
+        )
     if not count.exact:
         notes.append(
             Note(
@@ -181,6 +207,7 @@ def rate_cap(
         tuple(notes),
         tech.name_ja,
         tech.name_en,
+        tech.in_annex3,
     )
 
 

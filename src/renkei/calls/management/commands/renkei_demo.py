@@ -1,5 +1,9 @@
 """Load reference data and clearly labelled samples for the demo, and print one login per role.
 
+The output is short: the e-mails the sample story sends are written to ``var/demo-emails.txt``
+(counted, not printed), then the logins (the README's table lists the same ones) and where to
+log in.
+
 Idempotent: running it twice changes nothing. Real data: both calls and their rulebooks, the
 JCM partner countries (in the rulebook), and the city partnerships the C3P guidebook names
 (BOX 8). Everything else is marked as a sample.
@@ -8,10 +12,14 @@ JCM partner countries (in the rulebook), and the city partnerships the C3P guide
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
+from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -69,29 +77,54 @@ def _jst(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=JST)
 
 
+@contextmanager
+def _emails_kept() -> Iterator[list]:
+    """The e-mails sent meanwhile are kept in a list instead of going to the configured backend
+    (the console's, in the demo, would print them all before the logins)."""
+    backend, had_outbox = settings.EMAIL_BACKEND, hasattr(mail, "outbox")
+    previous = getattr(mail, "outbox", None)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    try:
+        yield mail.outbox
+    finally:
+        kept = mail.outbox
+        settings.EMAIL_BACKEND = backend
+        if had_outbox:  # a test's outbox keeps what a locmem backend would have had
+            mail.outbox = previous + (kept if "locmem" in backend else [])
+        else:
+            del mail.outbox
+
+
 class Command(BaseCommand):
     help = "Load demo reference data and samples; print the demo logins."
 
     def handle(self, *args, **options) -> None:
-        with transaction.atomic():
-            jcm, c3p = self._calls()
-            self._partnerships()
-            users = self._users()
-        self._samples(users["applicant"], jcm)
-        self._c3p_samples(users["applicant"], c3p)
-        story = selection_story(
-            round_=jcm.rounds.get(code="first"),
-            applicant=users["applicant"],
-            office=users["office"],
-            reviewers=[users["reviewer"], users["reviewer2"]],
-            examples=EXAMPLES,
-            secretariat=users["secretariat"],
-            partner=users["partner"],
-        )
+        with _emails_kept() as emails:
+            with transaction.atomic():
+                jcm, c3p = self._calls()
+                self._partnerships()
+                users = self._users()
+            self._samples(users["applicant"], jcm)
+            self._c3p_samples(users["applicant"], c3p)
+            story = selection_story(
+                round_=jcm.rounds.get(code="first"),
+                applicant=users["applicant"],
+                office=users["office"],
+                reviewers=[users["reviewer"], users["reviewer2"]],
+                examples=EXAMPLES,
+                secretariat=users["secretariat"],
+                partner=users["partner"],
+            )
+        if emails:
+            self.stdout.write(f"{len(emails)} e-mails of the samples: {self._keep(emails)}")
         self.stdout.write("\nDemo logins (user / password):")
         for name, role, *_ in USERS:
             self.stdout.write(f"  {name:<12} / renkei-demo-{name:<12} {role.label}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/ (samples are labelled as samples).")
+        self.stdout.write(
+            f"\nLog in at {settings.RENKEI_BASE_URL}/accounts/login/ once the server has "
+            "started (samples are labelled as samples)."
+        )
         if story or Proposal.objects.filter(sample=True, selection__isnull=False).exists():
             self.stdout.write(
                 "Selection sample (first JCM round): the applicant answers the secretariat's "
@@ -107,6 +140,19 @@ class Command(BaseCommand):
             "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
             f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
         )
+
+    def _keep(self, emails: list) -> str:
+        """Append the e-mails to var/demo-emails.txt; returns where they are."""
+        path = Path(settings.VAR_DIR) / "demo-emails.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as out:
+            for message in emails:
+                out.write(message.message().as_bytes().decode("utf-8", "replace"))
+                out.write("\n" + "-" * 79 + "\n")
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
 
     def _calls(self) -> tuple[Call, Call]:
         jcm = call_open_from_rulebook(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0005_submit_key_per_proposal'),
+        ('proposals', '0006_proposalversion_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

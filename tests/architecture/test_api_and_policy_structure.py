@@ -1,0 +1,101 @@
+"""The REST API and the permission rules are composed per stage (style.md, 'A stage app's
+shape'): each stage app has its router in ``<app>/api.py`` and its rules in ``<app>/policy.py``;
+``renkei.api`` and ``renkei.access`` only compose them, and ``renkei.apikit`` holds what the
+routers share. Arrows point one way, so none of these modules can import the others in a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "renkei"
+# the stages in the order of the pipeline: a stage may import earlier stages, never a later one
+STAGES = ("accounts", "calls", "proposals", "reviews", "adoption")
+
+
+def _renkei_imports(path: Path) -> set[str]:
+    """Every ``renkei.…`` module the file imports, at any level (function-level imports too);
+    ``from renkei.x import y`` counts as ``renkei.x.y`` when ``y`` is a module."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("renkei"))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module != "renkei" and not node.module.startswith("renkei."):
+                continue
+            for alias in node.names:
+                module = f"{node.module}.{alias.name}"
+                names.add(module if _is_module(module) else node.module)
+    return names
+
+
+def _is_module(name: str) -> bool:
+    path = SRC.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def _files(name: str) -> list[Path]:
+    return [SRC / stage / name for stage in STAGES if (SRC / stage / name).exists()]
+
+
+def test_every_stage_has_its_router_and_its_policy() -> None:
+    assert [p.parent.name for p in _files("api.py")] == list(STAGES)
+    assert [p.parent.name for p in _files("policy.py")] == list(STAGES)
+
+
+def test_the_root_api_only_mounts_routers_and_uses_the_shared_kit() -> None:
+    imports = _renkei_imports(SRC / "api.py")
+    allowed = {"renkei.apikit"} | {f"renkei.{stage}.api" for stage in STAGES}
+    assert imports <= allowed, sorted(imports - allowed)
+    assert {f"renkei.{stage}.api" for stage in STAGES} <= imports  # every router is mounted
+
+
+def test_access_imports_only_the_stage_policies() -> None:
+    imports = _renkei_imports(SRC / "access.py")
+    policies = {f"renkei.{stage}.policy" for stage in STAGES}
+    assert imports <= policies, sorted(imports - policies)
+    assert imports == policies  # every stage's rules are composed
+
+
+def test_the_shared_kit_imports_no_stage_nor_the_composing_modules() -> None:
+    imports = _renkei_imports(SRC / "apikit.py")
+    bad = {m for m in imports if _stage(m) or m in ("renkei.api", "renkei.access")}
+    assert not bad, sorted(bad)
+
+
+def test_routers_never_import_the_root_api_nor_a_later_stage() -> None:
+    for path in _files("api.py"):
+        here = STAGES.index(path.parent.name)
+        for module in _renkei_imports(path):
+            where = f"{path.relative_to(SRC)} imports {module}"
+            assert module != "renkei.api", where
+            stage = _stage(module)
+            assert stage is None or STAGES.index(stage) <= here, where
+
+
+def test_policies_never_import_access_the_api_nor_a_later_stage() -> None:
+    """A policy is imported by ``renkei.access``; importing it back (or a router, or a service,
+    which asks ``renkei.access``) would be a cycle."""
+    for path in _files("policy.py"):
+        here = STAGES.index(path.parent.name)
+        for module in _renkei_imports(path):
+            where = f"{path.relative_to(SRC)} imports {module}"
+            assert module not in ("renkei.access", "renkei.api", "renkei.apikit"), where
+            stage = _stage(module)
+            if stage is None:
+                continue
+            assert STAGES.index(stage) <= here, where
+            assert module.rsplit(".", 1)[-1] in ("models", "policy"), where
+
+
+def test_the_checks_see_a_violation(tmp_path: Path) -> None:
+    """The import reader finds imports at any level, so the checks above can fail."""
+    bad = tmp_path / "policy.py"
+    bad.write_text("def f():\n    from renkei import access\n    from renkei.api import api\n")
+    assert _renkei_imports(bad) == {"renkei.access", "renkei.api"}
