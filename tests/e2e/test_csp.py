@@ -6,13 +6,14 @@ policy refused; the language switcher, which used an inline handler, still switc
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
 from playwright.sync_api import expect
 
 from renkei.accounts.models import Organisation, Role, User
 from renkei.proposals import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "Csp-e2e-passw0rd!"
 
 
 def _watch(page) -> list[str]:
@@ -47,7 +48,7 @@ def test_pages_work_under_the_policy(new_page, log_in, office, first_round) -> N
     page.goto("/accounts/login/")
     page.goto("/api/docs")
     expect(page.locator(".swagger-ui .info")).to_be_visible()  # rendered from local files
-    log_in(page, applicant.username)
+    log_in(page, applicant.username, PASSWORD)
     page.goto(f"/proposals/{proposal.pk}/edit/")
     page.fill("input[name$='title']", "CSP changed")  # htmx posts the live assessment
     page.wait_for_timeout(1500)

@@ -162,3 +162,19 @@ def test_password_reset_is_throttled_per_address_and_per_client() -> None:
         == 429
     )
     assert PasswordResetRequest.objects.filter(ip_address="203.0.113.50").count() == count * 2
+
+
+def test_the_emailed_login_link_sets_the_password_and_logs_in() -> None:
+    """With two authentication backends (axes' and the e-mail one) the login after setting the
+    password must name its backend."""
+    from renkei.accounts.services import login_link
+
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save()
+    client = Client()
+    link = login_link(user, "")
+    response = client.post(
+        link, {"new_password1": "a-new-long-password-2", "new_password2": "a-new-long-password-2"}
+    )
+    assert response.status_code == 302 and _logged_in(client)

@@ -168,7 +168,8 @@ def test_a_proposal_not_submitted_cannot_be_screened(
     with pytest.raises(NotAllowed):
         reviews.screening_start(actor=office, proposal=reopened)
     page = client.post(reverse("reviews:screening", args=[reopened.pk]), follow=True)
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.context["can_screen"] is False
+    assert [m.level_tag for m in page.context["messages"]] == ["error"]
     assert not Screening.objects.exists()
 
 

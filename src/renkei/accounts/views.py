@@ -218,7 +218,7 @@ def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        login(request, user)
+        login(request, user, backend="renkei.accounts.backends.EmailOrUsernameBackend")
         messages.success(request, _("Your password is set."))
         return redirect("home")
     return render(request, "accounts/set_password.html", {"form": form})
