@@ -523,7 +523,8 @@ class Recorder:
 def _expect(response, status: int, what: str, location: str | None = None) -> None:
     ok = response.status_code == status
     if ok and location is not None:
-        ok = response.headers.get("Location", "").rstrip("/").endswith(location.rstrip("/"))
+        target = response.headers.get("Location", "").split("#")[0]  # e.g. …/edit/#attachments
+        ok = target.rstrip("/").endswith(location.rstrip("/"))
     if not ok:
         raise StepFailed(
             f"{what}: HTTP {response.status_code} (expected {status}"

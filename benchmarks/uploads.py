@@ -169,6 +169,7 @@ def main() -> int:
         **os.environ,
         "RENKEI_HOME": str(home),
         "RENKEI_DEBUG": "0",
+        "RENKEI_HTTPS": "0",  # gunicorn on loopback, plain HTTP
         "RENKEI_SECRET_KEY": os.urandom(24).hex(),
         "RENKEI_DEMO_NOW": "2024-05-10T09:00:00+09:00",
         "RENKEI_UPLOAD_TEMP_DIR": str(home / "var" / "incoming"),

@@ -17,7 +17,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
-from webfactories import jst
+from webfactories import jst, link_partner
 
 from renkei.accounts.models import Notice
 from renkei.api import api
@@ -486,14 +486,17 @@ def test_repeated_submit_returns_the_same_result_and_one_version(
     assert ProposalVersion.objects.filter(proposal=proposal).count() == 1
 
 
-def test_a_key_cannot_be_reused_for_another_proposal(
-    applicant, first_round, sample_document
-) -> None:
+def test_a_key_is_the_proposals_own(applicant, first_round, sample_document) -> None:
+    """Keys are scoped to the proposal (issue 12, 7): the same key on another proposal is that
+    proposal's own submission, never an answer about the first one."""
     one = ready_proposal(applicant, first_round, sample_document)
     two = ready_proposal(applicant, first_round, sample_document, title="two")
     client = client_for(applicant)
-    assert submit(client, one.pk, "k").status_code == 200
-    assert "another proposal" in error(submit(client, two.pk, "k"), 422)["detail"]
+    first = body(submit(client, one.pk, "k"))
+    second = body(submit(client, two.pk, "k"))
+    assert (first["proposal_id"], second["proposal_id"]) == (one.pk, two.pk)
+    assert first["receipt_number"] != second["receipt_number"]
+    assert body(submit(client, one.pk, "k")) == first  # a retry answers with the same version
 
 
 def test_incomplete_submit_lists_every_error(applicant, first_round) -> None:
@@ -679,10 +682,23 @@ MATRIX = {
     ("POST", P + "/not-adopted", "submitted"): [401, 404, 404, 200, 404, 404, 404, 404],
     ("POST", P + "/revision", "draft"): [401, 403, 404, 404, 404, 404, 404, 403],
     ("POST", P + "/revision", "submitted"): [401, 403, 404, 200, 404, 404, 404, 403],
-    # the consortium: the representative links partners (422: that address has no account);
+    # the consortium: the representative invites partners (200 whether or not an account has
+    # the address: the answer tells nothing about who has an account);
     # the unlink row comes last, as the representative's run unlinks
-    ("POST", P + "/partners", "draft"): [401, 422, 404, 404, 404, 404, 404, 403],
+    ("POST", P + "/partners", "draft"): [401, 200, 404, 404, 404, 404, 404, 403],
     ("DELETE", P + "/partners/{partner_id}", "draft"): [401, 200, 404, 404, 404, 404, 404, 403],
+    # a draft's attachment: replaced (201) or removed by the representative only; the
+    # partner sees it and is refused (403)
+    ("POST", P + "/attachments/{attachment_id}/replace", "draft"): [401, 201, *[404] * 5, 403],
+    ("DELETE", P + "/attachments/{attachment_id}", "draft"): [401, 200, *[404] * 5, 403],
+    # an invitation (to other_applicant's address) is only the invited account's to answer;
+    # once declined it cannot be accepted (422)
+    ("POST", "/api/partner-invitations/{invitation_id}/decline", None): [
+        *[401, 404, 200, 404, 404, 404, 404, 404]
+    ],
+    ("POST", "/api/partner-invitations/{invitation_id}/accept", None): [
+        *[401, 404, 422, 404, 404, 404, 404, 404]
+    ],
 }
 
 # what each role's list shows, by title ("draft", "ready", "submitted")
@@ -705,15 +721,27 @@ def objects(users, first_round, sample_document) -> dict[str, int]:
     )
     ready = ready_proposal(applicant, first_round, sample_document, title="ready")
     submitted = ready_proposal(applicant, first_round, sample_document, title="submitted")
-    services.partner_add(actor=applicant, proposal=submitted, email=users["partner"].email)
+    link_partner(applicant, submitted, users["partner"])
     services.proposal_submit(
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-04-20T09:00")
     )
-    links = {
-        p.title: services.partner_add(actor=applicant, proposal=p, email=users["partner"].email)
-        for p in (draft, ready)
-    }
+    links = {p.title: link_partner(applicant, p, users["partner"]) for p in (draft, ready)}
+    to_replace, to_remove = (
+        services.attachment_add(
+            actor=applicant,
+            proposal=draft,
+            document_id="form1",
+            upload=SimpleUploadedFile(f"1_{n}.pdf", PDF + n.encode()),
+        )
+        for n in ("a", "b")
+    )
+    invitation = services.partner_add(
+        actor=applicant, proposal=draft, email=users["other_applicant"].email
+    )
     return {
+        "attachment_to_replace": to_replace.pk,
+        "attachment_to_remove": to_remove.pk,
+        "invitation": invitation.pk,
         "draft": draft.pk,
         "ready": ready.pk,
         "submitted": submitted.pk,
@@ -729,6 +757,8 @@ def _call(client: Client, method: str, url: str, role: str, round_id: int):
         return post_json(client, url, {"round_id": round_id, "title": "new", "country": "KE"})
     if url.endswith("/document"):
         return put_json(client, url, {"title": "draft"})
+    if url.endswith("/replace"):
+        return client.post(url, {"file": SimpleUploadedFile("1_new.pdf", PDF + b"new")})
     if url.endswith("/attachments"):
         return client.post(url, {"document_id": "form1", "file": SimpleUploadedFile("1.pdf", PDF)})
     if url.endswith("/submit"):
@@ -758,6 +788,9 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
         url = path.replace(key, str(objects[obj])) if obj else path
         url = url.replace("{query_id}", "1")
         url = url.replace("{partner_id}", str(objects["partner_link"]))
+        url = url.replace("{invitation_id}", str(objects["invitation"]))
+        which = "attachment_to_remove" if method == "DELETE" else "attachment_to_replace"
+        url = url.replace("{attachment_id}", str(objects[which]))
         response = _call(client, method, url, role, first_round.pk)
         label = f"{method} {path} {obj or ''}".strip()
         got[label] = response.status_code

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from webfactories import jst
+from webfactories import jst, link_partner
 
 from renkei.audit.services import audit_trail
 from renkei.proposals import services
@@ -183,7 +183,7 @@ def test_every_refused_upload_leaves_no_file_in_storage(
         _submitted(applicant, draft)
         draft.refresh_from_db()
     elif case == "permission":
-        services.partner_add(actor=applicant, proposal=draft, email=users["partner"].email)
+        link_partner(applicant, draft, users["partner"])
         actor = users["partner"]
     elif case == "race":  # the page read the draft; the submit committed before the upload
         _submitted(applicant, draft)
@@ -266,7 +266,7 @@ def test_a_submitted_attachment_stays_in_the_history_when_removed_in_a_revision(
 def test_only_the_representative_removes_and_replaces(users, draft) -> None:
     applicant, partner = users["applicant"], users["partner"]
     att = add(applicant, draft)
-    services.partner_add(actor=applicant, proposal=draft, email=partner.email)
+    link_partner(applicant, draft, partner)
     with pytest.raises(NotAllowed):
         services.attachment_remove(actor=partner, attachment=att)
     with pytest.raises(NotAllowed):

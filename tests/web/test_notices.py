@@ -38,19 +38,23 @@ def test_who_reads_which_language_by_default() -> None:
 def test_one_partner_notice_reads_in_each_readers_language(
     applicant, first_round, django_capture_on_commit_callbacks
 ) -> None:
-    """The representative links a Kenyan partner: its e-mail is English, the Japanese
-    colleague's Japanese; on the page each notice follows the page's language."""
+    """The representative invites a Kenyan partner, which accepts: the "added" e-mail is
+    English for the Kenyan, Japanese for its Japanese colleague; on the page each notice follows
+    the page's language."""
     kenyan = UserFactory(organisation=OrganisationFactory(name="Highlands Ltd", country="KE"))
     colleague = UserFactory(organisation=kenyan.organisation, language="ja")
     proposal = services.proposal_create(
         actor=applicant, round=first_round, title="茶工場", country="KE"
     )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.partner_add(actor=applicant, proposal=proposal, email=kenyan.email)
     mail.outbox.clear()
+    Notice.objects.all().delete()
     with (
         translation.override("ja"),  # whatever the acting user's page was in
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.partner_add(actor=applicant, proposal=proposal, email=kenyan.email)
+        services.partner_accept(actor=kenyan, invitation=invitation)
     by_address = {m.to[0]: m for m in mail.outbox}
     assert "partner participant" in by_address[kenyan.email].body
     assert "共同事業者" not in by_address[kenyan.email].body

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from webfactories import jst
+from webfactories import jst, link_partner
 
 from renkei.proposals import services
 from renkei.proposals.models import Attachment, ProposalPartner
@@ -55,6 +55,12 @@ MATRIX = {
     # again with the error); the unlink row comes last, as the representative's run unlinks
     ("proposals:partner_add", "POST", "draft"): [302, 400, 404, 404, 404, 404, 404, 302],
     ("proposals:partner_remove", "POST", "partner_link"): [302, 302, 404, 404, 404, 404, 404, 302],
+    # an invitation is the invited account's alone to read (other_applicant's address here);
+    # the representative withdraws it
+    ("proposals:partner_invitation", "GET", "invitation"): [302, 404, 200, 404, 404, 404, 404, 404],
+    ("proposals:partner_invitation_withdraw", "POST", "invitation"): [
+        *[302, 302, 404, 404, 404, 404, 404, 302]
+    ],
 }
 
 
@@ -74,11 +80,14 @@ def objects(users, first_round, sample_document):
         document_id="form1",
         upload=SimpleUploadedFile("1_a.pdf", b"%PDF-1.7 x"),
     )
-    services.partner_add(actor=applicant, proposal=submitted, email=users["partner"].email)
+    link_partner(applicant, submitted, users["partner"])
     services.proposal_submit(
         actor=applicant, proposal=submitted, idempotency_key="m", now=jst("2024-05-10T09:00")
     )
-    link = services.partner_add(actor=applicant, proposal=draft, email=users["partner"].email)
+    link = link_partner(applicant, draft, users["partner"])
+    invitation = services.partner_add(
+        actor=applicant, proposal=draft, email=users["other_applicant"].email
+    )
     draft_att = services.attachment_add(
         actor=applicant,
         proposal=draft,
@@ -86,6 +95,7 @@ def objects(users, first_round, sample_document):
         upload=SimpleUploadedFile("1_draft.pdf", b"%PDF-1.7 draft"),
     )
     return {
+        "invitation": invitation.pk,
         "draft_att": draft_att.pk,
         "draft": draft.pk,
         "submitted": submitted.pk,

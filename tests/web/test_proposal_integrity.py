@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
-from webfactories import UserFactory, jst
+from webfactories import UserFactory, jst, link_partner
 
 from renkei import access
 from renkei.audit.models import AuditEvent
@@ -87,7 +87,7 @@ def test_a_write_read_before_the_submit_is_refused_and_writes_nothing(
     users, first_round, sample_document, write
 ) -> None:
     applicant, proposal = _draft(first_round, sample_document, applicant=users["applicant"])
-    link = services.partner_add(actor=applicant, proposal=proposal, email=users["partner"].email)
+    link = link_partner(applicant, proposal, users["partner"])
     # what the page read: the draft, its attachment and its partner link
     page_copy = Proposal.objects.get(pk=proposal.pk)
     attachment = page_copy.attachments.get()
@@ -98,6 +98,7 @@ def test_a_write_read_before_the_submit_is_refused_and_writes_nothing(
         Proposal.objects.values("document", "title", "state").get(pk=proposal.pk),
         list(proposal.attachments.values_list("pk", "version", "removed_at")),
         list(proposal.partners.values_list("pk", flat=True)),
+        list(proposal.partner_invitations.values_list("pk", "state")),
         AuditEvent.objects.count(),
     )
     with pytest.raises(services.ProposalLocked, match=LOCKED):
@@ -106,6 +107,7 @@ def test_a_write_read_before_the_submit_is_refused_and_writes_nothing(
         Proposal.objects.values("document", "title", "state").get(pk=proposal.pk),
         list(proposal.attachments.values_list("pk", "version", "removed_at")),
         list(proposal.partners.values_list("pk", flat=True)),
+        list(proposal.partner_invitations.values_list("pk", "state")),
         AuditEvent.objects.count(),
     )
     assert after == before
@@ -154,7 +156,7 @@ def test_every_write_decides_on_the_locked_row_inside_its_transaction(
     users, first_round, sample_document, monkeypatch, write, action
 ) -> None:
     applicant, proposal = _draft(first_round, sample_document, applicant=users["applicant"])
-    link = services.partner_add(actor=applicant, proposal=proposal, email=users["partner"].email)
+    link = link_partner(applicant, proposal, users["partner"])
     attachment = proposal.attachments.get()
     job = _writes(users, applicant, proposal, attachment, link)[write]
     with CaptureQueriesContext(connection) as queries:

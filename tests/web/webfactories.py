@@ -70,6 +70,15 @@ def submitted_proposal(
     return proposal
 
 
+def link_partner(representative, proposal, partner):
+    """The representative invites ``partner``'s address and ``partner`` accepts: its
+    organisation is a partner participant of ``proposal`` (the link, returned)."""
+    from renkei.proposals import services
+
+    invitation = services.partner_add(actor=representative, proposal=proposal, email=partner.email)
+    return services.partner_accept(actor=partner, invitation=invitation)
+
+
 # --- set-ups shared by the regression guards and the browser walks ---------------------------
 # (added for issue 12; the helpers above are unchanged)
 

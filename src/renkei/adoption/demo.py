@@ -103,10 +103,11 @@ def selection_story(
                     document_id=doc_id,
                     upload=SimpleUploadedFile(file_name, SAMPLE_PDF),
                 )
-            if partner is not None:
-                proposal_services.partner_add(
+            if partner is not None:  # invited, and the partner accepts
+                invitation = proposal_services.partner_add(
                     actor=applicant, proposal=proposal, email=partner.email
                 )
+                proposal_services.partner_accept(actor=partner, invitation=invitation)
             proposal_services.proposal_submit(
                 actor=applicant,
                 proposal=proposal,

@@ -43,7 +43,7 @@ from renkei.apikit import (
 from renkei.calls.models import Program, Round
 from renkei.errors import RenkeiError
 from renkei.proposals import services
-from renkei.proposals.models import Attachment, Proposal, ProposalVersion
+from renkei.proposals.models import Attachment, PartnerInvitation, Proposal, ProposalVersion
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.services import NotAllowed, ServiceError
 
@@ -132,6 +132,13 @@ class AllowedOut(Schema):
     open_revision: bool = Field(description="You may open it for revision (office).")
     manage_partners: bool = Field(
         description="You may link or unlink partner participants (the representative)."
+    )
+
+
+class InvitationOut(Schema):
+    id: int = Field(description="Id of the partner invitation.")
+    state: Literal["pending", "accepted", "declined", "withdrawn"] = Field(
+        description="Where the invitation stands."
     )
 
 
@@ -237,6 +244,8 @@ _DOCUMENT_TEXT = (
 )
 ProposalId = path_id("Proposal id.")
 PartnerId = path_id("Id of the partner link.")
+AttachmentId = path_id("Attachment id.")
+InvitationId = path_id("Id of the partner invitation.")
 
 
 # --- conversions -------------------------------------------------------------------------------
@@ -308,7 +317,7 @@ def _proposal_out(user: Any, p: Proposal) -> ProposalOut:
         versions=[_version_out(v) for v in p.versions.all()],
         attachments=[
             _attachment_out(a)
-            for a in p.attachments.select_related("version").order_by("document_id", "id")
+            for a in p.attachments.current().select_related("version").order_by("document_id", "id")
         ],
         partners=[
             PartnerOut(
@@ -650,18 +659,101 @@ def proposal_open_revision(request, proposal_id: ProposalId, body: RevisionIn) -
     return _proposal_out(request.user, visible_proposal(request, proposal_id))
 
 
+def _current_attachment(request: HttpRequest, proposal_id: int, attachment_id: int) -> Attachment:
+    proposal = visible_proposal(request, proposal_id)
+    attachment = proposal.attachments.current().filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+@router.delete(
+    "/proposals/{proposal_id}/attachments/{attachment_id}",
+    operation_id="renkei_api_attachment_remove",
+    summary="Remove an attachment (the representative participant)",
+    **op({200: (ProposalOut, "Removed.")}, 401, 403, 404, 422),
+)
+def attachment_remove(request, proposal_id: ProposalId, attachment_id: AttachmentId) -> ProposalOut:
+    """While the proposal is editable. A draft's attachment goes with its file; one that was
+    part of a submitted version stays with that version in the history."""
+    attachment = _current_attachment(request, proposal_id, attachment_id)
+    services.attachment_remove(actor=request.user, attachment=attachment)
+    return _proposal_out(request.user, visible_proposal(request, proposal_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/attachments/{attachment_id}/replace",
+    operation_id="renkei_api_attachment_replace",
+    summary="Replace an attachment with a new file (the representative participant)",
+    **op({201: (AttachmentOut, "Stored in its place, with its SHA-256.")}, 400, 401, 403, 404, 422),
+)
+def attachment_replace(
+    request,
+    proposal_id: ProposalId,
+    attachment_id: AttachmentId,
+    file: Annotated[UploadedFile, File(description="The new file (allowed types; size limit).")],
+) -> Status:
+    """The same document, a new file, in one step: both happen or neither does."""
+    attachment = _current_attachment(request, proposal_id, attachment_id)
+    new = services.attachment_replace(actor=request.user, attachment=attachment, upload=file)
+    return Status(201, _attachment_out(new))
+
+
 @router.post(
     "/proposals/{proposal_id}/partners",
     operation_id="renkei_api_proposal_partner_add",
-    summary="Link a partner participant (the representative participant)",
-    **op({200: (ProposalOut, "Linked; its users see the proposal.")}, 400, 401, 403, 404, 422),
+    summary="Invite a partner participant (the representative participant)",
+    **op(
+        {200: (ProposalOut, "Invitation recorded (whether or not an account has the address).")},
+        400,
+        401,
+        403,
+        404,
+        422,
+    ),
 )
 def proposal_partner_add(request, proposal_id: ProposalId, body: PartnerIn) -> ProposalOut:
-    """The representative participant links a partner participant of its consortium by the
-    e-mail address of one of its applicant accounts, while the proposal is editable."""
+    """The representative participant invites a partner participant of its consortium by the
+    e-mail address of one of its applicant accounts, while the proposal is editable. The answer
+    is the same whether or not an account has the address; the account's users are told and
+    accept (`POST /api/partner-invitations/{id}/accept`), and the partner is then listed."""
     proposal = visible_proposal(request, proposal_id)
     services.partner_add(actor=request.user, proposal=proposal, email=body.email)
     return _proposal_out(request.user, visible_proposal(request, proposal_id))
+
+
+def _own_invitation(request: HttpRequest, invitation_id: int) -> PartnerInvitation:
+    invitation = PartnerInvitation.objects.filter(pk=invitation_id).first()
+    if invitation is None or not services.may_answer(request.user, invitation):
+        raise Http404  # an invitation is only its invited account's to see
+    return invitation
+
+
+@router.post(
+    "/partner-invitations/{invitation_id}/accept",
+    operation_id="renkei_api_partner_invitation_accept",
+    summary="Accept an invitation to a proposal (the invited account)",
+    **op({200: (ProposalOut, "Accepted; your organisation sees the proposal.")}, 401, 404, 422),
+)
+def partner_invitation_accept(request, invitation_id: InvitationId) -> ProposalOut:
+    """Your organisation becomes a partner participant, while the proposal is editable."""
+    invitation = _own_invitation(request, invitation_id)
+    services.partner_accept(actor=request.user, invitation=invitation)
+    return _proposal_out(request.user, visible_proposal(request, invitation.proposal_id))
+
+
+@router.post(
+    "/partner-invitations/{invitation_id}/decline",
+    operation_id="renkei_api_partner_invitation_decline",
+    summary="Decline an invitation to a proposal (the invited account)",
+    **op({200: (InvitationOut, "Declined.")}, 401, 404, 422),
+)
+def partner_invitation_decline(request, invitation_id: InvitationId) -> InvitationOut:
+    """The representative participant is told that the address declined."""
+    invitation = _own_invitation(request, invitation_id)
+    services.partner_decline(actor=request.user, invitation=invitation)
+    invitation.refresh_from_db()
+    return InvitationOut(id=invitation.pk, state=invitation.state)
 
 
 @router.delete(

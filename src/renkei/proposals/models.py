@@ -154,6 +154,44 @@ class ProposalPartner(models.Model):
         ]
 
 
+class PartnerInvitation(models.Model):
+    """The representative participant's invitation to a partner participant, by the e-mail
+    address of one of its accounts (issue 12, 7). The representative is answered the same way
+    whether or not an account has that address; the account's users are told and accept (the
+    link is made: only then does the representative see which organisation it is) or decline."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="partner_invitations"
+    )
+    email = models.EmailField(_("email"))  # as typed, lower-cased
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=clock.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner invitation")
+        ordering = ("invited_at", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "email"],
+                condition=Q(state="pending"),
+                name="partner_invitation_pending_once",
+            ),
+        ]
+
+
 class ProposalVersion(models.Model):
     """Every submitted (or resubmitted) document, kept whole: the full history."""
 

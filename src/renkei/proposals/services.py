@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as ValidationError_
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from renkei.errors import RenkeiError
 from renkei.proposals.assessed import snapshot
 from renkei.proposals.models import (
     Attachment,
+    PartnerInvitation,
     PreRegistration,
     Proposal,
     ProposalPartner,
@@ -733,68 +736,143 @@ def proposal_open_revision(*, actor: Any, proposal: Proposal, reason: str) -> Pr
             payload={"reason": reason},
         )
         # the whole consortium is told: the representative revises, the partners see it
-        message = _(
+        message = gettext_noop(
             "The program office opened “%(title)s” (receipt %(receipt)s) for revision: "
             "%(reason)s. Revise it and submit it again; the new version is screened again."
-        ) % {"title": proposal.title, "receipt": proposal.receipt_number, "reason": reason.strip()}
+        )
+        values = {
+            "title": proposal.title,
+            "receipt": proposal.receipt_number,
+            "reason": reason.strip(),
+        }
         for organisation in [
             proposal.organisation,
             *(p.organisation for p in proposal.partners.all()),
         ]:
             _tell_organisation(
                 organisation,
-                _("[Renkei] Your proposal is open for revision"),
+                gettext_noop("[Renkei] Your proposal is open for revision"),
                 message,
+                values,
                 f"/proposals/{proposal.pk}/",
             )
     return proposal
 
 
 # --- the consortium's partner participants ---------------------------------------------------
-def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartner:
-    """The representative participant links a partner participant (共同事業者) by the e-mail
-    address of one of its applicant accounts; that organisation's users then see the proposal,
-    its attachments, its assessment and its selection, and are told so."""
+def partner_add(*, actor: Any, proposal: Proposal, email: str) -> PartnerInvitation:
+    """The representative participant invites a partner participant (共同事業者) by the e-mail
+    address of one of its applicant accounts. The answer is the same whether or not an account
+    has that address (nothing tells who has an account, or which organisation it belongs to);
+    the account's users are told and accept (``partner_accept``: the link is made, its users
+    see the proposal, and only then does the representative see the organisation) or decline."""
     _decide(actor, "manage_partners", proposal)
-    email = email.strip()
+    email = email.strip().lower()
     if not email:
         raise ServiceError(_("Give the e-mail address of the partner participant's account."))
-    user = (
-        get_user_model()
-        .objects.filter(email__iexact=email, role=Role.APPLICANT, is_active=True)
-        .select_related("organisation")
-        .first()
-    )
-    if user is None:
+    max_length = PartnerInvitation._meta.get_field("email").max_length
+    try:
+        validate_email(email)
+        if len(email) > max_length:
+            raise ValidationError_("too long")
+    except ValidationError_:
         raise ServiceError(
-            _(
-                "No applicant account has the e-mail address %(email)s. The partner participant "
-                "first requests an account (5.(1)②); add it here once the account is issued."
-            )
-            % {"email": email}
-        )
-    organisation = user.organisation
-    if organisation.pk == proposal.organisation_id:
-        raise ServiceError(
-            _("%(org)s is the representative participant of this proposal already.")
-            % {"org": organisation.name}
-        )
+            _("%(email)s is not an e-mail address; give one like name@example.org.")
+            % {"email": email[:max_length]}
+        ) from None
     with transaction.atomic():
         proposal = _locked(proposal, actor, "manage_partners")
-        if proposal.partners.filter(organisation=organisation).exists():
+        waiting = proposal.partner_invitations.filter(
+            email=email, state=PartnerInvitation.State.PENDING
+        )
+        if waiting.exists():
             raise ServiceError(
-                _("%(org)s is a partner participant of this proposal already.")
-                % {"org": organisation.name}
+                _("An invitation to %(email)s is already waiting for an answer.") % {"email": email}
             )
-        partner = ProposalPartner.objects.create(
-            proposal=proposal, organisation=organisation, added_by=actor, added_at=clock.now()
+        invitation = PartnerInvitation.objects.create(
+            proposal=proposal, email=email, invited_by=actor, invited_at=clock.now()
+        )
+        audit_record(actor=actor, obj=proposal, action="partner_invite", payload={"email": email})
+        invitees = (
+            get_user_model()
+            .objects.filter(email__iexact=email, role=Role.APPLICANT, is_active=True)
+            .exclude(organisation=proposal.organisation_id)
+        )
+        notify(
+            invitees,
+            subject=gettext_noop("[Renkei] An invitation to a proposal"),
+            message=gettext_noop(
+                "%(representative)s invites your organisation to be a partner participant of "
+                "the proposal “%(title)s”: accept to see it, or decline."
+            ),
+            values={"representative": proposal.organisation.name, "title": proposal.title},
+            link=f"/proposals/invitations/{invitation.pk}/",
+        )
+    return invitation
+
+
+def _invitee(actor: Any, invitation: PartnerInvitation) -> PartnerInvitation:
+    """The invitation, locked, if ``actor`` is the account it was sent to."""
+    fresh = PartnerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not may_answer(actor, fresh):
+        raise NotAllowed(_("You are not allowed to do this."))
+    if fresh.state != PartnerInvitation.State.PENDING:
+        raise ServiceError(
+            _("This invitation is %(state)s already.") % {"state": fresh.get_state_display()}
+        )
+    return fresh
+
+
+def may_answer(actor: Any, invitation: PartnerInvitation) -> bool:
+    """The invited address is the actor's own (an active applicant account)."""
+    return (
+        access.role_of(actor) == Role.APPLICANT
+        and actor.is_active
+        and (actor.email or "").strip().lower() == invitation.email
+    )
+
+
+def partner_accept(*, actor: Any, invitation: PartnerInvitation) -> ProposalPartner:
+    """The invited account accepts for its organisation: the link is made while the proposal is
+    editable; the representative's users are told which organisation it is."""
+    with transaction.atomic():
+        invitation = _invitee(actor, invitation)
+        proposal = Proposal.objects.select_for_update().get(pk=invitation.proposal_id)
+        if proposal.state not in access.EDITABLE:
+            raise ServiceError(
+                _(
+                    "The proposal was submitted meanwhile and its consortium is fixed; the "
+                    "representative participant can invite you again if the office opens it "
+                    "for revision."
+                )
+            )
+        organisation = actor.organisation
+        if organisation is None or organisation.pk == proposal.organisation_id:
+            raise ServiceError(
+                _("Your organisation is this proposal's representative participant already.")
+            )
+        partner = proposal.partners.filter(organisation=organisation).first()
+        if partner is None:
+            partner = ProposalPartner.objects.create(
+                proposal=proposal,
+                organisation=organisation,
+                added_by=invitation.invited_by,
+                added_at=clock.now(),
+            )
+        PartnerInvitation.objects.filter(pk=invitation.pk).update(
+            state=PartnerInvitation.State.ACCEPTED, answered_by=actor, answered_at=clock.now()
         )
         audit_record(
             actor=actor,
             obj=proposal,
             action="partner_add",
-            payload={"organisation": organisation.pk, "name": organisation.name},
+            payload={
+                "organisation": organisation.pk,
+                "name": organisation.name,
+                "email": invitation.email,
+            },
         )
+        values = _partner_values(proposal, organisation)
         _tell_organisation(
             organisation,
             gettext_noop("[Renkei] You were added to a proposal"),
@@ -802,10 +880,62 @@ def partner_add(*, actor: Any, proposal: Proposal, email: str) -> ProposalPartne
                 "%(representative)s added %(org)s as a partner participant of the proposal "
                 "“%(title)s”; you can now see it."
             ),
-            _partner_values(proposal, organisation),
+            values,
             f"/proposals/{proposal.pk}/",
         )
+        _tell_organisation(
+            proposal.organisation,
+            gettext_noop("[Renkei] A partner participant accepted"),
+            gettext_noop(
+                "%(org)s accepted the invitation to %(email)s and is now a partner participant "
+                "of “%(title)s”."
+            ),
+            {**values, "email": invitation.email},
+            f"/proposals/{proposal.pk}/#consortium",
+        )
     return partner
+
+
+def partner_decline(*, actor: Any, invitation: PartnerInvitation) -> None:
+    """The invited account declines; the representative is told the address declined."""
+    with transaction.atomic():
+        invitation = _invitee(actor, invitation)
+        proposal = invitation.proposal
+        PartnerInvitation.objects.filter(pk=invitation.pk).update(
+            state=PartnerInvitation.State.DECLINED, answered_by=actor, answered_at=clock.now()
+        )
+        audit_record(
+            actor=actor, obj=proposal, action="partner_decline", payload={"email": invitation.email}
+        )
+        _tell_organisation(
+            proposal.organisation,
+            gettext_noop("[Renkei] An invitation was declined"),
+            gettext_noop(
+                "The invitation to %(email)s to be a partner participant of “%(title)s” was "
+                "declined."
+            ),
+            {"email": invitation.email, "title": proposal.title},
+            f"/proposals/{proposal.pk}/#consortium",
+        )
+
+
+def partner_invitation_withdraw(*, actor: Any, invitation: PartnerInvitation) -> None:
+    """The representative withdraws an invitation still waiting for an answer."""
+    with transaction.atomic():
+        proposal = _locked(invitation.proposal, actor, "manage_partners")
+        updated = PartnerInvitation.objects.filter(
+            pk=invitation.pk, proposal=proposal, state=PartnerInvitation.State.PENDING
+        ).update(
+            state=PartnerInvitation.State.WITHDRAWN, answered_by=actor, answered_at=clock.now()
+        )
+        if not updated:
+            raise ServiceError(_("This invitation is no longer waiting for an answer."))
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="partner_invitation_withdraw",
+            payload={"email": invitation.email},
+        )
 
 
 def _partner_values(proposal: Proposal, organisation: Organisation) -> dict[str, str]:

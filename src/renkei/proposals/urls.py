@@ -19,4 +19,10 @@ urlpatterns = [
     path("attachments/<int:pk>/replace/", views.attachment_replace, name="attachment_replace"),
     path("<int:pk>/partners/", views.partner_add, name="partner_add"),
     path("partners/<int:pk>/remove/", views.partner_remove, name="partner_remove"),
+    path("invitations/<int:pk>/", views.partner_invitation, name="partner_invitation"),
+    path(
+        "invitations/<int:pk>/withdraw/",
+        views.partner_invitation_withdraw,
+        name="partner_invitation_withdraw",
+    ),
 ]

@@ -26,7 +26,7 @@ from renkei import access, clock
 from renkei.accounts.models import Role
 from renkei.calls.models import Round
 from renkei.proposals import c3p_editor, editor, services
-from renkei.proposals.models import Attachment, Proposal, ProposalPartner
+from renkei.proposals.models import Attachment, PartnerInvitation, Proposal, ProposalPartner
 from renkei.rules._yaml import parse_yaml, yaml_problem
 from renkei.services import NotAllowed, ServiceError
 
@@ -146,6 +146,9 @@ def _detail_page(request: HttpRequest, proposal: Proposal, **extra: Any) -> Http
             "versions": proposal.versions.all(),
             "attachments": _attachments(proposal),
             "partners": proposal.partners.select_related("organisation"),
+            "invitations": proposal.partner_invitations.filter(
+                state=PartnerInvitation.State.PENDING
+            ),
             "can_edit": access.can(request.user, "edit", proposal),
             "can_manage_partners": access.can(request.user, "manage_partners", proposal),
             "is_partner": access.role_of(request.user) == Role.APPLICANT
@@ -171,18 +174,67 @@ def partner_add(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _visible(request, pk)
     email = request.POST.get("email", "")
     try:
-        partner = services.partner_add(actor=request.user, proposal=proposal, email=email)
+        invitation = services.partner_add(actor=request.user, proposal=proposal, email=email)
     except NotAllowed as exc:
         messages.error(request, str(exc))
         return redirect("proposals:detail", pk=pk)
     except ServiceError as exc:  # the page again, with what was typed and what was wrong
         return _detail_page(request, proposal, partner_email=email, partner_error=str(exc))
-    messages.success(
+    messages.success(  # the same words whether or not an account has the address
         request,
-        _("%(org)s is now a partner participant and can see this proposal.")
-        % {"org": partner.organisation.name},
+        _(
+            "Invitation recorded for %(email)s. If an applicant account uses this address, its "
+            "users are told and can accept; the partner participant is listed here once they "
+            "have. Without an account, they first request one (5.(1)②)."
+        )
+        % {"email": invitation.email},
     )
     return redirect(f"{reverse('proposals:detail', args=[pk])}#consortium")
+
+
+def _own_invitation(request: HttpRequest, pk: int) -> PartnerInvitation:
+    """An invitation, for the account it was sent to only (anyone else: not found)."""
+    invitation = get_object_or_404(
+        PartnerInvitation.objects.select_related("proposal__organisation"), pk=pk
+    )
+    if not services.may_answer(request.user, invitation):
+        raise Http404
+    return invitation
+
+
+@login_required
+def partner_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invited account reads the invitation and accepts or declines it."""
+    invitation = _own_invitation(request, pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                services.partner_accept(actor=request.user, invitation=invitation)
+                messages.success(request, _("You are now a partner participant of this proposal."))
+                return redirect("proposals:detail", pk=invitation.proposal_id)
+            services.partner_decline(actor=request.user, invitation=invitation)
+            messages.success(request, _("The invitation was declined."))
+            return redirect("home")
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+            invitation.refresh_from_db()
+    return render(request, "proposals/invitation.html", {"invitation": invitation})
+
+
+@login_required
+@require_POST
+def partner_invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(PartnerInvitation, pk=pk)
+    proposal = _visible(request, invitation.proposal_id)
+    try:
+        services.partner_invitation_withdraw(actor=request.user, invitation=invitation)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect(f"{reverse('proposals:detail', args=[proposal.pk])}#consortium")
 
 
 @login_required
