@@ -370,11 +370,6 @@ def test_the_jcm_call_accepts_a_proposal_at_the_second_it_opens(
     assert proposal.receipt_number == "JCM-20240405-0001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug (proposal submission, not this helper's area): proposal_submit checks the "
-    "call's opening time for C3P only, so a JCM proposal is received before its call opens.",
-)
 def test_the_jcm_call_refuses_a_proposal_one_second_before_it_opens(
     users, first_round, sample_document
 ) -> None:

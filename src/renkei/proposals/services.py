@@ -636,7 +636,7 @@ def proposal_submit(
             return existing
         _require(actor, "submit", proposal)
         now = now or clock.now()
-        if proposal.call.program == Program.C3P and now < call.opens_at:
+        if now < call.opens_at:  # JCM 5.(2) 公募期間 from 2024-04-05; C3P: its call period
             raise ServiceError(
                 _("The call opens on %(opens)s JST; proposals can be submitted from then.")
                 % {"opens": call.opens_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")}
