@@ -28,7 +28,10 @@ from renkei.adoption.pin import pin_docx, pin_missing
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
 from renkei.calls.services import round_to_work_on
+from renkei.proposals.assessed import latest_versions
 from renkei.proposals.models import Proposal, ProposalState
+from renkei.reviews.models import Decision, Screening
+from renkei.reviews.reviewing import review_totals
 from renkei.rules.countries import country_name_en
 from renkei.selection import Candidate, rank_within_budget
 from renkei.services import ServiceError
@@ -65,10 +68,17 @@ def board(request: HttpRequest) -> HttpResponse:
             .select_related("hearing", "selection")
             .order_by("receipt_number")
         )
-        totals = {p.pk: _total(p) for p in proposals}
-        subsidies = {
-            p.pk: services._subsidy(p.versions.order_by("-number").first()) for p in proposals
-        }
+        # a fixed number of queries for the whole round (the ranking page's way)
+        latest = latest_versions(proposals)
+        totals = review_totals(proposals, latest)
+        subsidies = {p.pk: services._subsidy(latest[p.pk]) for p in proposals}
+        passed = set(
+            Screening.objects.filter(
+                version__in=[v.pk for v in latest.values()],
+                completed_at__isnull=False,
+                outcome=Decision.PASS,
+            ).values_list("proposal_id", flat=True)
+        )
         ranked = {
             r.candidate.id: r
             for r in rank_within_budget(
@@ -83,7 +93,7 @@ def board(request: HttpRequest) -> HttpResponse:
         rows = [
             {
                 "p": p,
-                "screened": access.screening_passed(p),
+                "screened": p.pk in passed,
                 "hearing": getattr(p, "hearing", None) if _has(p, "hearing") else None,
                 "selection": p.selection if _has(p, "selection") else None,
                 "total": totals[p.pk],

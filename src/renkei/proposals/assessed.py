@@ -65,3 +65,15 @@ def version_assessment(version: Any) -> dict[str, Any]:
 def failures(assessment: dict[str, Any]) -> list[dict[str, Any]]:
     """The findings the rules core fails (what the office must not pass silently)."""
     return [f for f in assessment.get("findings", ()) if f["status"] == "fail"]
+
+
+def latest_versions(proposals: Any) -> dict[int, Any]:
+    """The latest submitted version of each proposal, in one query."""
+    from renkei.proposals.models import ProposalVersion
+
+    out: dict[int, Any] = {}
+    for v in ProposalVersion.objects.filter(proposal__in=[p.pk for p in proposals]).order_by(
+        "proposal_id", "number"
+    ):
+        out[v.proposal_id] = v
+    return out

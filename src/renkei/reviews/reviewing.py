@@ -431,7 +431,7 @@ def review_reopen(*, actor: Any, assignment: ReviewAssignment, reason: str) -> R
     with transaction.atomic():
         fresh = (
             ReviewAssignment.objects.select_for_update()
-            .select_related("proposal", "version")
+            .select_related("proposal")  # not the nullable version: PostgreSQL refuses
             .get(pk=assignment.pk)
         )
         if access.role_of(actor) != Role.OFFICE or not access.can(actor, "view", fresh.proposal):

@@ -63,9 +63,9 @@ def screening_start(*, actor: Any, proposal: Proposal) -> Screening:
     """Screen the latest submitted version; starting twice returns the same screening. The
     items are the rules core's findings stored at submission, decided as the machine decided
     them (pass or fail); the rest wait for the office."""
-    _require(actor, "screen", proposal)
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _require(actor, "screen", proposal)  # on the fresh row, not the caller's copy
         version = latest_version(proposal)
         if version is None:
             raise ServiceError(_("Only a submitted proposal can be screened."))

@@ -17,7 +17,7 @@ from renkei import access
 from renkei.accounts.models import Role, User
 from renkei.calls.models import Call, Program
 from renkei.calls.services import round_to_work_on
-from renkei.proposals.assessed import failures, version_assessment
+from renkei.proposals.assessed import failures, latest_versions, version_assessment
 from renkei.proposals.models import Proposal, ProposalState, ProposalVersion
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
@@ -80,16 +80,6 @@ def intake_rows(proposals: list[Proposal]) -> list[SimpleNamespace]:
             )
         )
     return rows
-
-
-def latest_versions(proposals: list[Proposal]) -> dict[int, ProposalVersion]:
-    """The latest submitted version of each proposal, in one query."""
-    out: dict[int, ProposalVersion] = {}
-    for v in ProposalVersion.objects.filter(proposal__in=[p.pk for p in proposals]).order_by(
-        "proposal_id", "number"
-    ):
-        out[v.proposal_id] = v
-    return out
 
 
 def verdict(version: ProposalVersion | None) -> SimpleNamespace | None:
