@@ -276,9 +276,15 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     expect(page.locator("#submit-proposal")).to_have_count(0)
 
     page.click("header a.brand")
-    notice = page.locator(f'main li:has(a[href="/proposals/{pk}/"])')
-    expect(notice).to_contain_text(receipt)
+    notice = page.locator("main ul.notices li.unread", has_text=receipt)
+    expect(notice).to_be_visible()
+    expect(page.locator("header .notices-link .badge")).to_have_text("1")
     assert receipt in Notice.objects.get(recipient=applicant).message
+    with page.expect_navigation():  # opening the notice marks it read and shows the proposal
+        notice.locator("button").click()
+    assert page.url == detail_url
+    assert Notice.objects.get(recipient=applicant).read_at is not None
+    expect(page.locator("header .notices-link .badge")).to_have_count(0)
     assert any(receipt in m.body and m.to == [EMAIL] for m in mail.outbox[1:])
 
     page.goto(edit_url)
