@@ -15,8 +15,14 @@ from django.views.decorators.http import require_POST
 
 from renkei import access
 from renkei.accounts.models import AccountRequest, Role, User
-from renkei.accounts.services import account_issue, account_reject, account_request_create
+from renkei.accounts.services import (
+    EMAIL_MAX,
+    account_issue,
+    account_reject,
+    account_request_create,
+)
 from renkei.services import ServiceError
+from renkei.web.lists import Column, OfficeList
 
 
 class AccountRequestForm(forms.Form):
@@ -25,21 +31,26 @@ class AccountRequestForm(forms.Form):
         label=gettext_lazy("Country (ISO code)"), max_length=2, initial="JP"
     )
     contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200)
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    # the address becomes the login (User.username, 150 characters)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=EMAIL_MAX)
 
 
 def account_request(request: HttpRequest) -> HttpResponse:
     form = AccountRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        account_request_create(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _(
-                "Your request was received. The office will email you a "
-                "login link when the account is issued."
-            ),
-        )
-        return redirect("home")
+        try:
+            account_request_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request was received. The office will email you a "
+                    "login link when the account is issued."
+                ),
+            )
+            return redirect("home")
     return render(request, "accounts/request.html", {"form": form})
 
 
@@ -78,10 +89,36 @@ def requests(request: HttpRequest) -> HttpResponse:
         (r, PreRegistration.objects.filter(email__iexact=r.email).order_by("registered_at"))
         for r in pending
     ]
+    listing = OfficeList(
+        request,
+        rows,
+        columns=_REQUEST_COLUMNS,
+        text=lambda row: f"{row[0].organisation_name} {row[0].contact_name} {row[0].email}",
+        name="account-requests",
+    )
+    if listing.export is not None:
+        return listing.export
     handled = AccountRequest.objects.exclude(status=AccountRequest.Status.PENDING).order_by(
         "-requested_at", "-pk"
     )[:50]
-    return render(request, "accounts/requests.html", {"rows": rows, "handled": handled})
+    return render(
+        request,
+        "accounts/requests.html",
+        {"rows": listing.rows, "listing": listing, "handled": handled},
+    )
+
+
+_REQUEST_COLUMNS = (
+    Column(gettext_lazy("Requested at"), lambda row: row[0].requested_at),
+    Column(gettext_lazy("Organisation"), lambda row: row[0].organisation_name),
+    Column(gettext_lazy("Country"), lambda row: row[0].organisation_country),
+    Column(gettext_lazy("Contact person"), lambda row: row[0].contact_name),
+    Column(gettext_lazy("Email"), lambda row: row[0].email),
+    Column(
+        gettext_lazy("Pre-registrations"),
+        lambda row: "; ".join(f"{p.title} · {p.round}" for p in row[1]),
+    ),
+)
 
 
 @login_required
