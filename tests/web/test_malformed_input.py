@@ -386,3 +386,15 @@ def test_a_stored_fiscal_year_out_of_range_shows_an_error_and_can_be_fixed(
     )
     assert saved.status_code == 302
     assert Proposal.objects.get(pk=c3p_draft.pk).document["fiscal_year"] == 2025
+
+
+def test_a_site_id_longer_than_the_form_takes_is_never_valid(sample_document) -> None:
+    """A site id arrives in every finding's subject, which the office's screening stores (120
+    characters); the rules core takes the form's 60, so a longer one is refused at submission
+    rather than failing the screening."""
+    document = {**sample_document, "sites": [dict(s) for s in sample_document["sites"]]}
+    document["sites"][0]["id"] = "s" * 61
+    errors = services.document_errors(document)
+    assert any(e.startswith("sites[0].id:") and "60" in e for e in errors), errors
+    document["sites"][0]["id"] = "s" * 60
+    assert services.document_errors(document) == []
