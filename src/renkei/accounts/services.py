@@ -34,11 +34,31 @@ from renkei.accounts.models import (
 from renkei.accounts.notices import email_address, notify
 from renkei.audit.services import audit_record
 from renkei.services import NotAllowed, ServiceError
+from renkei.web.input_guard import check_lengths
+
+#: the longest e-mail address an account can have: it becomes the login (``User.username``)
+EMAIL_MAX = User._meta.get_field("username").max_length
+
+
+def email_too_long(email: str) -> str:
+    return _(
+        "The e-mail address is %(length)s characters long; an account's address (its login) "
+        "takes at most %(limit)s."
+    ) % {"length": len(email), "limit": EMAIL_MAX}
 
 
 def account_request_create(
     *, actor: Any, organisation_name: str, organisation_country: str, contact_name: str, email: str
 ) -> AccountRequest:
+    check_lengths(
+        AccountRequest,
+        organisation_name=organisation_name,
+        organisation_country=organisation_country,
+        contact_name=contact_name,
+        email=email,
+    )
+    if len(email) > EMAIL_MAX:
+        raise ServiceError(email_too_long(email))
     with transaction.atomic():
         req = AccountRequest.objects.create(
             organisation_name=organisation_name,

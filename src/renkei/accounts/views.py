@@ -30,6 +30,7 @@ from renkei.accounts.models import (
     User,
 )
 from renkei.accounts.services import (
+    EMAIL_MAX,
     account_attach,
     account_issue,
     account_reject,
@@ -41,6 +42,7 @@ from renkei.accounts.services import (
     organisation_snapshot,
 )
 from renkei.services import ServiceError
+from renkei.web.lists import Column, OfficeList
 
 
 class AccountRequestForm(forms.Form):
@@ -49,7 +51,8 @@ class AccountRequestForm(forms.Form):
         label=gettext_lazy("Country (ISO code)"), max_length=2, initial="JP"
     )
     contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200)
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    # the address becomes the login (User.username, 150 characters)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=EMAIL_MAX)
 
 
 class LoginForm(AuthenticationForm):
@@ -196,15 +199,19 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_request(request: HttpRequest) -> HttpResponse:
     form = AccountRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        account_request_create(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _(
-                "Your request was received. The office will email you a "
-                "login link when the account is issued."
-            ),
-        )
-        return redirect("home")
+        try:
+            account_request_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request was received. The office will email you a "
+                    "login link when the account is issued."
+                ),
+            )
+            return redirect("home")
     return render(request, "accounts/request.html", {"form": form})
 
 
@@ -260,10 +267,40 @@ def requests(request: HttpRequest) -> HttpResponse:
                 ),
             }
         )
+    listing = OfficeList(
+        request,
+        rows,
+        columns=_REQUEST_COLUMNS,
+        text=lambda row: (
+            f"{row['request'].organisation_name} {row['request'].contact_name} "
+            f"{row['request'].email}"
+        ),
+        name="account-requests",
+    )
+    if listing.export is not None:
+        return listing.export
     handled = AccountRequest.objects.exclude(status__in=open_statuses).order_by(
         "-requested_at", "-pk"
     )[:50]
-    return render(request, "accounts/requests.html", {"rows": rows, "handled": handled})
+    return render(
+        request,
+        "accounts/requests.html",
+        {"rows": listing.rows, "listing": listing, "handled": handled},
+    )
+
+
+_REQUEST_COLUMNS = (
+    Column(gettext_lazy("Requested at"), lambda row: row["request"].requested_at),
+    Column(gettext_lazy("Organisation"), lambda row: row["request"].organisation_name),
+    Column(gettext_lazy("Country"), lambda row: row["request"].organisation_country),
+    Column(gettext_lazy("Contact person"), lambda row: row["request"].contact_name),
+    Column(gettext_lazy("Email"), lambda row: row["request"].email),
+    Column(gettext_lazy("Status"), lambda row: row["request"].get_status_display()),
+    Column(
+        gettext_lazy("Pre-registrations"),
+        lambda row: "; ".join(f"{p.title} · {p.round}" for p in row["preregs"]),
+    ),
+)
 
 
 @login_required

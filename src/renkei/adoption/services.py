@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from renkei import access, clock
 from renkei.accounts.models import Role
@@ -329,7 +329,7 @@ def pin_send(*, actor: Any, selection: Selection) -> ProjectIdeaNote:
         if content["missing"]:
             # the secretariat checks that the PIN covers the necessary information (3.(3)):
             # an incomplete one is not sent; the applicant completes it in a revision
-            gaps = pin_missing(content, translation.get_language() or "ja")
+            gaps = pin_missing(content, get_language() or "ja")
             raise ServiceError(
                 _(
                     "The PIN is not complete, so it cannot be sent to the JCM secretariat. "

@@ -27,7 +27,6 @@ from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection
 from renkei.adoption.pin import pin_docx, pin_missing
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
-from renkei.calls.services import round_to_work_on
 from renkei.proposals.assessed import latest_versions
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.reviews.models import Decision, Screening
@@ -35,6 +34,7 @@ from renkei.reviews.reviewing import review_totals
 from renkei.rules.countries import country_name_en
 from renkei.selection import Candidate, rank_within_budget
 from renkei.services import ServiceError
+from renkei.web.lists import Column, OfficeList, chosen_round
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -58,14 +58,14 @@ def board(request: HttpRequest) -> HttpResponse:
     the budget and selection state: where the office works the round to its decisions."""
     _office(request)
     rounds = Round.objects.select_related("call").order_by("call__program", "deadline")
-    chosen = round_to_work_on(rounds, request.GET.get("round"))
+    chosen = chosen_round(request, rounds)
     rows, budget = [], None
     if chosen is not None:
         budget = services.budget_of(chosen)
         proposals = list(
             access.proposals_for(request.user)
             .filter(round=chosen, state=ProposalState.SUBMITTED)
-            .select_related("hearing", "selection")
+            .select_related("hearing", "selection", "organisation")
             .order_by("receipt_number")
         )
         # a fixed number of queries for the whole round (the ranking page's way)
@@ -103,16 +103,74 @@ def board(request: HttpRequest) -> HttpResponse:
             for p in proposals
         ]
         rows.sort(key=lambda r: (r["rank"] is None, r["rank"].rank if r["rank"] else 0))
+    listing = OfficeList(
+        request,
+        rows,
+        columns=_board_columns(budget is not None and budget.budget_jpy is not None),
+        text=lambda r: (
+            f"{r['p'].receipt_number or ''} {r['p'].title} "
+            f"{r['p'].organisation.name} {r['p'].country}"
+        ),
+        name="selection",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "adoption/board.html",
         {
             "rounds": rounds,
             "chosen": chosen,
-            "rows": rows,
+            "rows": listing.rows,
+            "listing": listing,
             "budget": budget,
             "typed_budget": request.GET.get("budget"),
         },
+    )
+
+
+def _hearing(row: dict[str, Any]) -> Any:
+    hearing = row["hearing"]
+    if hearing is None:
+        return ""
+    return _("held") if hearing.held_at else hearing.scheduled_at
+
+
+def _funding(row: dict[str, Any]) -> str:
+    rank = row["rank"]
+    if rank is None:
+        return ""
+    if rank.funded:
+        return _("within the budget")
+    if rank.fits_remaining:
+        return _("below the line; fits the remaining budget")
+    return _("below the funding line")
+
+
+_BOARD_COLUMNS = (
+    Column(gettext_lazy("Rank"), lambda r: r["rank"].rank if r["rank"] else None),
+    Column(gettext_lazy("Receipt number"), lambda r: r["p"].receipt_number),
+    Column(gettext_lazy("Title"), lambda r: r["p"].title),
+    Column(gettext_lazy("Representative participant"), lambda r: r["p"].organisation.name),
+    Column(gettext_lazy("Country"), lambda r: r["p"].country),
+    Column(gettext_lazy("Basic screening"), lambda r: _("passed") if r["screened"] else ""),
+    Column(gettext_lazy("Hearing"), _hearing),
+    Column(gettext_lazy("Total"), lambda r: r["total"]),
+    Column(gettext_lazy("Subsidy"), lambda r: r["subsidy"]),
+    Column(gettext_lazy("Funding line"), _funding),
+    Column(
+        gettext_lazy("Selection"),
+        lambda r: r["selection"].display_state if r["selection"] else _("undecided"),
+    ),
+)
+
+
+def _board_columns(has_budget: bool) -> tuple[Column, ...]:
+    """Without a budget there is no funding line (the page shows —)."""
+    return (
+        _BOARD_COLUMNS
+        if has_budget
+        else tuple(c for c in _BOARD_COLUMNS if c.value is not _funding)
     )
 
 
@@ -265,15 +323,22 @@ reject = _office_action(
 @require_POST
 def round_budget(request: HttpRequest, pk: int) -> HttpResponse:
     """The office sets the round's budget (digits, commas allowed; empty clears it)."""
-    from renkei.calls.services import round_set_budget
+    from renkei.calls.services import BUDGET_MAX_JPY, budget_too_large, round_set_budget
 
     _office(request)
     round = get_object_or_404(Round, pk=pk)
     text = request.POST.get("budget_jpy", "").replace(",", "").replace("円", "").strip()
     try:
-        if text and not text.isdigit():
+        # whole yen in decimal digits ('²' is a digit to str.isdigit, not to int), within the
+        # column's range
+        if text and not text.isdecimal():
             raise ServiceError(_("Give the budget as whole yen, 0 or more (e.g. 300000000)."))
-        round_set_budget(actor=request.user, round=round, budget_jpy=int(text) if text else None)
+        if len(text.lstrip("0")) > len(str(BUDGET_MAX_JPY)) or (
+            text and int(text) > BUDGET_MAX_JPY
+        ):
+            raise ServiceError(budget_too_large())
+        budget = int(text) if text else None
+        round_set_budget(actor=request.user, round=round, budget_jpy=budget)
     except ServiceError as exc:
         messages.error(request, str(exc))
         typed = urlencode({"round": round.pk, "budget": request.POST.get("budget_jpy", "")})

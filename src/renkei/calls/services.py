@@ -38,6 +38,16 @@ def call_open_from_rulebook(*, rulebook_id: str, title_ja: str, title_en: str) -
     return call
 
 
+#: the largest budget a round stores (the column is a 64-bit integer)
+BUDGET_MAX_JPY = 2**63 - 1
+
+
+def budget_too_large() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Give a budget of at most %(limit)s yen.") % {"limit": f"{BUDGET_MAX_JPY:,}"}
+
+
 def round_set_budget(*, actor, round: Round, budget_jpy: int | None) -> Round:
     """The office announces (or clears) a round's budget in yen; audited. Without one, 内示
     and adoption count against the call's budget."""
@@ -52,6 +62,8 @@ def round_set_budget(*, actor, round: Round, budget_jpy: int | None) -> Round:
         raise NotAllowed(_("You are not allowed to do this."))
     if budget_jpy is not None and budget_jpy < 0:
         raise ServiceError(_("Give the budget as whole yen, 0 or more (e.g. 300000000)."))
+    if budget_jpy is not None and budget_jpy > BUDGET_MAX_JPY:
+        raise ServiceError(budget_too_large())
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
         before = locked.budget_jpy
@@ -70,7 +82,13 @@ def round_set_budget(*, actor, round: Round, budget_jpy: int | None) -> Round:
 def round_to_work_on(rounds: Any, chosen_id: str | None) -> Any:
     """The round the office asked for, else the one of the latest submission, else the first:
     the office's board and ranking open where the proposals are."""
-    chosen = rounds.filter(pk=chosen_id or 0).first()
+    try:  # ?round=abc is not a round: the default one is shown (the page says so)
+        pk = int(chosen_id) if chosen_id else 0
+    except ValueError:
+        pk = 0
+    if not 0 < pk < 2**63:  # beyond the primary keys the databases store
+        pk = 0
+    chosen = rounds.filter(pk=pk).first()
     if chosen is None:
         latest = (
             rounds.filter(proposals__state="submitted").order_by("-proposals__submitted_at").first()

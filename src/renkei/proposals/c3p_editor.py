@@ -40,7 +40,7 @@ from renkei.proposals.forms import (
     _tri,
 )
 from renkei.rules import load_rulebook
-from renkei.rules.c3p.proposal import C3pProposal
+from renkei.rules.c3p.proposal import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, C3pProposal
 
 #: top-level keys the form owns; every other key of the stored document is kept as it is
 OWNED = (
@@ -90,6 +90,12 @@ class LinesField(forms.CharField):
         text = unicodedata.normalize("NFKC", super().to_python(value))
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def run_validators(self, value: list[str]) -> None:
+        """Each line as a text field checks it (NUL characters, length): Django's validators
+        would read the list's repr, where a NUL is written out and slips through."""
+        for line in value:
+            super().run_validators(line)
+
     def as_text(self, value: Any) -> str | None:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return "\n".join(value)
@@ -111,8 +117,11 @@ def _choice(label: Any, choices: Any, help_text: Any = "") -> forms.ChoiceField:
 
 class BasicForm(EditorForm):
     title = TextField(label=gettext_lazy("Proposal title"), max_length=300)
-    fiscal_year = WholeField(
-        label=gettext_lazy("Fiscal year of the contract"), example="2025", min_value=2000
+    fiscal_year = WholeField(  # the rules core's bounds: a year outside them is never stored
+        label=gettext_lazy("Fiscal year of the contract"),
+        example="2025",
+        min_value=FISCAL_YEAR_MIN,
+        max_value=FISCAL_YEAR_MAX,
     )
 
 

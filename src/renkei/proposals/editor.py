@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -63,6 +64,8 @@ from renkei.rules import assess_proposal, load_rulebook, validate_proposal
 from renkei.rules.countries import country_name_en, iso_codes
 from renkei.rules.jcm import JcmProposal
 from renkei.rules.useful_lives import useful_lives
+
+logger = logging.getLogger(__name__)
 
 #: top-level keys the form owns; every other key of the stored document is kept as it is
 OWNED = (
@@ -867,6 +870,19 @@ def assess(document: dict[str, Any], lang: str, errors: list[str] | None = None)
         result = assess_proposal(proposal)
     except RenkeiError as exc:
         return {"errors": [str(exc)]}
+    except (ArithmeticError, ValueError) as exc:
+        # a stored document the validation let through but the rules cannot compute with: the
+        # page says so and stays usable, so that the applicant can correct it
+        logger.error("rules core failed on a valid document: %r", exc, exc_info=exc)
+        return {
+            "errors": [
+                _(
+                    "The rules could not compute with a figure in the document (%(error)s); "
+                    "check that every number is of a realistic size."
+                )
+                % {"error": type(exc).__name__}
+            ]
+        }
     data = result.to_dict(lang)
     summary = summarise(data, proposal)  # matches findings by their subjects' keys
     book_id, english = data["rulebook"]["id"], lang.startswith("en")

@@ -41,6 +41,7 @@ from renkei.proposals.models import (
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.rules._registry import validation_errors
 from renkei.services import NotAllowed, ServiceError
+from renkei.web.input_guard import check_lengths
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -107,6 +108,14 @@ def preregistration_create(
 ) -> PreRegistration:
     """Refused when it is less than two weeks before the deadline it targets (5.(1))."""
     _require(actor, "preregister")
+    check_lengths(
+        PreRegistration,
+        organisation_name=organisation_name,
+        contact_name=contact_name,
+        email=email,
+        title=title,
+        country=country,
+    )
     now = now or clock.now()
     if round.call.program != "jcm-model-project":
         raise ServiceError(
@@ -618,6 +627,18 @@ def proposal_submit(
     """All or nothing, once per key: a repeated submit returns the version already made. With
     ``confirmed=False`` a submission whose assessment fails somewhere is not made: it raises
     NeedsConfirmation with the failing findings (the submit page asks before locking)."""
+    if not idempotency_key:
+        raise ServiceError(_("The submission key is missing; reload the page and submit again."))
+    limit = ProposalVersion._meta.get_field("idempotency_key").max_length
+    if len(idempotency_key) > limit or "\x00" in idempotency_key:
+        raise ServiceError(
+            _(
+                "The submission key is %(length)s characters long or has a character that is "
+                "not allowed; a key is at most %(limit)s letters and digits. Reload the page and "
+                "submit again."
+            )
+            % {"length": len(idempotency_key), "limit": limit}
+        )
     # the key is the proposal's own: another proposal's (another organisation's) submit with
     # the same key is another submission
     same_key = ProposalVersion.objects.filter(proposal=proposal.pk, idempotency_key=idempotency_key)

@@ -40,13 +40,16 @@ class PreRegistrationForm(forms.Form):  # 5.(1)① of the JCM call only
     round = forms.ModelChoiceField(
         queryset=Round.objects.none(), label=gettext_lazy("Deadline targeted")
     )
-    organisation_name = forms.CharField(label=gettext_lazy("Representative participant"))
-    contact_name = forms.CharField(label=gettext_lazy("Contact person"))
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    # the lengths of the columns that store them (PreRegistration)
+    organisation_name = forms.CharField(
+        label=gettext_lazy("Representative participant"), max_length=200
+    )
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     title = forms.CharField(label=gettext_lazy("Project title"), max_length=300)
     country = forms.CharField(label=gettext_lazy("Host country (ISO code)"), max_length=2)
     technologies = forms.CharField(
-        label=gettext_lazy("Technologies (comma separated)"), required=False
+        label=gettext_lazy("Technologies (comma separated)"), required=False, max_length=1000
     )
     needs_account = forms.BooleanField(
         label=gettext_lazy("We need an application account"), required=False, initial=True
@@ -74,7 +77,7 @@ def preregister(request: HttpRequest) -> HttpResponse:
                 needs_account=data["needs_account"],
             )
         except ServiceError as exc:
-            form.add_error("round", str(exc))
+            form.add_error(None if exc.errors else "round", str(exc))
         else:
             messages.success(request, _("Pre-registration received."))
             return redirect("accounts:request" if data["needs_account"] else "home")

@@ -4,24 +4,25 @@ pages (assignments with the conflict declaration, scoring). Writes go through se
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkei import access
 from renkei.accounts.models import Role, User
 from renkei.calls.models import Call, Program
-from renkei.calls.services import round_to_work_on
 from renkei.proposals.assessed import failures, latest_versions, version_assessment
 from renkei.proposals.models import Proposal, ProposalState, ProposalVersion
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
 from renkei.services import ServiceError
+from renkei.web.lists import Column, OfficeList, chosen_round
 
 
 def _office(request: HttpRequest) -> None:
@@ -29,10 +30,35 @@ def _office(request: HttpRequest) -> None:
         raise Http404
 
 
+def _proposal_text(p: Proposal) -> str:
+    """What an office list finds a proposal by."""
+    return f"{p.receipt_number or ''} {p.title} {p.organisation.name} {p.country}"
+
+
+def _screening_state(s: Screening | None) -> str:
+    if s is None:
+        return _("Not started")
+    return s.get_outcome_display() if s.outcome else _("In progress")
+
+
+_INTAKE_COLUMNS = (
+    Column(gettext_lazy("Receipt number"), lambda r: r.p.receipt_number),
+    Column(gettext_lazy("Title"), lambda r: r.p.title),
+    Column(gettext_lazy("Representative participant"), lambda r: r.p.organisation.name),
+    Column(gettext_lazy("Country"), lambda r: r.p.country),
+    Column(gettext_lazy("Submitted at (JST)"), lambda r: r.p.submitted_at),
+    Column(
+        gettext_lazy("Rules assessment"),
+        lambda r: "; ".join(r.verdict.failures) or r.verdict.status if r.verdict else "",
+    ),
+    Column(gettext_lazy("Basic screening"), lambda r: _screening_state(r.screening)),
+)
+
+
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     _office(request)
-    qs = access.proposals_for(request.user).order_by("submitted_at")
+    qs = access.proposals_for(request.user).select_related("organisation").order_by("submitted_at")
     filters = {k: request.GET.get(k, "") for k in ("call", "round", "country", "state")}
     if filters["call"]:
         qs = qs.filter(call__rulebook_id=filters["call"])
@@ -42,11 +68,18 @@ def intake(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(country=filters["country"].upper())
     if filters["state"]:
         qs = qs.filter(state=filters["state"])
+    rows = intake_rows(list(qs))
+    listing = OfficeList(
+        request, rows, columns=_INTAKE_COLUMNS, text=lambda r: _proposal_text(r.p), name="intake"
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "reviews/intake.html",
         {
-            "rows": intake_rows(list(qs)),
+            "rows": listing.rows,
+            "listing": listing,
             "filters": filters,
             "calls": Call.objects.all(),
             "states": [s for s in ProposalState.choices if s[0] != ProposalState.DRAFT],
@@ -196,7 +229,39 @@ def assign(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
         return redirect("reviews:assign")
     rows = [(p, list(p.review_assignments.select_related("reviewer"))) for p in eligible]
-    return render(request, "reviews/assign.html", {"rows": rows, "reviewers": reviewers})
+    listing = OfficeList(
+        request,
+        rows,
+        columns=_ASSIGN_COLUMNS,
+        text=lambda r: _proposal_text(r[0]),
+        name="reviewers",
+    )
+    if listing.export is not None:
+        return listing.export
+    return render(
+        request,
+        "reviews/assign.html",
+        {"rows": listing.rows, "listing": listing, "reviewers": reviewers},
+    )
+
+
+def _assignment_state(a: ReviewAssignment) -> str:
+    if a.has_conflict:
+        return _("Conflict of interest") + (f" ({a.coi_note})" if a.coi_note else "")
+    if a.has_conflict is None:
+        return _("Not yet declared")
+    return _("Review submitted") if a.submitted_at else _("Scoring")
+
+
+_ASSIGN_COLUMNS = (
+    Column(gettext_lazy("Receipt number"), lambda r: r[0].receipt_number),
+    Column(gettext_lazy("Title"), lambda r: r[0].title),
+    Column(gettext_lazy("Representative participant"), lambda r: r[0].organisation.name),
+    Column(
+        gettext_lazy("Reviewers"),
+        lambda r: "; ".join(f"{a.reviewer.get_username()}: {_assignment_state(a)}" for a in r[1]),
+    ),
+)
 
 
 @login_required
@@ -458,7 +523,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     from renkei.selection import Candidate, rank_within_budget
 
     rounds = Round.objects.select_related("call").order_by("deadline")
-    chosen = round_to_work_on(rounds, request.GET.get("round"))
+    chosen = chosen_round(request, rounds)
     rows, budget, c3p = [], None, False
     if chosen is not None:
         c3p = chosen.call.program == Program.C3P
@@ -485,11 +550,54 @@ def ranking(request: HttpRequest) -> HttpResponse:
             )
             for i, r in enumerate(ranked)
         ]
+    listing = OfficeList(
+        request,
+        rows,
+        columns=_ranking_columns(budget is not None),
+        text=lambda r: _proposal_text(r[1]),
+        name="ranking",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "reviews/ranking.html",
-        {"rounds": rounds, "chosen": chosen, "rows": rows, "budget": budget, "c3p": c3p},
+        {
+            "rounds": rounds,
+            "chosen": chosen,
+            "rows": listing.rows,
+            "listing": listing,
+            "budget": budget,
+            "c3p": c3p,
+        },
     )
+
+
+def _funding(row: Any) -> str:
+    r = row[0]
+    if r.funded:
+        return _("within the budget")
+    return (
+        _("below the line; fits the remaining budget")
+        if r.fits_remaining
+        else _("below the funding line")
+    )
+
+
+def _ranking_columns(has_budget: bool) -> tuple[Column, ...]:
+    return _RANKING_COLUMNS if has_budget else _RANKING_COLUMNS[:-1]  # no line without a budget
+
+
+_RANKING_COLUMNS = (
+    Column(gettext_lazy("Rank"), lambda r: r[0].rank),
+    Column(gettext_lazy("Receipt number"), lambda r: r[1].receipt_number),
+    Column(gettext_lazy("Title"), lambda r: r[1].title),
+    Column(gettext_lazy("Representative participant"), lambda r: r[1].organisation.name),
+    Column(gettext_lazy("Total"), lambda r: r[0].candidate.score),
+    Column(gettext_lazy("Amount (yen)"), lambda r: r[0].candidate.subsidy_jpy),
+    Column(gettext_lazy("Cumulative"), lambda r: r[0].cumulative_jpy),
+    Column(gettext_lazy("Funding line"), _funding),
+)
 
 
 def amount_of(proposal: Proposal, version: ProposalVersion) -> tuple[int, int | None]:

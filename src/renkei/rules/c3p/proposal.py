@@ -370,12 +370,21 @@ class ReviewerScores(Strict):
     engineer_suitability: int | None = Field(default=None, ge=0, description="Max 5.")
 
 
+#: the fiscal years a C3P document may name at all (a year outside the rulebook's is refused by
+#: the assessment, NotInForce; one outside these could not even be dated)
+FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
+
+
 class C3pProposal(Strict):
     """A proposal to the C3P FY2025 call (one fiscal-year contract; 2.1, 3.3 (3))."""
 
     call: Literal["c3p/fy2025"] = Field(description="The call (rulebook id).")
     title: str = Field(description="A short label for this proposal document.")
-    fiscal_year: int = Field(description="Fiscal year of the contract, e.g. 2025 (April–March).")
+    fiscal_year: int = Field(
+        ge=FISCAL_YEAR_MIN,
+        le=FISCAL_YEAR_MAX,
+        description="Fiscal year of the contract, e.g. 2025 (April–March).",
+    )
     submitted_on: dt.date | None = Field(default=None, description="Date of submission.")
     applicant: Applicant = Field(description="The lead organisation and its declarations (3.2).")
     japanese_city: JapaneseCity = Field(description="The Japanese municipality (3.2 (8), (9)).")

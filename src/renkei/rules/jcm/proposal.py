@@ -131,7 +131,9 @@ class TechnologyLine(Strict):
 
 
 class Site(Strict):
-    id: str = Field(min_length=1)
+    # an id, not a description: the findings name "<site>/<technology>" and the office's
+    # screening stores it (120 characters); the form editor takes the same 60
+    id: str = Field(min_length=1, max_length=60)
     name: str = ""
     location: str = ""
     technologies: list[TechnologyLine] = Field(min_length=1)
