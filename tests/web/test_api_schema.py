@@ -143,7 +143,10 @@ def test_every_operation_conforms_to_the_openapi_description(who, world) -> None
     assert all(statuses.values()), statuses
     assert not any(code >= 500 for seen in statuses.values() for code in seen)
     if who == "anonymous":
-        assert statuses["POST /api/proposals"] == {401}, statuses
+        # 401, or 400 for a generated body with a NUL character: the input guard refuses it for
+        # every request, before authentication (renkei.web.input_guard)
+        assert 401 in statuses["POST /api/proposals"], statuses
+        assert statuses["POST /api/proposals"] <= {400, 401}, statuses
     else:
         assert 201 in statuses["POST /api/proposals"], statuses
         assert {200, 404} <= statuses["GET /api/proposals/{proposal_id}"], statuses
