@@ -245,7 +245,7 @@ def test_members_decline_and_the_request_returns_to_the_office(
     assert not User.objects.filter(email="stranger@example.org").exists()
     page = _client(users["office"]).get(reverse("accounts:requests")).content.decode()
     assert "not one of ours" in page
-    assert users["office"].notices.filter(message__contains="declined").exists()
+    assert users["office"].notices.filter(msgid__contains="declined").exists()
     assert [e.action for e in audit_trail(req)] == [
         "account_request_create",
         "account_consent_ask",

@@ -30,7 +30,7 @@ from renkei.proposals.api import ProposalId, visible_proposal
 from renkei.proposals.models import Proposal
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import ReviewAssignment, Screening, ScreeningItem
-from renkei.selection import Candidate, rank_within_budget
+from renkei.reviews.selectors import round_ranking
 
 router = Router(tags=["reviews"])
 
@@ -542,42 +542,27 @@ def review_summary(request, proposal_id: ProposalId) -> SummaryOut:
 def ranking(request, round_id: RoundId) -> RankingOut:
     """The proposals of the round with at least one submitted review, by total score, within
     the round's budget (else the call's; without one, no funding line), as the ranking page."""
-    from renkei.reviews.views import _amount_of  # the ranking page's amounts, one code path
-
     _office(request)
     chosen = Round.objects.select_related("call").filter(pk=round_id).first()
     if chosen is None:
         raise Http404
-    budget = chosen.budget_jpy if chosen.budget_jpy is not None else chosen.call.budget_jpy
-    proposals = {
-        str(p.pk): p
-        for p in access.proposals_for(request.user).filter(round=chosen)
-        if p.review_assignments.filter(submitted_at__isnull=False).exists()
-    }
-    amounts = {pk: _amount_of(p) for pk, p in proposals.items()}
-    candidates = [
-        Candidate(pk, reviewing.review_summary(p).total, amounts[pk][0], p.receipt_number or "")
-        for pk, p in proposals.items()
-    ]
-    ranked = rank_within_budget(
-        candidates, budget if budget is not None else sum(c.subsidy_jpy for c in candidates)
-    )
+    ranking = round_ranking(request.user, chosen)  # the ranking page's selector
     return RankingOut(
         round_id=chosen.pk,
-        budget_jpy=budget,
+        budget_jpy=ranking.budget_jpy,
         rows=[
             RankedOut(
-                rank=r.rank,
-                proposal_id=int(r.candidate.id),
-                receipt_number=r.candidate.receipt,
-                title=proposals[r.candidate.id].title,
-                total_score=r.candidate.score,
-                amount_jpy=r.candidate.subsidy_jpy,
-                cap_jpy=amounts[r.candidate.id][1],
-                cumulative_jpy=r.cumulative_jpy,
-                funded=r.funded,
-                fits_remaining=r.fits_remaining,
+                rank=row.ranked.rank,
+                proposal_id=row.proposal.pk,
+                receipt_number=row.ranked.candidate.receipt,
+                title=row.proposal.title,
+                total_score=row.ranked.candidate.score,
+                amount_jpy=row.ranked.candidate.subsidy_jpy,
+                cap_jpy=row.cap_jpy,
+                cumulative_jpy=row.ranked.cumulative_jpy,
+                funded=row.ranked.funded,
+                fits_remaining=row.ranked.fits_remaining,
             )
-            for r in ranked
+            for row in ranking.rows
         ],
     )

@@ -21,6 +21,7 @@ from renkei.proposals.assessed import failures, latest_versions, version_assessm
 from renkei.proposals.models import Proposal, ProposalState, ProposalVersion
 from renkei.reviews import reviewing, services
 from renkei.reviews.models import Decision, ReviewAssignment, Screening, ScreeningItem
+from renkei.reviews.selectors import round_ranking
 from renkei.services import ServiceError
 from renkei.web.lists import Column, OfficeList, chosen_round
 
@@ -520,35 +521,16 @@ def ranking(request: HttpRequest) -> HttpResponse:
     from ``review_totals`` and the amounts and verdicts from the versions' stored assessments."""
     _office(request)
     from renkei.calls.models import Round
-    from renkei.selection import Candidate, rank_within_budget
 
     rounds = Round.objects.select_related("call").order_by("deadline")
     chosen = chosen_round(request, rounds)
     rows, budget, c3p = [], None, False
     if chosen is not None:
-        c3p = chosen.call.program == Program.C3P
-        budget = chosen.budget_jpy if chosen.budget_jpy is not None else chosen.call.budget_jpy
-        listed = list(access.proposals_for(request.user).filter(round=chosen))
-        latest = latest_versions(listed)
-        totals = reviewing.review_totals(listed, latest)
-        proposals = {str(p.pk): p for p in listed if totals[p.pk] is not None}
-        amounts = {pk: amount_of(p, latest[p.pk]) for pk, p in proposals.items()}
-        candidates = [
-            Candidate(pk, totals[p.pk], amounts[pk][0], p.receipt_number or "")
-            for pk, p in proposals.items()
-        ]
-        ranked = rank_within_budget(
-            candidates, budget if budget is not None else sum(c.subsidy_jpy for c in candidates)
-        )
+        ranking = round_ranking(request.user, chosen)
+        budget, c3p = ranking.budget_jpy, ranking.c3p
         rows = [
-            (
-                r,
-                proposals[r.candidate.id],
-                budget is not None and not r.funded and (i == 0 or ranked[i - 1].funded),
-                amounts[r.candidate.id][1],
-                verdict(latest[int(r.candidate.id)]),
-            )
-            for i, r in enumerate(ranked)
+            (row.ranked, row.proposal, row.first_below, row.cap_jpy, verdict(row.version))
+            for row in ranking.rows
         ]
     listing = OfficeList(
         request,
@@ -598,13 +580,3 @@ _RANKING_COLUMNS = (
     Column(gettext_lazy("Cumulative"), lambda r: r[0].cumulative_jpy),
     Column(gettext_lazy("Funding line"), _funding),
 )
-
-
-def amount_of(proposal: Proposal, version: ProposalVersion) -> tuple[int, int | None]:
-    """The amount the rules core computed for the version at its submission, and its cap where
-    the call sets one per proposal: the JCM subsidy (the requested amount, or the maximum where
-    none is requested), or the C3P contract total incl. tax and its cap (3.3 (3))."""
-    figures = version_assessment(version)["figures"]
-    if proposal.call.program == Program.C3P:
-        return int(figures["contract_total_incl_tax_jpy"]), int(figures["contract_cap_jpy"])
-    return int(figures.get("subsidy_jpy") or 0), None
