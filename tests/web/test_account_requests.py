@@ -365,9 +365,13 @@ def test_the_office_lists_pre_registrations_newest_first_with_search(users, firs
     assert all(f'id="prereg-{r.pk}"' in by_call for r in regs)
     none = office.get(url, {"call": "c3p/fy2025"}).content.decode()
     assert 'id="prereg-' not in none
-    # malformed input is a search like any other, never a 500
-    for bad in ({"q": "a\x00b"}, {"page": "abc"}, {"call": "\x00"}, {"q": "x" * 5000}):
+    # malformed input is a search like any other, never a 500; a NUL character is refused
+    # with a message by the input guard (issue 12, 6)
+    for bad in ({"page": "abc"}, {"q": "x" * 5000}):
         assert office.get(url, bad).status_code == 200
+    for bad in ({"q": "a\x00b"}, {"call": "\x00"}):
+        answer = office.get(url, bad)
+        assert answer.status_code == 400 and "NUL" in answer.content.decode()
 
 
 def test_pre_registrations_in_admin_for_the_office_only(users, first_round) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from webfactories import jst
+from webfactories import jst, link_partner
 
 from renkei.audit.models import AuditEvent
 from renkei.calls.models import Call, Program, Round
@@ -161,7 +161,7 @@ def test_a_stored_proposal_beyond_the_bounds_opens_in_the_yaml_editor(applicant,
 def test_only_those_who_may_edit_use_the_live_assessment(users, proposal, built) -> None:
     """A partner participant sees the proposal but does not edit it: its posts to the live
     assessment make the server build nothing."""
-    services.partner_add(actor=users["applicant"], proposal=proposal, email=users["partner"].email)
+    link_partner(users["applicant"], proposal, users["partner"])
     url = reverse("proposals:assessment", args=[proposal.pk])
     data, _dropped = editor.document_to_data(proposal.document)
     for payload in ({**data, "editor": "jcm"}, {"document": "title: x"}):

@@ -90,13 +90,14 @@ def test_the_editor_writes_no_aliases_for_the_strict_loader_to_refuse(applicant,
 
 
 def test_the_api_refuses_the_json_equivalents(applicant, proposal) -> None:
-    """The API reads JSON: NaN is refused (400), NUL is refused (422); never a 500."""
+    """The API reads JSON: NaN is refused (400), NUL is refused by the input guard (400);
+    never a 500."""
     client = _client(applicant, "en")
     url = f"/api/proposals/{proposal.pk}/document"
     nan = client.put(url, b'{"title": "x", "rate": NaN}', content_type="application/json")
     assert nan.status_code == 400
     nul = client.put(url, b'{"title": "a\\u0000b"}', content_type="application/json")
-    assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
+    assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
 
 
 def test_the_dump_of_a_shared_object_has_no_alias() -> None:

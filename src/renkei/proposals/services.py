@@ -381,6 +381,7 @@ def _check_upload(proposal: Proposal, document_id: str, upload: UploadedFile) ->
     """What can be decided from the file alone: its document, type (extension and content) and
     size. The SHA-256 and first bytes were taken while the upload streamed in
     (``renkei.proposals.uploads``); a file made in code is read here, once."""
+    check_lengths(Attachment, document_id=document_id)  # length and NUL, said as such
     known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
     if proposal.call.program == Program.C3P and document_id not in known:
         raise ServiceError(
