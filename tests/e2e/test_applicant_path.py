@@ -380,7 +380,7 @@ def walk_selection(
     with review.expect_navigation():
         review.click('main form:has(input[name^="points_"]) button')  # save the scores
     with review.expect_navigation():
-        review.click('form[action$="/submit/"] button')
+        review.click('button[formaction$="/submit/"]')  # the scoring form's submit button
     assert ReviewAssignment.objects.get(pk=assignment.pk).submitted_at is not None
 
     # 12. the office: hearing scheduled, held and recorded; candidate; PIN to the secretariat

@@ -43,6 +43,7 @@ MATRIX = {
     ("reviews:submit_review", "POST", "assignment"): [302, 404, 404, 404, 404, 404, 404],
     ("reviews:reset_conflict", "POST", "assignment"): [302, 404, 404, 302, 404, 404, 404],
     ("reviews:withdraw", "POST", "assignment"): [302, 404, 404, 302, 404, 404, 404],
+    ("reviews:reopen", "POST", "assignment"): [302, 404, 404, 302, 404, 404, 404],
     ("accounts:requests", "GET", None): [302, 404, 404, 200, 404, 404, 404],
     ("accounts:request_decide", "POST", "account_request"): [302, 404, 404, 302, 404, 404, 404],
 }
