@@ -234,7 +234,7 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
     fake = tmp_path / "偽物.pdf"
     fake.write_bytes(b"<html>not a pdf</html>")
     page.select_option("#document_id", "form1")
-    page.set_input_files('input[name="file"]', str(fake))
+    page.set_input_files('form[action$="/attach/"] input[name="file"]', str(fake))
     with page.expect_navigation():
         page.click('form[action$="/attach/"] button[type=submit]')
     expect(page.locator("ul.messages li.error")).to_contain_text("偽物.pdf")
@@ -243,7 +243,7 @@ def test_the_whole_path_from_pre_registration_to_the_public_page(
         path = tmp_path / name
         path.write_bytes(PDF)
         page.select_option("#document_id", document_id)
-        page.set_input_files('input[name="file"]', str(path))
+        page.set_input_files('form[action$="/attach/"] input[name="file"]', str(path))
         with page.expect_navigation():
             page.click('form[action$="/attach/"] button[type=submit]')
         expect(page.locator("ul.messages li.success")).to_be_visible()

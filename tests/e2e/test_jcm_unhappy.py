@@ -133,7 +133,8 @@ def test_a_proposal_failing_basic_screening_goes_no_further_and_the_applicant_is
     notice = page.locator("main li", has_text=told)
     expect(notice).to_contain_text(receipt)
     expect(notice).to_contain_text("不採択")
-    notice.locator("a").click()
+    with page.expect_navigation():  # opening the notice marks it read and shows the proposal
+        notice.locator("button").click()
     assert page.url.endswith(f"/proposals/{pk}/")
     result = page.locator("#selection")
     expect(result).to_contain_text("不採択")
