@@ -47,7 +47,8 @@ def test_pages_work_under_the_policy(new_page, log_in, office, first_round) -> N
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto("/accounts/login/")
     page.goto("/api/docs")
-    expect(page.locator(".swagger-ui .info")).to_be_visible()  # rendered from local files
+    # rendered from local files once the OpenAPI description is built (seconds on a busy CI)
+    expect(page.locator(".swagger-ui .info")).to_be_visible(timeout=30_000)
     log_in(page, applicant.username, PASSWORD)
     page.goto(f"/proposals/{proposal.pk}/edit/")
     page.fill("input[name$='title']", "CSP changed")  # htmx posts the live assessment
