@@ -392,3 +392,17 @@ def test_the_live_assessment_shows_the_new_findings(
     data["lease-transfer_to"] = PARTNER
     panel = client.post(url, data).content.decode()
     assert not_partner not in panel and short not in panel
+
+
+def test_a_lease_without_its_years_is_marked_where_they_are_typed() -> None:
+    """The rules core needs lease_years for any lease: an end date alone is placed at the field
+    that is missing, in the page's language, and the draft is not refused."""
+    data, _ = editor.document_to_data(_transfer())
+    data["lease-lease_years"] = ""
+    with translation.override("ja"):
+        form = _editor(data, "ja")
+        assert form.is_valid()
+        issues = form.attach_issues(form.to_document(_transfer()))
+    assert ("リース期間(年)", "id_lease-lease_years", "提案書の提出には入力が必要です。") in issues
+    assert form.lease.issues["lease_years"] == "提案書の提出には入力が必要です。"
+    assert form.lease_open()

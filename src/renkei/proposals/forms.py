@@ -356,8 +356,8 @@ def _tri(label: str, help_text: str = "") -> forms.NullBooleanField:
     return forms.NullBooleanField(label=label, help_text=help_text, required=False, widget=TriState)
 
 
-def _date(label: str) -> forms.DateField:
-    field = forms.DateField(label=label, required=False, widget=DateInput)
+def _date(label: str, help_text: str = "") -> forms.DateField:
+    field = forms.DateField(label=label, help_text=help_text, required=False, widget=DateInput)
     field.error_messages["invalid"] = gettext_lazy(
         "Enter a date as year-month-day, e.g. 2024-05-13."
     )
@@ -584,7 +584,10 @@ class LeaseForm(EditorForm):
     lease_years = WholeField(
         label=gettext_lazy("Lease period (years)"), example="7", min_value=1, max_value=60
     )
-    ends_on = _date(gettext_lazy("Lease contract ends on"))
+    ends_on = _date(
+        gettext_lazy("Lease contract ends on"),
+        gettext_lazy("Left empty, the lease period is counted from the start of operation."),
+    )
     fee_reduction_documented = _tri(
         gettext_lazy("The lease-fee breakdown deducts the subsidy from the fees"),
     )
