@@ -608,8 +608,60 @@ class ProposalEditor:
         yield from (self.project_idea, *self.credits)
 
     def is_valid(self) -> bool:
-        return all(
+        valid = all(
             [*(f.is_valid() for f in self.forms()), *(s.is_valid() for s in self.formsets())]
+        )
+        self._check_transfer()
+        return valid
+
+    # --- the lease (2.(6)①)
+    def partner_names(self) -> list[str]:
+        """The partner participants as typed in the form (names and English names): whom the
+        equipment of a lease may be transferred to (2.(6)①)."""
+        names = []
+        for form in self.partners:
+            for name in ("name", "name_en"):
+                value = str(form[name].value() or "").strip()
+                if value:
+                    names.append(value)
+        return list(dict.fromkeys(names))
+
+    def _check_transfer(self) -> None:
+        """Beside the field, what the rules core finds of a transfer (``lease_term``): it names
+        nobody, or someone not a partner participant of the consortium. Not a wrong form (the
+        draft is saved; the assessment fails it when the lease ends before the useful life)."""
+        lease = getattr(self, "lease", None)  # none in a C3P editor (a subclass)
+        cleaned = getattr(lease, "cleaned_data", None) or {}
+        if cleaned.get("after_lease") != "transfer" or "transfer_to" in lease.errors:
+            return
+        named = cleaned.get("transfer_to", "")
+        partners = self.partner_names()
+        if not named:
+            message = _("Name the partner participant that receives the equipment (2.(6)①).")
+        elif named in partners:
+            return
+        elif partners:
+            message = _(
+                "“%(name)s” is not a partner participant of this proposal; 2.(6)① allows a "
+                "transfer only to one of them (%(partners)s)."
+            ) % {"name": named, "partners": " / ".join(partners)}
+        else:
+            message = _(
+                "“%(name)s” is not a partner participant of this proposal; 2.(6)① allows a "
+                "transfer only to one of them: add it under “Partner participants”."
+            ) % {"name": named}
+        lease.issues.setdefault("transfer_to", message)
+
+    def lease_open(self) -> bool:
+        """Whether the lease section is shown open: anything typed in it, an error or a
+        remark in it, an eco-lease or a deferred payment."""
+        lease, basic = self.lease, self.basic
+        return (
+            any(lease[n].value() not in (None, "") for n in lease.fields)
+            or bool(lease.errors or lease.issues)
+            or basic["kind"].value() == "eco_lease"
+            or bool(basic["deferred_payment"].value())
+            or "deferred_payment_benefit_documented" in basic.errors
         )
 
     def error_list(self) -> list[tuple[str, str, str]]:

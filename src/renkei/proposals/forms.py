@@ -275,39 +275,53 @@ def _country_hint(given: str) -> str:
 
 
 @cache
+def annex3(rulebook_id: str) -> Any:
+    """Annex 3 (別添3 類似技術の分類) as the rules core reads it, once per rulebook."""
+    return reconstructed_table(rulebook_id)
+
+
 def technologies(rulebook_id: str) -> tuple[Any, ...]:
-    """Annex 3's technologies (別添3 類似技術の分類) as the rules core knows them."""
-    return reconstructed_table(rulebook_id).technologies
+    """Annex 3's technologies as the rules core knows them."""
+    return annex3(rulebook_id).technologies
 
 
 class TechnologyField(TextField):
-    """An annex-3 technology, by its id (boiler) or its Japanese name as printed (ボイラ)."""
+    """An annex-3 technology, by its id (boiler) or its Japanese name as printed (ボイラ); or,
+    on a line marked outside annex 3, the name of a technology annex 3 does not list. Whether
+    the name is in annex 3 depends on that mark: ``LineForm.clean`` decides it."""
 
     def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 60)  # with the site id, the findings' subject (120)
         super().__init__(**kwargs)
         self.rulebook_id = ""
         self.widget = TextInput(attrs={"list": "technologies", "autocomplete": "off"})
 
-    def validate(self, value: str) -> None:
-        super().validate(value)
-        techs = technologies(self.rulebook_id)
-        if not value or any(value in (t.id, t.name_ja) for t in techs):
-            return
-        needle = value.lower()
-        close = [
-            f"{t.name_ja} ({t.id})"
-            for t in techs
-            if needle in t.name_ja.lower() or needle in t.name_en.lower() or needle in t.id
-        ]
+
+def technology_problem(rulebook_id: str, value: str, outside: bool, box: str) -> tuple[str, str]:
+    """What is wrong with a line's technology, as the rules core would refuse it: a name annex 3
+    does not list on a line not marked outside annex 3 (with the listed technologies whose names
+    come close, as ``renkei assess`` names them), or an annex-3 technology marked outside it.
+    Returns (the field to mark, the message), or two empty texts. ``box``: the mark's label."""
+    tech = annex3(rulebook_id).lookup(value)
+    if tech.in_annex3 and outside:
+        return "outside_annex3", _(
+            "“%(value)s” is annex 3's %(name)s (%(id)s): untick “%(box)s”."
+        ) % {"value": value, "name": tech.name_ja, "id": tech.id, "box": box}
+    if not tech.in_annex3 and not outside:
         hint = (
-            _("did you mean %(names)s?") % {"names": " / ".join(close[:3])}
-            if close
+            _("did you mean %(names)s?") % {"names": " / ".join(tech.similar[:3])}
+            if tech.similar
             else _("choose one from the list (annex 3's similar-technology classes).")
         )
-        raise forms.ValidationError(
-            _("“%(value)s” is not a technology of annex 3; %(hint)s")
-            % {"value": value, "hint": hint}
-        )
+        message = _("“%(value)s” is not a technology of annex 3; %(hint)s") % {
+            "value": value,
+            "hint": hint,
+        }
+        return "technology", message + " " + _(
+            "For a technology annex 3 does not list, tick “%(box)s”: it is assessed at 0 "
+            "similar-technology adoptions (2.(9)) and the office confirms the similarity."
+        ) % {"box": box}
+    return "", ""
 
 
 _METHODOLOGY = re.compile(r"^[A-Z]{2}_AM\d{3}$")
@@ -342,8 +356,8 @@ def _tri(label: str, help_text: str = "") -> forms.NullBooleanField:
     return forms.NullBooleanField(label=label, help_text=help_text, required=False, widget=TriState)
 
 
-def _date(label: str) -> forms.DateField:
-    field = forms.DateField(label=label, required=False, widget=DateInput)
+def _date(label: str, help_text: str = "") -> forms.DateField:
+    field = forms.DateField(label=label, help_text=help_text, required=False, widget=DateInput)
     field.error_messages["invalid"] = gettext_lazy(
         "Enter a date as year-month-day, e.g. 2024-05-13."
     )
@@ -564,12 +578,58 @@ class BasicForm(EditorForm):
 
 
 class LeaseForm(EditorForm):
+    """The lease (2.(6)): a JCM eco-lease, or a lease inside a model project's consortium, which
+    must keep the equipment operating until its useful life ends (2.(6)①)."""
+
     lease_years = WholeField(
         label=gettext_lazy("Lease period (years)"), example="7", min_value=1, max_value=60
+    )
+    ends_on = _date(
+        gettext_lazy("Lease contract ends on"),
+        gettext_lazy("Left empty, the lease period is counted from the start of operation."),
     )
     fee_reduction_documented = _tri(
         gettext_lazy("The lease-fee breakdown deducts the subsidy from the fees"),
     )
+    after_lease = forms.ChoiceField(
+        label=gettext_lazy("If the lease ends before the useful life (2.(6)①)"),
+        required=False,
+        widget=Select,
+        choices=(
+            ("", "—"),
+            ("continue", gettext_lazy("The lease is continued until the useful life ends")),
+            ("transfer", gettext_lazy("The equipment is transferred to a partner participant")),
+        ),
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not one of the choices: the lease is continued, or the "
+                "equipment is transferred to a partner participant."
+            )
+        },
+    )
+    transfer_to = TextField(
+        label=gettext_lazy("Partner participant receiving the equipment"),
+        max_length=200,
+        widget=TextInput(attrs={"list": "lease-partners", "autocomplete": "off"}),
+        help_text=gettext_lazy(
+            "One of the partner participants of the consortium, as named there."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # the schema's rule (Lease): a receiving partner only for a transfer
+        after = data.get("after_lease", "")
+        if data.get("transfer_to") and "after_lease" not in self.errors and after != "transfer":
+            self.add_error(
+                "transfer_to",
+                _(
+                    "A partner receives the equipment only when it is transferred: choose "
+                    "“%(transfer)s” above, or clear this field."
+                )
+                % {"transfer": _("The equipment is transferred to a partner participant")},
+            )
+        return data
 
 
 class RepresentativeForm(EditorForm):
@@ -648,6 +708,7 @@ class LineForm(EditorForm):
     battery_fields = tuple(f"battery_{n}" for n in _BATTERY)
 
     technology = TechnologyField(label=gettext_lazy("Technology (annex 3)"))
+    outside_annex3 = _checkbox(gettext_lazy("Not in annex 3 (a new technology)"))
     description = TextField(label=gettext_lazy("Description"))
     annual_reduction_tco2 = NumberField(
         label=gettext_lazy("GHG reduction (tCO2eq per year)"),
@@ -721,12 +782,28 @@ class LineForm(EditorForm):
         fields["technology"].rulebook_id = choices.rulebook_id
         fields["focus_area"].choices = choices.focus_areas
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        value = data.get("technology")
+        if value:  # the rules core's rule (2.(9), annex 3): listed, or marked outside it
+            field, message = technology_problem(
+                self.fields["technology"].rulebook_id,
+                value,
+                bool(data.get("outside_annex3")),
+                self.fields["outside_annex3"].label,
+            )
+            if field:
+                self.add_error(field, message)
+        return data
+
     @property
     def technology_name(self) -> str:
         value = self["technology"].value()
         for t in technologies(self.fields["technology"].rulebook_id):
             if value in (t.id, t.name_ja):
                 return f"{t.name_ja} / {t.name_en} · {t.sector_ja}"
+        if value and self["outside_annex3"].value():
+            return _("not in annex 3: assessed at 0 similar-technology adoptions (2.(9))")
         return ""
 
     def _shown(self, group: str, names: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -743,7 +820,8 @@ class LineForm(EditorForm):
         """The line's fields (form 4's header of a technology line)."""
         return mark_safe(
             '<div class="grid">'
-            + self.blocks("technology", "annual_reduction_tco2", "requested_subsidy_jpy")
+            + f'<div class="f-tech">{self.blocks("technology", "outside_annex3")}</div>'
+            + self.blocks("annual_reduction_tco2", "requested_subsidy_jpy")
             + self.blocks("useful_life_years")
             + f'<div class="span2">{self["useful_life_reason"].block}</div>'
             + self.blocks("methodologies", "focus_area")
