@@ -832,3 +832,32 @@ def test_no_response_schema_uses_a_float() -> None:
     """Money is integer yen and decimals are strings, so no response declares a number."""
     text = json.dumps(api.get_openapi_schema())
     assert '"type": "number"' not in text
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_locked_database_is_a_503_with_the_middlewares_message_in_debug_too(
+    debug, settings, monkeypatch, caplog
+) -> None:
+    """In debug mode django-ninja answered a database error with its traceback (500, text);
+    the API answers as the middleware does outside debug: 503, Retry-After, the message."""
+    from django.db import OperationalError
+    from django.db.backends import utils
+
+    settings.DEBUG = debug
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", locked)
+    monkeypatch.setattr(utils.CursorDebugWrapper, "execute", locked)
+    response = client_for(None).get("/api/calls")
+    assert response.status_code == 503, response.content[:300]
+    assert response["Retry-After"] == "10"
+    data = body(response)
+    assert data["code"] == "database_busy"
+    assert (
+        data["detail"].startswith("The database is busy")
+        and "Nothing was changed" in (data["detail"])
+    )
+    assert "Traceback" not in response.content.decode()
+    assert "database busy" in caplog.text  # logged, as the middleware logs it
