@@ -213,6 +213,45 @@ def test_preregistration_refusals_say_what_was_wrong(first_round, settings) -> N
     assert PreRegistration.objects.count() == 0
 
 
+def test_a_preregistration_outside_the_calls_countries_is_refused_alike_by_the_api_and_page(
+    first_round, settings
+) -> None:
+    """preregistration_create checks the host country as proposal_create does (issue 12,
+    point 7): the API accepted a pre-registration for a country outside JCM 2.(3)."""
+    from django.urls import reverse
+
+    from renkei.services import ServiceError
+
+    settings.RENKEI_DEMO_NOW = "2024-04-20T09:00:00+09:00"  # pre-registration is still open
+    client = client_for(None)
+    payload = _preregistration(first_round.pk, country="us")
+    refused = error(post_json(client, "/api/preregistrations", payload), 422)
+    assert refused["detail"].startswith("US is not a country of this call; choose one of: ")
+    assert "KE" in refused["detail"] and "VN" in refused["detail"]
+    assert refused["errors"] == [f"country: {refused['detail']}"]
+    form = {**payload, "round": first_round.pk, "technologies": "boiler"}
+    page = client.post(reverse("proposals:preregister"), form)
+    text = page.content.decode().replace("&#x27;", "'")
+    assert page.status_code == 200 and refused["detail"] in text
+    assert 'value="ケニア茶工場の高効率ボイラ"' in text  # nothing typed is lost
+    with pytest.raises(ServiceError) as raised:  # any other caller of the service
+        services.preregistration_create(
+            actor=None,
+            round=first_round,
+            organisation_name="x",
+            contact_name="x",
+            email="x@example.org",
+            title="x",
+            country="US",
+            technologies=[],
+            needs_account=False,
+        )
+    assert str(raised.value) == refused["detail"]
+    assert not PreRegistration.objects.exists()
+    made = post_json(client, "/api/preregistrations", {**payload, "country": "vn"})
+    assert made.status_code == 201, made.content
+
+
 def test_preregistration_is_refused_for_a_call_without_that_step(settings) -> None:
     settings.RENKEI_DEMO_NOW = "2025-04-20T09:00:00+09:00"
     c3p = Call.objects.create(
