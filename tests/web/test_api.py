@@ -746,6 +746,11 @@ MATRIX = {
     ("POST", "/api/partner-invitations/{invitation_id}/accept", None): [
         *[401, 404, 422, 404, 404, 404, 404, 404]
     ],
+    # the representative withdraws the invitation (still pending in its run); the partner sees
+    # the draft but may not manage partners (403)
+    ("DELETE", P + "/invitations/{invitation_id}", "draft"): [401, 200, *[404] * 5, 403],
+    # the formal 内示 notice: none before the 内示 (after it: test_api_selection.py)
+    ("GET", P + "/naiji.docx", "submitted"): [401, *[404] * 7],
 }
 
 # what each role's list shows, by title ("draft", "ready", "submitted")
@@ -900,3 +905,32 @@ def test_a_locked_database_is_a_503_with_the_middlewares_message_in_debug_too(
     )
     assert "Traceback" not in response.content.decode()
     assert "database busy" in caplog.text  # logged, as the middleware logs it
+
+
+def test_pending_invitations_are_listed_by_address_and_withdrawn(users, first_round) -> None:
+    """ProposalOut lists the invitations still waiting (by address only, to the representative,
+    as the page does) and the representative withdraws one; there was no API operation."""
+    applicant, invited = users["applicant"], users["other_applicant"]
+    draft = services.proposal_create(actor=applicant, round=first_round, title="d", country="KE")
+    other = services.proposal_create(actor=applicant, round=first_round, title="o", country="KE")
+    link_partner(applicant, draft, users["partner"])
+    first = services.partner_add(actor=applicant, proposal=draft, email=invited.email)
+    services.partner_add(actor=applicant, proposal=draft, email="nobody@example.org")
+    elsewhere = services.partner_add(actor=applicant, proposal=other, email="x@example.org")
+    client = client_for(applicant)
+    url = f"/api/proposals/{draft.pk}"
+    listed = body(client.get(url))["invitations"]
+    assert [(i["id"], i["email"]) for i in listed][0] == (first.pk, invited.email.lower())
+    assert [i["email"] for i in listed] == [invited.email.lower(), "nobody@example.org"]
+    assert set(listed[0]) == {"id", "email", "invited_at"}  # nothing about whose address it is
+    assert body(client_for(users["partner"]).get(url))["invitations"] == []
+    refused = client_for(users["partner"]).delete(f"{url}/invitations/{first.pk}")
+    error(refused, 403)
+    error(client.delete(f"{url}/invitations/{elsewhere.pk}"), 404)  # another proposal's
+    withdrawn = body(client.delete(f"{url}/invitations/{first.pk}"))
+    assert [i["email"] for i in withdrawn["invitations"]] == ["nobody@example.org"]
+    again = error(client.delete(f"{url}/invitations/{first.pk}"), 422)
+    assert "no longer waiting" in again["detail"]
+    late = post_json(client_for(invited), f"/api/partner-invitations/{first.pk}/accept", {})
+    assert "withdrawn" in error(late, 422)["detail"]
+    assert not draft.partners.filter(organisation=invited.organisation).exists()

@@ -67,6 +67,8 @@ MATRIX = {
     + [404] * 2
     + [422]
     + [404] * 4,
+    # the review is not submitted: nothing to reopen (422; the happy path: test_api_selection)
+    ("POST", A + "/reopen", "assignment"): [401, 404, 404, 422, 404, 404, 404, 404],
     ("POST", A + "/reset-conflict", "assignment"): OFFICE_ONLY,
     ("POST", A + "/withdraw", "assignment"): OFFICE_ONLY,
 }
@@ -79,6 +81,7 @@ BODIES = {
     "/reject": {"reason": "not an eligible applicant"},
     "/reset-conflict": {"reason": "declared by mistake"},
     "/withdraw": {"reason": "replaced"},
+    "/reopen": {"reason": "version 2"},
 }
 
 
