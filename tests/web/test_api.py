@@ -920,7 +920,7 @@ def test_pending_invitations_are_listed_by_address_and_withdrawn(users, first_ro
     client = client_for(applicant)
     url = f"/api/proposals/{draft.pk}"
     listed = body(client.get(url))["invitations"]
-    assert [(i["id"], i["email"]) for i in listed][0] == (first.pk, invited.email.lower())
+    assert listed[0]["id"] == first.pk
     assert [i["email"] for i in listed] == [invited.email.lower(), "nobody@example.org"]
     assert set(listed[0]) == {"id", "email", "invited_at"}  # nothing about whose address it is
     assert body(client_for(users["partner"]).get(url))["invitations"] == []
