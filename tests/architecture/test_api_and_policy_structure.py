@@ -109,6 +109,14 @@ def test_routers_import_no_page_module_nor_a_private_name() -> None:
     assert found == {}
 
 
+def test_no_router_wraps_a_bounded_text_type_in_another_annotated() -> None:
+    """``Annotated[str, text(200)]`` makes ``text(200)`` metadata that pydantic ignores: no
+    bound, no stripping, NUL let through. ``text(...)`` is the type itself."""
+    for path in [*_files("api.py"), SRC / "apikit.py"]:
+        source = path.read_text(encoding="utf-8")
+        assert "Annotated[str, text(" not in source, path.relative_to(SRC)
+
+
 def test_the_page_import_check_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "api.py"
     bad.write_text(

@@ -153,3 +153,14 @@ def test_the_naiji_notice_is_downloaded_by_those_the_page_gives_it_to(
     )
     assert "交付内示通知書" in text and adopted.naiji_number in text
     error(client_for(users["office"]).get("/api/proposals/999999/naiji.docx"), 404)
+
+
+def test_a_hearing_place_is_bounded_and_stripped(users, reviewed, settings) -> None:
+    """The place was ``Annotated[str, text(200)]``, whose bounds pydantic ignored."""
+    settings.RENKEI_DEMO_NOW = "2024-05-20T09:00:00+09:00"
+    office = client_for(users["office"])
+    url = f"/api/proposals/{reviewed.pk}/hearing"
+    for place in ("x" * 201, "   "):
+        refused = post_json(office, url, {"at": "2024-05-27T10:00:00+09:00", "place": place})
+        assert error(refused, 422)["errors"][0].startswith("body.place"), place
+    assert body(office.get(f"/api/proposals/{reviewed.pk}/selection"))["hearing"] is None

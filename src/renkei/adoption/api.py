@@ -28,6 +28,7 @@ PinId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="PIN id.")]
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
 QueryId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Query id.")]
 Required = text(2000)
+Place = text(200)
 
 
 class HearingOut(Schema):
@@ -106,7 +107,7 @@ class AdoptedOut(Schema):
 
 class HearingIn(Schema):
     at: dt.datetime = Field(description="Date and time with its offset, e.g. +09:00.")
-    place: Annotated[str, text(200)] = Field(description="Place, e.g. 東京.")
+    place: Place = Field(description="Place, e.g. 東京.")
 
 
 class RecordIn(Schema):
