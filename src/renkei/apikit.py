@@ -111,9 +111,17 @@ Technology = text(100)
 Reason = text(2000, min_length=0)
 EmailText = text(254)
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
-]
+
+
+def email(max_length: int = 254) -> Any:
+    """An e-mail address (validated as Django's forms do), stripped, at most ``max_length``
+    characters: 254 for an address, fewer for an account's (its login: accounts.EMAIL_MAX)."""
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(_email)
+    ]
+
+
+Email = email()
 
 
 # --- the error body and the documentation of responses -----------------------------------------

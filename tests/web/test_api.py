@@ -698,6 +698,7 @@ MATRIX = {
     ("GET", "/api/health", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/calls", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("POST", "/api/preregistrations", None): [201, 201, 201, 201, 201, 201, 201, 201],
+    ("POST", "/api/account-requests", None): [201, 201, 201, 201, 201, 201, 201, 201],
     ("GET", "/api/proposals", None): [401, 200, 200, 200, 200, 200, 200, 200],
     ("POST", "/api/proposals", None): [401, 201, 201, 403, 403, 403, 403, 201],
     ("GET", P, "draft"): [401, 200, 404, 404, 404, 404, 404, 200],
@@ -805,6 +806,9 @@ def objects(users, first_round, sample_document) -> dict[str, int]:
 def _call(client: Client, method: str, url: str, role: str, round_id: int):
     if url == "/api/preregistrations":
         return post_json(client, url, _preregistration(round_id))
+    if url == "/api/account-requests":
+        request = {"organisation_name": "O", "contact_name": "C", "email": f"{role}@example.org"}
+        return post_json(client, url, request)
     if url == "/api/proposals" and method == "POST":
         return post_json(client, url, {"round_id": round_id, "title": "new", "country": "KE"})
     if url.endswith("/document"):

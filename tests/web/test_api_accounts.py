@@ -146,3 +146,29 @@ def test_a_refusal_reason_is_bounded_and_stripped(users, joining) -> None:
     blank = error(post_json(office, url, {"reason": "   "}), 422)
     assert blank["errors"][0].startswith("body.reason")
     assert AccountRequest.objects.get(pk=joining.pk).status == "pending"
+
+
+def test_an_account_is_requested_through_the_api_as_on_the_public_page(users) -> None:
+    """The address becomes the login, so it is at most EMAIL_MAX characters (the page's limit);
+    the answer tells nothing about the organisation or the address."""
+    from renkei.accounts.services import EMAIL_MAX
+
+    client = client_for(None)
+    org = users["applicant"].organisation
+    data = {"organisation_name": org.name, "contact_name": "Joiner", "email": "a@example.org"}
+    long = "a" * (EMAIL_MAX - len("@example.org") + 1) + "@example.org"
+    too_long = error(post_json(client, "/api/account-requests", {**data, "email": long}), 422)
+    assert too_long["errors"][0].startswith("body.email")
+    assert f"at most {EMAIL_MAX}" in too_long["errors"][0]
+    bad = error(post_json(client, "/api/account-requests", {**data, "email": "no"}), 422)
+    assert "not a valid email" in bad["errors"][0]
+    error(post_json(client, "/api/account-requests", {**data, "organisation_country": "J"}), 422)
+    assert not AccountRequest.objects.exists()
+    received = body(post_json(client, "/api/account-requests", {**data, "email": long[1:]}))
+    assert set(received) == {"requested_at", "status"} and received["status"] == "pending"
+    (req,) = AccountRequest.objects.all()
+    assert (req.email, req.organisation_country, req.status) == (long[1:], "JP", "pending")
+    # the office sees it with the organisation it names; nothing was joined
+    (row,) = body(client_for(users["office"]).get("/api/account-requests"))
+    assert [m["id"] for m in row["matches"]] == [org.pk]
+    assert not User.objects.filter(username=long[1:]).exists()

@@ -15,23 +15,36 @@ from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from renkei import access
 from renkei.access import account_requests_for
 from renkei.accounts.models import AccountRequest, MembershipConsent, Organisation, Role
 from renkei.accounts.services import (
+    EMAIL_MAX,
     account_attach,
     account_issue,
     account_reject,
     account_request_ask_consent,
+    account_request_create,
     membership_consent_decide,
     organisation_index,
     organisation_matches,
     organisation_snapshot,
 )
-from renkei.apikit import Id, jst, op, path_id, text, visible_or_404
+from renkei.apikit import (
+    Country,
+    Id,
+    Name,
+    email,
+    jst,
+    op,
+    path_id,
+    public_form,
+    text,
+    visible_or_404,
+)
 from renkei.services import ServiceError
 
 router = Router(tags=["accounts"])
@@ -47,6 +60,25 @@ OptionalName = text(200, min_length=0)
 DecisionReason = text(500)
 Fingerprint = text(20000)
 Note = text(500, min_length=0)
+AccountEmail = email(EMAIL_MAX)  # it becomes the account's login (User.username)
+
+
+class AccountRequestIn(Schema):
+    organisation_name: Name = Field(description="The applicant organisation (company name).")
+    organisation_country: Country = Field(
+        default="JP", description="Its country, ISO 3166-1 alpha-2 code (e.g. `JP`)."
+    )
+    contact_name: Name = Field(description="Contact person.")
+    email: AccountEmail = Field(
+        description=f"E-mail address: the account's login once issued (at most {EMAIL_MAX} "
+        "characters).",
+        json_schema_extra={"format": "email"},
+    )
+
+
+class AccountRequestReceivedOut(Schema):
+    requested_at: dt.datetime = Field(description="When it was received (+09:00).")
+    status: Literal["pending"] = Field(description="Always `pending`: the office decides.")
 
 
 class MemberOut(Schema):
@@ -219,6 +251,30 @@ def _request(request: HttpRequest, request_id: int) -> AccountRequest:
 
 
 _ERRORS = (400, 401, 403, 404, 422)
+
+
+@router.post(
+    "/account-requests",
+    auth=public_form,
+    summary="Request an application account (5.(1)②, public)",
+    **op({201: (AccountRequestReceivedOut, "Received; the office decides.")}, 400, 403, 422),
+)
+def account_request_create_op(request, body: AccountRequestIn) -> Status:
+    """Public form, as the page: no login needed (a logged-in caller sends the CSRF token,
+    403 without). The program office issues the account (a login link is e-mailed) or refuses
+    it; a request naming an existing organisation never joins it without that organisation's
+    consent or an explicit office decision. Nothing in the answer tells whether the
+    organisation or the address is known."""
+    req = account_request_create(
+        actor=request.user,
+        organisation_name=body.organisation_name,
+        organisation_country=body.organisation_country.upper(),
+        contact_name=body.contact_name,
+        email=body.email,
+    )
+    return Status(
+        201, AccountRequestReceivedOut(requested_at=jst(req.requested_at), status="pending")
+    )
 
 
 @router.get(
