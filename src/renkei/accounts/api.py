@@ -256,6 +256,7 @@ _ERRORS = (400, 401, 403, 404, 422)
 @router.post(
     "/account-requests",
     auth=public_form,
+    operation_id="renkei_accounts_api_account_request_create",
     summary="Request an application account (5.(1)②, public)",
     **op({201: (AccountRequestReceivedOut, "Received; the office decides.")}, 400, 403, 422),
 )
@@ -340,6 +341,7 @@ def account_request_issue_separate(
 
 @router.post(
     "/account-requests/{request_id}/ask-consent",
+    operation_id="renkei_accounts_api_account_request_ask_consent",
     summary="Ask an existing organisation's members to consent (office)",
     **op({200: (AccountRequestOut, "Asked; the request awaits their answer.")}, *_ERRORS),
 )
@@ -438,6 +440,7 @@ def membership_consent_detail(request, consent_id: ConsentId) -> MembershipConse
 
 @router.post(
     "/membership-consents/{consent_id}/decide",
+    operation_id="renkei_accounts_api_membership_consent_decide",
     summary="Approve or decline a request to join your organisation (its members)",
     **op({200: (MembershipConsentOut, "Answered; the office was told.")}, *_ERRORS),
 )
