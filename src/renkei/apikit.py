@@ -32,6 +32,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from renkei.errors import RenkeiError
 from renkei.services import NotAllowed, ServiceError
+from renkei.web.middleware import DATABASE_ERRORS, database_busy
 
 JST = ZoneInfo("Asia/Tokyo")
 MAX_ID = 2**63 - 1  # the largest primary key the databases store
@@ -110,9 +111,17 @@ Technology = text(100)
 Reason = text(2000, min_length=0)
 EmailText = text(254)
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
-]
+
+
+def email(max_length: int = 254) -> Any:
+    """An e-mail address (validated as Django's forms do), stripped, at most ``max_length``
+    characters: 254 for an address, fewer for an account's (its login: accounts.EMAIL_MAX)."""
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(_email)
+    ]
+
+
+Email = email()
 
 
 # --- the error body and the documentation of responses -----------------------------------------
@@ -183,7 +192,9 @@ def _where(loc: Any) -> str:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Answer every error with ``ErrorOut``: 403 not allowed, 422 refused by a service, the
-    rules or validation, 400 unreadable, 401 not logged in, 404 not found or not visible."""
+    rules or validation, 400 unreadable, 401 not logged in, 404 not found or not visible; a
+    database that cannot answer (locked, unavailable) 503 with ``Retry-After``, as the
+    middleware answers it (``renkei.web.middleware.database_busy``), in debug mode too."""
 
     def error(request: HttpRequest, status: int, detail: str, errors: list[str] | None = None):
         return api.create_response(
@@ -230,6 +241,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
         return error(request, exc.status_code, exc.message)
 
+    def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # the middleware's answer (503, Retry-After, the same message), which ninja would
+        # otherwise pre-empt in debug mode with a traceback 500; outside debug the exception
+        # reached the middleware anyway, so both modes answer alike
+        return database_busy(request, exc)
+
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         lines = [f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors]
         detail = _("The request is not valid: %(first)s") % {"first": lines[0] if lines else "?"}
@@ -246,6 +263,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(ValidationError, invalid)
+    for database_error in DATABASE_ERRORS:  # SQLite "database is locked", a lost connection
+        api.add_exception_handler(database_error, database_unavailable)
 
 
 # --- conversions of answers --------------------------------------------------------------------

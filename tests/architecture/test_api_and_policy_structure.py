@@ -79,6 +79,60 @@ def test_routers_never_import_the_root_api_nor_a_later_stage() -> None:
             assert stage is None or STAGES.index(stage) <= here, where
 
 
+def _page_or_private_imports(path: Path) -> list[str]:
+    """``renkei`` imports of a page module (``views``) or of a private name (``_x``), at any
+    level: what a router must not import."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("renkei"):
+            pairs = [(node.module, a.name) for a in node.names]
+        elif isinstance(node, ast.Import):
+            pairs = [(a.name, "") for a in node.names if a.name.startswith("renkei")]
+        else:
+            continue
+        for module, name in pairs:
+            parts = [*module.split("."), *([name] if name else [])]
+            if "views" in parts or any(p.startswith("_") for p in parts):
+                bad.append(f"{module}.{name}" if name else module)
+    return bad
+
+
+def test_routers_import_no_page_module_nor_a_private_name() -> None:
+    """What a router shares with a page (a total score, who may download a notice) is a
+    selector's or a service's, so both ask the same code: a router never imports a page
+    module or a private helper (adoption/api.py imported ``adoption.views._total``)."""
+    found = {
+        str(path.relative_to(SRC)): bad
+        for path in [*_files("api.py"), SRC / "api.py", SRC / "apikit.py"]
+        if (bad := _page_or_private_imports(path))
+    }
+    assert found == {}
+
+
+def test_no_router_wraps_a_bounded_text_type_in_another_annotated() -> None:
+    """``Annotated[str, text(200)]`` makes ``text(200)`` metadata that pydantic ignores: no
+    bound, no stripping, NUL let through. ``text(...)`` is the type itself."""
+    for path in [*_files("api.py"), SRC / "apikit.py"]:
+        source = path.read_text(encoding="utf-8")
+        assert "Annotated[str, text(" not in source, path.relative_to(SRC)
+
+
+def test_the_page_import_check_sees_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "api.py"
+    bad.write_text(
+        "from renkei.rules import assess_proposal\n"
+        "def f():\n"
+        "    from renkei.adoption.views import _total\n"
+        "    from renkei.rules._registry import validation_errors\n"
+        "    import renkei.proposals.views\n"
+    )
+    assert _page_or_private_imports(bad) == [
+        "renkei.adoption.views._total",
+        "renkei.rules._registry.validation_errors",
+        "renkei.proposals.views",
+    ]
+
+
 def test_policies_never_import_access_the_api_nor_a_later_stage() -> None:
     """A policy is imported by ``renkei.access``; importing it back (or a router, or a service,
     which asks ``renkei.access``) would be a cycle."""

@@ -213,6 +213,45 @@ def test_preregistration_refusals_say_what_was_wrong(first_round, settings) -> N
     assert PreRegistration.objects.count() == 0
 
 
+def test_a_preregistration_outside_the_calls_countries_is_refused_alike_by_the_api_and_page(
+    first_round, settings
+) -> None:
+    """preregistration_create checks the host country as proposal_create does (issue 12,
+    point 7): the API accepted a pre-registration for a country outside JCM 2.(3)."""
+    from django.urls import reverse
+
+    from renkei.services import ServiceError
+
+    settings.RENKEI_DEMO_NOW = "2024-04-20T09:00:00+09:00"  # pre-registration is still open
+    client = client_for(None)
+    payload = _preregistration(first_round.pk, country="us")
+    refused = error(post_json(client, "/api/preregistrations", payload), 422)
+    assert refused["detail"].startswith("US is not a country of this call; choose one of: ")
+    assert "KE" in refused["detail"] and "VN" in refused["detail"]
+    assert refused["errors"] == [f"country: {refused['detail']}"]
+    form = {**payload, "round": first_round.pk, "technologies": "boiler"}
+    page = client.post(reverse("proposals:preregister"), form)
+    text = page.content.decode().replace("&#x27;", "'")
+    assert page.status_code == 200 and refused["detail"] in text
+    assert 'value="ケニア茶工場の高効率ボイラ"' in text  # nothing typed is lost
+    with pytest.raises(ServiceError) as raised:  # any other caller of the service
+        services.preregistration_create(
+            actor=None,
+            round=first_round,
+            organisation_name="x",
+            contact_name="x",
+            email="x@example.org",
+            title="x",
+            country="US",
+            technologies=[],
+            needs_account=False,
+        )
+    assert str(raised.value) == refused["detail"]
+    assert not PreRegistration.objects.exists()
+    made = post_json(client, "/api/preregistrations", {**payload, "country": "vn"})
+    assert made.status_code == 201, made.content
+
+
 def test_preregistration_is_refused_for_a_call_without_that_step(settings) -> None:
     settings.RENKEI_DEMO_NOW = "2025-04-20T09:00:00+09:00"
     c3p = Call.objects.create(
@@ -659,6 +698,7 @@ MATRIX = {
     ("GET", "/api/health", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/calls", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("POST", "/api/preregistrations", None): [201, 201, 201, 201, 201, 201, 201, 201],
+    ("POST", "/api/account-requests", None): [201, 201, 201, 201, 201, 201, 201, 201],
     ("GET", "/api/proposals", None): [401, 200, 200, 200, 200, 200, 200, 200],
     ("POST", "/api/proposals", None): [401, 201, 201, 403, 403, 403, 403, 201],
     ("GET", P, "draft"): [401, 200, 404, 404, 404, 404, 404, 200],
@@ -707,6 +747,11 @@ MATRIX = {
     ("POST", "/api/partner-invitations/{invitation_id}/accept", None): [
         *[401, 404, 422, 404, 404, 404, 404, 404]
     ],
+    # the representative withdraws the invitation (still pending in its run); the partner sees
+    # the draft but may not manage partners (403)
+    ("DELETE", P + "/invitations/{invitation_id}", "draft"): [401, 200, *[404] * 5, 403],
+    # the formal 内示 notice: none before the 内示 (after it: test_api_selection.py)
+    ("GET", P + "/naiji.docx", "submitted"): [401, *[404] * 7],
 }
 
 # what each role's list shows, by title ("draft", "ready", "submitted")
@@ -761,6 +806,9 @@ def objects(users, first_round, sample_document) -> dict[str, int]:
 def _call(client: Client, method: str, url: str, role: str, round_id: int):
     if url == "/api/preregistrations":
         return post_json(client, url, _preregistration(round_id))
+    if url == "/api/account-requests":
+        request = {"organisation_name": "O", "contact_name": "C", "email": f"{role}@example.org"}
+        return post_json(client, url, request)
     if url == "/api/proposals" and method == "POST":
         return post_json(client, url, {"round_id": round_id, "title": "new", "country": "KE"})
     if url.endswith("/document"):
@@ -832,3 +880,61 @@ def test_no_response_schema_uses_a_float() -> None:
     """Money is integer yen and decimals are strings, so no response declares a number."""
     text = json.dumps(api.get_openapi_schema())
     assert '"type": "number"' not in text
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_locked_database_is_a_503_with_the_middlewares_message_in_debug_too(
+    debug, settings, monkeypatch, caplog
+) -> None:
+    """In debug mode django-ninja answered a database error with its traceback (500, text);
+    the API answers as the middleware does outside debug: 503, Retry-After, the message."""
+    from django.db import OperationalError
+    from django.db.backends import utils
+
+    settings.DEBUG = debug
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", locked)
+    monkeypatch.setattr(utils.CursorDebugWrapper, "execute", locked)
+    response = client_for(None).get("/api/calls")
+    assert response.status_code == 503, response.content[:300]
+    assert response["Retry-After"] == "10"
+    data = body(response)
+    assert data["code"] == "database_busy"
+    assert (
+        data["detail"].startswith("The database is busy")
+        and "Nothing was changed" in (data["detail"])
+    )
+    assert "Traceback" not in response.content.decode()
+    assert "database busy" in caplog.text  # logged, as the middleware logs it
+
+
+def test_pending_invitations_are_listed_by_address_and_withdrawn(users, first_round) -> None:
+    """ProposalOut lists the invitations still waiting (by address only, to the representative,
+    as the page does) and the representative withdraws one; there was no API operation."""
+    applicant, invited = users["applicant"], users["other_applicant"]
+    draft = services.proposal_create(actor=applicant, round=first_round, title="d", country="KE")
+    other = services.proposal_create(actor=applicant, round=first_round, title="o", country="KE")
+    link_partner(applicant, draft, users["partner"])
+    first = services.partner_add(actor=applicant, proposal=draft, email=invited.email)
+    services.partner_add(actor=applicant, proposal=draft, email="nobody@example.org")
+    elsewhere = services.partner_add(actor=applicant, proposal=other, email="x@example.org")
+    client = client_for(applicant)
+    url = f"/api/proposals/{draft.pk}"
+    listed = body(client.get(url))["invitations"]
+    assert listed[0]["id"] == first.pk
+    assert [i["email"] for i in listed] == [invited.email.lower(), "nobody@example.org"]
+    assert set(listed[0]) == {"id", "email", "invited_at"}  # nothing about whose address it is
+    assert body(client_for(users["partner"]).get(url))["invitations"] == []
+    refused = client_for(users["partner"]).delete(f"{url}/invitations/{first.pk}")
+    error(refused, 403)
+    error(client.delete(f"{url}/invitations/{elsewhere.pk}"), 404)  # another proposal's
+    withdrawn = body(client.delete(f"{url}/invitations/{first.pk}"))
+    assert [i["email"] for i in withdrawn["invitations"]] == ["nobody@example.org"]
+    again = error(client.delete(f"{url}/invitations/{first.pk}"), 422)
+    assert "no longer waiting" in again["detail"]
+    late = post_json(client_for(invited), f"/api/partner-invitations/{first.pk}/accept", {})
+    assert "withdrawn" in error(late, 422)["detail"]
+    assert not draft.partners.filter(organisation=invited.organisation).exists()

@@ -17,7 +17,7 @@ from test_api import body, client_for, error, post_json, put_json
 from webfactories import UserFactory, submitted_proposal
 
 from renkei.accounts.models import AccountRequest, Role
-from renkei.accounts.services import account_request_create
+from renkei.accounts.services import account_request_ask_consent, account_request_create
 from renkei.audit.models import AuditEvent
 from renkei.proposals.services import preregistration_create
 from renkei.reviews import reviewing, services
@@ -39,6 +39,7 @@ P = "/api/proposals/{proposal_id}"
 A = "/api/review-assignments/{assignment_id}"
 OFFICE_ONLY = [401, 404, 404, 200, 404, 404, 404, 404]
 REVIEWER_ONLY = [401, 404, 404, 404, 200, 404, 404, 404]
+MEMBER_ONLY = [401, 200, 404, 404, 404, 404, 404, 404]
 # (method, path, object) -> expected status per role, in ROLES order. Rows run in this order for
 # each role (a fresh database per role); the ones that change state come after the reads.
 # "screened": passed basic screening, the reviewer assigned and declared without a conflict;
@@ -63,10 +64,28 @@ MATRIX = {
     ("PUT", "/api/rounds/{round_id}/budget", "round"): [401, 403, 403, 200, 403, 403, 403, 403],
     ("POST", "/api/account-requests/{request_id}/issue", "account_request"): OFFICE_ONLY,
     # issued just above (422: already handled)
+    ("POST", "/api/account-requests/{request_id}/issue-separate", "account_request"): [401]
+    + [404] * 2
+    + [422]
+    + [404] * 4,
+    ("POST", "/api/account-requests/{request_id}/ask-consent", "account_request"): [401]
+    + [404] * 2
+    + [422]
+    + [404] * 4,
+    ("POST", "/api/account-requests/{request_id}/attach", "account_request"): [401]
+    + [404] * 2
+    + [422]
+    + [404] * 4,
+    # a request naming the applicant's organisation, its members asked: theirs to answer
+    ("GET", "/api/membership-consents/{consent_id}", "consent"): MEMBER_ONLY,
+    ("POST", "/api/membership-consents/{consent_id}/decide", "consent"): MEMBER_ONLY,
+    # issued just above (422: already handled)
     ("POST", "/api/account-requests/{request_id}/reject", "account_request"): [401]
     + [404] * 2
     + [422]
     + [404] * 4,
+    # the review is not submitted: nothing to reopen (422; the happy path: test_api_selection)
+    ("POST", A + "/reopen", "assignment"): [401, 404, 404, 422, 404, 404, 404, 404],
     ("POST", A + "/reset-conflict", "assignment"): OFFICE_ONLY,
     ("POST", A + "/withdraw", "assignment"): OFFICE_ONLY,
 }
@@ -79,6 +98,11 @@ BODIES = {
     "/reject": {"reason": "not an eligible applicant"},
     "/reset-conflict": {"reason": "declared by mistake"},
     "/withdraw": {"reason": "replaced"},
+    "/reopen": {"reason": "version 2"},
+    "/issue-separate": {},
+    "/ask-consent": None,  # filled with the objects' ids
+    "/attach": None,
+    "/decide": {"decision": "approve", "reason": ""},
 }
 
 
@@ -119,7 +143,19 @@ def objects(users, first_round, sample_document, settings) -> dict:
         contact_name="x",
         email="x@example.org",
     )
+    joining = account_request_create(
+        actor=None,
+        organisation_name=users["applicant"].organisation.name,
+        organisation_country="JP",
+        contact_name="j",
+        email="j@example.org",
+    )
+    consent = account_request_ask_consent(
+        actor=office, request=joining, organisation=users["applicant"].organisation
+    )
     return {
+        "consent": consent.pk,
+        "organisation": users["applicant"].organisation_id,
         "screened": made["screened"].pk,
         "unscreened": made["unscreened"].pk,
         "item": screening.items.order_by("position").first().pk,
@@ -140,6 +176,7 @@ def _url(path: str, obj: str | None, objects: dict) -> str:
         "item": "{item_id}",
         "screening": "{screening_id}",
         "account_request": "{request_id}",
+        "consent": "{consent_id}",
     }.get(obj or "")
     url = path.replace(key, str(objects[obj])) if key else path
     return url.replace("{criterion}", objects["criterion"])
@@ -148,6 +185,8 @@ def _url(path: str, obj: str | None, objects: dict) -> str:
 def _call(client, method: str, path: str, url: str, objects: dict):
     for suffix, data in BODIES.items():
         if path.endswith(suffix) and method != "GET":
+            if suffix in ("/ask-consent", "/attach"):
+                data = {"organisation_id": objects["organisation"], "reason": "r", "seen": "x"}
             if suffix == "/review-assignments":
                 data = {
                     "proposal_ids": [objects["screened"]],

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema
 from pydantic import Field
@@ -17,7 +17,8 @@ from pydantic import Field
 from renkei import access
 from renkei.adoption import services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
-from renkei.apikit import JST, MAX_ID, Reason, op, text, visible_or_404
+from renkei.adoption.selectors import naiji_for, review_total
+from renkei.apikit import ERROR_TEXT, JST, MAX_ID, ErrorOut, Reason, op, text, visible_or_404
 from renkei.proposals.api import visible_proposal
 from renkei.services import ServiceError
 
@@ -27,6 +28,7 @@ PinId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="PIN id.")]
 ProposalId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Proposal id.")]
 QueryId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Query id.")]
 Required = text(2000)
+Place = text(200)
 
 
 class HearingOut(Schema):
@@ -105,7 +107,7 @@ class AdoptedOut(Schema):
 
 class HearingIn(Schema):
     at: dt.datetime = Field(description="Date and time with its offset, e.g. +09:00.")
-    place: Annotated[str, text(200)] = Field(description="Place, e.g. 東京.")
+    place: Place = Field(description="Place, e.g. 東京.")
 
 
 class RecordIn(Schema):
@@ -235,10 +237,10 @@ def hearing_record(request, proposal_id: ProposalId, body: RecordIn) -> Selectio
 def nominate(request, proposal_id: ProposalId) -> SelectionOut:
     """After the hearing and at least one submitted evaluation: the proposal becomes a
     selection candidate and enters the PIN process (3.(3)); the applicant is told."""
-    from renkei.adoption.views import _total
-
     proposal = _officevisible_proposal(request, proposal_id)
-    services.selection_nominate(actor=request.user, proposal=proposal, total_score=_total(proposal))
+    services.selection_nominate(
+        actor=request.user, proposal=proposal, total_score=review_total(proposal)
+    )
     return _selection_out(proposal)
 
 
@@ -273,6 +275,43 @@ def naiji_issue(request, proposal_id: ProposalId) -> SelectionOut:
     proposal = _officevisible_proposal(request, proposal_id)
     services.naiji_issue(actor=request.user, selection=_selection_of(proposal))
     return _selection_out(proposal)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get(
+    "/proposals/{proposal_id}/naiji.docx",
+    summary="Download the notice of selection (交付内示通知, .docx)",
+    response={code: ErrorOut for code in (401, 404, 422)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The 内示 notice as a Word document (attachment).",
+                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            401: {"description": ERROR_TEXT[401]},
+            404: {
+                "description": "No such proposal, not visible to you, not yours to download, or "
+                "no 内示 issued for it (yet)."
+            },
+            422: {"description": ERROR_TEXT[422]},
+        }
+    },
+)
+def naiji_download(request, proposal_id: ProposalId) -> HttpResponse:
+    """The formal notice of an adopted JCM proposal's 内示 (3.(4)) with its number, amount and
+    deadlines, for the office and the proposal's consortium (as on the page); 404 for anyone
+    else and before the 内示 is issued."""
+    from renkei.adoption.naiji import naiji_docx
+
+    proposal = visible_proposal(request, proposal_id)
+    selection = naiji_for(request.user, proposal)
+    if selection is None:
+        raise Http404
+    response = HttpResponse(naiji_docx(selection), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="naiji_{selection.naiji_number}.docx"'
+    return response
 
 
 @router.post(

@@ -5,7 +5,6 @@ Committee contact, and the public list of adopted projects. Writes go through se
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from renkei.accounts.models import Role
 from renkei.adoption import services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.pin import pin_docx, pin_missing
+from renkei.adoption.selectors import naiji_for, review_total
 from renkei.audit.services import audit_trail
 from renkei.calls.models import Round
 from renkei.proposals.assessed import latest_versions
@@ -42,14 +42,6 @@ JST = ZoneInfo("Asia/Tokyo")
 def _office(request: HttpRequest) -> None:
     if access.role_of(request.user) != Role.OFFICE:
         raise Http404
-
-
-def _total(proposal: Proposal) -> Decimal | None:
-    from renkei.reviews.reviewing import review_summary
-
-    if not proposal.review_assignments.filter(submitted_at__isnull=False).exists():
-        return None
-    return review_summary(proposal).total
 
 
 @login_required
@@ -235,7 +227,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "hearing": hearing,
             "selection": selection,
             "pin": pin,
-            "total": _total(proposal),
+            "total": review_total(proposal),
             "window_end": services.hearing_window_end(proposal),
             "can_hearing": access.can(request.user, "schedule_hearing", proposal),
             "can_nominate": access.can(request.user, "nominate", proposal),
@@ -287,7 +279,7 @@ nominate = _office_action(
     Proposal,
     "pk",
     lambda request, proposal: services.selection_nominate(
-        actor=request.user, proposal=proposal, total_score=_total(proposal)
+        actor=request.user, proposal=proposal, total_score=review_total(proposal)
     ),
     gettext_lazy("The proposal is a selection candidate; the applicant was notified."),
 )
@@ -454,13 +446,8 @@ def naiji_download(request: HttpRequest, pk: int) -> HttpResponse:
     from renkei.adoption.naiji import naiji_docx
 
     proposal = get_object_or_404(Proposal, pk=pk)
-    role = access.role_of(request.user)
-    if role not in (Role.OFFICE, Role.APPLICANT) or not access.can(request.user, "view", proposal):
-        raise Http404
-    selection = Selection.objects.filter(
-        proposal=proposal, state=SelectionState.ADOPTED, naiji_number__isnull=False
-    ).first()
-    if selection is None or proposal.call.program != "jcm-model-project":
+    selection = naiji_for(request.user, proposal)  # the API's check too
+    if selection is None:
         raise Http404
     response = HttpResponse(
         naiji_docx(selection),

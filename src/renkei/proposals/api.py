@@ -149,6 +149,12 @@ class PartnerOut(Schema):
     added_at: dt.datetime = Field(description="Linked (ISO 8601, +09:00).")
 
 
+class PendingInvitationOut(Schema):
+    id: int = Field(description="Id of the invitation (for withdrawing it).")
+    email: str = Field(description="The address invited; nothing tells whose it is.")
+    invited_at: dt.datetime = Field(description="Invited (ISO 8601, +09:00).")
+
+
 class ProposalOut(ProposalSummaryOut):
     document: dict[str, Any] = Field(
         description="The proposal document as saved (decimals as strings)."
@@ -157,6 +163,11 @@ class ProposalOut(ProposalSummaryOut):
     attachments: list[AttachmentOut] = Field(description="Uploaded files.")
     partners: list[PartnerOut] = Field(
         description="Partner participants whose users see it (linked by the representative)."
+    )
+    invitations: list[PendingInvitationOut] = Field(
+        description="Invitations to partner participants still waiting for an answer, by "
+        "address only (the representative participant, while it may manage partners; empty "
+        "for anyone else)."
     )
     allowed: AllowedOut = Field(description="What you may do with it now.")
 
@@ -311,6 +322,7 @@ def _attachment_out(a: Attachment) -> AttachmentOut:
 
 
 def _proposal_out(user: Any, p: Proposal) -> ProposalOut:
+    manage_partners = access.can(user, "manage_partners", p)
     return ProposalOut(
         **_summary_fields(p),
         document=plain(p.document),
@@ -328,12 +340,20 @@ def _proposal_out(user: Any, p: Proposal) -> ProposalOut:
             )
             for x in p.partners.select_related("organisation")
         ],
+        invitations=[
+            PendingInvitationOut(id=i.pk, email=i.email, invited_at=jst(i.invited_at))
+            for i in p.partner_invitations.filter(state=PartnerInvitation.State.PENDING).order_by(
+                "invited_at", "pk"
+            )
+        ]
+        if manage_partners
+        else [],
         allowed=AllowedOut(
             edit=access.can(user, "edit", p),
             attach=access.can(user, "attach", p),
             submit=access.can(user, "submit", p),
             open_revision=access.can(user, "open_revision", p),
-            manage_partners=access.can(user, "manage_partners", p),
+            manage_partners=manage_partners,
         ),
     )
 
@@ -754,6 +774,25 @@ def partner_invitation_decline(request, invitation_id: InvitationId) -> Invitati
     services.partner_decline(actor=request.user, invitation=invitation)
     invitation.refresh_from_db()
     return InvitationOut(id=invitation.pk, state=invitation.state)
+
+
+@router.delete(
+    "/proposals/{proposal_id}/invitations/{invitation_id}",
+    operation_id="renkei_api_partner_invitation_withdraw",
+    summary="Withdraw an invitation still waiting for an answer (the representative participant)",
+    **op({200: (ProposalOut, "Withdrawn.")}, 401, 403, 404, 422),
+)
+def partner_invitation_withdraw(
+    request, proposal_id: ProposalId, invitation_id: InvitationId
+) -> ProposalOut:
+    """While the proposal is editable; refused (422) once the invitation was answered or
+    withdrawn. The invited address can no longer accept it."""
+    proposal = visible_proposal(request, proposal_id)
+    invitation = proposal.partner_invitations.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    services.partner_invitation_withdraw(actor=request.user, invitation=invitation)
+    return _proposal_out(request.user, visible_proposal(request, proposal_id))
 
 
 @router.delete(

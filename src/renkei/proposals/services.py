@@ -106,7 +106,8 @@ def preregistration_create(
     needs_account: bool,
     now: dt.datetime | None = None,
 ) -> PreRegistration:
-    """Refused when it is less than two weeks before the deadline it targets (5.(1))."""
+    """Refused when it is less than two weeks before the deadline it targets (5.(1)), or for a
+    host country the call does not cover (2.(3))."""
     _require(actor, "preregister")
     check_lengths(
         PreRegistration,
@@ -124,6 +125,9 @@ def preregistration_create(
                 "C3P proposals are submitted directly."
             )
         )
+    # a host country the call does not cover is refused as a proposal's is (issue 12, point 7):
+    # the same check and message for the page, the API and every other caller
+    country = check_call_country(round.call, country)
     book = round.call.rulebook()
     from renkei.rules.jcm import deadline
 
@@ -248,6 +252,20 @@ def call_country_codes(book: Any) -> set[str]:
     return set()
 
 
+def check_call_country(call: Call, country: str) -> str:
+    """``country`` as a code (blanks dropped, upper case) if ``call`` covers it; otherwise the
+    refusal that names the codes that would be right (``errors`` points at ``country``)."""
+    country = (country or "").strip().upper()
+    codes = call_country_codes(call.rulebook())
+    if codes and country not in codes:
+        message = _("%(code)s is not a country of this call; choose one of: %(codes)s") % {
+            "code": country,
+            "codes": ", ".join(sorted(codes)),
+        }
+        raise ServiceError(message, errors=[f"country: {message}"])
+    return country
+
+
 def proposal_create(
     *,
     actor: Any,
@@ -261,14 +279,7 @@ def proposal_create(
     call covers (JCM 2.(3) partner countries; C3P Table 3), or the editor could not show it: the
     page, the API and every other caller are refused here, with the codes that would be right."""
     _require(actor, "create_proposal")
-    country = (country or "").strip().upper()
-    codes = call_country_codes(round.call.rulebook())
-    if codes and country not in codes:
-        message = _("%(code)s is not a country of this call; choose one of: %(codes)s") % {
-            "code": country,
-            "codes": ", ".join(sorted(codes)),
-        }
-        raise ServiceError(message, errors=[f"country: {message}"])
+    country = check_call_country(round.call, country)
     with transaction.atomic():
         proposal = Proposal.objects.create(
             call=round.call,

@@ -76,8 +76,11 @@ def preregister(request: HttpRequest) -> HttpResponse:
                 technologies=[t.strip() for t in data["technologies"].split(",") if t.strip()],
                 needs_account=data["needs_account"],
             )
-        except ServiceError as exc:
-            form.add_error(None if exc.errors else "round", str(exc))
+        except ServiceError as exc:  # too late for the round, or a country the call lacks
+            if any(e.startswith("country:") for e in exc.errors):
+                form.add_error("country", str(exc))
+            else:
+                form.add_error(None if exc.errors else "round", str(exc))
         else:
             messages.success(request, _("Pre-registration received."))
             return redirect("accounts:request" if data["needs_account"] else "home")

@@ -1,7 +1,8 @@
 """Screening and review in the REST API (JCM 別添2 3.(1)–(2); C3P 3.2–3.4): basic screening
-(start, decide each item, complete), reviewer assignment (balanced, withdraw), the reviewers'
-conflict-of-interest declarations (and the office's reset), scores with their justification and
-the submitted review, the review summary, and the ranking within the round's budget.
+(start, decide each item, complete), reviewer assignment (balanced, withdraw, reopen after a
+revision), the reviewers' conflict-of-interest declarations (and the office's reset), scores
+with their justification and the submitted review, the review summary, and the ranking within
+the round's budget.
 
 The same services and permissions as the pages: what the caller may not see answers 404 (the
 office's screening, assignments, summary and ranking to anyone but the office; an assignment to
@@ -117,6 +118,11 @@ class AssignmentOut(Schema):
     declared_at: dt.datetime | None = Field(description="Declared (+09:00).")
     scored: int = Field(description="Reviewer items scored so far.")
     submitted_at: dt.datetime | None = Field(description="Review submitted (+09:00).")
+    reviewed_version: int | None = Field(
+        description="Number of the proposal version the submitted review covers (null until "
+        "submitted). Older than the latest version after a revision: such a review does not "
+        "count until the office reopens it (`POST .../reopen`) and it is submitted again."
+    )
 
 
 class DeclarationIn(Schema):
@@ -256,6 +262,7 @@ def _assignment_out(a: ReviewAssignment) -> AssignmentOut:
         declared_at=jst(a.coi_declared_at),
         scored=a.scores.count(),
         submitted_at=jst(a.submitted_at),
+        reviewed_version=a.version.number if a.version_id else None,
     )
 
 
@@ -368,7 +375,8 @@ def screening_complete(request, screening_id: ScreeningId) -> ScreeningOut:
 def assignments_list(request) -> list[AssignmentOut]:
     """A reviewer sees their own assignments (a proposal opens once they declare no conflict);
     the office sees every assignment; anyone else an empty list."""
-    qs = assignments_for(request.user).select_related("reviewer").order_by("proposal_id", "pk")
+    qs = assignments_for(request.user).select_related("reviewer", "version")
+    qs = qs.order_by("proposal_id", "pk")
     return [_assignment_out(a) for a in qs]
 
 
@@ -407,6 +415,27 @@ def assignment_withdraw(
     reviewing.review_withdraw(actor=request.user, assignment=assignment, reason=body.reason)
     qs = assignments_for(request.user).filter(proposal_id=proposal_id).select_related("reviewer")
     return [_assignment_out(a) for a in qs.order_by("pk")]
+
+
+@router.post(
+    "/review-assignments/{assignment_id}/reopen",
+    summary="Reopen a review submitted on an earlier version, for the latest (office)",
+    **op(
+        {200: (AssignmentOut, "Open again; the reviewer is asked to review the latest version.")},
+        *_OFFICE_WRITE,
+    ),
+)
+def assignment_reopen(request, assignment_id: AssignmentId, body: ReasonIn) -> AssignmentOut:
+    """After a revision, a review submitted on an earlier version no longer counts: reopen it
+    with a reason (audited, with the scores submitted) and the reviewer is asked to review the
+    latest version, starting from their earlier scores. Refused (422) for a review that is not
+    submitted or already covers the latest version."""
+    _office(request)
+    assignment = _assignment(request, assignment_id)
+    if not access.can(request.user, "view_reviews", assignment.proposal):
+        raise Http404  # as the page: the summary's proposal must be the office's to see
+    done = reviewing.review_reopen(actor=request.user, assignment=assignment, reason=body.reason)
+    return _assignment_out(done)
 
 
 # --- conflict of interest ----------------------------------------------------------------------
