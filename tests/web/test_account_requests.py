@@ -384,3 +384,22 @@ def test_pre_registrations_in_admin_for_the_office_only(users, first_round) -> N
     office.post(change, {"organisation_name": "changed"})
     reg.refresh_from_db()
     assert reg.organisation_name == "事前登録株式会社1"
+
+
+def test_a_stored_request_with_an_address_longer_than_a_login_is_refused_with_a_message(
+    users,
+) -> None:
+    """A request stored before the e-mail limit (151+ characters) cannot become a login (the
+    column holds 150): issuing it says so instead of failing in the database."""
+    address = "a" * 140 + "@example.org"  # 152 characters
+    req = AccountRequest.objects.create(
+        organisation_name="長いアドレス株式会社",
+        organisation_country="JP",
+        contact_name="連携 次郎",
+        email=address,
+    )
+    with pytest.raises(ServiceError, match="152 characters long"):
+        account_issue(actor=users["office"], request=req)
+    req.refresh_from_db()
+    assert req.status == AccountRequest.Status.PENDING
+    assert not User.objects.filter(email=address).exists()

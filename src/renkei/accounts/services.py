@@ -163,6 +163,14 @@ def _issue_into(
 ) -> User:
     """Inside the caller's transaction: the applicant's account in ``org``, the request issued,
     audited, and the one-time link emailed once committed."""
+    if len(req.email) > EMAIL_MAX:  # a request stored before the limit: the login column
+        raise ServiceError(
+            _(
+                "The address %(email)s is %(length)s characters long; a login is at most "
+                "%(limit)s. Ask the requester for a shorter address and refuse this request."
+            )
+            % {"email": req.email, "length": len(req.email), "limit": EMAIL_MAX}
+        )
     if User.objects.filter(username=req.email).exists():
         raise ServiceError(_("An account for %(email)s already exists.") % {"email": req.email})
     user = User(
