@@ -4,13 +4,17 @@ that does nothing, measured in the same run.
 Run: .venv/bin/python benchmarks/uploads.py [--size-mib 16] [--runs 10]
 (needs gunicorn and requests: `pip install -e '.[bench]'`).
 
-Three things, interleaved run by run so that a busy moment of the (shared) machine hits all three:
+Four things, interleaved run by run so that a busy moment of the (shared) machine hits all:
 1. raw disk: the same bytes written to a new file on the file system the uploads go to, in
    1 MiB writes, then closed (no fsync, as Django's file storage does not fsync either; the
    fsync'd figure is printed too, for context);
 2. null app: gunicorn (same workers) serving a WSGI app that reads the request body in 1 MiB
-   reads and throws it away, receiving the same multipart upload;
-3. attach: gunicorn serving renkei.web.wsgi (DEBUG off, a throw-away SQLite database and upload
+   reads and throws it away, receiving the same multipart upload (it does not parse it);
+3. parsing null app: the same, but the body is parsed as the attach form's is (a WSGIRequest's
+   FILES: Django's multipart parser and the platform's upload handler, which counts, hashes and
+   writes the file to the temporary directory), and the temporary file is then deleted: what
+   any Django view receiving the file would pay, with nothing of the application;
+4. attach: gunicorn serving renkei.web.wsgi (DEBUG off, a throw-away SQLite database and upload
    directory), an applicant logged in, posting the file to its draft's attach form (the page's
    form: CSRF token, document id, file), answered 302 with "File uploaded".
 The client builds each multipart body before timing it and sends it over loopback with requests;
@@ -49,6 +53,25 @@ def application(environ, start_response):
         n += len(chunk)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [str(n).encode()]
+'''
+
+PARSING_APP = '''
+import django
+
+django.setup()
+
+from django.core.handlers.wsgi import WSGIRequest
+
+
+def application(environ, start_response):
+    """Parses the multipart body as the attach form does (Django's parser, the platform's
+    upload handler: counted, hashed and written to a temporary file), then deletes the file."""
+    request = WSGIRequest(environ)
+    sizes = [f.size for f in request.FILES.values()]
+    for f in request.FILES.values():
+        f.close()  # a temporary file goes with it
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(sum(sizes)).encode()]
 '''
 
 
@@ -165,6 +188,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="renkei-uploads-", dir=args.dir))
     (home / "var" / "incoming").mkdir(parents=True)
     (home / "null_app.py").write_text(NULL_APP, encoding="utf-8")
+    (home / "parsing_app.py").write_text(PARSING_APP, encoding="utf-8")
     env = {
         **os.environ,
         "RENKEI_HOME": str(home),
@@ -191,10 +215,17 @@ def main() -> int:
     connections.close_all()
     load_before = os.getloadavg()
     null_proc, null_base = start_gunicorn("null_app:application", env, home, args.workers, "/")
+    parse_proc, parse_base = start_gunicorn("parsing_app:application", env, home, args.workers, "/")
     app_proc, app_base = start_gunicorn(
         "renkei.web.wsgi:application", env, home, args.workers, "/accounts/login/"
     )
-    figures: dict[str, list[float]] = {"raw": [], "raw_fsync": [], "null": [], "attach": []}
+    figures: dict[str, list[float]] = {
+        "raw": [],
+        "raw_fsync": [],
+        "null": [],
+        "null_parse": [],
+        "attach": [],
+    }
     try:
         browser = requests.Session()
         login = browser.get(f"{app_base}/accounts/login/")
@@ -219,6 +250,8 @@ def main() -> int:
             body, ctype = multipart({"document_id": "other_references"}, data, f"n{run}.pdf")
             null_s, response = timed_post(null, f"{null_base}/", body, ctype)
             assert response.status_code == 200 and int(response.text) == len(body), response.text
+            parse_s, response = timed_post(null, f"{parse_base}/", body, ctype)
+            assert response.status_code == 200 and int(response.text) == size, response.text
             fields = {"csrfmiddlewaretoken": token, "document_id": "other_references"}
             body, ctype = multipart(fields, data, f"6_参考資料_{run:03d}.pdf")
             attach_s, response = timed_post(browser, attach_url, body, ctype)
@@ -229,11 +262,13 @@ def main() -> int:
                     ("raw", raw),
                     ("raw_fsync", raw_fsync),
                     ("null", null_s),
+                    ("null_parse", parse_s),
                     ("attach", attach_s),
                 ):
                     figures[key].append(size / MIB / seconds)
     finally:
         stop(null_proc)
+        stop(parse_proc)
         stop(app_proc)
     load_after = os.getloadavg()
 
@@ -252,6 +287,7 @@ def main() -> int:
         "raw": "raw disk write (no fsync, as the storage writes)",
         "raw_fsync": "raw disk write + fsync (for context)",
         "null": "null WSGI app under gunicorn (reads the body, does nothing)",
+        "null_parse": "null app parsing it as the attach form does (parser, handler)",
         "attach": "the attach form (renkei.web.wsgi under gunicorn)",
     }
     for key, label in labels.items():
@@ -261,6 +297,8 @@ def main() -> int:
     print(f"  null app / raw disk   {med['null'] / med['raw']:6.1%}")
     print(f"  attach   / raw disk   {med['attach'] / med['raw']:6.1%}")
     print(f"  attach   / null app   {med['attach'] / med['null']:6.1%}")
+    print(f"  parsing null app / null app   {med['null_parse'] / med['null']:6.1%}")
+    print(f"  attach   / parsing null app   {med['attach'] / med['null_parse']:6.1%}")
     same_fs = os.stat(home / "var" / "incoming").st_dev == os.stat(raw_dir).st_dev
     print(
         f"check: {len(stored)} attachments stored with the size sent; temporary files left: "

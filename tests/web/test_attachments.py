@@ -83,6 +83,30 @@ def test_an_upload_through_the_page_is_hashed_while_it_streams(
     assert list((tmp_path / "incoming").iterdir()) == []  # moved, not left behind
 
 
+def test_large_uploads_are_received_next_to_the_storage_which_need_not_exist_yet(
+    applicant, draft, storage, settings, tmp_path
+) -> None:
+    """By default the temporary files go to var/incoming, beside var/uploads (one file system,
+    so saving is a rename, not a second copy), and the directory is made on first use."""
+    import os
+
+    from renkei.web import settings as defaults
+
+    location = Path(defaults.STORAGES["default"]["OPTIONS"]["location"])
+    expected = os.environ.get("RENKEI_UPLOAD_TEMP_DIR") or str(location.parent / "incoming")
+    assert expected == defaults.FILE_UPLOAD_TEMP_DIR
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "var" / "incoming")  # not made yet
+    response = client_for(applicant).post(
+        reverse("proposals:attach", args=[draft.pk]),
+        {"document_id": "form1", "file": SimpleUploadedFile("1_a.pdf", PDF * 50)},
+        follow=True,
+    )
+    assert "File uploaded." in messages_of(response)
+    assert [p.read_bytes() for p in stored_files(storage)] == [PDF * 50]
+    assert list((tmp_path / "var" / "incoming").iterdir()) == []
+
+
 @pytest.mark.parametrize("size", [2_000, 200_000])  # over the limit; over it by Content-Length
 def test_an_oversized_upload_is_refused_as_it_streams_and_nothing_is_kept(
     applicant, draft, storage, settings, tmp_path, size
@@ -325,3 +349,23 @@ def test_remove_and_replace_from_the_editor_page(applicant, draft) -> None:
     assert new.original_name == "1_b.pdf"
     client.post(reverse("proposals:attachment_remove", args=[new.pk]))
     assert not draft.attachments.exists()
+
+
+# --- the attach path's fixed cost (issue 12, point 27) --------------------------------------
+def test_the_attach_form_decides_permission_with_one_query(applicant, draft) -> None:
+    """Who may attach is decided on the proposal's row: the only permission query left on the
+    attach path is the page's visibility check (before: one more for each of the service's two
+    decisions and the redirect's, so four)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(applicant)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("proposals:attach", args=[draft.pk]),
+            {"document_id": "form1", "file": SimpleUploadedFile("1_a.pdf", PDF)},
+        )
+    assert response.status_code == 302
+    assert draft.attachments.count() == 1
+    permission = [q["sql"] for q in queries.captured_queries if "proposalpartner" in q["sql"]]
+    assert len(permission) == 1, permission

@@ -13,7 +13,7 @@ from django.urls import reverse
 from webfactories import jst, link_partner
 
 from renkei.proposals import services
-from renkei.proposals.models import Attachment, ProposalPartner
+from renkei.proposals.models import Attachment, Proposal, ProposalPartner, ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +138,27 @@ def test_the_matrix_covers_every_proposal_url() -> None:
 
     names = {f"proposals:{p.name}" for p in urlpatterns}
     assert names <= {name for name, _, _ in MATRIX}
+
+
+def test_the_representative_and_office_decisions_are_made_on_the_row(
+    users, first_round, django_assert_num_queries
+) -> None:
+    """Deciding edit/attach/submit for the representative and open_revision for the office asks
+    the database nothing (issue 12, point 27: each decision used to add a visibility query that
+    could not change its answer); the answers themselves are the matrix's."""
+    from renkei import access
+
+    applicant, office = users["applicant"], users["office"]
+    draft = services.proposal_create(
+        actor=applicant, round=first_round, title="decisions", country="KE"
+    )
+    with django_assert_num_queries(0):
+        assert access.can(applicant, "attach", draft)
+        assert access.can(applicant, "edit", draft)
+        assert not access.can(users["other_applicant"], "attach", draft)
+        assert not access.can(office, "open_revision", draft)  # a draft: not the office's yet
+    Proposal.objects.filter(pk=draft.pk).update(state=ProposalState.SUBMITTED, receipt_number="R-1")
+    submitted = Proposal.objects.get(pk=draft.pk)
+    with django_assert_num_queries(0):
+        assert access.can(office, "open_revision", submitted)
+        assert not access.can(applicant, "attach", submitted)

@@ -8,8 +8,9 @@ the body is too large) nothing more is written, what was written is deleted, and
 carries a ``RefusedUpload`` with the size that was sent, so the attachment service refuses it with
 its usual message ("… is 25.3 MB; the limit is 20 MB") instead of the file silently missing.
 
-Small files stay in memory, larger ones stream to a temporary file in ``FILE_UPLOAD_TEMP_DIR``;
-on the same file system as the storage, saving it is a rename, not a copy.
+Small files stay in memory, larger ones stream to a temporary file in ``FILE_UPLOAD_TEMP_DIR``
+(``var/incoming`` by default, next to the storage's ``var/uploads``): on the same file system as
+the storage, saving it is a rename, not a copy.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class AttachmentUploadHandler(FileUploadHandler):
                 self.content_type_extra,
             )
         else:
+            if settings.FILE_UPLOAD_TEMP_DIR:
+                os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
             self.file = TemporaryUploadedFile(
                 self.file_name, self.content_type, 0, self.charset, self.content_type_extra
             )

@@ -14,6 +14,7 @@ applies always, so that the pages are developed and tested under it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -182,10 +183,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # one handler counts (refusing over RENKEI_UPLOAD_MAX_BYTES as the bytes arrive), hashes and keeps
-# each file (renkei.proposals.uploads); set the temporary directory on the storage's file system
-# so that saving a large upload is a rename, not a copy
+# each file (renkei.proposals.uploads); the temporary directory is next to the storage's, on the
+# same file system, so that saving a large upload is a rename, not a copy (the system's /tmp is
+# often another file system, a tmpfs, where the file would be copied a second time); the handler
+# makes it when missing (and so does start-up: Django's checks want it to exist, files.E001, and
+# say so if it cannot be made)
 FILE_UPLOAD_HANDLERS = ["renkei.proposals.uploads.AttachmentUploadHandler"]
-FILE_UPLOAD_TEMP_DIR = os.environ.get("RENKEI_UPLOAD_TEMP_DIR") or None
+FILE_UPLOAD_TEMP_DIR = os.environ.get("RENKEI_UPLOAD_TEMP_DIR") or str(VAR_DIR / "incoming")
+with contextlib.suppress(OSError):  # if it cannot be made, `manage.py check` reports it
+    os.makedirs(FILE_UPLOAD_TEMP_DIR, exist_ok=True)
 
 EMAIL_BACKEND = os.environ.get(
     "RENKEI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
