@@ -102,6 +102,18 @@ class RateCap:
         return Finding("jcm.rate_cap", self.clause, status, code, params, self.notes, subject)
 
 
+class RateCapFigures(dict[str, Any]):
+    """A line's rate cap in the figures: its dict in Japanese, and in any language in a report
+    (``jsonable(figures, lang)`` calls ``to_dict(lang)``), so its notes read in the reader's."""
+
+    def __init__(self, cap: RateCap) -> None:
+        super().__init__(cap.to_dict())
+        self.cap = cap
+
+    def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+        return self.cap.to_dict(lang)
+
+
 def rate_cap(
     book: JcmRulebook,
     table: AdoptionTable,
@@ -138,7 +150,7 @@ def rate_cap(
                 {
                     "technology": tech.id,
                     "similar_ja": "、".join(tech.similar) or "なし",
-                    "similar_en": ", ".join(tech.similar) or "none",
+                    "similar_en": ", ".join(s.en for s in tech.similar) or "none",
                 },
             )
         )
