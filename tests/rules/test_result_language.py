@@ -8,9 +8,11 @@ allow-lists below are of *fields* and of the applicant's own words, never of sen
   organisations, file names, descriptions, useful-life reasons, which may be in Japanese or may
   be file names with underscores): quoted back as written. They are read from the example
   itself and cut out of a message before it is checked, so a sentence around them still counts.
-- ``clause`` / ``clauses`` and the clause a rate cap's ``reason`` starts with: citations in the
-  call's own numbering (別添2 3.(1) 1)②, 別表1 事務費). The JCM call is published in Japanese
-  only, so a citation is quoted as the call numbers it, for the reader to find it there.
+- in ``clause`` / ``clauses`` (and the clause a rate cap's ``reason`` starts with), the call's
+  own numbering and headings (別添2 3.(1) 1)②, 5.(3) (ア), 別表1 事務費, なお書き): the JCM call
+  is published in Japanese only, so a citation quotes its numbering as the call prints it, for
+  the reader to find the clause there (CALL_NUMBERING lists those words; anything Renkei adds to
+  a citation, such as "(JCM eco-lease)", must be in the reader's language).
 - ``values``: the raw parameters of a finding, the same in every language (the rules core's
   contract: the stable ``code`` and the raw params are what programs rely on). They keep the
   source's words; pages and the CLI show ``message``, never ``values``.
@@ -42,7 +44,13 @@ CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 # fields that are identifiers or citations, not text (see the module's docstring)
-NOT_TEXT = {"check", "code", "id", "technology", "site", "subject", "clause", "clauses"}
+NOT_TEXT = {"check", "code", "id", "technology", "site", "subject"}
+CITATIONS = {"clause", "clauses"}
+# the call's numbering and headings, quoted in citations (fy2024.yaml's clauses)
+CALL_NUMBERING = re.compile(
+    r"別添|別表|注|なお書き|ただし書|事務費|技術別採択条件|蓄電池について|蓄電池単独|表題"
+    r"|自社製品等の調達を行う場合の利益排除について|\([アイウエオカキクケコ]\)|[アイウエ](?=\))"
+)
 SENTENCES = {"title", "message", "reason"}
 
 
@@ -80,6 +88,13 @@ def _texts(report: dict[str, Any], *, sentences_only: bool = False) -> Iterator[
                     continue
                 if key == "reason" and isinstance(value, str) and "clause" in node:
                     value = value.removeprefix(f"{node['clause']}: ")
+                if key in CITATIONS:
+                    if sentences_only:
+                        continue
+                    value = jsonable(value)
+                    for i, text in enumerate(value if isinstance(value, list) else [value]):
+                        yield f"{where}.{key}[{i}]", CALL_NUMBERING.sub("", text)
+                    continue
                 yield from walk(value, f"{where}.{key}")
         elif isinstance(node, list):
             for i, value in enumerate(node):
@@ -131,8 +146,17 @@ def test_the_checks_see_what_they_look_for() -> None:
             {
                 "title": "Costs",
                 "findings": [
-                    {"check": "jcm.x", "clause": "別添2", "message": "Item 事務費", "values": {}},
-                    {"check": "jcm.y", "clause": "2.(9)", "message": "キー heat_pump です"},
+                    {
+                        "check": "jcm.x",
+                        "clause": "別添2 (ア)",
+                        "message": "Item 事務費",
+                        "values": {},
+                    },
+                    {
+                        "check": "jcm.y",
+                        "clause": "2.(9) (エコリース)",
+                        "message": "キー heat_pump です",
+                    },
                 ],
             }
         ],
@@ -140,11 +164,14 @@ def test_the_checks_see_what_they_look_for() -> None:
     texts = dict(_texts(report))
     assert [w for w, t in texts.items() if CJK.search(t)] == [
         ".sections[0].findings[0].message",
+        ".sections[0].findings[1].clause[0]",
         ".sections[0].findings[1].message",
     ]
+    assert texts[".sections[0].findings[0].clause[0]"] == "2 "
     assert SNAKE.search(texts[".sections[0].findings[1].message"])
     assert ".subject" not in texts
-    assert list(dict(_texts(report, sentences_only=True))) == list(texts)[1:]
+    sentences = [w for w in texts if "clause" not in w][1:]
+    assert list(dict(_texts(report, sentences_only=True))) == sentences
     assert next(iter(texts)) == ".figures.project_type"
     assert not CJK.search(_without("Representative サンプル株式会社 is", ["サンプル株式会社"]))
 

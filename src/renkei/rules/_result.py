@@ -72,6 +72,13 @@ def name(code: str) -> Bilingual:
     return Bilingual(texts["ja"], texts["en"])
 
 
+def in_lang(text: str, lang: str = DEFAULT_LANG) -> str:
+    """A text (a clause, a name) in ``lang``: a Bilingual's English form in English."""
+    if type(text) is str:
+        return text
+    return text.en if lang == "en" and isinstance(text, Bilingual) else str(text)
+
+
 def _fmt_param(value: Any, lang: str = DEFAULT_LANG) -> Any:
     if isinstance(value, Bilingual):
         return value.en if lang == "en" else str(value)
@@ -114,7 +121,8 @@ class Note:
             message = rendered.get(id(self))
             if message is None:
                 message = rendered[id(self)] = self.message(lang)
-        return {"code": self.code, "clauses": list(self.clauses), "message": message}
+        clauses = [in_lang(c, lang) for c in self.clauses]
+        return {"code": self.code, "clauses": clauses, "message": message}
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ class Finding:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "check": self.check,
-            "clause": self.clause,
+            "clause": in_lang(self.clause, lang),
             "status": str(self.status),
             "message": self.message(lang),
         }
