@@ -32,8 +32,10 @@ import pytest
 from click.testing import CliRunner
 
 from renkei.cli import main
-from renkei.rules._result import Bilingual, catalogue, jsonable, render
+from renkei.rules import load_rulebook
+from renkei.rules._result import Bilingual, catalogue, jsonable, name, render
 from renkei.rules._yaml import load_yaml_text
+from renkei.rules.jcm.adoption import reconstructed_table
 from renkei.rules.useful_lives import useful_lives
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,3 +203,43 @@ def test_every_name_has_an_english_form_without_japanese() -> None:
         english = re.sub(r"\([^()]*\)", "", row.reference.en)
         assert not CJK.search(english), row
         assert str(row.reference) == f"{row.schedule} {row.item}".strip()
+
+
+def test_english_names_are_of_the_rulebooks_items() -> None:
+    """Each English name added for the rules' sentences names an item of the rulebook: its
+    Japanese is the rulebook's, and every item of the kind has one."""
+    book = load_rulebook("jcm-model-project/fy2024")
+    names = catalogue()
+    for entity in book.applicant.entity_types:
+        assert names[f"name.jcm.entity_type.{entity.id}"]["ja"] == entity.name_ja
+    technologies = reconstructed_table("jcm-model-project/fy2024").technologies
+    for tech in technologies:
+        assert names[f"name.jcm.sector.{tech.sector}"]["ja"] == tech.sector_ja
+        assert tech.sector_name("ja") == tech.sector_ja
+        assert not CJK.search(tech.sector_name("en")), tech.sector
+    sectors = {t.sector for t in technologies}
+    assert {c.removeprefix("name.jcm.sector.") for c in names if ".sector." in c} == sectors
+
+
+def test_the_screening_evidence_keeps_the_calls_words_in_japanese() -> None:
+    """The Japanese findings quote the same words as before the names moved to names.yaml."""
+    words = {
+        "antisocial_pledge": "暴力団排除に関する誓約事項",
+        "climate_policy": "パートナー国の気候変動政策との整合",
+        "human_rights": "人権デューディリジェンスの取組内容",
+        "no_other_subsidy": "日本国からの他の補助金を受けていないこと",
+    }
+    for key, japanese in words.items():
+        assert name(f"name.jcm.evidence.{key}") == japanese
+
+
+def test_the_sector_filter_names_the_sector_in_the_pages_language() -> None:
+    from django.utils import translation
+
+    from renkei.proposals.templatetags.names import sector_name
+
+    tech = reconstructed_table("jcm-model-project/fy2024").technology("heat_pump")
+    with translation.override("en"):
+        assert sector_name(tech) == "Energy efficiency"
+    with translation.override("ja"):
+        assert sector_name(tech) == "省エネルギー"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from renkei.errors import FieldError, InvalidDocument, UnknownChoice
 from renkei.rules._registry import rulebook_file
-from renkei.rules._result import Bilingual
+from renkei.rules._result import Bilingual, catalogue
 from renkei.rules._yaml import load_yaml_text
 
 SOURCE_RECONSTRUCTED = "reconstructed"
@@ -37,6 +37,14 @@ class Technology:
     methodologies: tuple[str, ...] = ()
     in_annex3: bool = True
     similar: tuple[Bilingual, ...] = ()  # outside annex 3: annex-3 technologies with close names
+
+    def sector_name(self, lang: str = "ja") -> str:
+        """The annex-3 sector's name in ``lang`` (English from names.yaml; annex 3 names it in
+        Japanese only). A technology outside annex 3 has none."""
+        if lang != "en" or not self.sector:
+            return self.sector_ja
+        texts = catalogue().get(f"name.jcm.sector.{self.sector}")
+        return texts["en"] if texts else self.sector_ja
 
     def to_dict(self) -> dict[str, str]:
         return {
