@@ -64,6 +64,7 @@ class Bilingual(str):
         return (Bilingual, (str(self), self.en))
 
 
+@cache
 def name(code: str) -> Bilingual:
     """A name from the message catalogue (``messages/names.yaml``) in both languages."""
     texts = catalogue().get(code)
@@ -80,8 +81,11 @@ def in_lang(text: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def _fmt_param(value: Any, lang: str = DEFAULT_LANG) -> Any:
-    if isinstance(value, Bilingual):
+    kind = type(value)
+    if kind is Bilingual:
         return value.en if lang == "en" else str(value)
+    if kind in _PLAIN:
+        return value
     if isinstance(value, list | tuple):
         return ", ".join(str(_fmt_param(v, lang)) for v in value)
     return value

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from renkei.errors import BadInput, NotInForce, RulebookInvalid
@@ -53,11 +54,22 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
+@cache
 def _jcm_name(kind: str, obj_id: str, name_ja: str) -> Bilingual:
     """An item the call names in Japanese only (cost item, document, entity type), with its
     English rendering from names.yaml."""
     texts = catalogue().get(f"name.jcm.{kind}.{obj_id}")
     return Bilingual(name_ja, texts["en"] if texts else name_ja)
+
+
+@cache
+def _document_label(doc_id: str, form: str, name_ja: str) -> Bilingual:
+    """様式1 公募提案書 / Form 1 Proposal."""
+    name_en = _jcm_name("document", doc_id, name_ja).en
+    return Bilingual(
+        f"{form + ' ' if form else ''}{name_ja}",
+        f"{form.replace('様式', 'Form ') + ' ' if form else ''}{name_en}",
+    )
 
 
 def _cost_item(item: Any) -> Bilingual:
@@ -1511,11 +1523,7 @@ def _documents(book: JcmRulebook, p: JcmProposal) -> list[Finding]:
     if p.deferred_payment:
         needs.add("deferred_payment")
     for d in rd.documents:
-        name_en = _jcm_name("document", d.id, d.name_ja).en
-        label = Bilingual(
-            f"{d.form + ' ' if d.form else ''}{d.name_ja}",
-            f"{d.form.replace('様式', 'Form ') + ' ' if d.form else ''}{name_en}",
-        )
+        label = _document_label(d.id, d.form, d.name_ja)
         if d.required not in needs:
             continue
         files = given.get(d.id, [])
