@@ -47,9 +47,47 @@ def catalogue() -> Mapping[str, Mapping[str, str]]:
     return merged
 
 
-def _fmt_param(value: Any) -> Any:
+class Bilingual(str):
+    """A param in the source's words (Japanese: the call names it so) that reads in English in
+    an English message. It is the Japanese string everywhere else (``values``, comparisons,
+    the Japanese message), so Japanese output does not change; ``en`` is the English form,
+    Renkei's translation unless its catalogue entry says otherwise."""
+
+    en: str
+
+    def __new__(cls, ja: str, en: str) -> Bilingual:
+        obj = super().__new__(cls, ja)
+        obj.en = en
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Bilingual, (str(self), self.en))
+
+
+@cache
+def name(code: str) -> Bilingual:
+    """A name from the message catalogue (``messages/names.yaml``) in both languages."""
+    texts = catalogue().get(code)
+    if texts is None:
+        raise RulebookInvalid(f"no message text for code {code!r}")
+    return Bilingual(texts["ja"], texts["en"])
+
+
+def in_lang(text: str, lang: str = DEFAULT_LANG) -> str:
+    """A text (a clause, a name) in ``lang``: a Bilingual's English form in English."""
+    if type(text) is str:
+        return text
+    return text.en if lang == "en" and isinstance(text, Bilingual) else str(text)
+
+
+def _fmt_param(value: Any, lang: str = DEFAULT_LANG) -> Any:
+    kind = type(value)
+    if kind is Bilingual:
+        return value.en if lang == "en" else str(value)
+    if kind in _PLAIN:
+        return value
     if isinstance(value, list | tuple):
-        return ", ".join(str(_fmt_param(v)) for v in value)
+        return ", ".join(str(_fmt_param(v, lang)) for v in value)
     return value
 
 
@@ -61,7 +99,7 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG) -> st
     if templates is None:
         raise RulebookInvalid(f"no message text for code {code!r}")
     return templates[lang].format(
-        **{k: v if type(v) in _PLAIN else _fmt_param(v) for k, v in params.items()}
+        **{k: v if type(v) in _PLAIN else _fmt_param(v, lang) for k, v in params.items()}
     )
 
 
@@ -87,7 +125,8 @@ class Note:
             message = rendered.get(id(self))
             if message is None:
                 message = rendered[id(self)] = self.message(lang)
-        return {"code": self.code, "clauses": list(self.clauses), "message": message}
+        clauses = [in_lang(c, lang) for c in self.clauses]
+        return {"code": self.code, "clauses": clauses, "message": message}
 
 
 @dataclass(frozen=True)
@@ -110,7 +149,7 @@ class Finding:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "check": self.check,
-            "clause": self.clause,
+            "clause": in_lang(self.clause, lang),
             "status": str(self.status),
             "message": self.message(lang),
         }
@@ -125,22 +164,25 @@ class Finding:
         return out
 
 
-def jsonable(value: Any) -> Any:
-    """Decimals become strings (never floats); dates ISO strings; containers recursively."""
+def jsonable(value: Any, lang: str = DEFAULT_LANG) -> Any:
+    """Decimals become strings (never floats); dates ISO strings; containers recursively; an
+    object with ``to_dict(lang)`` (a rate cap in the figures) its dict in ``lang``."""
     kind = type(value)
     # the common exact types first: isinstance against the Mapping ABC is slow
     if kind in _PLAIN:
         return value
     if kind is dict:
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, lang) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
+        return [jsonable(v, lang) for v in value]
+    if isinstance(value, Decimal | Bilingual):
+        return str(value)  # a Bilingual value is in the source's words in every language
+    if hasattr(value, "to_dict"):
+        return jsonable(value.to_dict(lang), lang)
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, lang) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, lang) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, StrEnum):
@@ -201,6 +243,6 @@ class Assessment:
             "rulebook": {"id": self.rulebook_id, "version": self.rulebook_version},
             "subject": self.subject,
             "status": str(self.status),
-            "figures": jsonable(self.figures),
+            "figures": jsonable(self.figures, lang),
             "sections": [s.to_dict(lang, rendered) for s in self.sections],
         }

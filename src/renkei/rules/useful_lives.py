@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from renkei.rules._result import Bilingual
+
+# 別表第一 (buildings and structures), 別表第二 N (machinery, by industry number N)
+_SCHEDULE = re.compile(r"^別表第([一二])(?:\s+(\d+))?")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,18 @@ class UsefulLife:
     @property
     def provisional(self) -> bool:
         return self.status != "V"
+
+    @property
+    def reference(self) -> Bilingual:
+        """This row as a reference in a finding: the ordinance's table and item in its words;
+        in English the row's equipment and the table's number (the ordinance is in Japanese;
+        its table and item names are not translated)."""
+        ja = f"{self.schedule} {self.item}".strip()
+        m = _SCHEDULE.match(self.schedule)
+        if m is None:
+            return Bilingual(ja, self.equipment)
+        table = f"Appended Table {'1' if m[1] == '一' else '2'}" + (f", No. {m[2]}" if m[2] else "")
+        return Bilingual(ja, f"{self.equipment} (useful-life ordinance, {table})")
 
 
 @cache

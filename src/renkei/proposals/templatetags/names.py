@@ -1,4 +1,5 @@
-"""``{{ document|document_name }}``: a required document's name in the page's language."""
+"""``{{ document|document_name }}``, ``{{ technology|sector_name }}``: a call's names in the
+page's language."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ def document_name(document: Any) -> str:
     if name_en and name_en != document.name_ja:  # C3P: the rulebook has both names
         return name_en
     return jcm_name("document", document.id, document.name_ja, "en")  # JCM: Japanese only
+
+
+@register.filter
+def sector_name(technology: Any) -> str:
+    """An annex-3 technology's sector (省エネルギー, Energy efficiency) in the page's language."""
+    return technology.sector_name("en" if english() else "ja")
 
 
 @register.filter

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from renkei.errors import FieldError, InvalidDocument, UnknownChoice
 from renkei.rules._registry import rulebook_file
+from renkei.rules._result import Bilingual, catalogue
 from renkei.rules._yaml import load_yaml_text
 
 SOURCE_RECONSTRUCTED = "reconstructed"
@@ -35,7 +36,15 @@ class Technology:
     sector_ja: str
     methodologies: tuple[str, ...] = ()
     in_annex3: bool = True
-    similar: tuple[str, ...] = ()  # outside annex 3: annex-3 technologies with close names
+    similar: tuple[Bilingual, ...] = ()  # outside annex 3: annex-3 technologies with close names
+
+    def sector_name(self, lang: str = "ja") -> str:
+        """The annex-3 sector's name in ``lang`` (English from names.yaml; annex 3 names it in
+        Japanese only). A technology outside annex 3 has none."""
+        if lang != "en" or not self.sector:
+            return self.sector_ja
+        texts = catalogue().get(f"name.jcm.sector.{self.sector}")
+        return texts["en"] if texts else self.sector_ja
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -127,7 +136,8 @@ class AdoptionTable:
             if needle in t.name_ja.lower() or needle in t.name_en.lower() or needle in t.id
         ]
         close += [names[n] for n in difflib.get_close_matches(needle, names, n=3, cutoff=0.75)]
-        return list(dict.fromkeys(f"{t.name_ja} ({t.id})" for t in close))[:5]
+        named = (Bilingual(f"{t.name_ja} ({t.id})", f"{t.name_en} ({t.id})") for t in close)
+        return list(dict.fromkeys(named))[:5]
 
     def lookup(self, key: str) -> Technology:
         """Like ``technology``, but a technology outside annex 3 is returned as itself, with no

@@ -13,10 +13,21 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from renkei.errors import BadInput, NotInForce, RulebookInvalid
-from renkei.rules._result import Assessment, Finding, Note, Section, Status
+from renkei.rules._result import (
+    Assessment,
+    Bilingual,
+    Finding,
+    Note,
+    Section,
+    Status,
+    catalogue,
+    name,
+)
+from renkei.rules.countries import country_name_en
 from renkei.rules.jcm import schedule as sched
 from renkei.rules.jcm._format import num, plain
 from renkei.rules.jcm.adoption import AdoptionTable, reconstructed_table
@@ -26,6 +37,7 @@ from renkei.rules.jcm.rulebook import JcmRulebook
 from renkei.rules.jcm.subsidy import (
     TWO_PLACES,
     RateCap,
+    RateCapFigures,
     admin_cost_cap,
     cost_effectiveness,
     max_subsidy,
@@ -42,8 +54,35 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
+@cache
+def _jcm_name(kind: str, obj_id: str, name_ja: str) -> Bilingual:
+    """An item the call names in Japanese only (cost item, document, entity type), with its
+    English rendering from names.yaml."""
+    texts = catalogue().get(f"name.jcm.{kind}.{obj_id}")
+    return Bilingual(name_ja, texts["en"] if texts else name_ja)
+
+
+@cache
+def _document_label(doc_id: str, form: str, name_ja: str) -> Bilingual:
+    """様式1 公募提案書 / Form 1 Proposal."""
+    name_en = _jcm_name("document", doc_id, name_ja).en
+    return Bilingual(
+        f"{form + ' ' if form else ''}{name_ja}",
+        f"{form.replace('様式', 'Form ') + ' ' if form else ''}{name_en}",
+    )
+
+
+def _cost_item(item: Any) -> Bilingual:
+    return _jcm_name("cost_item", item.id, item.name_ja)
+
+
+def _evidence(key: str) -> Bilingual:
+    """What the office confirms, in the call's words with Renkei's English (names.yaml)."""
+    return name(f"name.jcm.evidence.{key}")
+
+
 def _declared(
-    check: str, clause: str, value: bool | None, evidence: str, *, bad_when: bool = False
+    check: str, clause: str, value: bool | None, evidence: Bilingual, *, bad_when: bool = False
 ) -> Finding:
     """A statement only the office can verify: false (or true when bad) fails; else review."""
     if value is None:
@@ -113,7 +152,7 @@ def _line_costs(
                     book.cost_items.clause,
                     INFO,
                     "jcm.costs.ineligible_excluded",
-                    {"item": ineligible[c.item].name_ja, "amount": f"{c.amount_jpy:,}"},
+                    {"item": _cost_item(ineligible[c.item]), "amount": f"{c.amount_jpy:,}"},
                     subject=subject,
                 )
             )
@@ -127,7 +166,7 @@ def _line_costs(
                     book.cost_items.eco_lease_eligible_note.clause,
                     X,
                     "jcm.costs.eco_lease_item",
-                    {"item": items[c.item].name_ja, "amount": f"{c.amount_jpy:,}"},
+                    {"item": _cost_item(items[c.item]), "amount": f"{c.amount_jpy:,}"},
                     subject=subject,
                 )
             )
@@ -169,7 +208,7 @@ def _counted_amount(book: JcmRulebook, c: CostLine, subject: str, out: list[Find
     if not c.own_product:
         return c.amount_jpy
     clause = book.cost_items.own_product_profit_exclusion.clause
-    names = {i.id: i.name_ja for i in book.cost_items.eligible}
+    names = {i.id: _cost_item(i) for i in book.cost_items.eligible}
     what = c.description or names.get(c.item, c.item)
     if c.cost_price_jpy is None:
         out.append(
@@ -324,7 +363,10 @@ def _screening(
                 book.partner_countries.clause,
                 P,
                 "jcm.country.partner",
-                {"country": p.country, "name": partner.name_ja},
+                {
+                    "country": p.country,
+                    "name": Bilingual(partner.name_ja, country_name_en(p.country)),
+                },
                 notes,
             )
         )
@@ -357,7 +399,7 @@ def _screening(
                 etype.clause,
                 P,
                 "jcm.applicant.entity_ok",
-                {"name": rep.name, "type": etype.name_ja},
+                {"name": rep.name, "type": _jcm_name("entity_type", etype.id, etype.name_ja)},
             )
         )
     foreign = [m for m in p.consortium.partners if m.country != "JP"]
@@ -387,7 +429,7 @@ def _screening(
             "jcm.screening.1",
             "別添2 3.(1) 1)④; 別添1",
             rep.antisocial_forces_pledge,
-            "暴力団排除に関する誓約事項",
+            _evidence("antisocial_pledge"),
         )
     )
     if rep.antisocial_forces_pledge is True:
@@ -423,7 +465,7 @@ def _screening(
             "jcm.screening.2",
             "別添2 3.(1) 2)",
             d.climate_policy_alignment,
-            "パートナー国の気候変動政策との整合",
+            _evidence("climate_policy"),
         )
     )
     out.append(
@@ -431,7 +473,7 @@ def _screening(
             "jcm.screening.2",
             "別添2 3.(1) 2)",
             d.quantifiable_reduction,
-            "削減効果の定量化(活動量の低減によらないこと)",
+            _evidence("quantified_reduction"),
         )
     )
     if d.partner_objection is True:
@@ -458,7 +500,7 @@ def _screening(
             "jcm.screening.4",
             "別添2 3.(1) 4)",
             d.superiority_evidence,
-            "技術の優位性を示すデータ・文献",
+            _evidence("superiority"),
         )
     )
     for lf in lines:
@@ -469,7 +511,7 @@ def _screening(
             "jcm.screening.5",
             "別添2 3.(1) 5)",
             d.commercial_track_record,
-            "商用運転実績又は量産化(カタログ・仕様書)",
+            _evidence("track_record"),
         )
     )
     out.append(
@@ -477,7 +519,7 @@ def _screening(
             "jcm.screening.5",
             "別添2 3.(1) 5)",
             d.local_support,
-            "維持管理の技術及び現地サポート体制",
+            _evidence("local_support"),
         )
     )
     # item 6: not yet widespread
@@ -489,7 +531,7 @@ def _screening(
             "jcm.screening.6",
             "別添2 3.(1) 6)",
             d.market_strategy,
-            "市場性と自立的普及のための具体的な戦略",
+            _evidence("market_strategy"),
         )
     )
     # item 7: methodology and monitoring
@@ -500,7 +542,7 @@ def _screening(
             "jcm.screening.8",
             "別添2 3.(1) 8)",
             d.cost_basis,
-            "過去の導入実績又は設計・仕様書に基づく積算・見積書、人件費、旅費等の根拠・工数・渡航回数",
+            _evidence("cost_basis"),
         )
     )
     # items 9–12
@@ -509,7 +551,7 @@ def _screening(
             "jcm.screening.9",
             "別添2 3.(1) 9)",
             d.infrastructure_initiative_alignment,
-            "脱炭素インフライニシアティブ等との整合",
+            _evidence("infrastructure_initiative"),
         )
     )
     out.append(
@@ -517,7 +559,7 @@ def _screening(
             "jcm.screening.10",
             "別添2 3.(1) 10)",
             d.environmental_compliance,
-            "パートナー国の環境法体系の順守",
+            _evidence("environmental_compliance"),
         )
     )
     out.append(
@@ -525,7 +567,7 @@ def _screening(
             "jcm.screening.11",
             "別添2 3.(1) 11)",
             d.sdgs_and_gender,
-            "SDGsへの寄与とジェンダー・ガイドライン",
+            _evidence("sdgs_gender"),
         )
     )
     out.append(
@@ -533,7 +575,7 @@ def _screening(
             "jcm.screening.12",
             "別添2 3.(1) 12)",
             d.human_rights_due_diligence,
-            "人権デューディリジェンスの取組内容",
+            _evidence("human_rights"),
         )
     )
     # item 13: JICA-linked projects
@@ -545,7 +587,7 @@ def _screening(
                 "jcm.screening.13",
                 "別添2 3.(1) 13)",
                 d.oda_scope_separated,
-                "補助対象範囲とODA出融資対象範囲の区分",
+                _evidence("oda_scope"),
             )
         )
     # item 14: no other Japanese subsidy
@@ -564,7 +606,7 @@ def _screening(
                 "別添2 3.(1) 14); 2.(2)④",
                 R,
                 "jcm.declared.missing",
-                {"evidence": "日本国からの他の補助金を受けていないこと"},
+                {"evidence": _evidence("no_other_subsidy")},
             )
         )
     return out
@@ -845,7 +887,7 @@ def _methodology(table: AdoptionTable, p: JcmProposal, lines: list[LineFigures])
             "jcm.screening.7",
             "別添2 3.(1) 7)",
             m.monitoring_plan,
-            "モニタリング実施方法及び実施体制",
+            _evidence("monitoring_plan"),
         )
     )
     return out
@@ -925,7 +967,7 @@ def _subsidy(book: JcmRulebook, p: JcmProposal, lines: list[LineFigures]) -> lis
                 )
             )
         elif not lf.line.useful_life_reason.strip():
-            refs = [f"{u.schedule} {u.item}".strip() for u in matching(lf.life_years)]
+            refs = [u.reference for u in matching(lf.life_years)]
             out.append(
                 F(
                     "jcm.useful_life",
@@ -1481,7 +1523,7 @@ def _documents(book: JcmRulebook, p: JcmProposal) -> list[Finding]:
     if p.deferred_payment:
         needs.add("deferred_payment")
     for d in rd.documents:
-        label = f"{d.form + ' ' if d.form else ''}{d.name_ja}"
+        label = _document_label(d.id, d.form, d.name_ja)
         if d.required not in needs:
             continue
         files = given.get(d.id, [])
@@ -1568,7 +1610,7 @@ def assess_jcm(p: JcmProposal, book: JcmRulebook, table: AdoptionTable | None = 
             {
                 "site": lf.site.id,
                 "technology": lf.tech_id,
-                "rate_cap": lf.cap.to_dict(),
+                "rate_cap": RateCapFigures(lf.cap),
                 "eligible_cost_jpy": lf.eligible_cost_jpy,
                 "max_subsidy_jpy": lf.max_subsidy_high,
                 "subsidy_jpy": lf.subsidy_jpy,

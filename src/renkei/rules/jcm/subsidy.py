@@ -12,7 +12,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from renkei.errors import BadInput
-from renkei.rules._result import DEFAULT_LANG, Finding, Note, Status
+from renkei.rules._result import DEFAULT_LANG, Bilingual, Finding, Note, Status, in_lang
 from renkei.rules.jcm._format import num, over_limit, plain
 from renkei.rules.jcm.adoption import AdoptionTable, Count
 from renkei.rules.jcm.rulebook import JcmRulebook
@@ -65,7 +65,7 @@ class RateCap:
             }
             if self.eligible is None:
                 out["eligible"] = None
-        out["clause"] = self.clause
+        out["clause"] = in_lang(self.clause, lang)
         out["adoption_count"] = self.count.to_dict()
         if self.notes:
             out["notes"] = [n.to_dict(lang) for n in self.notes]
@@ -74,7 +74,7 @@ class RateCap:
     def reason(self, lang: str = DEFAULT_LANG) -> str:
         """Why the line is not adopted, with its clause, in ``lang`` (from the catalogue)."""
         f = self.finding()
-        return f"{f.clause}: {f.message(lang)}"
+        return f"{in_lang(f.clause, lang)}: {f.message(lang)}"
 
     def finding(self, subject: str = "") -> Finding:
         params = {
@@ -100,6 +100,18 @@ class RateCap:
         else:
             code, status = "jcm.rate_cap.range", Status.NEEDS_REVIEW
         return Finding("jcm.rate_cap", self.clause, status, code, params, self.notes, subject)
+
+
+class RateCapFigures(dict[str, Any]):
+    """A line's rate cap in the figures: its dict in Japanese, and in any language in a report
+    (``jsonable(figures, lang)`` calls ``to_dict(lang)``), so its notes read in the reader's."""
+
+    def __init__(self, cap: RateCap) -> None:
+        super().__init__(cap.to_dict())
+        self.cap = cap
+
+    def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+        return self.cap.to_dict(lang)
 
 
 def rate_cap(
@@ -138,7 +150,7 @@ def rate_cap(
                 {
                     "technology": tech.id,
                     "similar_ja": "、".join(tech.similar) or "なし",
-                    "similar_en": ", ".join(tech.similar) or "none",
+                    "similar_en": ", ".join(s.en for s in tech.similar) or "none",
                 },
             )
         )
@@ -175,7 +187,9 @@ def rate_cap(
         cap_high = None if cap_high is None else min(cap_high, lease_cap)
         lease_clause = book.subsidy.eco_lease_rate_cap.clause
         clause = (
-            f"{clause} (JCMエコリース)" if lease_clause == clause else f"{clause}; {lease_clause}"
+            Bilingual(f"{clause} (JCMエコリース)", f"{clause} (JCM eco-lease)")
+            if lease_clause == clause
+            else f"{clause}; {lease_clause}"
         )
         notes.append(
             Note(
