@@ -24,6 +24,7 @@ from django.forms.boundfield import BoundField
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -801,7 +802,8 @@ class LineForm(EditorForm):
         value = self["technology"].value()
         for t in technologies(self.fields["technology"].rulebook_id):
             if value in (t.id, t.name_ja):
-                return f"{t.name_ja} / {t.name_en} · {t.sector_ja}"
+                english = (get_language() or "ja").startswith("en")
+                return f"{t.name_ja} / {t.name_en} · {t.sector_name('en' if english else 'ja')}"
         if value and self["outside_annex3"].value():
             return _("not in annex 3: assessed at 0 similar-technology adoptions (2.(9))")
         return ""
