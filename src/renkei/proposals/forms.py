@@ -24,9 +24,8 @@ from django.forms.boundfield import BoundField
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
 
 from renkei.proposals.names import jcm_name
 from renkei.rules import load_rulebook
