@@ -29,7 +29,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from deadline_rush import stop_gunicorn as stop  # this folder is on the path: a script here
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -103,16 +104,6 @@ def start_gunicorn(app: str, env: dict[str, str], home: Path, workers: int, prob
             time.sleep(0.3)
     stop(proc)
     raise SystemExit("gunicorn did not answer within 120 s")
-
-
-def stop(proc) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def seed() -> int:

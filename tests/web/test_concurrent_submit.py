@@ -6,12 +6,10 @@ own and has no row locks to test."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from webfactories import UserFactory, jst
+from webfactories import UserFactory, jst, run_at_once
 
 from renkei.proposals import services
 from renkei.proposals.models import Proposal, ProposalVersion
@@ -42,28 +40,6 @@ def _draft(round_, document, title):
     return applicant, proposal
 
 
-def _at_once(jobs):
-    """Run the callables together (a barrier releases them at once); their results or errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # reported to the test, not swallowed
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 def test_simultaneous_submissions_get_distinct_consecutive_receipts(
     first_round, sample_document
 ) -> None:
@@ -83,7 +59,7 @@ def test_simultaneous_submissions_get_distinct_consecutive_receipts(
             actor=double_applicant, proposal=double, idempotency_key=f"key-{double.pk}", now=jst(AT)
         )
     )
-    results = _at_once(jobs)
+    results = run_at_once(jobs)
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert results[0].pk == results[-1].pk  # the double click answered with the same version

@@ -9,14 +9,12 @@ transaction before deciding. The racing tests need real row locks and run in the
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
-from webfactories import UserFactory, jst, link_partner
+from webfactories import UserFactory, jst, link_partner, run_at_once
 
 from renkei import access
 from renkei.audit.models import AuditEvent
@@ -225,26 +223,6 @@ def test_two_organisations_submitting_with_the_same_key_never_meet(
 
 
 # --- real races (PostgreSQL) ----------------------------------------------------------------
-def _at_once(jobs):
-    """Run the callables together (a barrier releases them at once); their results or errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # reported to the test, not swallowed
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 TRIES = 10
@@ -278,7 +256,7 @@ def test_a_write_racing_the_submit_never_changes_the_submitted_proposal(
                     upload=SimpleUploadedFile(f"2_{n}.pdf", PDF + str(n).encode()),
                 )
 
-        submitted, written = _at_once(
+        submitted, written = run_at_once(
             [lambda a=applicant, p=page_copy, n=n: _submit(a, p, key=f"race-{n}"), job]
         )
         assert isinstance(submitted, ProposalVersion), submitted

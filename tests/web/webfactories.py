@@ -4,6 +4,7 @@ its own conftest.py, so helpers are never imported from one)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -196,3 +197,28 @@ def submitted_review(office, reviewer, proposal, *, share: float = 0.5):
             justification="seen in the plan",
         )
     return services.review_submit(actor=reviewer, assignment=assignment)
+
+
+def run_at_once(jobs):
+    """Run the callables together in threads (a barrier releases them at once); their results
+    or errors. For races on PostgreSQL: each thread has its own connection."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait()
+            results[i] = job()
+        except Exception as exc:  # reported to the test, not swallowed
+            results[i] = exc
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

@@ -33,8 +33,7 @@ from renkei.accounts.models import (
 )
 from renkei.accounts.notices import email_address, notify
 from renkei.audit.services import audit_record
-from renkei.services import NotAllowed, ServiceError
-from renkei.web.input_guard import check_lengths
+from renkei.services import NotAllowed, ServiceError, check_lengths
 
 #: the longest e-mail address an account can have: it becomes the login (``User.username``)
 EMAIL_MAX = User._meta.get_field("username").max_length

@@ -40,8 +40,7 @@ from renkei.proposals.models import (
 )
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.rules._registry import validation_errors
-from renkei.services import NotAllowed, ServiceError
-from renkei.web.input_guard import check_lengths
+from renkei.services import NotAllowed, ServiceError, check_lengths
 
 JST = ZoneInfo("Asia/Tokyo")
 

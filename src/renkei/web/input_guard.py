@@ -4,8 +4,9 @@ NUL characters (U+0000) cannot be stored in a PostgreSQL text column or a JSON d
 one types them: a NUL in a query string, a form field or a JSON body is refused with a 400 and a
 message, on the pages and on the API alike, instead of reaching the database as a server error.
 
-``check_lengths`` says, in the page's language, which value is longer than its database column
-allows; services call it so that a page, the API and the CLI refuse the same values.
+``renkei.services.check_lengths`` says, in the page's language, which value is longer than its
+database column allows; services call it so that a page, the API and the CLI refuse the same
+values.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-
-from renkei.services import ServiceError
 
 NUL = "\x00"
 # a JSON string's escaped NUL (\u0000) that is not itself an escaped backslash (\\u0000)
@@ -81,24 +78,3 @@ class InputGuardMiddleware:
                 content_type="text/html; charset=utf-8",
             )
         return self.get_response(request)
-
-
-def check_lengths(model: type, **values: Any) -> None:
-    """Refuse a text longer than the column of ``model`` that stores it, saying which, how long
-    it is and how long it may be (a PostgreSQL column refuses it with a server error)."""
-    errors = []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        limit = getattr(field, "max_length", None)
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            errors.append(
-                _("%(field)s is %(length)s characters long; at most %(limit)s are accepted.")
-                % {"field": capfirst(field.verbose_name), "length": len(value), "limit": limit}
-            )
-        if isinstance(value, str) and NUL in value:
-            errors.append(
-                _("%(field)s contains a NUL character (U+0000), which cannot be stored.")
-                % {"field": capfirst(field.verbose_name)}
-            )
-    if errors:
-        raise ServiceError(errors[0], errors=errors)
