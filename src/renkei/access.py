@@ -22,6 +22,8 @@ from renkei.accounts.policy import Rule, account_requests_for, role_of
 from renkei.adoption import policy as adoption_policy
 from renkei.adoption.policy import pins_for
 from renkei.calls import policy as calls_policy
+from renkei.grants import policy as grants_policy
+from renkei.grants.policy import grants_for
 from renkei.proposals import policy as proposals_policy
 from renkei.proposals.policy import (
     EDITABLE,
@@ -38,6 +40,7 @@ __all__ = [
     "account_requests_for",
     "assignments_for",
     "can",
+    "grants_for",
     "is_representative",
     "pins_for",
     "preregistrations_for",
@@ -58,7 +61,9 @@ def _compose(*policies: Any) -> Mapping[str, Rule]:
     return MappingProxyType(rules)
 
 
-RULES = _compose(accounts_policy, calls_policy, proposals_policy, reviews_policy, adoption_policy)
+RULES = _compose(
+    accounts_policy, calls_policy, proposals_policy, reviews_policy, adoption_policy, grants_policy
+)
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

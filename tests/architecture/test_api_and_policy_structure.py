@@ -11,7 +11,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "renkei"
 # the stages in the order of the pipeline: a stage may import earlier stages, never a later one
-STAGES = ("accounts", "calls", "proposals", "reviews", "adoption")
+STAGES = ("accounts", "calls", "proposals", "reviews", "adoption", "grants")
 
 
 def _renkei_imports(path: Path) -> set[str]:
@@ -41,12 +41,33 @@ def _stage(module: str) -> str | None:
 
 
 def _files(name: str) -> list[Path]:
-    return [SRC / stage / name for stage in STAGES if (SRC / stage / name).exists()]
+    """Each stage's ``name`` module; a stage may make it a package (``grants/policy/``), whose
+    ``__init__.py`` stands for it (its other files are checked by ``_package_files``)."""
+    found = []
+    for stage in STAGES:
+        module, package = SRC / stage / name, SRC / stage / name.removesuffix(".py") / "__init__.py"
+        if module.exists():
+            found.append(module)
+        elif package.exists():
+            found.append(package)
+    return found
+
+
+def _package_files(name: str) -> list[Path]:
+    """Every file of each stage's ``name`` module, the files of a package included."""
+    files = []
+    for path in _files(name):
+        files.extend(sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path])
+    return files
+
+
+def _stage_of_file(path: Path) -> str:
+    return path.relative_to(SRC).parts[0]
 
 
 def test_every_stage_has_its_router_and_its_policy() -> None:
-    assert [p.parent.name for p in _files("api.py")] == list(STAGES)
-    assert [p.parent.name for p in _files("policy.py")] == list(STAGES)
+    assert [_stage_of_file(p) for p in _files("api.py")] == list(STAGES)
+    assert [_stage_of_file(p) for p in _files("policy.py")] == list(STAGES)
 
 
 def test_the_root_api_only_mounts_routers_and_uses_the_shared_kit() -> None:
@@ -70,8 +91,8 @@ def test_the_shared_kit_imports_no_stage_nor_the_composing_modules() -> None:
 
 
 def test_routers_never_import_the_root_api_nor_a_later_stage() -> None:
-    for path in _files("api.py"):
-        here = STAGES.index(path.parent.name)
+    for path in _package_files("api.py"):
+        here = STAGES.index(_stage_of_file(path))
         for module in _renkei_imports(path):
             where = f"{path.relative_to(SRC)} imports {module}"
             assert module != "renkei.api", where
@@ -103,7 +124,7 @@ def test_routers_import_no_page_module_nor_a_private_name() -> None:
     module or a private helper (adoption/api.py imported ``adoption.views._total``)."""
     found = {
         str(path.relative_to(SRC)): bad
-        for path in [*_files("api.py"), SRC / "api.py", SRC / "apikit.py"]
+        for path in [*_package_files("api.py"), SRC / "api.py", SRC / "apikit.py"]
         if (bad := _page_or_private_imports(path))
     }
     assert found == {}
@@ -112,7 +133,7 @@ def test_routers_import_no_page_module_nor_a_private_name() -> None:
 def test_no_router_wraps_a_bounded_text_type_in_another_annotated() -> None:
     """``Annotated[str, text(200)]`` makes ``text(200)`` metadata that pydantic ignores: no
     bound, no stripping, NUL let through. ``text(...)`` is the type itself."""
-    for path in [*_files("api.py"), SRC / "apikit.py"]:
+    for path in [*_package_files("api.py"), SRC / "apikit.py"]:
         source = path.read_text(encoding="utf-8")
         assert "Annotated[str, text(" not in source, path.relative_to(SRC)
 
@@ -136,8 +157,8 @@ def test_the_page_import_check_sees_a_violation(tmp_path: Path) -> None:
 def test_policies_never_import_access_the_api_nor_a_later_stage() -> None:
     """A policy is imported by ``renkei.access``; importing it back (or a router, or a service,
     which asks ``renkei.access``) would be a cycle."""
-    for path in _files("policy.py"):
-        here = STAGES.index(path.parent.name)
+    for path in _package_files("policy.py"):
+        here = STAGES.index(_stage_of_file(path))
         for module in _renkei_imports(path):
             where = f"{path.relative_to(SRC)} imports {module}"
             assert module not in ("renkei.access", "renkei.api", "renkei.apikit"), where
@@ -145,7 +166,8 @@ def test_policies_never_import_access_the_api_nor_a_later_stage() -> None:
             if stage is None:
                 continue
             assert STAGES.index(stage) <= here, where
-            assert module.rsplit(".", 1)[-1] in ("models", "policy"), where
+            # a stage's models or policy, or a module of its models or policy package
+            assert {"models", "policy"} & set(module.split(".")[2:3]), where
 
 
 def test_the_checks_see_a_violation(tmp_path: Path) -> None:

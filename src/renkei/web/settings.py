@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "renkei.proposals",
     "renkei.reviews",
     "renkei.adoption",
+    "renkei.grants",
     "ninja",  # serves the API docs' Swagger UI from static files, not from a CDN
     "axes",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("proposals/", include("renkei.proposals.urls")),
     path("office/", include("renkei.reviews.urls")),
     path("", include("renkei.adoption.urls")),
+    path("", include("renkei.grants.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
