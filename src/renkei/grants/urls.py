@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renkei.grants import views, views_award, views_closing, views_schedule
+from renkei.grants import views, views_award, views_closing, views_portfolio, views_schedule
 
 app_name = "grants"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *views_award.urlpatterns,
     *views_closing.urlpatterns,
     *views_schedule.urlpatterns,
+    *views_portfolio.urlpatterns,
 ]

@@ -13,7 +13,7 @@ from pydantic import Field
 from renkei import access
 from renkei.adoption.models import Selection
 from renkei.apikit import MAX_ID, op, visible_or_404
-from renkei.grants.api import award, closing, schedule
+from renkei.grants.api import award, closing, portfolio, schedule
 from renkei.grants.models import Grant, GrantState
 from renkei.grants.services.core import grant_open
 from renkei.proposals.api import visible_proposal
@@ -102,3 +102,4 @@ def grant_create(request, proposal_id: ProposalId) -> Status:
 router.add_router("", award.router)
 router.add_router("", closing.router)
 router.add_router("", schedule.router)
+router.add_router("", portfolio.router)
