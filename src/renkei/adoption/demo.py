@@ -74,88 +74,18 @@ def selection_story(
         round_.save(update_fields=["budget_jpy"])
     made = []
     for name, hearing_at in STORY:
-        document = yaml.safe_load((examples / name).read_text("utf-8"))
-        title = f"{document['title']}(選定の流れ)"
-        if Proposal.objects.filter(title=title, sample=True).exists():
-            continue
-        document.update(
-            title=title,
-            target_deadline=round_.deadline.isoformat(),
-            pre_registered_on="2024-04-22",
-            assessed_on="2024-05-10",
+        proposal = sample_through_hearing(
+            round_=round_,
+            applicant=applicant,
+            office=office,
+            reviewers=reviewers,
+            document=yaml.safe_load((examples / name).read_text("utf-8")),
+            title_suffix="(選定の流れ)",
+            hearing_at=hearing_at,
+            partner=partner,
         )
-        document.pop("documents", None)
-        document.pop("reviewer_scores", None)  # the reviewers' scores come from the reviews
-        with _on("2024-05-10T09:00"):
-            proposal = proposal_services.proposal_create(
-                actor=applicant,
-                round=round_,
-                title=title,
-                country=document["country"],
-                document=document,
-            )
-            Proposal.objects.filter(pk=proposal.pk).update(sample=True)
-            extra = [("lease_contract", "リース契約書案.pdf")] if document.get("lease") else []
-            for doc_id, file_name in DOCUMENTS + extra:
-                proposal_services.attachment_add(
-                    actor=applicant,
-                    proposal=proposal,
-                    document_id=doc_id,
-                    upload=SimpleUploadedFile(file_name, SAMPLE_PDF),
-                )
-            if partner is not None:  # invited, and the partner accepts
-                invitation = proposal_services.partner_add(
-                    actor=applicant, proposal=proposal, email=partner.email
-                )
-                proposal_services.partner_accept(actor=partner, invitation=invitation)
-            proposal_services.proposal_submit(
-                actor=applicant,
-                proposal=proposal,
-                idempotency_key=f"demo-story-{proposal.pk}",
-                now=_at("2024-05-10T09:00"),
-            )
-        proposal.refresh_from_db()
-        with _on("2024-05-14T10:00"):
-            screening = review_services.screening_start(actor=office, proposal=proposal)
-            for item in screening.items.filter(decision=""):
-                review_services.screening_item_decide(
-                    actor=office,
-                    item=item,
-                    decision="pass",
-                    reason="サンプル: 提出書類で確認 (sample: checked against the documents)",
-                )
-            review_services.screening_complete(actor=office, screening=screening)
-        with _on("2024-05-15T10:00"):
-            assignments = review_services.review_assign_balanced(
-                actor=office, proposals=[proposal], reviewers=reviewers, per_proposal=2
-            )
-        with _on("2024-05-20T15:00"):
-            for n, assignment in enumerate(assignments):
-                reviewer = assignment.reviewer
-                review_services.review_declare_conflict(
-                    actor=reviewer, assignment=assignment, has_conflict=False
-                )
-                for c in reviewing.reviewer_criteria(proposal):
-                    review_services.review_score(
-                        actor=reviewer,
-                        assignment=assignment,
-                        criterion=c.id,
-                        points=c.max * (7 - n) // 10,
-                        justification="サンプルの評価 (sample justification)",
-                    )
-                review_services.review_submit(actor=reviewer, assignment=assignment)
-        with _on("2024-05-21T10:00"):
-            services.hearing_schedule(
-                actor=office, proposal=proposal, at=_at(hearing_at), place="東京(サンプル)"
-            )
-        with _on(hearing_at):
-            proposal.refresh_from_db()
-            services.hearing_record(
-                actor=office,
-                hearing=proposal.hearing,
-                record="サンプル: 代表事業者が出席し、調達計画と資金計画を説明した。",
-            )
-        made.append(proposal)
+        if proposal is not None:
+            made.append(proposal)
     if made and "multi-site" in STORY[0][0]:
         first = made[0]
         with _on("2024-06-05T10:00"):
@@ -176,3 +106,91 @@ def selection_story(
                     ),
                 )
     return made
+
+
+def sample_through_hearing(
+    *, round_, applicant, office, reviewers, document, title_suffix, hearing_at, partner=None
+) -> Proposal | None:
+    """One sample proposal submitted on 2024-05-10, screened, reviewed and heard on
+    ``hearing_at`` through the services at those dates; None if it already exists."""
+    title = f"{document['title']}{title_suffix}"
+    if Proposal.objects.filter(title=title, sample=True).exists():
+        return None
+    document.update(
+        title=title,
+        target_deadline=round_.deadline.isoformat(),
+        pre_registered_on="2024-04-22",
+        assessed_on="2024-05-10",
+    )
+    document.pop("documents", None)
+    document.pop("reviewer_scores", None)  # the reviewers' scores come from the reviews
+    with _on("2024-05-10T09:00"):
+        proposal = proposal_services.proposal_create(
+            actor=applicant,
+            round=round_,
+            title=title,
+            country=document["country"],
+            document=document,
+        )
+        Proposal.objects.filter(pk=proposal.pk).update(sample=True)
+        extra = [("lease_contract", "リース契約書案.pdf")] if document.get("lease") else []
+        for doc_id, file_name in DOCUMENTS + extra:
+            proposal_services.attachment_add(
+                actor=applicant,
+                proposal=proposal,
+                document_id=doc_id,
+                upload=SimpleUploadedFile(file_name, SAMPLE_PDF),
+            )
+        if partner is not None:  # invited, and the partner accepts
+            invitation = proposal_services.partner_add(
+                actor=applicant, proposal=proposal, email=partner.email
+            )
+            proposal_services.partner_accept(actor=partner, invitation=invitation)
+        proposal_services.proposal_submit(
+            actor=applicant,
+            proposal=proposal,
+            idempotency_key=f"demo-story-{proposal.pk}",
+            now=_at("2024-05-10T09:00"),
+        )
+    proposal.refresh_from_db()
+    with _on("2024-05-14T10:00"):
+        screening = review_services.screening_start(actor=office, proposal=proposal)
+        for item in screening.items.filter(decision=""):
+            review_services.screening_item_decide(
+                actor=office,
+                item=item,
+                decision="pass",
+                reason="サンプル: 提出書類で確認 (sample: checked against the documents)",
+            )
+        review_services.screening_complete(actor=office, screening=screening)
+    with _on("2024-05-15T10:00"):
+        assignments = review_services.review_assign_balanced(
+            actor=office, proposals=[proposal], reviewers=reviewers, per_proposal=2
+        )
+    with _on("2024-05-20T15:00"):
+        for n, assignment in enumerate(assignments):
+            reviewer = assignment.reviewer
+            review_services.review_declare_conflict(
+                actor=reviewer, assignment=assignment, has_conflict=False
+            )
+            for c in reviewing.reviewer_criteria(proposal):
+                review_services.review_score(
+                    actor=reviewer,
+                    assignment=assignment,
+                    criterion=c.id,
+                    points=c.max * (7 - n) // 10,
+                    justification="サンプルの評価 (sample justification)",
+                )
+            review_services.review_submit(actor=reviewer, assignment=assignment)
+    with _on("2024-05-21T10:00"):
+        services.hearing_schedule(
+            actor=office, proposal=proposal, at=_at(hearing_at), place="東京(サンプル)"
+        )
+    with _on(hearing_at):
+        proposal.refresh_from_db()
+        services.hearing_record(
+            actor=office,
+            hearing=proposal.hearing,
+            record="サンプル: 代表事業者が出席し、調達計画と資金計画を説明した。",
+        )
+    return proposal
