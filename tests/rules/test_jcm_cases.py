@@ -20,6 +20,7 @@ from renkei.rules.jcm import (
     disposal,
     fixed_amount,
     minor_change,
+    procurement,
     rate_cap,
     reconstructed_table,
 )
@@ -113,6 +114,13 @@ def _run(function: str, args: dict) -> dict:
             budget=args["budget"],
         )
         return {f.check: f.status.value for f in found}
+    if function == "procurement":
+        days = {
+            k: dt.date.fromisoformat(args[k]) if k in args else None
+            for k in ("decided_on", "ordered_on", "paid_on")
+        }
+        found = procurement(BOOK, **days, competitive=args.get("competitive"))
+        return {f.check: f.status.value for f in found}
     if function == "lease_term":
         day = {
             k: dt.date.fromisoformat(args[k]) if k in args else None
@@ -174,6 +182,7 @@ def test_every_function_has_cases_on_both_sides() -> None:
         "disposal",
         "fixed_amount",
         "check_decision",
+        "procurement",
     }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)

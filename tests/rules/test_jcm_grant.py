@@ -26,6 +26,7 @@ from renkei.rules.jcm import (
     cancellation_grounds,
     category_of,
     change_approval,
+    change_kinds,
     check_decision,
     deadline,
     disposal,
@@ -105,7 +106,8 @@ def test_budget_from_an_invalid_document_names_the_error() -> None:
         ({"construction": 1.5}, "whole yen"),
         ({"construction": True}, "whole yen"),
         ({"FY24": {"construction": 1}}, "unknown category 'FY24'"),
-        ({2024: {"construction": 1}, "admin": 1}, "neither a category"),
+        ({2024: {"construction": 1}, "admin": 1}, "mixes fiscal years and categories"),
+        ({2024: {"construction": 1}, "FY25": {}}, "neither a category"),
         ([1, 2], "mapping"),
         ({2024: {"admin": "10"}}, "whole yen"),
     ],
@@ -244,6 +246,21 @@ def test_cancellation_grounds_one_to_four_and_fraud_with_the_proviso_of_four() -
     assert "period already elapsed" in four["proviso"]
     assert "すでに経過した期間" in grounds[3].to_dict("ja")["proviso"]
     assert "proviso" not in grounds[0].to_dict("ja")
+
+
+def test_change_kinds_name_what_each_change_asks() -> None:
+    kinds = {k.id: k for k in change_kinds(BOOK)}
+    assert kinds["amount"].to_dict("ja")["document"] == "変更交付申請書"
+    assert (kinds["reallocation"].approval, kinds["reallocation"].clause) == (
+        "beyond_threshold",
+        BOOK.grant.reallocation_exempt_share.clause,
+    )
+    assert kinds["content"].clause == BOOK.grant.minor_change_clause
+    assert kinds["consortium"].approval == "required"
+    assert kinds["consortium"].document_ja is None  # the call names no form
+    assert kinds["corporate"].approval == "report_without_delay"
+    assert kinds["disposal"].clause == BOOK.grant.disposal_clause
+    assert kinds["stop"].to_dict("en")["document"] == "application to suspend or abolish"
 
 
 # --- deadlines --------------------------------------------------------------------------------

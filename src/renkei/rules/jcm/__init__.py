@@ -20,11 +20,13 @@ from renkei.rules.jcm.grant import (
     cancellation_grounds,
     category_of,
     change_approval,
+    change_kinds,
     check_decision,
     disposal,
     fixed_amount,
     flat,
     minor_change,
+    procurement,
 )
 from renkei.rules.jcm.proposal import JcmProposal
 from renkei.rules.jcm.rulebook import JcmRulebook
@@ -52,6 +54,7 @@ __all__ = [
     "cancellation_grounds",
     "category_of",
     "change_approval",
+    "change_kinds",
     "check_decision",
     "cost_effectiveness",
     "deadline",
@@ -61,6 +64,7 @@ __all__ = [
     "max_subsidy",
     "minor_change",
     "monitoring_plan",
+    "procurement",
     "rate_cap",
     "read_adoptions_csv",
     "reconstructed_table",

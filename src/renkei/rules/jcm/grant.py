@@ -30,8 +30,8 @@ from pydantic import ValidationError
 from renkei.errors import BadInput, FieldError, InvalidDocument
 from renkei.rules._result import DEFAULT_LANG, Finding, Note, Status, jsonable, render
 from renkei.rules.jcm.readings import reading
-from renkei.rules.jcm.rulebook import CancellationGround, JcmRulebook
-from renkei.rules.jcm.schedule import period_end
+from renkei.rules.jcm.rulebook import CancellationGround, ChangeKind, JcmRulebook
+from renkei.rules.jcm.schedule import fiscal_year_start, period_end
 from renkei.rules.jcm.subsidy import admin_cost_cap
 
 CATEGORY_IDS = ("construction", "equipment", "admin")
@@ -72,6 +72,11 @@ def _flat_of(what: str, amounts: Mapping[Any, Any]) -> dict[str, int]:
 
 
 def _fiscal_year(what: str, key: Any) -> int:
+    if key in CATEGORY_IDS:
+        raise BadInput(
+            f"{what} mixes fiscal years and categories ({key!r}); give either "
+            "{category: yen} or {fiscal year: {category: yen}}"
+        )
     if isinstance(key, bool):
         raise BadInput(f"{what}: {key!r} is neither a category nor a fiscal year")
     if isinstance(key, int):
@@ -758,3 +763,67 @@ def fixed_amount(
 def cancellation_grounds(book: JcmRulebook) -> tuple[CancellationGround, ...]:
     """Grounds ①–④ of 4.(10) (④ with its proviso) and the fraud clause 4.(11)."""
     return book.grant.cancellation_grounds
+
+
+# --- kinds of change and procurement (4.(3), 4.(4), 4.(8)–(10), 2.(4)② 注3) -------------------
+def change_kinds(book: JcmRulebook) -> tuple[ChangeKind, ...]:
+    """Each kind of change with what the call asks: approval (always, beyond the 15 % rule,
+    unless minor) or a report (in advance, without delay), the document it names and when."""
+    return book.grant.change_kinds
+
+
+def procurement(
+    book: JcmRulebook,
+    *,
+    decided_on: dt.date,
+    ordered_on: dt.date,
+    paid_on: dt.date | None = None,
+    competitive: bool | None = None,
+) -> list[Finding]:
+    """A contract of the project (4.(3)): ordered on or after the decision date (①); the
+    counterparty chosen competitively unless that is markedly difficult or inappropriate (②);
+    paid and settled within the fiscal year of the order, in principle (③)."""
+    if paid_on is not None and paid_on < ordered_on:
+        raise BadInput(
+            f"the payment date {paid_on.isoformat()} is before the order date "
+            f"{ordered_on.isoformat()}; give the date the contract was paid and settled"
+        )
+    rule = book.schedule.order_after_grant_decision
+    dates = {"ordered": ordered_on.isoformat(), "decided": decided_on.isoformat()}
+    ok = ordered_on >= decided_on
+    out = [
+        Finding(
+            "jcm.grant.order_date",
+            rule.clause,
+            Status.PASS if ok else Status.FAIL,
+            "jcm.grant.order_on_or_after_decision" if ok else "jcm.grant.order_before_decision",
+            dates,
+        )
+    ]
+    sel = book.grant.procurement.competitive_selection
+    if competitive is True:
+        code, status = "jcm.grant.supplier_competitive", Status.PASS
+    elif competitive is False:
+        code, status = "jcm.grant.supplier_not_competitive", Status.NEEDS_REVIEW
+    else:
+        code, status = "jcm.grant.supplier_unknown", Status.NEEDS_REVIEW
+    out.append(Finding("jcm.grant.supplier", sel.clause, status, code, {}))
+    if paid_on is not None:
+        same = book.grant.procurement.paid_within_fiscal_year
+        fy_order, fy_paid = fiscal_year_start(ordered_on), fiscal_year_start(paid_on)
+        params = {
+            "paid": paid_on.isoformat(),
+            "order_fy": f"FY{fy_order}",
+            "paid_fy": f"FY{fy_paid}",
+        }
+        ok = fy_paid == fy_order
+        out.append(
+            Finding(
+                "jcm.grant.paid_in_year",
+                same.clause,
+                Status.PASS if ok else Status.NEEDS_REVIEW,
+                "jcm.grant.paid_same_fiscal_year" if ok else "jcm.grant.paid_later_fiscal_year",
+                params,
+            )
+        )
+    return out

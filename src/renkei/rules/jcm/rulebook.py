@@ -370,6 +370,35 @@ class FinalInspection(Strict):
     guideline_months: Cited[tuple[int, ...]]
 
 
+class ChangeKind(Strict):
+    """A kind of change during or after the project and what the call asks for it."""
+
+    id: str
+    clause: str
+    approval: Literal[
+        "required", "beyond_threshold", "unless_minor", "report_in_advance", "report_without_delay"
+    ]
+    document_ja: str | None
+    document_en: str | None
+    when_ja: str
+    when_en: str
+
+    def to_dict(self, lang: str = "ja") -> dict[str, str | None]:
+        en = lang == "en"
+        return {
+            "id": self.id,
+            "clause": self.clause,
+            "approval": self.approval,
+            "document": self.document_en if en else self.document_ja,
+            "when": self.when_en if en else self.when_ja,
+        }
+
+
+class Procurement(Strict):
+    competitive_selection: Cited[bool]
+    paid_within_fiscal_year: Cited[bool]
+
+
 class Grant(Strict):
     """The grant stage (4., 2.(8)–(11), 別表1): values cited, readings named."""
 
@@ -387,6 +416,8 @@ class Grant(Strict):
     final_inspection: FinalInspection
     annual_report: AnnualReport
     cancellation_grounds: tuple[CancellationGround, ...]
+    change_kinds: tuple[ChangeKind, ...]
+    procurement: Procurement
     readings: dict[str, Reading]
 
     @model_validator(mode="after")
