@@ -10,6 +10,7 @@ Proposal deadlines are at 12:00 Japan Standard Time.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,13 +253,11 @@ def _final_inspection(book: JcmRulebook, day: dt.date) -> Deadline:
     fiscal year (a 目安), given here as the guideline window of the basis date's fiscal year."""
     book.period.require(book.id, "a completion report (or completion) on", day)
     fi = book.grant.final_inspection
-    months = fi.guideline_months.value
+    months = fi.guideline_months.value  # February, March: within the fiscal year's last quarter
     fy = fiscal_year_start(day)
     first = dt.date(fy + 1 if months[0] < 4 else fy, months[0], 1)
-    last_month = months[-1]
-    last_year = fy + 1 if last_month < 4 else fy
-    after = dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1)
-    last = after - dt.timedelta(days=1)
+    last_year = fy + 1 if months[-1] < 4 else fy
+    last = dt.date(last_year, months[-1], calendar.monthrange(last_year, months[-1])[1])
     notes = (
         reading(
             book,
@@ -266,14 +265,6 @@ def _final_inspection(book: JcmRulebook, day: dt.date) -> Deadline:
             {"start": first.isoformat(), "end": last.isoformat()},
         ),
     )
-    if day > last:
-        notes += (
-            Note(
-                "jcm.note.final_inspection_after_window",
-                (fi.guideline_months.clause,),
-                {"end": last.isoformat()},
-            ),
-        )
     return Deadline(
         "final-inspection",
         day,
