@@ -263,7 +263,10 @@ def check_decision(
             Status.PASS if ok else Status.FAIL,
             "jcm.grant.decision_admin_ok" if ok else "jcm.grant.decision_admin_over",
             {"admin": f"{totals['admin']:,}", "cap": f"{admin_cap:,}", "base": f"{base:,}"},
-            (reading(book, "jcm.reading.admin_cap_marginal"),),
+            (
+                reading(book, "jcm.reading.admin_cap_marginal"),
+                reading(book, "jcm.reading.three_categories"),
+            ),
         )
     )
     limit = book.subsidy.per_project_limit_jpy
@@ -581,6 +584,7 @@ class FixedAmount:
     lines: tuple[dict[str, Any], ...]
     clause: str
     notes: tuple[Note, ...] = ()
+    reading: str = "jcm.reading.fixed_amount_per_category"
 
     def to_dict(self, lang: str = DEFAULT_LANG) -> dict[str, Any]:
         lines = [
@@ -595,6 +599,8 @@ class FixedAmount:
             "capped_by": self.capped_by,
             "counted": dict(self.counted),
             "clause": self.clause,
+            "reading": self.reading,
+            "reading_message": render(self.reading, {}, lang),
             "lines": jsonable(lines, lang),
             "notes": _notes_dict(self.notes, lang),
         }
@@ -733,11 +739,16 @@ def fixed_amount(
 
     notes = [
         reading(book, "jcm.reading.fixed_amount_per_category"),
+        reading(book, "jcm.reading.three_categories"),
+        reading(book, "jcm.reading.change_base_latest"),
+        reading(book, "jcm.reading.change_min_changed"),
         reading(book, "jcm.reading.admin_cap_marginal"),
         reading(book, "jcm.reading.amount_rounding"),
         reading(book, "jcm.reading.change_eligible_basis"),
         reading(book, "jcm.reading.change_whole_project"),
     ]
+    if any(alloc[k] == 0 and spent[k] > 0 for k in CATEGORY_IDS):
+        notes.append(reading(book, "jcm.reading.change_zero_allocation"))
     if refund:
         notes.append(
             Note(
