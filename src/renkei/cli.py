@@ -456,14 +456,19 @@ def _pairs(option: str, raw: str) -> dict[str, int]:
 )
 @JSON
 @LANG
-def change_approval_cmd(call: str, before: str, after: str, as_json: bool, lang: str) -> None:
-    """Whether a budget change needs the Centre's prior approval (4.(4))."""
+@click.pass_context
+def change_approval_cmd(
+    ctx: click.Context, call: str, before: str, after: str, as_json: bool, lang: str
+) -> None:
+    """Whether a budget change needs the Centre's prior approval (4.(4)); exit code 1 when the
+    new allocation breaks the 事務費 cap (別表1), which no approval allows."""
     from renkei.rules.jcm import change_approval
 
     book = _book(call, "jcm-model-project")
     result = change_approval(book, _pairs("--from", before), _pairs("--to", after))
     text = f"{result.clause}: {result.message(lang)}{_notes_text(result.notes, lang)}"
     _emit(result.to_dict(lang), as_json, text)
+    ctx.exit(EXIT_FAILS_RULE if result.finding.status is Status.FAIL else EXIT_OK)
 
 
 @rules.command()

@@ -77,6 +77,22 @@ def test_change_approval_text_names_the_clause_and_the_readings() -> None:
     assert "※ [Reading]" in out
 
 
+def test_change_approval_breaking_the_admin_cap_exits_1() -> None:
+    code, out, _ = run(
+        "rules",
+        "change-approval",
+        "--from",
+        "construction=50000000,equipment=0,admin=3000000",
+        "--to",
+        "construction=49600000,equipment=0,admin=3400000",
+        "--json",
+    )
+    assert code == 1
+    data = json.loads(out)
+    assert (data["approval_required"], data["status"]) == (False, "fail")
+    assert "jcm.grant.change_admin_over_cap" in {n["code"] for n in data["notes"]}
+
+
 # --- disposal ---------------------------------------------------------------------------------
 def _disposal(price: str, day: str, *extra: str) -> dict:
     return run_json(

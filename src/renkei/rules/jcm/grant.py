@@ -319,6 +319,7 @@ class ChangeApproval:
             "clause": self.clause,
             "reading": self.reading,
             "reading_message": render(self.reading, {}, lang),
+            "status": str(self.finding.status),
             "message": self.message(lang),
             "before": dict(self.before),
             "after": dict(self.after),
@@ -396,6 +397,7 @@ def change_approval(
             code, status = "jcm.grant.change_reallocation_within", Status.PASS
     cap = admin_cost_cap(book, b["construction"] + b["equipment"])
     if b["admin"] > cap:
+        status = Status.FAIL  # not allowed, with or without approval
         notes.append(
             Note(
                 "jcm.grant.change_admin_over_cap",
