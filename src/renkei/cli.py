@@ -1,7 +1,8 @@
 """The ``renkei`` command: a thin layer over the rules core.
 
-Exit codes: 0 success; 1 the assessed proposal fails a rule; 2 bad input (unknown country,
-technology or call, malformed proposal, a date outside the rulebook's period).
+Exit codes: 0 success; 1 the assessed proposal fails a rule (or a budget change would break the
+事務費 cap); 2 bad input (unknown country, technology, call or category, malformed proposal or
+amount, a date outside the rulebook's period).
 """
 
 from __future__ import annotations
@@ -370,12 +371,6 @@ def c3p_score(call: str, item: str, value: str, as_json: bool, lang: str) -> Non
     if finding.notes:
         data["notes"] = [n.to_dict(lang) for n in finding.notes]
     _emit(data, as_json, _with_notes(finding, lang))
-
-
-def _events_help() -> str:
-    from renkei.rules.jcm import EVENTS
-
-    return ", ".join(EVENTS)
 
 
 def _notes_text(notes: Any, lang: str) -> str:

@@ -323,3 +323,14 @@ def test_bad_input_exits_2_with_what_would_be_right(args: tuple[str, ...], expec
     assert code == 2, (out, err)
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_deadline_help_lists_every_event() -> None:
+    from renkei.rules.jcm import EVENTS
+
+    code, out, _ = run("rules", "deadline", "--help")
+    assert code == 0
+    flat_help = "".join(out.split())  # click wraps long help lines, at hyphens too
+    for event in EVENTS:
+        assert event in flat_help, event
+    assert "--useful-life-years" in out
