@@ -269,6 +269,27 @@ def check_decision(
             ),
         )
     )
+    if (
+        isinstance(budget, Mapping)
+        and budget
+        and not all(isinstance(k, str) and not k.isdigit() for k in budget)
+    ):
+        first = fiscal_year_start(book.period.start)
+        last = fiscal_year_start(book.period.end)
+        outside = [fy for fy in by_fiscal_year(budget) if not first <= fy <= last]
+        out.append(
+            Finding(
+                "jcm.grant.budget_years",
+                book.period.clause,
+                Status.FAIL if outside else Status.PASS,
+                "jcm.grant.decision_years_outside" if outside else "jcm.grant.decision_years_ok",
+                {
+                    "years": ", ".join(f"FY{fy}" for fy in outside),
+                    "first": f"FY{first}",
+                    "last": f"FY{last}",
+                },
+            )
+        )
     limit = book.subsidy.per_project_limit_jpy
     ok = amount <= limit.value
     out.append(
