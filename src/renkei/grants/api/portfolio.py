@@ -62,39 +62,39 @@ class PortfolioGrantOut(Schema):
 
 class YearOut(Schema):
     fiscal_year: int = Field(description="Fiscal year (April–March), by its starting year.")
-    decided_jpy: int
-    fixed_jpy: int
-    paid_jpy: int
+    decided_jpy: int = Field(description="Decided, spread by the allocation's budget years.")
+    fixed_jpy: int = Field(description="Fixed, spread the same way.")
+    paid_jpy: int = Field(description="Paid in this fiscal year.")
 
 
 class MoneyOut(Schema):
-    decided_jpy: int
-    fixed_jpy: int
-    paid_jpy: int
+    decided_jpy: int = Field(description="Subsidy amounts in force (JPY).")
+    fixed_jpy: int = Field(description="Amounts fixed (JPY).")
+    paid_jpy: int = Field(description="Amounts paid (JPY).")
 
 
 class CallFiguresOut(Schema):
-    call_id: int
-    rulebook_id: str
+    call_id: int = Field(description="The call.")
+    rulebook_id: str = Field(description="The call's rulebook.")
     budget_total_jpy: int | None = Field(description="The call's budget (2.(8)), if set.")
     budget_eco_lease_jpy: int | None = Field(description="Its eco-lease part, if set.")
-    clause: str
+    clause: str = Field(description="The clause of the budget (2.(8)).")
     grants: int = Field(description="Grants counted (those the filters keep).")
-    years: list[YearOut]
-    totals: MoneyOut
-    eco_lease: MoneyOut
+    years: list[YearOut] = Field(description="The money by fiscal year.")
+    totals: MoneyOut = Field(description="The money of the call's grants shown.")
+    eco_lease: MoneyOut = Field(description="The money of its eco-lease grants shown.")
 
 
 class ReadingOut(Schema):
-    id: str
-    text: str
+    id: str = Field(description="The reading's id.")
+    text: str = Field(description="What it says, in the request's language.")
 
 
 class PortfolioOut(Schema):
     as_of: dt.date = Field(description="Today in JST: the day deadlines are counted from.")
     count: int = Field(description="Grants the filters keep (before offset and limit).")
-    calls: list[CallFiguresOut]
-    grants: list[PortfolioGrantOut]
+    calls: list[CallFiguresOut] = Field(description="The money by call, against its budget.")
+    grants: list[PortfolioGrantOut] = Field(description="The grants (offset, limit).")
     readings: list[ReadingOut] = Field(description="How the figures are read.")
 
 
