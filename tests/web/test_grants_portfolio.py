@@ -348,3 +348,23 @@ def test_api_refuses_bad_filters(users, portfolio, query):
     response = client_for(users["office"]).get(f"/api/grant-portfolio?{query}")
     assert response.status_code == 422
     assert body(response)["errors"]
+
+
+def test_chart_bars_are_to_scale():
+    chart = views_portfolio.bar_chart(
+        "t",
+        [
+            ("a", [("budget", 1000, "budget"), ("decided", 250, "decided")]),
+            ("b", [("budget", 100, "budget"), ("decided", 100, "decided")]),
+        ],
+        shared=False,
+    )
+    (_h, _y, a), (_h2, _y2, b) = chart.groups
+    room = views_portfolio.CHART_WIDTH - views_portfolio.LABEL_WIDTH - views_portfolio.VALUE_WIDTH
+    assert [bar.width for bar in a] == [room, round(room / 4)]
+    assert [bar.width for bar in b] == [room, room]  # its own budget: full width
+    shared = views_portfolio.bar_chart(
+        "t", [("a", [("x", 1000, "paid")]), ("b", [("y", 0, "paid")])]
+    )
+    assert [bar.width for _h, _y, bars in shared.groups for bar in bars] == [room, 0]
+    assert chart.height > max(bar.y for bar in chart.bars())

@@ -231,6 +231,8 @@ def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) 
     ).order_by("due_on", "pk")
     grants = list(
         grants.select_related("selection__proposal__organisation", "selection__proposal__call")
+        # the proposal's document and the published record are large and not needed here
+        .defer("selection__proposal__document", "selection__published")
         .annotate(
             overdue_count=Count("deadlines", filter=open_ & Q(deadlines__due_on__lt=day)),
             next_deadline_id=Subquery(next_open.values("pk")[:1]),

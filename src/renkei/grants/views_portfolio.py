@@ -128,13 +128,17 @@ class Chart:
         return [b for _h, _y, bars in self.groups for b in bars]
 
 
-def bar_chart(title: str, groups: list[tuple[str, list[tuple[str, int, str]]]]) -> Chart:
-    """A horizontal bar chart: groups of (label, amount, kind) bars on one scale."""
-    largest = max([a for _h, bars in groups for _l, a, _k in bars] + [1])
+def bar_chart(
+    title: str, groups: list[tuple[str, list[tuple[str, int, str]]]], *, shared: bool = True
+) -> Chart:
+    """A horizontal bar chart: groups of (label, amount, kind) bars, on one scale (``shared``)
+    or each group on its own (a group measured against its own budget)."""
+    everything = max([a for _h, bars in groups for _l, a, _k in bars] + [1])
     room = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     y = 4
     laid = []
     for heading, bars in groups:
+        largest = everything if shared else max([a for _l, a, _k in bars] + [1])
         y += BAR_HEIGHT  # the heading's line
         group_y = y - 4
         placed = []
@@ -165,6 +169,7 @@ def charts_of(figures: CallFigures) -> list[Chart]:
     against = bar_chart(
         _("Against the call's budget"),
         [(_("All grants"), whole), (_("Eco-lease grants"), eco)],
+        shared=False,  # the eco-lease part is read against its own budget
     )
     by_year = bar_chart(
         _("By fiscal year"),
