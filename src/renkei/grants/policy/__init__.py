@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from renkei.accounts.policy import Rule
-from renkei.grants.policy import award, closing, core, schedule
+from renkei.grants.policy import award, closing, core, portfolio, schedule
 from renkei.grants.policy.base import grants_for, is_member, is_office, is_representative
 
 __all__ = ["RULES", "grants_for", "is_member", "is_office", "is_representative"]
@@ -24,4 +24,4 @@ def _merge(*parts) -> MappingProxyType:
     return MappingProxyType(rules)
 
 
-RULES = _merge(core, award, closing, schedule)
+RULES = _merge(core, award, closing, schedule, portfolio)
