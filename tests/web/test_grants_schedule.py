@@ -406,3 +406,17 @@ def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office)
     )
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert done.json()["details"]["marked_done_reason"] == "paper"
+
+
+def test_the_reminder_job_is_scheduled_once_however_often_the_command_runs(grant) -> None:
+    from django.core.management import call_command
+    from django_q.models import Schedule
+
+    call_command("renkei_reminders")
+    call_command("renkei_reminders")
+    (job,) = Schedule.objects.all()
+    assert (job.func, job.schedule_type, job.minutes) == (
+        "renkei.grants.tasks.send_reminders",
+        Schedule.MINUTES,
+        60,
+    )
