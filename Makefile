@@ -18,10 +18,15 @@ $(BIN)/renkei: pyproject.toml
 DEMO_NOW ?= 2024-06-20T10:00:00+09:00
 DEMO_ENV := RENKEI_DEBUG=1 RENKEI_DEMO_NOW=$(DEMO_NOW)
 
+# The task runner (django-q2, `manage.py qcluster`: the due-date reminders) runs beside the web
+# server, its log in var/worker.log; it is stopped, by its PID, when the server stops.
 demo: $(BIN)/renkei
 	mkdir -p var
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(BIN)/python manage.py renkei_demo
+	$(DEMO_ENV) $(BIN)/python manage.py renkei_reminders
+	$(DEMO_ENV) $(BIN)/python manage.py qcluster > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The rules core alone: assess every bundled example proposal with the `renkei` command.

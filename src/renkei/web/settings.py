@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "renkei.reviews",
     "renkei.adoption",
     "renkei.grants",
+    "django_q",  # the task runner: reminders of due dates (renkei.grants.tasks)
     "ninja",  # serves the API docs' Swagger UI from static files, not from a CDN
     "axes",
 ]
@@ -249,3 +250,35 @@ LOGGING = {
 
 # The demo runs "as of" a moment inside the seed calls; empty means real time.
 RENKEI_DEMO_NOW = os.environ.get("RENKEI_DEMO_NOW", "")
+
+# The task runner (django-q2) with its ORM broker: the queue lives in the platform's own database
+# (PostgreSQL in production, the embedded SQLite in the demo), so there is no other service to
+# run. Start it beside the web server with `manage.py qcluster` (README, "The worker"); the
+# periodic jobs are created by `manage.py renkei_reminders` (idempotent). Several workers may
+# run: each reminder is still sent once (renkei.grants.services.schedule).
+Q_CLUSTER = {
+    "name": "renkei",
+    "orm": "default",
+    "workers": int(os.environ.get("RENKEI_WORKERS", 1)),
+    "timeout": 600,  # seconds a job may run
+    "retry": 900,  # a job not acknowledged by then is handed out again (more than timeout)
+    "max_attempts": 1,  # the next scheduled run does the work a failed one left
+    "catch_up": False,  # after downtime, one run, not one per missed slot
+    "poll": float(os.environ.get("RENKEI_WORKER_POLL_SECONDS", 2)),
+    "save_limit": 500,
+    "label": "Task runner",
+}
+# Reminders of due dates: days before each due date (and once when overdue), and how often the
+# worker looks (minutes). A reminder falls on a day, so hourly is enough.
+RENKEI_REMINDER_DAYS_BEFORE = tuple(
+    int(n) for n in os.environ.get("RENKEI_REMINDER_DAYS_BEFORE", "14,3").split(",") if n.strip()
+)
+RENKEI_REMINDER_EVERY_MINUTES = int(os.environ.get("RENKEI_REMINDER_EVERY_MINUTES", 60))
+# The annual project report to MOEJ has no due date in the call (2.(1)②, spec A-21, DL17). An
+# office that sets its own rule gives the number of days after each reporting period; the date
+# is then shown as the office's rule, not the call's, and reminded. Unset: no due date.
+RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD = (
+    int(os.environ["RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD"])
+    if os.environ.get("RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD")
+    else None
+)

@@ -16,12 +16,15 @@ __all__ = ["GrantDeadline", "ReminderSent"]
 class GrantDeadline(models.Model):
     """One due date of a grant: ``key`` names it within the grant (e.g. ``grant_application``,
     ``year_end_report:2024``, ``annual_report:2027``); ``done_at`` once what it asks for is
-    done. Recomputed by ``grants.deadlines.refresh`` whenever a fact it depends on changes."""
+    done; ``cancelled_at`` once it no longer applies (rows are never deleted). Recomputed by
+    ``services.schedule.refresh_deadlines`` whenever a fact it depends on changes.
+    ``due_on`` is empty where the call sets no due date (the annual project report, spec A-21,
+    unless the office sets its own rule, ``RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD``)."""
 
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="deadlines")
     key = models.CharField(max_length=60)
     event = models.CharField(max_length=40)
-    due_on = models.DateField()
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     clause = models.CharField(max_length=80)
     reading = models.CharField(max_length=80, blank=True)
     details = models.JSONField(default=dict, blank=True)
