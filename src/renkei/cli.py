@@ -372,26 +372,242 @@ def c3p_score(call: str, item: str, value: str, as_json: bool, lang: str) -> Non
     _emit(data, as_json, _with_notes(finding, lang))
 
 
+def _events_help() -> str:
+    from renkei.rules.jcm import EVENTS
+
+    return ", ".join(EVENTS)
+
+
+def _notes_text(notes: Any, lang: str) -> str:
+    return "".join(f"\n  ※ {n.message(lang)}" for n in notes)
+
+
 @rules.command()
 @CALL_JCM
 @click.option(
     "--event",
     required=True,
-    help="pre-registration, grant-application, "
-    "completion-report, year-end-report, payment, jcm-registration, first-issuance, "
-    "records-retention",
+    help="pre-registration, grant-application, completion-report, year-end-report, payment, "
+    "jcm-registration, first-issuance, records-retention, final-inspection, annual-report",
 )
 @click.option("--date", "day", required=True, help="the event's basis date, YYYY-MM-DD")
+@click.option(
+    "--useful-life-years",
+    type=int,
+    help="statutory useful life in years (needed by annual-report, whose date is the start "
+    "of operation)",
+)
 @JSON
 @LANG
-def deadline(call: str, event: str, day: str, as_json: bool, lang: str) -> None:
+def deadline(
+    call: str, event: str, day: str, useful_life_years: int | None, as_json: bool, lang: str
+) -> None:
     """A deadline of the JCM call from its basis date (2.(1), 4., 5.)."""
     from renkei.rules.jcm import deadline as compute
 
     book = _book(call, "jcm-model-project")
-    d = compute(book, event, _date(day))
-    notes = "".join(f"\n  ※ {n.message(lang)}" for n in d.notes)
-    _emit(d.to_dict(lang), as_json, f"{d.due.isoformat()} ({d.clause}){notes}")
+    d = compute(book, event, _date(day), useful_life_years=useful_life_years)
+    if d.due is not None:
+        head = f"{d.due.isoformat()} ({d.clause})"
+    else:
+        head = ("期限の定めなし" if lang == "ja" else "no due date") + f" ({d.clause})"
+    reports = d.extra.get("reports", [])
+    rows = "".join(
+        f"\n  {r['period_start'].isoformat()} – {r['period_end'].isoformat()}" for r in reports
+    )
+    _emit(d.to_dict(lang), as_json, f"{head}{rows}{_notes_text(d.notes, lang)}")
+
+
+def _pairs(option: str, raw: str) -> dict[str, int]:
+    """``construction=N,equipment=N,admin=N`` (whole yen; a category left out is 0 yen)."""
+    from renkei.rules.jcm import CATEGORY_IDS
+
+    shape = "construction=N,equipment=N,admin=N (whole yen)"
+    out: dict[str, int] = {}
+    for part in raw.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name or not value.strip():
+            raise BadInput(f"{option}: {part.strip()!r} is not category=yen; write {shape}")
+        if name not in CATEGORY_IDS:
+            raise BadInput(
+                f"{option}: unknown category {name!r}; the 別表1 column-1 categories are "
+                f"{', '.join(CATEGORY_IDS)}: write {shape}"
+            )
+        if name in out:
+            raise BadInput(f"{option}: {name} is given twice; give each category once")
+        yen = _yen(f"{option} {name}", value.strip())
+        if yen < 0:
+            raise BadInput(f"{option} {name} must be zero or more yen (got {yen:,})")
+        out[name] = yen
+    return out
+
+
+@rules.command("change-approval")
+@CALL_JCM
+@click.option(
+    "--from",
+    "before",
+    required=True,
+    help="latest approved allocation: construction=N,equipment=N,admin=N (yen)",
+)
+@click.option(
+    "--to", "after", required=True, help="proposed allocation: construction=N,equipment=N,admin=N"
+)
+@JSON
+@LANG
+def change_approval_cmd(call: str, before: str, after: str, as_json: bool, lang: str) -> None:
+    """Whether a budget change needs the Centre's prior approval (4.(4))."""
+    from renkei.rules.jcm import change_approval
+
+    book = _book(call, "jcm-model-project")
+    result = change_approval(book, _pairs("--from", before), _pairs("--to", after))
+    text = f"{result.clause}: {result.message(lang)}{_notes_text(result.notes, lang)}"
+    _emit(result.to_dict(lang), as_json, text)
+
+
+@rules.command()
+@CALL_JCM
+@click.option("--acquired-jpy", required=True, help="unit price of the item, whole yen")
+@click.option(
+    "--acquired-on",
+    required=True,
+    help="the basis date of the useful life, YYYY-MM-DD: the day the equipment starts operating "
+    "(2.(5)①(エ))",
+)
+@click.option("--useful-life-years", required=True, type=int, help="statutory useful life")
+@click.option("--date", "day", required=True, help="the day of the disposal, YYYY-MM-DD")
+@JSON
+@LANG
+def disposal(
+    call: str,
+    acquired_jpy: str,
+    acquired_on: str,
+    useful_life_years: int,
+    day: str,
+    as_json: bool,
+    lang: str,
+) -> None:
+    """Whether disposing of an acquired item needs the Centre's approval (4.(8))."""
+    from renkei.rules.jcm import disposal as compute
+
+    book = _book(call, "jcm-model-project")
+    result = compute(
+        book,
+        unit_price_jpy=_yen("--acquired-jpy", acquired_jpy),
+        operation_start=_date(acquired_on, "--acquired-on"),
+        useful_life_years=useful_life_years,
+        day=_date(day),
+    )
+    verdict = {
+        ("ja", True): "承認が必要です",
+        ("ja", False): "承認は不要です",
+        ("en", True): "approval required",
+        ("en", False): "no approval required",
+    }[(lang, result.approval_required)]
+    until = "制限期間の末日" if lang == "ja" else "restriction ends"
+    text = (
+        f"{result.clause}: {verdict} ({until} {result.restriction_ends.isoformat()})"
+        f"{_notes_text(result.notes, lang)}"
+    )
+    _emit(result.to_dict(lang), as_json, text)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (full-width characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _exclusions(raw: tuple[str, ...]) -> list[tuple[str, int]]:
+    out = []
+    for value in raw:
+        for name, yen in _pairs("--excluded", value).items():
+            out.append((name, yen))
+    return out
+
+
+@rules.command("fixed-amount")
+@CALL_JCM
+@click.option("--decided-jpy", required=True, help="the decided amount (交付決定額), whole yen")
+@click.option("--rate", required=True, help="the decided subsidy rate, e.g. 0.5")
+@click.option(
+    "--decided",
+    required=True,
+    help="decided (latest approved) allocation: construction=N,equipment=N,admin=N (yen)",
+)
+@click.option(
+    "--actual", required=True, help="actual cost: construction=N,equipment=N,admin=N (yen)"
+)
+@click.option(
+    "--excluded",
+    multiple=True,
+    help="cost to exclude (own-product profit, ineligible items, 2.(7)): category=N; repeatable",
+)
+@click.option("--advances-jpy", default="0", show_default=True, help="advances paid (概算払)")
+@JSON
+@LANG
+def fixed_amount_cmd(
+    call: str,
+    decided_jpy: str,
+    rate: str,
+    decided: str,
+    actual: str,
+    excluded: tuple[str, ...],
+    advances_jpy: str,
+    as_json: bool,
+    lang: str,
+) -> None:
+    """The amount to fix, line by line, and the final payment or refund (2.(8), 4.(6)②, 4.(7))."""
+    from renkei.rules.jcm import fixed_amount
+
+    book = _book(call, "jcm-model-project")
+    advances = _yen("--advances-jpy", advances_jpy)
+    if advances < 0:
+        raise BadInput(f"--advances-jpy must be zero or more yen (got {advances:,})")
+    decided_yen = _yen("--decided-jpy", decided_jpy)
+    if decided_yen < 0:
+        raise BadInput(f"--decided-jpy must be zero or more yen (got {decided_yen:,})")
+    result = fixed_amount(
+        book,
+        decided_amount_jpy=decided_yen,
+        rate=_decimal("--rate", rate),
+        decided_budget=_pairs("--decided", decided),
+        actual=_pairs("--actual", actual),
+        excluded=_exclusions(excluded),
+        advances_jpy=advances,
+    )
+    data = result.to_dict(lang)
+    width = max(_width(line["label"]) for line in data["lines"])
+    rows = [
+        line["label"]
+        + " " * (width - _width(line["label"]) + 2)
+        + (f"{line['value']:>15,}" if isinstance(line["value"], int) else f"{line['value']:>15}")
+        + f"  ({line['clause']})"
+        for line in data["lines"]
+    ]
+    _emit(data, as_json, "\n".join(rows) + _notes_text(result.notes, lang))
+
+
+@rules.command("cancellation-grounds")
+@CALL_JCM
+@JSON
+@LANG
+def cancellation_grounds_cmd(call: str, as_json: bool, lang: str) -> None:
+    """The grounds on which the Centre may cancel a grant decision (4.(10) ①–④, 4.(11))."""
+    from renkei.rules.jcm import cancellation_grounds
+
+    grounds = [g.to_dict(lang) for g in cancellation_grounds(_book(call, "jcm-model-project"))]
+    text = "\n".join(
+        f"{g['id']} ({g['clause']}) {g['text']}"
+        + (f"\n   {g['proviso']}" if "proviso" in g else "")
+        for g in grounds
+    )
+    if as_json:
+        click.echo(json.dumps(grounds, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text)
 
 
 @rules.command()
