@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('amount', 'Change of the subsidy amount (変更交付申請, 4.(4)1))'), ('reallocation', 'Reallocation between categories (計画変更, 4.(4)2)①)'), ('content', "Change of the project's content (計画変更, 4.(4)2)②)"), ('consortium', 'Change of consortium members (2.(4)② 注3)')], max_length=20)),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn')], max_length=20)),
+                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn'), ('recorded', 'Recorded (no prior approval needed)')], max_length=20)),
                 ('description', models.TextField()),
                 ('budget', models.JSONField(blank=True, null=True)),
                 ('amount_jpy', models.BigIntegerField(blank=True, null=True)),
@@ -210,8 +210,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('first_submitted_at', models.DateTimeField(blank=True, null=True)),
                 ('accepted_at', models.DateTimeField(blank=True, null=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('revoke_reason', models.TextField(blank=True)),
                 ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('grant', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='application', to='grants.grant')),
+                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'grant application',
@@ -226,6 +229,7 @@ class Migration(migrations.Migration):
                 ('content', models.JSONField(blank=True, default=dict)),
                 ('created_at', models.DateTimeField(default=renkei.clock.now)),
                 ('submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('submitted_late', models.BooleanField(default=False)),
                 ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='grants.grantapplication')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
@@ -265,6 +269,7 @@ class Migration(migrations.Migration):
                 ('completion_due', models.DateField(verbose_name='completion due')),
                 ('decided_at', models.DateTimeField(default=renkei.clock.now)),
                 ('findings', models.JSONField(blank=True, default=list)),
+                ('rulebook', models.CharField(blank=True, max_length=80)),
                 ('application_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grants.grantapplicationversion')),
                 ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('grant', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='grants.grant')),
@@ -356,6 +361,7 @@ class Migration(migrations.Migration):
                 ('ordered_on', models.DateField()),
                 ('amount_jpy', models.BigIntegerField()),
                 ('paid_on', models.DateField(blank=True, null=True)),
+                ('flags', models.JSONField(blank=True, default=list)),
                 ('recorded_at', models.DateTimeField(default=renkei.clock.now)),
                 ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procurements', to='grants.grant')),
                 ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -397,7 +403,7 @@ class Migration(migrations.Migration):
                 ('counterparty', models.CharField(blank=True, max_length=200)),
                 ('reason', models.TextField()),
                 ('verdict', models.JSONField(blank=True, default=dict)),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn')], max_length=20)),
+                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn'), ('recorded', 'Recorded (no prior approval needed)')], max_length=20)),
                 ('submitted_at', models.DateTimeField(default=renkei.clock.now)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('decision_reason', models.TextField(blank=True)),
@@ -449,7 +455,7 @@ class Migration(migrations.Migration):
                 ('whole', models.BooleanField(default=True)),
                 ('late_completion', models.BooleanField(default=False)),
                 ('reason', models.TextField()),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn')], max_length=20)),
+                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn'), ('recorded', 'Recorded (no prior approval needed)')], max_length=20)),
                 ('submitted_at', models.DateTimeField(default=renkei.clock.now)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('decision_reason', models.TextField(blank=True)),
@@ -470,6 +476,7 @@ class Migration(migrations.Migration):
                 ('spending', models.JSONField()),
                 ('narrative', models.TextField(blank=True)),
                 ('due_on', models.DateField()),
+                ('late', models.BooleanField(default=False)),
                 ('submitted_at', models.DateTimeField(default=renkei.clock.now)),
                 ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='year_end_reports', to='grants.grant')),
                 ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -500,6 +507,10 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(condition=models.Q(('kind', 'advance')), fields=('grant', 'fiscal_year'), name='claim_one_advance_per_fy'),
         ),
         migrations.AddConstraint(
+            model_name='changerequest',
+            constraint=models.CheckConstraint(condition=models.Q(('amount_jpy__isnull', True), ('amount_jpy__gt', 0), _connector='OR'), name='change_amount_positive'),
+        ),
+        migrations.AddConstraint(
             model_name='annualreport',
             constraint=models.UniqueConstraint(fields=('grant', 'period_start'), name='annual_once_per_period'),
         ),
@@ -528,6 +539,10 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('amount_jpy__gt', 0)), name='allocation_amount_positive'),
         ),
         migrations.AddConstraint(
+            model_name='grantapplication',
+            constraint=models.CheckConstraint(condition=models.Q(('revoked_at__isnull', True), models.Q(('revoke_reason', ''), _negated=True), _connector='OR'), name='grantapp_revocation_has_reason'),
+        ),
+        migrations.AddConstraint(
             model_name='grantapplicationversion',
             constraint=models.UniqueConstraint(fields=('application', 'number'), name='grantappversion_unique_number'),
         ),
@@ -554,6 +569,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='procurementrecord',
             constraint=models.CheckConstraint(condition=models.Q(('amount_jpy__gt', 0)), name='procurement_amount_positive'),
+        ),
+        migrations.AddConstraint(
+            model_name='procurementrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('paid_on__isnull', True), ('paid_on__gte', models.F('ordered_on')), _connector='OR'), name='procurement_paid_after_order'),
+        ),
+        migrations.AddConstraint(
+            model_name='procurementrecord',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('method', 'sole'), _negated=True), models.Q(('method_reason', ''), _negated=True), _connector='OR'), name='procurement_sole_has_reason'),
         ),
         migrations.AddConstraint(
             model_name='propertyitem',

@@ -40,6 +40,7 @@ class RequestState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    RECORDED = "recorded", _("Recorded (no prior approval needed)")
 
 
 class GrantApplication(models.Model):
@@ -52,9 +53,21 @@ class GrantApplication(models.Model):
     accepted_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # the office's withdrawal of the 内示 (4.(2)), with its reason
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("grant application")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="grantapp_revocation_has_reason",
+            ),
+        ]
 
 
 class GrantApplicationVersion(models.Model):
@@ -70,6 +83,8 @@ class GrantApplicationVersion(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # submitted after the 30-day due date of 4.(2) (flagged, not refused: spec A-05)
+    submitted_late = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("grant application version")
@@ -115,6 +130,7 @@ class GrantDecision(models.Model):
     decided_at = models.DateTimeField(default=clock.now)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     findings = models.JSONField(default=list, blank=True)
+    rulebook = models.CharField(max_length=80, blank=True)  # id@version that checked it
 
     class Meta:
         verbose_name = _("grant decision")
@@ -174,6 +190,8 @@ class ProcurementRecord(models.Model):
     ordered_on = models.DateField()
     amount_jpy = models.BigIntegerField()
     paid_on = models.DateField(null=True, blank=True)
+    # what the rules flag without refusing, e.g. a payment outside the order's FY (4.(3)③)
+    flags = models.JSONField(default=list, blank=True)
     recorded_at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
@@ -183,6 +201,14 @@ class ProcurementRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_jpy__gt=0), name="procurement_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_on__isnull=True) | Q(paid_on__gte=models.F("ordered_on")),
+                name="procurement_paid_after_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="sole") | ~Q(method_reason=""),
+                name="procurement_sole_has_reason",
             ),
         ]
 
@@ -219,6 +245,12 @@ class ChangeRequest(models.Model):
     class Meta:
         verbose_name = _("change request")
         ordering = ["grant", "submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_jpy__isnull=True) | Q(amount_jpy__gt=0),
+                name="change_amount_positive",
+            ),
+        ]
 
 
 class StopRequest(models.Model):
@@ -276,6 +308,7 @@ class YearEndReport(models.Model):
     spending = models.JSONField()  # {category: yen}
     narrative = models.TextField(blank=True)
     due_on = models.DateField()
+    late = models.BooleanField(default=False)  # submitted after due_on (4.(6)①), flagged
     submitted_at = models.DateTimeField(default=clock.now)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
