@@ -13,8 +13,13 @@ from renkei.rules._registry import rulebook_file
 from renkei.rules._yaml import load_yaml_text
 from renkei.rules.jcm import (
     admin_cost_cap,
+    change_approval,
+    check_decision,
     cost_effectiveness,
     deadline,
+    disposal,
+    fixed_amount,
+    minor_change,
     rate_cap,
     reconstructed_table,
 )
@@ -23,6 +28,10 @@ from renkei.rules.jcm.lease import lease_term
 CALL = "jcm-model-project/fy2024"
 BOOK = load_rulebook(CALL)
 CASES = load_yaml_text(rulebook_file(CALL, ".cases.yaml").read_text(encoding="utf-8"))
+
+
+def _with_note_codes(out: dict) -> dict:
+    return out | {"note_codes": [n["code"] for n in out.get("notes", [])]}
 
 
 def _run(function: str, args: dict) -> dict:
@@ -56,7 +65,54 @@ def _run(function: str, args: dict) -> dict:
             useful_life_years=args["useful_life_years"],
         ).to_dict()
     if function == "deadline":
-        return deadline(BOOK, args["event"], dt.date.fromisoformat(args["date"])).to_dict()
+        out = deadline(
+            BOOK,
+            args["event"],
+            dt.date.fromisoformat(args["date"]),
+            useful_life_years=args.get("useful_life_years"),
+        ).to_dict()
+        if "reports" in out:
+            reports = out["reports"]
+            out |= {"report_count": len(reports), "first_report": reports[0]}
+            out["last_report"] = reports[-1]
+        return _with_note_codes(out)
+    if function == "change_approval":
+        return _with_note_codes(change_approval(BOOK, args["before"], args["after"]).to_dict())
+    if function == "minor_change":
+        return _with_note_codes(minor_change(BOOK, **args).to_dict())
+    if function == "disposal":
+        return _with_note_codes(
+            disposal(
+                BOOK,
+                unit_price_jpy=args["unit_price_jpy"],
+                operation_start=dt.date.fromisoformat(args["operation_start"]),
+                useful_life_years=args["useful_life_years"],
+                day=dt.date.fromisoformat(args["day"]),
+            ).to_dict()
+        )
+    if function == "fixed_amount":
+        out = fixed_amount(
+            BOOK,
+            decided_amount_jpy=args["decided_amount_jpy"],
+            rate=Decimal(args["rate"]),
+            decided_budget=args["decided_budget"],
+            actual=args["actual"],
+            excluded=[tuple(e) if isinstance(e, list) else e for e in args.get("excluded", [])],
+            advances_jpy=args.get("advances_jpy", 0),
+        ).to_dict("en")
+        out["lines_en"] = {line["label_en"]: line["value"] for line in out["lines"]}
+        return _with_note_codes(out)
+    if function == "check_decision":
+        cap = args["rate_cap"]
+        found = check_decision(
+            BOOK,
+            naiji_amount_jpy=args["naiji_amount_jpy"],
+            amount_jpy=args["amount_jpy"],
+            rate=Decimal(args["rate"]),
+            rate_cap=None if cap is None else Decimal(cap),
+            budget=args["budget"],
+        )
+        return {f.check: f.status.value for f in found}
     if function == "lease_term":
         day = {
             k: dt.date.fromisoformat(args[k]) if k in args else None
@@ -92,7 +148,16 @@ def test_case(case: dict) -> None:
         return
     got = _run(case["function"], case["input"])
     for key, expected in case["output"].items():
-        assert got.get(key) == expected, f"{key}: expected {expected!r}, got {got.get(key)!r}"
+        if key == "notes_include":
+            assert set(expected) <= set(got["note_codes"]), got["note_codes"]
+        elif key == "notes_exclude":
+            assert not set(expected) & set(got["note_codes"]), got["note_codes"]
+        elif key == "lines_en":
+            for label, value in expected.items():
+                assert got["lines_en"].get(label) == value, (label, got["lines_en"])
+        else:
+            assert key in got, f"{key} missing from {sorted(got)}"
+            assert got[key] == expected, f"{key}: expected {expected!r}, got {got[key]!r}"
 
 
 def test_every_function_has_cases_on_both_sides() -> None:
@@ -104,6 +169,11 @@ def test_every_function_has_cases_on_both_sides() -> None:
         "cost_effectiveness",
         "deadline",
         "lease_term",
+        "change_approval",
+        "minor_change",
+        "disposal",
+        "fixed_amount",
+        "check_decision",
     }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)

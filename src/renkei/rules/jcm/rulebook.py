@@ -299,6 +299,106 @@ class RequiredDocuments(Strict):
     numbering_gap: str
 
 
+class GrantCategory(Strict):
+    """A 別表1 column-1 category (区分) and the 2.(7) cost items it holds."""
+
+    id: Literal["construction", "equipment", "admin"]
+    name_ja: str
+    name_en: str
+    items: tuple[str, ...]
+
+
+class GrantCategories(Strict):
+    clause: str
+    reading: str
+    categories: tuple[GrantCategory, ...]
+
+    @model_validator(mode="after")
+    def _all_three(self) -> GrantCategories:
+        ids = tuple(c.id for c in self.categories)
+        if ids != ("construction", "equipment", "admin"):
+            raise ValueError("categories must be construction, equipment, admin, in this order")
+        items = [i for c in self.categories for i in c.items]
+        if len(items) != len(set(items)):
+            raise ValueError("a cost item belongs to one category only")
+        return self
+
+    def of(self, item_id: str) -> str | None:
+        return next((c.id for c in self.categories if item_id in c.items), None)
+
+
+class Reading(Strict):
+    """A named reading of text the call leaves unclear ([INTERP] of the post-adoption spec):
+    its sentence is the message of the same id (``messages/jcm.yaml``)."""
+
+    clause: str
+    spec: str
+
+
+class CancellationGround(Strict):
+    """A ground on which the Centre may cancel the grant decision (4.(10) ①–④, 4.(11))."""
+
+    id: str
+    clause: str
+    text_ja: str
+    text_en: str
+    proviso_ja: str | None = None
+    proviso_en: str | None = None
+
+    def to_dict(self, lang: str = "ja") -> dict[str, str | None]:
+        out: dict[str, str | None] = {
+            "id": self.id,
+            "clause": self.clause,
+            "text": self.text_en if lang == "en" else self.text_ja,
+        }
+        if self.proviso_ja is not None:
+            out["proviso"] = self.proviso_en if lang == "en" else self.proviso_ja
+        return out
+
+
+class AnnualReport(Strict):
+    clause: str
+    recipient: str
+    first_period_ends: str
+    due: None = None
+    note: str | None = None
+
+
+class FinalInspection(Strict):
+    clause: str
+    on_site_in_principle: Cited[bool]
+    guideline_months: Cited[tuple[int, ...]]
+
+
+class Grant(Strict):
+    """The grant stage (4., 2.(8)–(11), 別表1): values cited, readings named."""
+
+    categories: GrantCategories
+    amount_change_needs_approval: Cited[bool]
+    reallocation_exempt_share: Cited[Decimal]
+    minor_change_clause: str
+    consortium_change_needs_approval: Cited[bool]
+    naiji_cancellable_when_fiscal_year_ends: Cited[bool]
+    decision_caps_amount_and_rate: Cited[bool]
+    fixed_amount_clause: str
+    advances_netting: Cited[bool]
+    refund_terms: Cited[str]
+    disposal_clause: str
+    final_inspection: FinalInspection
+    annual_report: AnnualReport
+    cancellation_grounds: tuple[CancellationGround, ...]
+    readings: dict[str, Reading]
+
+    @model_validator(mode="after")
+    def _reading_ids(self) -> Grant:
+        bad = [r for r in self.readings if not r.startswith("jcm.reading.")]
+        if bad:
+            raise ValueError(f"reading ids must start with jcm.reading.: {bad}")
+        if self.categories.reading not in self.readings:
+            raise ValueError(f"categories.reading {self.categories.reading} is not a reading")
+        return self
+
+
 class JcmRulebook(RulebookHeader):
     program: Literal["jcm-model-project"]
     post_completion_period: Period
@@ -316,3 +416,4 @@ class JcmRulebook(RulebookHeader):
     schedule: Schedule
     scoring: Scoring
     required_documents: RequiredDocuments
+    grant: Grant

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from renkei.errors import BadInput, UnknownChoice
 from renkei.rules._result import Note
+from renkei.rules.jcm.readings import reading
 from renkei.rules.jcm.rulebook import JcmRulebook
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -30,6 +31,8 @@ EVENTS = (
     "jcm-registration",
     "first-issuance",
     "records-retention",
+    "final-inspection",
+    "annual-report",
 )
 
 
@@ -60,30 +63,49 @@ def _month_day(text: str, year: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Deadline:
+    """``due`` is None where the call sets no due date (the final inspection, the annual
+    project report): a note says so, and ``extra`` holds what the call does give."""
+
     event: str
     basis_date: dt.date
-    due: dt.date
+    due: dt.date | None
     clause: str
     extra: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         out: dict[str, Any] = {
-            "due": self.due.isoformat(),
+            "due": None if self.due is None else self.due.isoformat(),
             "clause": self.clause,
             "event": self.event,
             "date": self.basis_date.isoformat(),
         }
-        out.update(
-            {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in self.extra.items()}
-        )
+        out.update({k: _plain(v) for k, v in self.extra.items()})
         if self.notes:
             out["notes"] = [n.to_dict(lang) for n in self.notes]
         return out
 
 
-def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
-    """The due date for ``event`` given its basis date (see EVENTS and the CLI help)."""
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def fiscal_year_end(day: dt.date) -> dt.date:
+    """31 March ending the Japanese fiscal year that contains ``day``."""
+    return dt.date(fiscal_year_start(day) + 1, 3, 31)
+
+
+def deadline(
+    book: JcmRulebook, event: str, day: dt.date, *, useful_life_years: int | None = None
+) -> Deadline:
+    """The due date for ``event`` given its basis date (see EVENTS and the CLI help);
+    ``useful_life_years`` is needed by ``annual-report`` (its date is the start of operation)."""
     s = book.schedule
     if event == "pre-registration":
         window = book.call_window
@@ -117,15 +139,40 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
         book.period.require(book.id, "a notice of selection (内示) on", day)
         n = s.grant_application_days_after_naiji
         cancel = s.naiji_cancellable_after_days
+        fy_rule = book.grant.naiji_cancellable_when_fiscal_year_ends
+        # 4.(2): 「通知した日から60日を経過した後、または年度内に…交付決定できない場合」 — the
+        # earlier of the day after the 60 days and the day after the fiscal year of the 内示 ends
+        sixty = day + dt.timedelta(days=cancel.value + 1)
+        year_end = fiscal_year_end(day) + dt.timedelta(days=1)
+        cancellable = min(sixty, year_end) if fy_rule.value else sixty
+        reason = (
+            "both"
+            if fy_rule.value and sixty == year_end
+            else "fiscal_year_end"
+            if cancellable == year_end
+            else "sixty_days"
+        )
+        notes = (
+            reading(
+                book,
+                "jcm.reading.naiji_sixty_days",
+                {"sixty": sixty.isoformat(), "year_end": year_end.isoformat()},
+            ),
+            Note("jcm.note.naiji_cancellable_discretionary", (cancel.clause,)),
+        )
         return Deadline(
             event,
             day,
             day + dt.timedelta(days=n.value),
             n.clause,
             {
-                "naiji_cancellable_from": day + dt.timedelta(days=cancel.value + 1),
+                "naiji_cancellable_from": cancellable,
                 "naiji_cancellable_clause": cancel.clause,
+                "naiji_cancellable_reason": reason,
+                "naiji_cancellable_after_sixty_days": sixty,
+                "naiji_cancellable_after_fiscal_year": year_end,
             },
+            notes,
         )
     if event == "completion-report":
         book.period.require(book.id, "a completion on", day)
@@ -134,19 +181,26 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
             s.completion_report_fiscal_year_cutoff.value, fiscal_year_start(day) + 1
         )
         by_days = day + dt.timedelta(days=n.value)
-        notes: tuple[Note, ...] = ()
+        notes: tuple[Note, ...] = (reading(book, "jcm.reading.completion_report_c30"),)
         if cutoff < day:
-            notes = (
+            notes += (
                 Note(
                     "jcm.note.completion_after_cutoff", (n.clause,), {"cutoff": cutoff.isoformat()}
                 ),
             )
+        limb = (
+            "both"
+            if by_days == cutoff
+            else "thirty_days"
+            if by_days < cutoff
+            else "fiscal_year_cutoff"
+        )
         return Deadline(
             event,
             day,
             min(by_days, cutoff),
             n.clause,
-            {"thirty_days_after": by_days, "fiscal_year_cutoff": cutoff},
+            {"thirty_days_after": by_days, "fiscal_year_cutoff": cutoff, "limb": limb},
             notes,
         )
     if event == "year-end-report":
@@ -168,6 +222,7 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
             _month_day(s.payment_due.value, fy + 1),
             s.payment_due.clause,
             {"request_fiscal_year": f"FY{fy}"},
+            (reading(book, "jcm.reading.payment_claim_fiscal_year"),),
         )
     if event in ("jcm-registration", "first-issuance"):
         # both "原則として" one year from their basis: completion, then registration
@@ -182,8 +237,111 @@ def deadline(book: JcmRulebook, event: str, day: dt.date) -> Deadline:
     if event == "records-retention":
         book.period.require(book.id, "a completion on", day)
         n = s.records_retention_years
-        return Deadline(event, day, add_years(day, n.value), n.clause)
+        notes = (reading(book, "jcm.reading.records_from_completion"),)
+        return Deadline(event, day, add_years(day, n.value), n.clause, {}, notes)
+    if event == "final-inspection":
+        return _final_inspection(book, day)
+    if event == "annual-report":
+        return _annual_report(book, day, useful_life_years)
     raise UnknownChoice("event", event, EVENTS)
+
+
+def _final_inspection(book: JcmRulebook, day: dt.date) -> Deadline:
+    """After the completion report (its date, or the completion date before it is filed), on
+    site in principle; the call sets no due date. 2.(11) places it in February–March of the
+    fiscal year (a 目安), given here as the guideline window of the basis date's fiscal year."""
+    book.period.require(book.id, "a completion report (or completion) on", day)
+    fi = book.grant.final_inspection
+    months = fi.guideline_months.value
+    fy = fiscal_year_start(day)
+    first = dt.date(fy + 1 if months[0] < 4 else fy, months[0], 1)
+    last_month = months[-1]
+    last_year = fy + 1 if last_month < 4 else fy
+    after = dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1)
+    last = after - dt.timedelta(days=1)
+    notes = (
+        reading(
+            book,
+            "jcm.reading.final_inspection_after_report",
+            {"start": first.isoformat(), "end": last.isoformat()},
+        ),
+    )
+    if day > last:
+        notes += (
+            Note(
+                "jcm.note.final_inspection_after_window",
+                (fi.guideline_months.clause,),
+                {"end": last.isoformat()},
+            ),
+        )
+    return Deadline(
+        "final-inspection",
+        day,
+        None,
+        fi.clause,
+        {
+            "not_before": day,
+            "on_site_in_principle": fi.on_site_in_principle.value,
+            "guideline_window_start": first,
+            "guideline_window_end": last,
+            "guideline_clause": fi.guideline_months.clause,
+        },
+        notes,
+    )
+
+
+def annual_report_periods(
+    operation_start: dt.date, life_end: dt.date
+) -> list[tuple[dt.date, dt.date]]:
+    """[O, 31 Dec of O's year], then each calendar year, the last ending on E (2.(1)②)."""
+    periods = []
+    start = operation_start
+    while start <= life_end:
+        end = min(dt.date(start.year, 12, 31), life_end)
+        periods.append((start, end))
+        start = dt.date(start.year + 1, 1, 1)
+    return periods
+
+
+def _annual_report(book: JcmRulebook, day: dt.date, useful_life_years: int | None) -> Deadline:
+    if useful_life_years is None:
+        raise BadInput(
+            "annual-report needs the statutory useful life in years (--useful-life-years, "
+            "e.g. 17): the reports run every year from the start of operation to its end"
+        )
+    if isinstance(useful_life_years, bool) or not isinstance(useful_life_years, int):
+        raise BadInput(f"useful life must be whole years (got {useful_life_years!r})")
+    if useful_life_years <= 0:
+        raise BadInput(f"useful life must be at least 1 year (got {useful_life_years})")
+    book.post_completion_period.require(book.id, "a start of operation on", day)
+    ar = book.grant.annual_report
+    life_end = period_end(day, useful_life_years)
+    reports = [
+        {"period_start": start, "period_end": end, "due": None}
+        for start, end in annual_report_periods(day, life_end)
+    ]
+    notes = (
+        reading(book, "jcm.reading.annual_report_calendar_year"),
+        reading(
+            book,
+            "jcm.reading.disposal_until_life_end",
+            {"start": day.isoformat(), "years": useful_life_years, "end": life_end.isoformat()},
+        ),
+        Note("jcm.note.annual_report_no_due", (ar.clause.split(";")[0].strip(),)),
+    )
+    return Deadline(
+        "annual-report",
+        day,
+        None,
+        ar.clause,
+        {
+            "useful_life_years": useful_life_years,
+            "useful_life_end": life_end,
+            "recipient": ar.recipient,
+            "reports": reports,
+        },
+        notes,
+    )
 
 
 @dataclass(frozen=True)
