@@ -44,11 +44,23 @@ class CompletionReport(models.Model):
         max_digits=14, decimal_places=3, null=True, blank=True
     )
     due_on = models.DateField()
+    basis_on = models.DateField()  # the completion date, or the day the stop was approved
+    after_stop = models.BooleanField(
+        default=False
+    )  # 4.(6)② 「中止又は廃止の承認を受けた場合を含む」
+    late = models.BooleanField(default=False)  # submitted after ``due_on`` (flagged, 4.(6)②)
     submitted_at = models.DateTimeField(default=clock.now)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("completion report")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_annual_reduction_tco2__isnull=True)
+                | Q(expected_annual_reduction_tco2__gte=0),
+                name="completion_expected_tco2_nonneg",
+            ),
+        ]
 
 
 class FinalInspection(models.Model):
@@ -69,6 +81,13 @@ class FinalInspection(models.Model):
 
     class Meta:
         verbose_name = _("final inspection")
+        constraints = [
+            # on site in principle (4.(7)); without a visit, the reason (spec A-10)
+            models.CheckConstraint(
+                condition=Q(on_site=True) | ~Q(no_site_reason=""),
+                name="final_inspection_no_site_has_reason",
+            ),
+        ]
 
 
 class AmountFixing(models.Model):
@@ -121,6 +140,14 @@ class Claim(models.Model):
                 condition=Q(kind="advance"),
                 name="claim_one_advance_per_fy",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="final", fiscal_year__isnull=True)
+                | Q(kind="advance", fiscal_year__isnull=False),
+                name="claim_fiscal_year_for_advances",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("received_on")), name="claim_due_after_receipt"
+            ),
         ]
 
 
@@ -128,6 +155,9 @@ class Payment(models.Model):
     """A claim paid: at most once (one-to-one), never more than claimed."""
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payment")
+    # the claim's amount, copied when the payment is recorded, so that the database itself
+    # holds "never more than claimed" (a check constraint cannot read another table)
+    claimed_jpy = models.BigIntegerField()
     amount_jpy = models.BigIntegerField()
     paid_on = models.DateField()
     recorded_at = models.DateTimeField(default=clock.now)
@@ -137,6 +167,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         constraints = [
             models.CheckConstraint(condition=Q(amount_jpy__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_jpy__lte=models.F("claimed_jpy")),
+                name="payment_not_above_claim",
+            ),
         ]
 
 
@@ -155,13 +189,28 @@ class RefundOrder(models.Model):
     due_on = models.DateField(null=True, blank=True)
     refunded_on = models.DateField(null=True, blank=True)
     refunded_jpy = models.BigIntegerField(null=True, blank=True)
+    cancellation = models.ForeignKey(
+        "Cancellation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     ordered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    refund_recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("refund order")
         ordering = ["grant", "ordered_on", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_jpy__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_on__isnull=True, refunded_jpy__isnull=True)
+                | Q(refunded_on__gte=models.F("ordered_on"), refunded_jpy__gt=0),
+                name="refund_recorded_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=models.F("ordered_on")),
+                name="refund_due_after_order",
+            ),
         ]
 
 
@@ -181,6 +230,11 @@ class Cancellation(models.Model):
     class Meta:
         verbose_name = _("cancellation")
         ordering = ["grant", "decided_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_jpy__gte=0), name="cancellation_refund_nonneg"
+            ),
+        ]
 
 
 class PropertyItem(models.Model):
@@ -196,6 +250,7 @@ class PropertyItem(models.Model):
     operation_started_on = models.DateField(null=True, blank=True)
     useful_life_years = models.PositiveSmallIntegerField()
     restriction_ends = models.DateField(null=True, blank=True)
+    approval_required = models.BooleanField(default=False)  # unit price ≥ JPY 500,000 (4.(8))
     location = models.CharField(max_length=300, blank=True)
     disposed_on = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=clock.now)
@@ -228,6 +283,9 @@ class DisposalRequest(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     planned_on = models.DateField()
     counterparty = models.CharField(max_length=200, blank=True)
+    # a transfer to a foreign member of the international consortium: reported in advance as
+    # well (4.(8)); this request is that report (spec A-18: report and approval)
+    foreign_member = models.BooleanField(default=False)
     reason = models.TextField()
     verdict = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=20, choices=RequestState.choices)
@@ -255,6 +313,7 @@ class AnnualReport(models.Model):
     operating_status = models.TextField()
     property_status = models.TextField()
     shortfall_reason = models.TextField(blank=True)
+    expected_tco2 = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     submitted_at = models.DateTimeField(default=clock.now)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
