@@ -247,6 +247,7 @@ def _the_naiji_notice_is_a_document_for_the_office_and_the_consortium(users, ado
     assert "金 98,000,000 円" in text  # the upper limit of the grant
     assert "2024年8月15日まで" in text  # the grant application: 30 days (4.(2))
     assert "2024年9月15日以降" in text  # may be withdrawn after 60 days (4.(2))
+    assert "交付決定できない場合(2025年4月1日以降)" in text  # or once FY2024 ends (4.(2))
     assert "4.(3)①" in text and "3.(4)" in text
     assert "ケニア" in text and adopted.proposal.receipt_number in text
     detail = Client()

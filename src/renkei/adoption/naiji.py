@@ -68,6 +68,8 @@ def naiji_items(selection: Any) -> dict[str, Any]:
         "application_due": due.due,
         "application_clause": due.clause,
         "cancellable_from": due.extra["naiji_cancellable_from"],
+        "cancellable_after_sixty_days": due.extra["naiji_cancellable_after_sixty_days"],
+        "cancellable_after_fiscal_year": due.extra["naiji_cancellable_after_fiscal_year"],
         "cancellable_clause": due.extra["naiji_cancellable_clause"],
         "annual_reduction_tco2": published.get("annual_reduction_tco2", ""),
     }
@@ -105,7 +107,9 @@ def naiji_docx(selection: Any) -> bytes:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = label, value
     doc.add_heading("7. 今後の手続と留意事項", level=1)
-    due, cancel = _date_ja(i["application_due"]), _date_ja(i["cancellable_from"])
+    due = _date_ja(i["application_due"])
+    sixty = _date_ja(i["cancellable_after_sixty_days"])
+    fiscal = _date_ja(i["cancellable_after_fiscal_year"])
     for text in (
         "(1) 補助金の交付申請書をセンターに提出してください(公募要領4.(1))。"
         "交付申請書の記載内容については事前確認を行い、"
@@ -113,8 +117,9 @@ def naiji_docx(selection: Any) -> bytes:
         f"(2) 遅くとも交付内示後30日以内({due}まで)に"
         f"交付申請書を完成させてください({i['application_clause']})。"
         "不備のない交付申請書がセンターに到達してから交付決定まで約30日を要します。",
-        f"(3) 交付内示を通知した日から60日を経過した後({cancel}以降)、"
-        "又は年度内にセンターの責に帰する事由以外で交付決定できない場合は、"
+        f"(3) 交付内示を通知した日から60日を経過した後({sixty}以降)、"
+        "又は年度内にセンターの責に帰する事由以外で交付決定できない場合"
+        f"({fiscal}以降)は、"
         f"事業実施が困難と判断し、交付内示を取り消すことがあります({i['cancellable_clause']})。",
         "(4) 補助事業は、センターの交付決定日以降に初めて開始が可能となります。"
         "委託等の発注日は交付決定日以降としてください(公募要領4.(3)①)。",
