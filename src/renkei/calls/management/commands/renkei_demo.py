@@ -28,6 +28,7 @@ from renkei.accounts.models import Organisation, Role, User
 from renkei.adoption.demo import selection_story
 from renkei.calls.models import Call, Program, Round
 from renkei.calls.services import call_open_from_rulebook
+from renkei.grants.demo import grant_story
 from renkei.proposals import services
 from renkei.proposals.models import Proposal
 
@@ -71,6 +72,8 @@ SAMPLE_ORGANISATIONS = {
 # the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
 # closes three weeks later (3.4: "about three weeks"), a date the guidebook does not give
 C3P_DEMO_NOW = "2025-02-20T10:00:00+09:00"
+# the grant samples have been paid and report their first year after this moment
+GRANTS_DEMO_NOW = "2027-02-01T10:00:00+09:00"
 
 
 def _jst(text: str) -> dt.datetime:
@@ -116,6 +119,16 @@ class Command(BaseCommand):
                 secretariat=users["secretariat"],
                 partner=users["partner"],
             )
+            grants = grant_story(
+                round_=jcm.rounds.get(code="first"),
+                applicant=users["applicant"],
+                office=users["office"],
+                reviewers=[users["reviewer"], users["reviewer2"]],
+                secretariat=users["secretariat"],
+                joint_committee=users["jc-kenya"],
+                partner=users["partner"],
+                examples=EXAMPLES,
+            )
         if emails:
             self.stdout.write(f"{len(emails)} e-mails of the samples: {self._keep(emails)}")
         self.stdout.write("\nDemo logins (user / password):")
@@ -136,6 +149,13 @@ class Command(BaseCommand):
                 "The selection sample is built when the demo runs after 2024-06-05, e.g. "
                 "make demo DEMO_NOW=2024-06-20T10:00:00+09:00"
             )
+        if grants:
+            states = ", ".join(f"{g.number}: {g.get_state_display()}" for g in grants)
+            self.stdout.write(f"Grant samples (Grants menu): {states}.")
+        self.stdout.write(
+            "The grant stage from 内示 to payment and the years after: run the demo later, e.g. "
+            f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
+        )
         self.stdout.write(
             "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
             f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
