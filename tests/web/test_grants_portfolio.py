@@ -97,7 +97,7 @@ def portfolio(users, first_round, settings):
 
 
 def _rows():
-    return {r.grant.number: r for r in selectors.portfolio_rows(selectors.Grant.objects.all())}
+    return {r.number: r for r in selectors.portfolio_rows(selectors.Grant.objects.all())}
 
 
 # --- the figures ----------------------------------------------------------------------------

@@ -123,12 +123,12 @@ def _call(f: CallFigures) -> CallFiguresOut:
 def _row(r: GrantRow) -> PortfolioGrantOut:
     d = r.next_deadline
     return PortfolioGrantOut(
-        id=r.grant.pk,
-        number=r.grant.number,
+        id=r.id,
+        number=r.number,
         title=r.title,
         organisation=r.organisation,
         country=r.country,
-        state=r.grant.state,
+        state=r.state,
         eco_lease=r.eco_lease,
         next_deadline=DeadlineOut(key=d.key, label=d.label, due_on=d.due_on, clause=d.clause)
         if d
