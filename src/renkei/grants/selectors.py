@@ -209,6 +209,19 @@ class CallFigures:
     eco_lease: Money
     grants: int
 
+    @property
+    def remaining_jpy(self) -> int | None:
+        """The budget less the amounts decided (negative when they exceed it)."""
+        if self.budget_total_jpy is None:
+            return None
+        return self.budget_total_jpy - self.totals.decided_jpy
+
+    @property
+    def eco_lease_remaining_jpy(self) -> int | None:
+        if self.budget_eco_lease_jpy is None:
+            return None
+        return self.budget_eco_lease_jpy - self.eco_lease.decided_jpy
+
 
 def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) -> list[GrantRow]:
     """The rows of ``grants`` (a queryset, already limited to what the viewer sees), in a fixed
