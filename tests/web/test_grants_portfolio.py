@@ -259,6 +259,24 @@ def test_export_xlsx_and_csv_keep_the_filters(users, portfolio):
     assert {r[0] for r in rows[1:]} == {portfolio["eco"].number, portfolio["changed"].number}
     decided = rows[0].index("Decided (JPY)")
     assert {r[decided] for r in rows[1:]} == {50_000_000, 60_000_000}
+    # and the money of each fiscal year, for the office's own sums
+    header = list(rows[0])
+    assert header[-6:] == [
+        "Decided FY2024 (JPY)",
+        "Fixed FY2024 (JPY)",
+        "Paid FY2024 (JPY)",
+        "Decided FY2025 (JPY)",
+        "Fixed FY2025 (JPY)",
+        "Paid FY2025 (JPY)",
+    ]
+    eco = next(r for r in rows if r[0] == portfolio["eco"].number)
+    assert (
+        eco[header.index("Decided FY2024 (JPY)")],
+        eco[header.index("Decided FY2025 (JPY)")],
+    ) == (
+        40_000_000,
+        10_000_000,
+    )
     text = client.get(f"{URL}?export=csv").content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert len(table) == 1 + 5
