@@ -28,8 +28,8 @@ from renkei.web.lists import Column, OfficeList
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 COLUMNS = (
-    Column(gettext_lazy("Grant number"), lambda r: r.grant.number),
-    Column(gettext_lazy("Receipt number"), lambda r: r.proposal.receipt_number),
+    Column(gettext_lazy("Grant number"), lambda r: r.number),
+    Column(gettext_lazy("Receipt number"), lambda r: r.receipt_number),
     Column(gettext_lazy("Title"), lambda r: r.title),
     Column(gettext_lazy("Representative participant"), lambda r: r.organisation),
     Column(gettext_lazy("Country"), lambda r: r.country),
@@ -47,6 +47,23 @@ COLUMNS = (
     Column(gettext_lazy("Fixed (JPY)"), lambda r: r.fixed_jpy),
     Column(gettext_lazy("Paid (JPY)"), lambda r: r.paid_jpy),
 )
+
+
+def columns_for(rows: list[selectors.GrantRow]) -> tuple[Column, ...]:
+    """The export's columns: the list's, then the money decided, fixed and paid of each fiscal
+    year any row has (what the office totals in Excel)."""
+    years = sorted({y for r in rows for y in (*r.decided_by_fy, *r.fixed_by_fy, *r.paid_by_fy)})
+    by_year = []
+    for year in years:
+        fy = _("FY%(year)s") % {"year": year}
+        by_year += [
+            Column(
+                _("Decided %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.decided_by_fy.get(y, 0)
+            ),
+            Column(_("Fixed %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.fixed_by_fy.get(y, 0)),
+            Column(_("Paid %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.paid_by_fy.get(y, 0)),
+        ]
+    return (*COLUMNS, *by_year)
 
 
 def filters_of(request: HttpRequest, *, warn: bool = True) -> dict[str, str]:
@@ -191,7 +208,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     filters = filters_of(request)
     rows = selectors.filtered_rows(request.user, filters)
     listing = OfficeList(
-        request, rows, columns=COLUMNS, text=lambda r: r.text(), name="grant-portfolio"
+        request, rows, columns=columns_for(rows), text=lambda r: r.text(), name="grant-portfolio"
     )
     if listing.export is not None:
         return listing.export
