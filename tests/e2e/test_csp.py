@@ -62,6 +62,9 @@ def test_pages_work_under_the_policy(new_page, log_in, office, first_round) -> N
         "/accounts/requests/",
         "/office/ranking/",
         "/proposals/preregistrations/",
+        "/grants/portfolio/",
+        "/grants/calendar/",
+        "/grants/",
         "/admin/",
     ):
         office_page.goto(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -861,19 +862,45 @@ def test_every_role_on_every_operation(role, users, objects, first_round, settin
         assert listed == LISTED[role]
 
 
+# the grant stage's matrices, one per part (each also checks that it covers its own part)
+GRANT_MATRICES = (
+    "test_grants_core_matrix",
+    "test_grants_award_matrix",
+    "test_grants_closing_matrix",
+    "test_grants_schedule_matrix",
+    "test_grants_portfolio",
+)
+
+
+def _operation(method: str, path: str) -> tuple[str, str]:
+    """An operation with its path parameters unnamed (the matrices name them their own way)."""
+    return method.upper(), re.sub(r"\{[^}]*\}", "{}", path)
+
+
 def test_the_matrix_covers_every_operation() -> None:
-    """This matrix and the office's and reviewers' one (test_api_office_matrix.py) together
-    hold every operation of the API, each once."""
+    """This matrix, the office's and reviewers' one (test_api_office_matrix.py) and the grant
+    stage's (GRANT_MATRICES) together hold every operation of the API, each once."""
+    import importlib
+
     from test_api_office_matrix import MATRIX as OFFICE_MATRIX
 
     schema = api.get_openapi_schema()
     operations = {
-        (method.upper(), path) for path, item in schema["paths"].items() for method in item
+        _operation(method, path) for path, item in schema["paths"].items() for method in item
     }
-    here = {(method, path) for method, path, _ in MATRIX}
-    office = {(method, path) for method, path, _ in OFFICE_MATRIX}
-    assert not here & office
-    assert operations == here | office
+    tables = [
+        {_operation(method, path) for method, path, _ in MATRIX},
+        {_operation(method, path) for method, path, _ in OFFICE_MATRIX},
+        *(
+            {_operation(key[0], key[1]) for key in importlib.import_module(name).API}
+            for name in GRANT_MATRICES
+        ),
+    ]
+    covered: set = set()
+    for table in tables:
+        assert not covered & table, sorted(covered & table)  # each operation in one matrix
+        covered |= table
+    assert operations == covered, sorted(operations ^ covered)
 
 
 def test_no_response_schema_uses_a_float() -> None:

@@ -28,11 +28,14 @@ def visible_grant(request: HttpRequest, pk: int) -> Grant:
 
 @login_required
 def grant_list(request: HttpRequest) -> HttpResponse:
-    """The viewer's grants (applicants: their consortium's; the office: see the portfolio),
-    and the adopted proposals whose grant application the viewer may open."""
-    grants = access.grants_for(request.user).order_by("number")
-    if access.role_of(request.user) not in ("office", "applicant"):
+    """An applicant's grants (its consortium's), and the adopted proposals whose grant
+    application the viewer may open (the office reads the grants on the portfolio)."""
+    role = access.role_of(request.user)
+    if role not in ("office", "applicant"):
         raise Http404
+    # the office reads every grant on the portfolio (paged, filtered, exported); here it finds
+    # the adopted proposals whose grant application it may open for the representative
+    grants = access.grants_for(request.user).order_by("number") if role == "applicant" else None
     openable = [
         s
         for s in Selection.objects.filter(state="adopted", grant__isnull=True)
