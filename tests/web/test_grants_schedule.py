@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from grantfactories_schedule import JST, adopted_grant, decide, person, set_state
 
 from renkei.accounts.models import Notice, Organisation, Role
@@ -31,6 +32,7 @@ from renkei.grants.services.schedule import (
     refresh_deadlines,
     send_due_reminders,
 )
+from renkei.rules._result import render
 from renkei.services import NotAllowed, ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -348,7 +350,12 @@ def test_the_panel_shows_every_date_with_clause_reading_and_status(grant, office
     assert "A-05" in text  # the reading, in the page's language
     assert reverse("grants:schedule_calendar") not in text  # the office's page only
     page = _client(office).get(reverse("grants:detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert reverse("grants:schedule_calendar") in page.content.decode()
+    text = page.content.decode()
+    assert reverse("grants:schedule_calendar") in text
+    # the rules core's reading for the 内示's revocation, with its dates, in English
+    row = rows(grant)["naiji_cancellable"]
+    sentence = render(row.reading, row.details["reading_params"], "en")
+    assert "2024-09-15" in sentence and escape(sentence) in text
 
 
 def test_the_calendar_lists_open_dates_overdue_first_with_an_ics(grant, office, settings) -> None:
@@ -420,3 +427,16 @@ def test_the_reminder_job_is_scheduled_once_however_often_the_command_runs(grant
         Schedule.MINUTES,
         60,
     )
+
+
+def test_the_calendar_shows_undated_items_once_they_are_actionable(grant, office, settings):
+    decide(grant)
+    _complete(grant, "2026-01-20", operation="2026-03-01", life=3)
+    refresh_deadlines(grant)
+    settings.RENKEI_DEMO_NOW = "2027-02-01T10:00:00+09:00"
+    page = _client(office).get(reverse("grants:schedule_calendar"), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    undated = text[text.index("Without a due date in the call") :]
+    assert "Final inspection" in undated  # no due date in the call; its guideline shown
+    assert "2026-03-01 – 2026-12-31" in undated  # the first period has ended
+    assert "2027-01-01 – 2027-12-31" not in text  # still running: not yet for the calendar

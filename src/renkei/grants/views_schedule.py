@@ -110,12 +110,16 @@ def open_deadlines():
 
 
 def calendar_groups(rows: list[GrantDeadline], on: dt.date) -> dict[str, Any]:
-    """Overdue (and reached) first, then by month; due dates the call does not set apart."""
+    """Overdue (and reached) first, then by month; due dates the call does not set apart (an
+    annual report's once its period has ended)."""
     overdue, undated = [], []
     months: dict[str, list] = defaultdict(list)
     for row in rows:
         if row.due_on is None:
-            undated.append(row)
+            # an annual report whose period has not ended yet is not for the calendar yet
+            ends = (row.details or {}).get("period_end")
+            if ends is None or dt.date.fromisoformat(ends) < on:
+                undated.append(row)
         elif row.due_on < on:
             overdue.append(row)
         else:
