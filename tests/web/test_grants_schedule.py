@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from grantfactories_schedule import JST, adopted_grant, decide, person, set_state
+from hypothesis import given
+from hypothesis import strategies as st
 
 from renkei.accounts.models import Notice, Organisation, Role
 from renkei.audit.services import audit_trail
@@ -31,6 +33,7 @@ from renkei.grants.services.schedule import (
     deadline_mark_done,
     refresh_deadlines,
     send_due_reminders,
+    stage_on,
 )
 from renkei.rules._result import render
 from renkei.services import NotAllowed, ServiceError
@@ -95,6 +98,10 @@ def test_the_application_is_due_30_days_after_the_naiji_and_done_when_first_subm
     application.save()
     refresh_deadlines(grant)
     assert rows(grant)["grant_application"].details["accepted_at"].startswith("2024-08-20")
+    page = _client(grant.opened_by).get(
+        reverse("grants:detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "accepted by the office on 2024-08-20" in page.content.decode()
 
 
 def test_a_naiji_given_in_february_is_revocable_when_its_fiscal_year_ends(office) -> None:
@@ -286,6 +293,13 @@ def test_reminders_go_14_and_3_days_before_and_when_overdue_each_once(
     assert not Notice.objects.filter(recipient__in=[office, outsider]).exists()
     assert len(mail.outbox) == 6
     assert ja.first().link == reverse("grants:detail", args=[grant.pk])
+    trail = audit_trail(stages.first().deadline).filter(action="deadline_remind")
+    assert sorted(trail.values_list("to_state", flat=True)) == [
+        "before_14",
+        "before_3",
+        "overdue",
+    ]
+    assert set(trail.first().payload["recipients"]) == {representative.pk, colleague.pk}
 
 
 def test_office_side_dates_remind_the_office_and_done_or_moved_dates_behave(
@@ -440,3 +454,27 @@ def test_the_calendar_shows_undated_items_once_they_are_actionable(grant, office
     assert "Final inspection" in undated  # no due date in the call; its guideline shown
     assert "2026-03-01 – 2026-12-31" in undated  # the first period has ended
     assert "2027-01-01 – 2027-12-31" not in text  # still running: not yet for the calendar
+
+
+@given(
+    due=st.dates(dt.date(2024, 1, 1), dt.date(2040, 12, 31)),
+    offsets=st.lists(st.integers(-40, 40), min_size=1, max_size=30),
+    days=st.lists(st.integers(0, 60), min_size=1, max_size=4, unique=True),
+)
+def test_the_reminder_stages_only_move_forward(due, offsets, days) -> None:
+    """Whatever days the worker runs on, the reminder that falls due only moves forward (the
+    widest window first, then narrower ones, then overdue) and none comes before its window."""
+    order = sorted(days, reverse=True)
+    ranks = {f"before_{n}": i for i, n in enumerate(order)} | {"overdue": len(order)}
+    seen = []
+    for today in sorted(due + dt.timedelta(days=o) for o in offsets):
+        stage = stage_on(due, today, order)
+        if stage is None:
+            assert (due - today).days > order[0]
+            continue
+        if stage != "overdue":
+            assert 0 <= (due - today).days <= int(stage.split("_")[1])
+        else:
+            assert today > due
+        seen.append(ranks[stage])
+    assert seen == sorted(seen)

@@ -72,6 +72,7 @@ def _row(row: GrantDeadline, on: dt.date, user: Any) -> dict[str, Any]:
         "reading": reading_text(row.reading, row.details),
         "side": spec_of(row.key).side,
         "marked_reason": marked["reason"] if marked else "",
+        "accepted_on": _accepted_on(row),
         "can_mark": (
             row.done_at is None
             and row.cancelled_at is None
@@ -79,6 +80,15 @@ def _row(row: GrantDeadline, on: dt.date, user: Any) -> dict[str, Any]:
             and access.can(user, "mark_deadline_done", row)
         ),
     }
+
+
+def _accepted_on(row: GrantDeadline) -> str:
+    """The office's acceptance of the grant application, shown beside its first submission
+    (spec A-05: the two are tracked separately)."""
+    accepted = (row.details or {}).get("accepted_at")
+    if not accepted:
+        return ""
+    return dt.datetime.fromisoformat(accepted).astimezone(JST).strftime("%Y-%m-%d")
 
 
 def panel(request: HttpRequest, grant: Grant) -> dict[str, Any]:

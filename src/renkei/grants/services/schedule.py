@@ -613,8 +613,21 @@ def _remind(row: GrantDeadline, stage: str, today: dt.date) -> bool:
             spec = spec_of(row.key)
             grant = row.grant
             when = "overdue" if stage == "overdue" else "before"
+            people = recipients(row)
+            audit_record(
+                actor=None,  # the worker
+                obj=fresh,
+                action="deadline_remind",
+                to_state=stage,
+                payload={
+                    "grant": grant.number,
+                    "key": fresh.key,
+                    "due_on": fresh.due_on.isoformat(),
+                    "recipients": [p.pk for p in people],
+                },
+            )
             notify(
-                recipients(row),
+                people,
                 subject=SUBJECT_OVERDUE if stage == "overdue" else SUBJECT_SOON,
                 message=MESSAGES[(spec.kind, when)],
                 link=reverse("grants:detail", args=[grant.pk]),
