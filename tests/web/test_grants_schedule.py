@@ -86,6 +86,7 @@ def test_the_application_is_due_30_days_after_the_naiji_and_done_when_first_subm
     # 4.(2): revocable after 60 days (N+61), or after the fiscal year of the 内示 ends
     assert r["naiji_cancellable"].due_on == D("2024-09-15")
     assert r["naiji_cancellable"].reading == "jcm.reading.naiji_sixty_days"
+    assert r["naiji_cancellable"].clause == "4.(2)"
 
     application = grant.application
     application.first_submitted_at = at("2024-08-10T11:00")
@@ -257,6 +258,9 @@ def test_the_office_marks_the_jcm_registration_done_with_its_reason(grant, offic
         deadline_mark_done(actor=office, deadline=done, reason="again")
     with pytest.raises(ServiceError, match="not something to do"):
         deadline_mark_done(actor=office, deadline=rows(grant)["records_retention"], reason="x")
+    # what a record closes is not marked: the missing report would be hidden
+    with pytest.raises(ServiceError, match="done when the completion report is recorded"):
+        deadline_mark_done(actor=office, deadline=rows(grant)["completion_report"], reason="x")
 
 
 # --- reminders ----------------------------------------------------------------------------------
@@ -391,16 +395,23 @@ def test_the_calendar_lists_open_dates_overdue_first_with_an_ics(grant, office, 
 
 
 def test_marking_done_on_the_page_keeps_what_was_typed_when_refused(grant, office) -> None:
-    row = rows(grant)["grant_application"]
+    decide(grant)
+    _complete(grant, "2025-12-20")
+    refresh_deadlines(grant)
+    assert (
+        reverse("grants:schedule_mark_done", args=[rows(grant)["completion_report"].pk])
+        not in _client(office).get(reverse("grants:detail", args=[grant.pk])).content.decode()
+    )
+    row = rows(grant)["jcm_registration"]
     url = reverse("grants:schedule_mark_done", args=[row.pk])
     c = _client(office)
     refused = c.post(url, {"reason": "x" * 2001}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "x" * 2001 in refused.content.decode()
     assert "at most 2000" in refused.content.decode()
-    done = c.post(url, {"reason": "received on paper"})
+    done = c.post(url, {"reason": "registered by the Joint Committee"})
     assert done.status_code == 302
     row.refresh_from_db()
-    assert row.details["marked_done"]["reason"] == "received on paper"
+    assert row.details["marked_done"]["reason"] == "registered by the Joint Committee"
 
 
 def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office) -> None:
@@ -409,7 +420,10 @@ def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office)
     assert [d["key"] for d in listed] == ["grant_application", "naiji_cancellable"]
     assert listed[0]["due_on"] == "2024-08-15" and listed[0]["clause"] == "4.(2); 2.(11)"
     assert applicant.get("/api/grant-deadlines").status_code == 403
-    pk = listed[0]["id"]
+    decide(grant)
+    _complete(grant, "2025-12-20")
+    refresh_deadlines(grant)
+    pk = rows(grant)["jcm_registration"].pk
     assert (
         applicant.post(
             f"/api/grant-deadlines/{pk}/done", {"reason": "r"}, content_type="application/json"
@@ -417,7 +431,9 @@ def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office)
         == 403
     )
     office_api = _client(office)
-    assert len(office_api.get("/api/grant-deadlines").json()) == 2
+    calendar = office_api.get("/api/grant-deadlines").json()
+    assert pk in [d["id"] for d in calendar]
+    assert "records_retention" not in [d["key"] for d in calendar]  # kept until: not a duty
     refused = office_api.post(
         f"/api/grant-deadlines/{pk}/done", {"reason": ""}, content_type="application/json"
     )

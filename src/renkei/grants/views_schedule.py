@@ -76,7 +76,7 @@ def _row(row: GrantDeadline, on: dt.date, user: Any) -> dict[str, Any]:
         "can_mark": (
             row.done_at is None
             and row.cancelled_at is None
-            and spec_of(row.key).kind == "due"
+            and spec_of(row.key).marked_by_office
             and access.can(user, "mark_deadline_done", row)
         ),
     }
