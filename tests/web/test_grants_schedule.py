@@ -494,3 +494,28 @@ def test_the_reminder_stages_only_move_forward(due, offsets, days) -> None:
             assert today > due
         seen.append(ranks[stage])
     assert seen == sorted(seen)
+
+
+def test_an_approved_stop_ends_the_completion_due_date_for_good(grant, office) -> None:
+    from renkei.grants.models import StopRequest
+
+    decide(grant, on="2024-09-02", completion_due="2026-06-30")
+    refresh_deadlines(grant)
+    StopRequest.objects.create(
+        grant=grant,
+        kind="abolish",
+        reason="the site was lost",
+        state="approved",
+        submitted_by=grant.opened_by,
+        decided_by=office,
+        decided_at=at("2025-06-01T10:00"),
+    )
+    set_state(grant, "stopped")
+    refresh_deadlines(grant)
+    r = rows(grant)
+    assert r["completion"].cancelled_at is not None
+    assert r["year_end_report:2024"].cancelled_at is None  # FY2024 ended before the stop
+    assert r["year_end_report:2025"].cancelled_at is not None
+    set_state(grant, "completion_reported")  # the report after the stop: still no completion
+    refresh_deadlines(grant)
+    assert rows(grant)["completion"].cancelled_at is not None

@@ -332,11 +332,9 @@ def _plan(grant: Grant) -> Iterator[Planned]:
     # implementation: a year-end report for each FY that ends before completion (4.(6)①, A-38)
     completed = grant.completed_on
     end = completed or grant.completion_due or decided.completion_due
-    stop = (
-        StopRequest.objects.filter(grant=grant, state="approved").order_by("decided_at").last()
-        if grant.state == S.STOPPED
-        else None
-    )
+    # an approved suspension or abolition (4.(10)) ends implementation for good, also once the
+    # grant has moved on to its completion report
+    stop = StopRequest.objects.filter(grant=grant, state="approved").order_by("decided_at").last()
     stopped_on = stop.decided_at.astimezone(JST).date() if stop and stop.decided_at else None
     reports = {r.fiscal_year: r for r in YearEndReport.objects.filter(grant=grant)}
     for fy in sorted(set(range(_fy(grant.decided_on), _fy(end))) | set(reports)):
@@ -362,7 +360,7 @@ def _plan(grant: Grant) -> Iterator[Planned]:
         "grants.reading.completion_by_decision",
         {},
         _at(completed) if completed else None,
-        applies=not ended and grant.state != S.STOPPED,
+        applies=not ended and stop is None,
     )
     # payment by 30 April of the FY after the claim was received (4.(7))
     for claim in Claim.objects.filter(grant=grant).select_related("payment"):
