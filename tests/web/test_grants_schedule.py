@@ -521,3 +521,14 @@ def test_an_approved_stop_ends_the_completion_due_date_for_good(grant, office) -
     set_state(grant, "completion_reported")  # the report after the stop: still no completion
     refresh_deadlines(grant)
     assert rows(grant)["completion"].cancelled_at is not None
+
+
+def test_duties_are_the_due_dates_to_do(grant) -> None:
+    from renkei.grants.services.schedule import duties
+
+    decide(grant)
+    _complete(grant, "2025-12-20")
+    refresh_deadlines(grant)
+    keys = set(GrantDeadline.objects.filter(duties(), grant=grant).values_list("key", flat=True))
+    assert "jcm_registration" in keys and "grant_application" in keys
+    assert not keys & {"naiji_cancellable", "records_retention"}

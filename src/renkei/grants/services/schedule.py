@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -59,6 +60,7 @@ __all__ = [
     "SPECS",
     "deadline_mark_done",
     "describe",
+    "duties",
     "reading_text",
     "refresh_deadlines",
     "send_due_reminders",
@@ -144,6 +146,14 @@ SPECS: dict[str, Spec] = {
 
 def spec_of(key: str) -> Spec:
     return SPECS[key.split(":", 1)[0]]
+
+
+def duties(prefix: str = "") -> Q:
+    """Due dates that are something to do by then (not a date from which something is possible,
+    nor one until which something is kept): what "next due date" and "overdue" count. ``prefix``
+    e.g. ``"deadlines__"`` from the grant."""
+    others = [key for key, spec in SPECS.items() if spec.kind != "due"]
+    return ~Q(**{f"{prefix}key__in": others})
 
 
 # Readings the platform applies where the call is unclear and the rules core returns no reading
