@@ -14,8 +14,6 @@ Timed alternately, in the same process, on the same rows:
 - ``naive``: the same figures read grant by grant (the next deadline, overdue count, decision,
   allocation, fixing and payments queried per grant: what a view looping over grants does);
 - ``page``: GET /grants/portfolio/ (first page of 50 rows, the figures and charts over all);
-- ``list``: GET /grants/ the existing list of every grant (number, title, state, decision date:
-  no figures), the cheapest page over the same grants;
 - ``xlsx``: GET /grants/portfolio/?export=xlsx (every row).
 
 Read the ratios; the milliseconds depend on the machine and its load.
@@ -133,7 +131,6 @@ def main() -> None:
         "selector": selector,
         "naive": naive,
         "page": get("/grants/portfolio/"),
-        "list": get("/grants/"),
         "xlsx": get("/grants/portfolio/?export=xlsx"),
     }
     queries = {}
@@ -160,7 +157,6 @@ def main() -> None:
             f"min {min(times[name]) * 1000:8.1f} ms  {queries[name]:5d} queries"
         )
     print(f"naive / selector: {median['naive'] / median['selector']:.1f}×")
-    print(f"page / list:      {median['page'] / median['list']:.2f}×")
     print(f"page / selector:  {median['page'] / median['selector']:.2f}×")
     print(f"xlsx / page:      {median['xlsx'] / median['page']:.2f}×")
 
