@@ -135,7 +135,13 @@ def grant(
             due_on=paid_on + dt.timedelta(days=30),
             submitted_by=selection.proposal.created_by,
         )
-        Payment.objects.create(claim=claim, amount_jpy=amount, paid_on=paid_on, recorded_by=office)
+        Payment.objects.create(
+            claim=claim,
+            amount_jpy=amount,
+            claimed_jpy=claim.amount_jpy,
+            paid_on=paid_on,
+            recorded_by=office,
+        )
     for key, due_on, status in deadlines:
         GrantDeadline.objects.create(
             grant=g,
@@ -262,7 +268,13 @@ def many_grants(round_, applicant, office, n: int) -> list[int]:
         for g in paid
     )
     Payment.objects.bulk_create(
-        Payment(claim=c, amount_jpy=85_000_000, paid_on=dt.date(2026, 4, 20), recorded_by=office)
+        Payment(
+            claim=c,
+            amount_jpy=85_000_000,
+            claimed_jpy=c.amount_jpy,
+            paid_on=dt.date(2026, 4, 20),
+            recorded_by=office,
+        )
         for c in claims
     )
     keys: list[tuple[str, dt.date, Any]] = [

@@ -50,7 +50,13 @@ def portfolio(users, first_round, settings):
         "drafting": grant(
             sel("Solar Nairobi", country="KE"),
             office,
-            deadlines=(("grant_application", dt.date(2025, 6, 20), "open"),),
+            deadlines=(
+                ("grant_application", dt.date(2025, 6, 20), "open"),
+                # a day from which something is possible, or until which it is kept, is not a
+                # duty: neither overdue nor the next due date
+                ("naiji_cancellable", dt.date(2025, 6, 1), "open"),
+                ("records_retention", dt.date(2025, 6, 10), "open"),
+            ),
         ),
         "eco": grant(
             sel("Eco-lease chillers", country="VN", kind="eco_lease"),

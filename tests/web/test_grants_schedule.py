@@ -184,7 +184,11 @@ def test_each_claim_is_due_for_payment_by_30_april_of_the_next_fiscal_year(grant
     row = rows(grant)[f"payment:{claim.pk}"]
     assert (row.due_on, row.clause, row.done_at) == (D("2026-04-30"), "4.(7)", None)
     Payment.objects.create(
-        claim=claim, amount_jpy=10_000_000, paid_on=D("2026-04-20"), recorded_by=grant.opened_by
+        claim=claim,
+        amount_jpy=10_000_000,
+        claimed_jpy=claim.amount_jpy,
+        paid_on=D("2026-04-20"),
+        recorded_by=grant.opened_by,
     )
     refresh_deadlines(grant)
     assert rows(grant)[f"payment:{claim.pk}"].done_at is not None

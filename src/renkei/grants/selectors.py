@@ -38,6 +38,7 @@ from renkei.grants.models import Grant, GrantState
 from renkei.grants.models.award import Allocation, GrantDecision
 from renkei.grants.models.closing import AmountFixing, Payment
 from renkei.grants.models.schedule import GrantDeadline
+from renkei.grants.services.schedule import duties
 from renkei.rules.jcm.schedule import fiscal_year_start
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -228,10 +229,18 @@ def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) 
     number of queries: the grants with their deadline figures, then decisions, allocations,
     fixings and payments of those grants."""
     day = on or today()
-    open_ = Q(deadlines__done_at__isnull=True, deadlines__cancelled_at__isnull=True)
-    next_open = GrantDeadline.objects.filter(
-        grant=OuterRef("pk"), done_at__isnull=True, cancelled_at__isnull=True, due_on__gte=day
-    ).order_by("due_on", "pk")
+    # things to do by a date: not the day from which the 内示 may be withdrawn, nor the end of
+    # record retention (``duties``)
+    open_ = Q(deadlines__done_at__isnull=True, deadlines__cancelled_at__isnull=True) & duties(
+        "deadlines__"
+    )
+    next_open = (
+        GrantDeadline.objects.filter(
+            grant=OuterRef("pk"), done_at__isnull=True, cancelled_at__isnull=True, due_on__gte=day
+        )
+        .filter(duties())
+        .order_by("due_on", "pk")
+    )
     # plain values, not model instances: a thousand grants read in a fraction of the time
     grants = list(
         grants.annotate(
@@ -327,7 +336,7 @@ def filtered_rows(user: Any, filters: dict[str, str]) -> list[GrantRow]:
         grants = grants.filter(selection__proposal__country=filters["country"])
     if filters.get("overdue"):  # a subquery: a join here would bend the counts annotated later
         overdue = GrantDeadline.objects.filter(
-            done_at__isnull=True, cancelled_at__isnull=True, due_on__lt=today()
+            duties(), done_at__isnull=True, cancelled_at__isnull=True, due_on__lt=today()
         )
         grants = grants.filter(pk__in=overdue.values("grant_id"))
     return portfolio_rows(grants)
