@@ -827,7 +827,8 @@ def amount_fix(*, actor: Any, grant: Grant, fixed_on: dt.date) -> AmountFixing:
                 "refund_jpy": result.refund_jpy,
                 "clause": getattr(result, "clause", "4.(6)②"),
                 "reading": getattr(result, "reading", "") or "",
-                "result": result.to_dict("en"),
+                # the readings the computation rests on, in both languages (shown with it)
+                "notes": {lang: result.to_dict(lang)["notes"] for lang in ("ja", "en")},
             },
             fixed_by=actor,
         )
@@ -1344,7 +1345,10 @@ def disposal_request_submit(
             counterparty=counterparty,
             foreign_member=foreign_member,
             reason=reason,
-            verdict=verdict.to_dict("en"),
+            verdict={
+                **verdict.to_dict("en"),
+                "reading_message_ja": verdict.to_dict("ja")["reading_message"],
+            },
             state=RequestState.SUBMITTED,
             submitted_by=actor,
         )
