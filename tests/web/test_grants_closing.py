@@ -800,7 +800,7 @@ def test_a_part_cancellation_keeps_the_grant_running(grant, users, settings) -> 
         decided_on=D("2025-09-01"),
     )
     assert _fresh(grant).state == "implementing"
-    grounds = {g.id: g for g in closing.grounds()}
+    grounds = {g.id: g for g in closing.grounds(grant)}
     assert grounds["④"].proviso_ja  # the proviso is there to be shown
 
 

@@ -341,3 +341,77 @@ def test_inspected_then_fixed_pages_for_the_partner_are_read_only(grant, users, 
     assert "97,250,000" in html and "2026-03-05" in html  # the fixed amount and its date
     assert _url("closing_claim", grant.pk) not in html  # no claim form for a partner
     assert _url("closing_notice", grant.pk) in html
+
+
+def test_the_cancellation_form_shows_the_proviso_and_keeps_what_was_typed(
+    grant, users, settings
+) -> None:
+    office = _client(users["office"])
+    now(settings, "2025-09-01")
+    page = office.get(_url("closing", grant.pk)).content.decode()
+    assert "already elapsed" in page and "A-32" in page  # ④'s proviso and the reading
+    response = office.post(
+        _url("closing_cancel", grant.pk),
+        {
+            "grounds": ["④"],
+            "whole": "0",
+            "reason": "One site flooded; the elapsed part stays.",
+            "refund_jpy": "5",  # nothing was paid yet
+            "decided_on": "2025-09-01",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "more than was paid" in html
+    assert "One site flooded; the elapsed part stays." in html
+    response = office.post(
+        _url("closing_cancel", grant.pk),
+        {
+            "grounds": ["④"],
+            "whole": "0",
+            "reason": "One site flooded; the elapsed part stays.",
+            "refund_jpy": "0",
+            "decided_on": "2025-09-01",
+        },
+    )
+    assert response.status_code == 302
+    assert Grant.objects.get(pk=grant.pk).state == "implementing"  # in part: it runs on
+    assert "One site flooded" in office.get(_url("closing", grant.pk)).content.decode()
+
+
+def test_the_property_ledger_and_a_disposal_in_the_pages(grant, users, settings) -> None:
+    rep, office = _client(users["applicant"]), _client(users["office"])
+    completed(grant, users, settings)
+    response = rep.post(
+        _url("closing_property", grant.pk),
+        {
+            "name": "Chiller",
+            "quantity": "1",
+            "unit_price_jpy": "800000",
+            "acquired_on": "2025-11-01",
+            "operation_started_on": "2025-12-01",
+            "useful_life_years": "10",
+        },
+    )
+    assert response.status_code == 302
+    page = rep.get(_url("closing", grant.pk)).content.decode()
+    assert "2035-11-30" in page and "approval needed to dispose" in page
+    item = grant.property_items.get()
+    response = rep.post(_url("closing_dispose", item.pk), {"disposed_on": "2026-01-15"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "4.(8)" in html and "prior approval" in html
+    response = rep.post(
+        _url("closing_disposal_request", item.pk),
+        {"kind": "mortgage", "planned_on": "2026-02-01", "counterparty": "Bank", "reason": "loan"},
+    )
+    assert response.status_code == 302
+    request = item.disposals.get()
+    response = office.post(_url("closing_disposal_decide", request.pk), {"approve": "0"})
+    assert response.status_code == 200  # a refusal needs its reason
+    response = office.post(
+        _url("closing_disposal_decide", request.pk), {"approve": "1", "reason": ""}
+    )
+    assert response.status_code == 302
+    now(settings, "2026-02-01")
+    response = rep.post(_url("closing_dispose", item.pk), {"disposed_on": "2026-02-01"})
+    assert response.status_code == 302
+    assert "disposed of on" in rep.get(_url("closing", grant.pk)).content.decode()

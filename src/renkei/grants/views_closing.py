@@ -314,12 +314,12 @@ class CancelForm(forms.Form):
     refund_jpy = forms.IntegerField(label=gettext_lazy("Refund (JPY)"), initial=0, **YEN)
     decided_on = forms.DateField(label=gettext_lazy("Decided on"), widget=DATE)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grant: Grant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        lang = get_language() or "ja"
+        english = (get_language() or "ja").startswith("en")
         self.fields["grounds"].choices = [
-            (g.id, f"{g.id} ({g.clause}) {g.text_ja if lang == 'ja' else g.text_en}")
-            for g in services.grounds()
+            (g.id, f"{g.id} ({g.clause}) {g.text_en if english else g.text_ja}")
+            for g in services.grounds(grant)
         ]
 
 
@@ -459,10 +459,10 @@ def _page(
             "change": bound.get("change") or ChangeForm(),
             "close": bound.get("close"),
             "cancel": bound.get("cancel")
-            or (CancelForm() if _can(request, grant)["cancel_grant"] else None),
+            or (CancelForm(grant=grant) if _can(request, grant)["cancel_grant"] else None),
         },
         "open_periods": open_periods,
-        "grounds": services.grounds(),
+        "grounds": services.grounds(grant),
         "S": {s.name: s.value for s in GrantState},
     }
     return render(request, "grants/closing/page.html", context, status=status)
@@ -882,7 +882,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         grant,
         "cancel_grant",
         "cancel",
-        CancelForm(request.POST),
+        CancelForm(request.POST, grant=grant),
         lambda c: services.grant_cancel(actor=request.user, grant=grant, **c),
         _("The grant decision is cancelled."),
     )

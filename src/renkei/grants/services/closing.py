@@ -1628,11 +1628,11 @@ def corporate_change_report(
 
 
 # --- cancellation (4.(10), 4.(11)) and closing (J16) -------------------------------------------
-def grounds() -> tuple:
-    from renkei.rules import load_rulebook
+def grounds(grant: Grant) -> tuple:
+    """The cancellation grounds of the grant's call (rules core: ①–④ of 4.(10), 4.(11))."""
     from renkei.rules.jcm import cancellation_grounds
 
-    return tuple(cancellation_grounds(load_rulebook("jcm-model-project/fy2024")))
+    return tuple(cancellation_grounds(book_of(grant)))
 
 
 def grant_cancel(
