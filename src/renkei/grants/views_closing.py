@@ -347,7 +347,7 @@ def _report_years(grant: Grant) -> list[int]:
 def _periods(grant: Grant) -> list[dict[str, Any]]:
     try:
         return services.annual_periods(grant)
-    except Exception:  # a fact outside the rulebook's period: no periods shown
+    except ServiceError:  # a fact outside the rulebook's period: no periods shown
         return []
 
 

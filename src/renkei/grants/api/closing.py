@@ -235,7 +235,7 @@ def closing_out(grant: Grant) -> ClosingOut:
     reported = set(grant.annual_reports.values_list("period_start", flat=True))
     try:
         periods = services.annual_periods(grant)
-    except Exception:  # facts out of the rulebook's period: shown as none
+    except ServiceError:  # facts out of the rulebook's period: shown as none
         periods = []
     return ClosingOut(
         grant_id=grant.pk,
