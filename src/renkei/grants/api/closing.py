@@ -7,7 +7,6 @@ same access policy as the pages; a grant the caller cannot see is 404."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpResponse
@@ -15,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from renkei import access
 from renkei.apikit import ERROR_TEXT, ErrorOut, jst, op, path_id, plain, text
@@ -45,7 +44,8 @@ Counterparty = text(200, min_length=0)
 Why = text(2000)
 WhyOptional = text(2000, min_length=0)
 Yen = Annotated[int, Field(ge=0, le=services.MAX_YEN)]
-Tco2 = Annotated[Decimal, Field(ge=0, lt=Decimal("1e11"), decimal_places=3)]
+# tonnes of CO2 as a decimal string (the API's decimals are strings, never JSON numbers)
+Tco2 = Annotated[str, StringConstraints(pattern=r"^\d{1,11}(\.\d{1,3})?$")]
 Budget = dict[Annotated[str, Field(pattern=r"^\d{4}$")], dict[str, int]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -166,7 +166,7 @@ class AnnualOut(Schema):
     period_start: dt.date = Field(description="First day of the reporting period.")
     period_end: dt.date = Field(description="Last day of the reporting period.")
     reductions_tco2: str = Field(
-        description="GHG reductions in the period, tCO2 (decimal string, 3 places)."
+        description='GHG reductions in the period, tCO2 as a decimal string, e.g. "101.9".'
     )
     expected_tco2: str | None = Field(
         description="Expected reduction for the period, tCO2 (A-34 reading)."
@@ -442,7 +442,9 @@ class ReportIn(Schema):
     )
     narrative: Long = Field(description="The implementation report (実施報告書).")
     expected_annual_reduction_tco2: Tco2 | None = Field(
-        default=None, description="Expected GHG reduction per year at completion (4.(8))."
+        default=None,
+        description="Expected GHG reduction per year at completion, tCO2 as a decimal "
+        'string, e.g. "1200.5" (4.(8)).',
     )
 
 
@@ -546,7 +548,7 @@ class AnnualIn(Schema):
     period_start: dt.date = Field(description="First day of the reporting period.")
     period_end: dt.date = Field(description="Last day of the reporting period.")
     reductions_tco2: Tco2 = Field(
-        description="GHG reductions in the period, tCO2 (decimal string, 3 places)."
+        description='GHG reductions in the period, tCO2 as a decimal string, e.g. "101.9".'
     )
     operating_status: Long = Field(description="Operating status of the equipment.")
     property_status: Long = Field(description="How the acquired property is managed (4.(8)).")
