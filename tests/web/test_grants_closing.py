@@ -800,7 +800,7 @@ def test_a_part_cancellation_keeps_the_grant_running(grant, users, settings) -> 
         decided_on=D("2025-09-01"),
     )
     assert _fresh(grant).state == "implementing"
-    grounds = {g.id: g for g in closing.grounds()}
+    grounds = {g.id: g for g in closing.grounds(grant)}
     assert grounds["④"].proviso_ja  # the proviso is there to be shown
 
 
@@ -861,3 +861,19 @@ def test_disposal_requests_by_others_are_refused(grant, users, settings) -> None
             reason="x",
         )
     assert not DisposalRequest.objects.exists()
+
+
+def test_a_date_outside_the_calls_period_is_refused_not_a_server_error(
+    grant, users, settings
+) -> None:
+    completed(grant, users, settings)
+    reported(grant, users, settings)
+    inspected(grant, users, settings)
+    fixed(grant, users, settings)
+    now(settings, "2027-05-01")  # FY2027: after the call's period (to 2027-03-31)
+    with pytest.raises(ServiceError, match="2027-05-01"):
+        closing.claim_submit(
+            actor=users["applicant"], grant=grant, kind="final", received_on=D("2027-05-01")
+        )
+    assert not Claim.objects.exists()
+    assert _fresh(grant).state == "amount_fixed"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from grantfactories_closing import D, completed, fixed, implementing_grant, inspected, reported
 from webfactories import UserFactory, run_at_once
 
@@ -45,12 +46,14 @@ def test_two_office_users_pay_the_same_claim_at_once_only_one_succeeds(
         actor=users["applicant"], grant=grant, kind="final", received_on=D("2026-03-20")
     )
     second_office = UserFactory(role=Role.OFFICE, organisation=None, is_staff=True)
-    jobs = [
-        lambda who=who: closing.payment_record(
-            actor=who, claim=claim, paid_on=D("2026-03-25"), amount_jpy=claim.amount_jpy
-        )
-        for who in (users["office"], second_office)
-    ]
+
+    def pay(who):
+        with translation.override("en"):  # each thread has its own active language
+            return closing.payment_record(
+                actor=who, claim=claim, paid_on=D("2026-03-25"), amount_jpy=claim.amount_jpy
+            )
+
+    jobs = [lambda who=who: pay(who) for who in (users["office"], second_office)]
     results = run_at_once(jobs)
     paid = [r for r in results if isinstance(r, Payment)]
     refused = [r for r in results if isinstance(r, Exception)]

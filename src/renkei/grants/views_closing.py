@@ -93,6 +93,11 @@ class ReportForm(forms.Form):
             self.fields[f"ex{n}_description"] = forms.CharField(
                 label=gettext_lazy("Excluded cost"), required=False, max_length=300
             )
+            self.fields[f"ex{n}_category"] = forms.ChoiceField(
+                label=gettext_lazy("Category"),
+                required=False,
+                choices=[("", "—"), *Category.choices],
+            )
             self.fields[f"ex{n}_amount_jpy"] = forms.IntegerField(
                 label=gettext_lazy("Amount (JPY)"), required=False, **YEN
             )
@@ -113,7 +118,10 @@ class ReportForm(forms.Form):
 
     def excluded_rows(self):
         return [
-            [self[f"ex{n}_{f}"] for f in ("description", "amount_jpy", "kind", "reason")]
+            [
+                self[f"ex{n}_{f}"]
+                for f in ("description", "category", "amount_jpy", "kind", "reason")
+            ]
             for n in range(EXCLUDED_ROWS)
         ]
 
@@ -131,6 +139,7 @@ class ReportForm(forms.Form):
             out.append(
                 {
                     "description": desc,
+                    "category": c.get(f"ex{n}_category") or "",
                     "amount_jpy": amount,
                     "kind": c.get(f"ex{n}_kind") or "ineligible",
                     "reason": reason,
@@ -305,12 +314,12 @@ class CancelForm(forms.Form):
     refund_jpy = forms.IntegerField(label=gettext_lazy("Refund (JPY)"), initial=0, **YEN)
     decided_on = forms.DateField(label=gettext_lazy("Decided on"), widget=DATE)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grant: Grant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        lang = get_language() or "ja"
+        english = (get_language() or "ja").startswith("en")
         self.fields["grounds"].choices = [
-            (g.id, f"{g.id} ({g.clause}) {g.text_ja if lang == 'ja' else g.text_en}")
-            for g in services.grounds()
+            (g.id, f"{g.id} ({g.clause}) {g.text_en if english else g.text_ja}")
+            for g in services.grounds(grant)
         ]
 
 
@@ -338,7 +347,7 @@ def _report_years(grant: Grant) -> list[int]:
 def _periods(grant: Grant) -> list[dict[str, Any]]:
     try:
         return services.annual_periods(grant)
-    except Exception:  # a fact outside the rulebook's period: no periods shown
+    except ServiceError:  # a fact outside the rulebook's period: no periods shown
         return []
 
 
@@ -412,7 +421,12 @@ def _page(
         for d in i.requests:
             d.form = bound["decision"] if on == ("request", d.pk) else DecisionForm()
     fixing = getattr(grant, "amount_fixing", None)
+    lang = "en" if (get_language() or "ja").startswith("en") else "ja"
+    posted = next(iter(bound.values()), None)
     context = {
+        # an error summary at the top: the form posted may not be shown in the grant's state
+        "summary": _summary(posted) if posted is not None else [],
+        "fixing_notes": (fixing.computation.get("notes") or {}).get(lang, []) if fixing else [],
         "grant": grant,
         "proposal": grant.selection.proposal,
         "can": _can(request, grant),
@@ -445,13 +459,21 @@ def _page(
             "change": bound.get("change") or ChangeForm(),
             "close": bound.get("close"),
             "cancel": bound.get("cancel")
-            or (CancelForm() if _can(request, grant)["cancel_grant"] else None),
+            or (CancelForm(grant=grant) if _can(request, grant)["cancel_grant"] else None),
         },
         "open_periods": open_periods,
-        "grounds": services.grounds(),
+        "grounds": services.grounds(grant),
         "S": {s.name: s.value for s in GrantState},
     }
     return render(request, "grants/closing/page.html", context, status=status)
+
+
+def _summary(form: forms.Form) -> list[str]:
+    lines = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        lines.extend(f"{label}: {e}" if label else str(e) for e in errors)
+    return lines
 
 
 @login_required
@@ -860,7 +882,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         grant,
         "cancel_grant",
         "cancel",
-        CancelForm(request.POST),
+        CancelForm(request.POST, grant=grant),
         lambda c: services.grant_cancel(actor=request.user, grant=grant, **c),
         _("The grant decision is cancelled."),
     )

@@ -7,7 +7,6 @@ same access policy as the pages; a grant the caller cannot see is 404."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpResponse
@@ -15,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from renkei import access
 from renkei.apikit import ERROR_TEXT, ErrorOut, jst, op, path_id, plain, text
@@ -45,7 +44,8 @@ Counterparty = text(200, min_length=0)
 Why = text(2000)
 WhyOptional = text(2000, min_length=0)
 Yen = Annotated[int, Field(ge=0, le=services.MAX_YEN)]
-Tco2 = Annotated[Decimal, Field(ge=0, lt=Decimal("1e11"), decimal_places=3)]
+# tonnes of CO2 as a decimal string (the API's decimals are strings, never JSON numbers)
+Tco2 = Annotated[str, StringConstraints(pattern=r"^\d{1,11}(\.\d{1,3})?$")]
 Budget = dict[Annotated[str, Field(pattern=r"^\d{4}$")], dict[str, int]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -79,19 +79,21 @@ class ReportOut(Schema):
 
 
 class InspectionOut(Schema):
-    inspected_on: dt.date
+    inspected_on: dt.date = Field(description="Date of the inspection.")
     on_site: bool = Field(description="On site (in principle, 4.(7)).")
     no_site_reason: str = Field(description="Why there was no site visit (spec A-10).")
-    representative_attended: bool
-    attendees: str
-    findings: str
+    representative_attended: bool = Field(
+        description="The representative participant attended (2.(11))."
+    )
+    attendees: str = Field(description="Who attended.")
+    findings: str = Field(description="What the inspection found.")
     corrections: str = Field(description="Corrections asked.")
     corrections_done_on: dt.date | None = Field(description="When they were done.")
 
 
 class FixingOut(Schema):
     number: str = Field(description="Number of the fixed-amount notice (交付額確定通知書).")
-    fixed_on: dt.date
+    fixed_on: dt.date = Field(description="Date the amount is fixed.")
     amount_jpy: int = Field(description="The fixed amount (2.(8), 4.(6)②).")
     advances_jpy: int = Field(description="Advances paid before it (概算払).")
     final_payment_jpy: int = Field(description="Fixed amount − advances (≥ 0, 4.(7)).")
@@ -103,8 +105,8 @@ class ClaimOut(Schema):
     id: int = Field(description="Claim id.")
     kind: Literal["advance", "final"] = Field(description="概算払 or 精算払.")
     fiscal_year: int | None = Field(description="The fiscal year of an advance.")
-    amount_jpy: int
-    received_on: dt.date
+    amount_jpy: int = Field(description="Amount claimed (yen).")
+    received_on: dt.date = Field(description="Date the claim was received.")
     due_on: dt.date = Field(description="Payment due: 30 April of FY(received)+1 (4.(7)).")
     paid_on: dt.date | None = Field(description="When it was paid.")
     paid_jpy: int | None = Field(description="What was paid.")
@@ -112,91 +114,109 @@ class ClaimOut(Schema):
 
 class RefundOut(Schema):
     id: int = Field(description="Refund order id.")
-    reason: Literal["excess_advance", "cancellation"]
-    amount_jpy: int
-    ordered_on: dt.date
+    reason: Literal["excess_advance", "cancellation"] = Field(
+        description="excess_advance (4.(7)) or cancellation (4.(10))."
+    )
+    amount_jpy: int = Field(description="Amount ordered back (yen).")
+    ordered_on: dt.date = Field(description="Date of the order.")
     due_on: dt.date | None = Field(description="Due date (the 交付規程's; spec A-03).")
-    refunded_on: dt.date | None
-    refunded_jpy: int | None
+    refunded_on: dt.date | None = Field(description="Date the refund was received.")
+    refunded_jpy: int | None = Field(description="Amount refunded (yen).")
 
 
 class DisposalOut(Schema):
     id: int = Field(description="Disposal request id.")
     kind: str = Field(description="sell, exchange, lend, mortgage, scrap or other_use.")
-    planned_on: dt.date
-    counterparty: str
+    planned_on: dt.date = Field(description="Planned date of the disposal.")
+    counterparty: str = Field(description="Buyer, lender, bank or other counterparty.")
     foreign_member: bool = Field(description="Transfer to a foreign consortium member (reported).")
-    reason: str
+    reason: str = Field(description="Why the item is to be disposed of.")
     state: str = Field(description="submitted, approved or refused.")
-    decision_reason: str
+    decision_reason: str = Field(description="The office's reason.")
     verdict: dict[str, Any] = Field(description="The rules core's verdict (4.(8)).")
 
 
 class ItemOut(Schema):
     id: int = Field(description="Property item id.")
-    name: str
-    site: str
-    quantity: int
-    unit_price_jpy: int
-    acquired_on: dt.date
-    operation_started_on: dt.date | None
-    useful_life_years: int
+    name: str = Field(description="The item.")
+    site: str = Field(description="The site (per-site cost breakdown, 4.(5)).")
+    quantity: int = Field(description="How many.")
+    unit_price_jpy: int = Field(
+        description="Unit price in yen (≥ 500,000: approval needed to dispose)."
+    )
+    acquired_on: dt.date = Field(description="Date acquired.")
+    operation_started_on: dt.date | None = Field(description="Start of operation (O).")
+    useful_life_years: int = Field(description="Statutory useful life in years.")
     restriction_ends: dt.date | None = Field(description="End of the disposal restriction.")
     approval_required: bool = Field(description="Unit price ≥ JPY 500,000 (4.(8)).")
-    location: str
-    disposed_on: dt.date | None
-    disposals: list[DisposalOut]
+    location: str = Field(description="Where it is.")
+    disposed_on: dt.date | None = Field(description="Date it was disposed of.")
+    disposals: list[DisposalOut] = Field(description="Disposal requests for the item.")
 
 
 class PeriodOut(Schema):
-    period_start: dt.date
-    period_end: dt.date
+    period_start: dt.date = Field(description="First day of the reporting period.")
+    period_end: dt.date = Field(description="Last day of the reporting period.")
     due: dt.date | None = Field(description="None: the call sets no due date (spec A-21).")
     expected_tco2: str | None = Field(description="Expected reduction for the period (A-34).")
-    reported: bool
+    reported: bool = Field(description="A report for the period was submitted.")
 
 
 class AnnualOut(Schema):
-    period_start: dt.date
-    period_end: dt.date
-    reductions_tco2: str
-    expected_tco2: str | None
-    operating_status: str
-    property_status: str
-    shortfall_reason: str
+    period_start: dt.date = Field(description="First day of the reporting period.")
+    period_end: dt.date = Field(description="Last day of the reporting period.")
+    reductions_tco2: str = Field(
+        description='GHG reductions in the period, tCO2 as a decimal string, e.g. "101.9".'
+    )
+    expected_tco2: str | None = Field(
+        description="Expected reduction for the period, tCO2 (A-34 reading)."
+    )
+    operating_status: str = Field(description="Operating status of the equipment.")
+    property_status: str = Field(description="How the acquired property is managed (4.(8)).")
+    shortfall_reason: str = Field(
+        description="Why the expected reductions were not achieved (4.(8))."
+    )
 
 
 class ChangeOut(Schema):
-    kind: Literal["merger", "name", "address"]
-    effective_on: dt.date
-    description: str
+    kind: Literal["merger", "name", "address"] = Field(description="merger, name or address.")
+    effective_on: dt.date = Field(description="Date the change takes effect.")
+    description: str = Field(description="What changed.")
 
 
 class CancellationOut(Schema):
-    grounds: list[str]
-    whole: bool
-    reason: str
-    refund_jpy: int
-    decided_on: dt.date
+    grounds: list[str] = Field(description="Grounds: ①–④ of 4.(10) or 4.(11).")
+    whole: bool = Field(description="Whole (true) or part (false) of the decision.")
+    reason: str = Field(description="Why.")
+    refund_jpy: int = Field(description="Refund ordered with it (yen).")
+    decided_on: dt.date = Field(description="Date of the decision.")
 
 
 class ClosingOut(Schema):
-    grant_id: int
+    grant_id: int = Field(description="Grant id.")
     state: str = Field(description="The grant's state.")
-    completed_on: dt.date | None
-    operation_started_on: dt.date | None
-    useful_life_years: int | None
-    documents: list[DocumentOut]
-    completion_report: ReportOut | None
-    final_inspection: InspectionOut | None
-    amount_fixing: FixingOut | None
-    claims: list[ClaimOut]
-    refund_orders: list[RefundOut]
-    property_items: list[ItemOut]
-    annual_periods: list[PeriodOut]
-    annual_reports: list[AnnualOut]
-    corporate_changes: list[ChangeOut]
-    cancellations: list[CancellationOut]
+    completed_on: dt.date | None = Field(description="Completion date (C).")
+    operation_started_on: dt.date | None = Field(description="Start of operation (O).")
+    useful_life_years: int | None = Field(description="Statutory useful life in years.")
+    documents: list[DocumentOut] = Field(
+        description="Invoices, receipts and other closing documents."
+    )
+    completion_report: ReportOut | None = Field(
+        description="The completion report, once submitted."
+    )
+    final_inspection: InspectionOut | None = Field(
+        description="The final inspection, once recorded."
+    )
+    amount_fixing: FixingOut | None = Field(description="The fixed amount, once fixed.")
+    claims: list[ClaimOut] = Field(description="Payment claims with their payments.")
+    refund_orders: list[RefundOut] = Field(description="Refund orders.")
+    property_items: list[ItemOut] = Field(description="The acquired-property ledger.")
+    annual_periods: list[PeriodOut] = Field(
+        description="Reporting periods of the useful life (rules core)."
+    )
+    annual_reports: list[AnnualOut] = Field(description="Annual project reports submitted.")
+    corporate_changes: list[ChangeOut] = Field(description="Corporate changes reported (4.(9)).")
+    cancellations: list[CancellationOut] = Field(description="Cancellations of the decision.")
     close_blockers: list[str] = Field(description="Why the grant cannot be closed yet (A-41).")
     readings: dict[str, str] = Field(description="The readings this part applies (id → text).")
 
@@ -215,7 +235,7 @@ def closing_out(grant: Grant) -> ClosingOut:
     reported = set(grant.annual_reports.values_list("period_start", flat=True))
     try:
         periods = services.annual_periods(grant)
-    except Exception:  # facts out of the rulebook's period: shown as none
+    except ServiceError:  # facts out of the rulebook's period: shown as none
         periods = []
     return ClosingOut(
         grant_id=grant.pk,
@@ -397,11 +417,17 @@ class CompletionIn(Schema):
 
 
 class ExcludedIn(Schema):
-    description: Short
-    fiscal_year: int | None = Field(default=None, ge=2000, le=2100)
-    category: Literal["", "construction", "equipment", "admin"] = ""
-    amount_jpy: Yen
-    kind: Literal["ineligible", "own_product_profit"] = "ineligible"
+    description: Short = Field(description="What the cost is.")
+    fiscal_year: int | None = Field(
+        default=None, ge=2000, le=2100, description="Fiscal year it was spent in, e.g. 2024."
+    )
+    category: Literal["", "construction", "equipment", "admin"] = Field(
+        default="", description="別表1 category: construction, equipment or admin."
+    )
+    amount_jpy: Yen = Field(description="Amount excluded (yen).")
+    kind: Literal["ineligible", "own_product_profit"] = Field(
+        default="ineligible", description="ineligible or own_product_profit (2.(7) 利益排除)."
+    )
     reason: Why = Field(description="Why it is not eligible (2.(7)).")
 
 
@@ -409,107 +435,142 @@ class ReportIn(Schema):
     spending: Budget = Field(
         description="Actual eligible cost {FY: {construction|equipment|admin: yen}}."
     )
-    excluded: list[ExcludedIn] = Field(default_factory=list, max_length=200)
+    excluded: list[ExcludedIn] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Lines taken out of the actual cost, each with its reason (2.(7)).",
+    )
     narrative: Long = Field(description="The implementation report (実施報告書).")
     expected_annual_reduction_tco2: Tco2 | None = Field(
-        default=None, description="Expected GHG reduction per year at completion (4.(8))."
+        default=None,
+        description="Expected GHG reduction per year at completion, tCO2 as a decimal "
+        'string, e.g. "1200.5" (4.(8)).',
     )
 
 
 class InspectionIn(Schema):
-    inspected_on: dt.date
-    on_site: bool = True
-    no_site_reason: LongOptional = ""
-    representative_attended: bool = False
-    attendees: LongOptional = ""
-    findings: LongOptional = ""
-    corrections: LongOptional = ""
-    corrections_done_on: dt.date | None = None
+    inspected_on: dt.date = Field(description="Date of the inspection.")
+    on_site: bool = Field(default=True, description="On site (in principle, 4.(7)).")
+    no_site_reason: LongOptional = Field(
+        default="", description="Why there is no site visit (spec A-10)."
+    )
+    representative_attended: bool = Field(
+        default=False, description="The representative participant attended (2.(11))."
+    )
+    attendees: LongOptional = Field(default="", description="Who attended.")
+    findings: LongOptional = Field(default="", description="What the inspection found.")
+    corrections: LongOptional = Field(default="", description="Corrections asked.")
+    corrections_done_on: dt.date | None = Field(
+        default=None, description="When the corrections were done."
+    )
 
 
 class DoneIn(Schema):
-    done_on: dt.date
+    done_on: dt.date = Field(description="Date the corrections were done.")
 
 
 class FixIn(Schema):
-    fixed_on: dt.date
+    fixed_on: dt.date = Field(description="Date the amount is fixed.")
 
 
 class ClaimIn(Schema):
-    kind: Literal["advance", "final"]
-    received_on: dt.date
-    fiscal_year: int | None = Field(default=None, ge=2000, le=2100)
-    amount_jpy: Yen | None = None
+    kind: Literal["advance", "final"] = Field(description="advance (概算払) or final (精算払).")
+    received_on: dt.date = Field(description="Date the claim was received.")
+    fiscal_year: int | None = Field(
+        default=None, ge=2000, le=2100, description="Fiscal year of an advance, e.g. 2024."
+    )
+    amount_jpy: Yen | None = Field(
+        default=None, description="The advance in yen (the final claim is computed)."
+    )
 
 
 class PaymentIn(Schema):
-    paid_on: dt.date
-    amount_jpy: Yen
+    paid_on: dt.date = Field(description="Date paid.")
+    amount_jpy: Yen = Field(description="Amount paid (yen), at most the claim.")
 
 
 class RefundOrderIn(Schema):
-    reason: Literal["excess_advance", "cancellation"]
-    amount_jpy: Yen
-    ordered_on: dt.date
-    due_on: dt.date | None = None
+    reason: Literal["excess_advance", "cancellation"] = Field(
+        description="excess_advance (4.(7)) or cancellation (4.(10))."
+    )
+    amount_jpy: Yen = Field(description="Amount ordered back (yen).")
+    ordered_on: dt.date = Field(description="Date of the order.")
+    due_on: dt.date | None = Field(
+        default=None, description="Due date (the 交付規程's; spec A-03)."
+    )
 
 
 class RefundIn(Schema):
-    refunded_on: dt.date
-    refunded_jpy: Yen
+    refunded_on: dt.date = Field(description="Date the refund was received.")
+    refunded_jpy: Yen = Field(description="Amount refunded (yen).")
 
 
 class ItemIn(Schema):
-    name: Short
-    site: Site = ""
-    quantity: int = Field(default=1, ge=1, le=1_000_000)
-    unit_price_jpy: Yen
-    acquired_on: dt.date
-    operation_started_on: dt.date | None = None
-    useful_life_years: int = Field(ge=1, le=100)
-    location: ShortOptional = ""
+    name: Short = Field(description="The item.")
+    site: Site = Field(default="", description="The site (per-site cost breakdown, 4.(5)).")
+    quantity: int = Field(default=1, ge=1, le=1_000_000, description="How many.")
+    unit_price_jpy: Yen = Field(
+        description="Unit price in yen (≥ 500,000: approval needed to dispose)."
+    )
+    acquired_on: dt.date = Field(description="Date acquired.")
+    operation_started_on: dt.date | None = Field(
+        default=None, description="Start of operation (O)."
+    )
+    useful_life_years: int = Field(ge=1, le=100, description="Statutory useful life in years.")
+    location: ShortOptional = Field(default="", description="Where it is.")
 
 
 class DisposalIn(Schema):
-    kind: Literal["sell", "exchange", "lend", "mortgage", "scrap", "other_use"]
-    planned_on: dt.date
-    counterparty: Counterparty = ""
-    reason: Why
-    foreign_member: bool = False
+    kind: Literal["sell", "exchange", "lend", "mortgage", "scrap", "other_use"] = Field(
+        description="sell, exchange, lend, mortgage, scrap or other_use."
+    )
+    planned_on: dt.date = Field(description="Planned date of the disposal.")
+    counterparty: Counterparty = Field(
+        default="", description="Buyer, lender, bank or other counterparty."
+    )
+    reason: Why = Field(description="Why the item is to be disposed of.")
+    foreign_member: bool = Field(
+        default=False,
+        description="Transfer to a foreign consortium member (reported in advance, A-18).",
+    )
 
 
 class DecisionIn(Schema):
-    approve: bool
-    reason: WhyOptional = ""
+    approve: bool = Field(description="Approve (true) or refuse (false).")
+    reason: WhyOptional = Field(default="", description="Why (required to refuse).")
 
 
 class DisposedIn(Schema):
-    disposed_on: dt.date
+    disposed_on: dt.date = Field(description="Date it was disposed of.")
 
 
 class AnnualIn(Schema):
-    period_start: dt.date
-    period_end: dt.date
-    reductions_tco2: Tco2
-    operating_status: Long
-    property_status: Long
-    shortfall_reason: LongOptional = ""
+    period_start: dt.date = Field(description="First day of the reporting period.")
+    period_end: dt.date = Field(description="Last day of the reporting period.")
+    reductions_tco2: Tco2 = Field(
+        description='GHG reductions in the period, tCO2 as a decimal string, e.g. "101.9".'
+    )
+    operating_status: Long = Field(description="Operating status of the equipment.")
+    property_status: Long = Field(description="How the acquired property is managed (4.(8)).")
+    shortfall_reason: LongOptional = Field(
+        default="", description="Why the expected reductions were not achieved (4.(8))."
+    )
 
 
 class ChangeIn(Schema):
-    kind: Literal["merger", "name", "address"]
-    effective_on: dt.date
-    description: Long
+    kind: Literal["merger", "name", "address"] = Field(description="merger, name or address.")
+    effective_on: dt.date = Field(description="Date the change takes effect.")
+    description: Long = Field(description="What changed.")
 
 
 class CancelIn(Schema):
     grounds: list[Annotated[str, Field(max_length=20)]] = Field(
         min_length=1, max_length=6, description="Ids among ①, ②, ③, ④, 4.(11)."
     )
-    whole: bool = True
-    reason: Why
-    refund_jpy: Yen = 0
-    decided_on: dt.date
+    whole: bool = Field(default=True, description="Whole (true) or part (false) of the decision.")
+    reason: Why = Field(description="Why (under ④: the part not refunded, A-32).")
+    refund_jpy: Yen = Field(default=0, description="Refund ordered with it (yen).")
+    decided_on: dt.date = Field(description="Date of the decision.")
 
 
 # --- operations ------------------------------------------------------------------------------

@@ -118,6 +118,17 @@ def book_of(grant: Grant):
     return load_rulebook(grant.selection.proposal.call.rulebook_id)
 
 
+def rules(fn, *args: Any, **kwargs: Any) -> Any:
+    """Call the rules core; a refusal of its own (a date outside the call's period, an amount
+    it cannot take) becomes the service's refusal with its message, never a server error."""
+    from renkei.errors import RenkeiError
+
+    try:
+        return fn(*args, **kwargs)
+    except RenkeiError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
 def today() -> dt.date:
     return clock.now().astimezone(dt.timezone(dt.timedelta(hours=9))).date()
 
@@ -458,7 +469,7 @@ def completion_report_due(grant: Grant, basis: dt.date):
     ``basis`` (counting it) and 10 March of its fiscal year (4.(6)②)."""
     from renkei.rules.jcm import deadline
 
-    return deadline(book_of(grant), "completion-report", basis)
+    return rules(deadline, book_of(grant), "completion-report", basis)
 
 
 def _stop_basis(grant: Grant) -> dt.date | None:
@@ -771,7 +782,8 @@ def fixed_amount_of(grant: Grant, *, advances_jpy: int):
     decision = grant.decision
     allocation = _current_allocation(grant)
     report = grant.completion_report
-    return fixed_amount(
+    return rules(
+        fixed_amount,
         book_of(grant),
         decided_amount_jpy=allocation.amount_jpy if allocation else decision.amount_jpy,
         rate=Decimal(decision.rate),
@@ -827,7 +839,8 @@ def amount_fix(*, actor: Any, grant: Grant, fixed_on: dt.date) -> AmountFixing:
                 "refund_jpy": result.refund_jpy,
                 "clause": getattr(result, "clause", "4.(6)②"),
                 "reading": getattr(result, "reading", "") or "",
-                "result": result.to_dict("en"),
+                # the readings the computation rests on, in both languages (shown with it)
+                "notes": {lang: result.to_dict(lang)["notes"] for lang in ("ja", "en")},
             },
             fixed_by=actor,
         )
@@ -871,7 +884,7 @@ def payment_due(grant: Grant, received_on: dt.date):
     """30 April of the fiscal year after the one the claim was received in (4.(7))."""
     from renkei.rules.jcm import deadline
 
-    return deadline(book_of(grant), "payment", received_on)
+    return rules(deadline, book_of(grant), "payment", received_on)
 
 
 def claim_submit(
@@ -1193,7 +1206,8 @@ AFTER_COMPLETION = (
 def disposal_verdict(grant: Grant, item: PropertyItem, day: dt.date):
     from renkei.rules.jcm import disposal
 
-    return disposal(
+    return rules(
+        disposal,
         book_of(grant),
         unit_price_jpy=item.unit_price_jpy,
         operation_start=item.operation_started_on or grant.operation_started_on or item.acquired_on,
@@ -1344,7 +1358,10 @@ def disposal_request_submit(
             counterparty=counterparty,
             foreign_member=foreign_member,
             reason=reason,
-            verdict=verdict.to_dict("en"),
+            verdict={
+                **verdict.to_dict("en"),
+                "reading_message_ja": verdict.to_dict("ja")["reading_message"],
+            },
             state=RequestState.SUBMITTED,
             submitted_by=actor,
         )
@@ -1457,7 +1474,8 @@ def annual_periods(grant: Grant) -> list[dict[str, Any]]:
 
     if grant.operation_started_on is None or grant.useful_life_years is None:
         return []
-    result = deadline(
+    result = rules(
+        deadline,
         book_of(grant),
         "annual-report",
         grant.operation_started_on,
@@ -1624,11 +1642,11 @@ def corporate_change_report(
 
 
 # --- cancellation (4.(10), 4.(11)) and closing (J16) -------------------------------------------
-def grounds() -> tuple:
-    from renkei.rules import load_rulebook
+def grounds(grant: Grant) -> tuple:
+    """The cancellation grounds of the grant's call (rules core: ①–④ of 4.(10), 4.(11))."""
     from renkei.rules.jcm import cancellation_grounds
 
-    return tuple(cancellation_grounds(load_rulebook("jcm-model-project/fy2024")))
+    return tuple(cancellation_grounds(book_of(grant)))
 
 
 def grant_cancel(
@@ -1712,15 +1730,31 @@ def _cancellable():
 def close_check(grant: Grant, day: dt.date | None = None) -> list[str]:
     """Why the grant cannot be closed yet (empty: it can), by the reading
     ``closing.reading.closing_conditions`` (spec A-41) on the rules core's dates."""
-    from renkei.rules.jcm import deadline, monitoring_plan
-
     day = day or today()
     why: list[str] = []
     if grant.state != S.PAID:
         why.append(_("Only a paid grant is closed (the years after completion)."))
         return why
+    try:
+        why.extend(_duties_left(grant, day))
+    except ServiceError as exc:  # a date the rules core cannot place: said, not closed
+        why.append(str(exc))
+    if grant.refund_orders.filter(refunded_on__isnull=True).exists():
+        why.append(_("A refund order is not refunded yet."))
+    if DisposalRequest.objects.filter(item__grant=grant, state=RequestState.SUBMITTED).exists():
+        why.append(_("A disposal request waits for a decision."))
+    return why
+
+
+def _duties_left(grant: Grant, day: dt.date) -> list[str]:
+    """The duties still running on ``day``: the useful life and the last issuance request
+    after it (2.(1)③), and the records kept five years (4.(5))."""
+    from renkei.rules.jcm import deadline, monitoring_plan
+
+    why: list[str] = []
     book = book_of(grant)
-    plan = monitoring_plan(
+    plan = rules(
+        monitoring_plan,
         book,
         operation_start=grant.operation_started_on,
         useful_life_years=grant.useful_life_years,
@@ -1734,16 +1768,12 @@ def close_check(grant: Grant, day: dt.date | None = None) -> list[str]:
             )
             % {"end": plan.life_end, "due": plan.issuance_after_life_due}
         )
-    retention = deadline(book, "records-retention", grant.completed_on)
+    retention = rules(deadline, book, "records-retention", grant.completed_on)
     if day <= retention.due:
         why.append(
             _("The books and evidence are kept five years after completion, until %(due)s (4.(5)).")
             % {"due": retention.due}
         )
-    if grant.refund_orders.filter(refunded_on__isnull=True).exists():
-        why.append(_("A refund order is not refunded yet."))
-    if DisposalRequest.objects.filter(item__grant=grant, state=RequestState.SUBMITTED).exists():
-        why.append(_("A disposal request waits for a decision."))
     return why
 
 
