@@ -158,7 +158,11 @@ def test_decision_completion_and_after_follow_the_records(grant) -> None:
     assert fi.details["guideline_window_start"] <= fi.details["guideline_window_end"]
 
     CompletionReport.objects.create(
-        grant=grant, spending={}, due_on=D("2026-01-19"), submitted_by=grant.opened_by
+        grant=grant,
+        spending={},
+        basis_on=D("2025-12-20"),
+        due_on=D("2026-01-19"),
+        submitted_by=grant.opened_by,
     )
     FinalInspection.objects.create(
         grant=grant, inspected_on=D("2026-02-10"), recorded_by=grant.opened_by
@@ -522,6 +526,9 @@ def test_an_approved_stop_ends_the_completion_due_date_for_good(grant, office) -
     assert r["completion"].cancelled_at is not None
     assert r["year_end_report:2024"].cancelled_at is None  # FY2024 ended before the stop
     assert r["year_end_report:2025"].cancelled_at is not None
+    # the completion report is still due (4.(6)②), counted from the approval: 30 days
+    report = r["completion_report"]
+    assert (report.due_on, report.clause, report.done_at) == (D("2025-07-01"), "4.(6)②", None)
     set_state(grant, "completion_reported")  # the report after the stop: still no completion
     refresh_deadlines(grant)
     assert rows(grant)["completion"].cancelled_at is not None

@@ -472,7 +472,8 @@ def completion_report_due(grant: Grant, basis: dt.date):
     return rules(deadline, book_of(grant), "completion-report", basis)
 
 
-def _stop_basis(grant: Grant) -> dt.date | None:
+def stop_approved_on(grant: Grant) -> dt.date | None:
+    """The day (JST) the last approved suspension or abolition was approved, if any."""
     stop = (
         StopRequest.objects.filter(grant=grant, state=RequestState.APPROVED)
         .order_by("-decided_at")
@@ -567,7 +568,7 @@ def completion_report_submit(
         grant = locked(grant)
         _state(grant, (S.COMPLETED, S.STOPPED), _("Submitting the completion report"))
         after_stop = grant.state == S.STOPPED
-        basis = grant.completed_on if not after_stop else _stop_basis(grant)
+        basis = grant.completed_on if not after_stop else stop_approved_on(grant)
         if basis is None:
             raise ServiceError(_("The completion date (or the approval of the stop) is missing."))
         errors = []

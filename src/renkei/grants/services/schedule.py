@@ -385,12 +385,26 @@ def _plan(grant: Grant) -> Iterator[Planned]:
             done_at=payment.recorded_at if payment else None,
             applies=not ended,
         )
+    report = CompletionReport.objects.filter(grant=grant).first()
     if completed is None:
+        # an approved suspension or abolition still reports (4.(6)② 「完了(中止又は廃止の承認を
+        # 受けた場合を含む)」), counted from the approval as the closing part counts it
+        from renkei.grants.services.closing import stop_approved_on
+
+        stopped_on = stop_approved_on(grant)
+        d = _rule(book, "completion-report", stopped_on) if stopped_on else None
+        if d is not None:
+            yield _planned(
+                "completion_report",
+                d,
+                details=_jsonable(dict(d.extra)),
+                done_at=report.submitted_at if report else None,
+                applies=not ended,
+            )
         return
     # after completion: the report (4.(6)②), the final inspection after it (4.(6)②, 4.(7):
     # no due date in the call, 2.(11)'s guideline window), JCM registration (2.(1)①), records
     # (4.(5))
-    report = CompletionReport.objects.filter(grant=grant).first()
     d = _rule(book, "completion-report", completed)
     if d is not None:
         yield _planned(
