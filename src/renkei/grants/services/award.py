@@ -1026,23 +1026,31 @@ def change_verdict(
             **bilingual(verdict),
         }
     if kind == ChangeKind.AMOUNT:
+        from renkei.rules._result import render
+
         amount = _amount_in(amount_jpy, _("The new amount"))
+        if amount == current.amount_jpy:
+            raise ServiceError(_("The new amount is the amount in force; nothing changes."))
+        # 4.(4)1): always with prior approval; whether the amount can rise above the decision's
+        # (2.(9): a ceiling) the call leaves open: the office decides (spec A-12)
+        reading_id = "jcm.reading.total_change_is_amount"
         out: dict[str, Any] = {
             "approval_required": True,
             "clause": "4.(4)1)",
-            "reading": "",
+            "reading": reading_id,
             "amount_before_jpy": current.amount_jpy,
             "amount_after_jpy": amount,
             "increase": amount > current.amount_jpy,
         }
-        if amount == current.amount_jpy:
-            raise ServiceError(_("The new amount is the amount in force; nothing changes."))
+        for lang in ("ja", "en"):
+            out[lang] = {"reading_message": render(reading_id, {}, lang)}
         if budget is not None:
-            after = budget_in(budget)
-            out.update(bilingual(change_approval(book, before, after)))
-        if out["increase"]:
-            # 2.(9) caps the amount at the decision's; whether it can rise is open (spec A-12)
-            out["reading"] = "jcm.reading.amount_increase_office_decides"
+            verdict = change_approval(book, before, budget_in(budget))
+            for lang in ("ja", "en"):
+                out[lang] = {
+                    **verdict.to_dict(lang),
+                    "reading_message": out[lang]["reading_message"],
+                }
         return out
     if kind == ChangeKind.CONTENT:
         answers = {}
