@@ -804,6 +804,24 @@ def grant_decide(
                 errors=lines,
             )
         book = _book(grant)
+        limit = book.schedule.completion_deadline
+        if completion_due > limit.value:
+            # 2.(10) 「原則として」: a later date is possible, so it is shown for review
+            findings.append(
+                {
+                    "status": "needs_review",
+                    "ja": {
+                        "clause": limit.clause,
+                        "message": f"完了期限 {completion_due.isoformat()} は公募要領の完了期限 "
+                        f"{limit.value.isoformat()}(原則)より後です。",
+                    },
+                    "en": {
+                        "clause": limit.clause,
+                        "message": f"The completion date {completion_due.isoformat()} is after "
+                        f"the call's completion date of {limit.value.isoformat()} (in principle).",
+                    },
+                }
+            )
         decision = GrantDecision.objects.create(
             grant=grant,
             application_version=version,
