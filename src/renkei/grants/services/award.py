@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from renkei import access, clock
+from renkei import clock
 from renkei.accounts.models import Role
 from renkei.accounts.notices import Msg, notify
 from renkei.audit.services import audit_record
@@ -1485,10 +1485,6 @@ def year_end_report_submit(
             clause=clause,
         )
     return report
-
-
-def may(user: Any, action: str, obj: Any) -> bool:
-    return access.can(user, action, obj)
 
 
 __all__ = [
