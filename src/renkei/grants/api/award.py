@@ -8,7 +8,6 @@ policy as the pages: 403 for a request the caller's role or the grant's state do
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpResponse
@@ -361,7 +360,11 @@ class AwardReasonIn(Schema):
 class AwardDecideIn(Schema):
     decided_on: dt.date = Field(description="Decision date (交付決定日).")
     amount_jpy: PositiveYen = Field(description="Amount in whole yen.")
-    rate: Decimal = Field(gt=0, le=1, max_digits=5, decimal_places=4, description="e.g. 0.5.")
+    rate: str = Field(
+        pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$",
+        description='Subsidy rate as a decimal string above 0 and at most 1, e.g. "0.5" '
+        "(2.(9)); at most 4 decimal places.",
+    )
     completion_due: dt.date = Field(description="Completion due under the decision.")
     budget: Budget | None = Field(None, description="Default: the accepted version's budget.")
 
