@@ -332,10 +332,10 @@ def test_orders_before_the_decision_and_sole_suppliers_without_reason_are_refuse
     on_the_day = _order(decided, rep, ordered_on=dt.date(2024, 8, 20))
     assert on_the_day.flags == []
     sole = _order(decided, rep, method="sole", method_reason="Only maker of this boiler.")
-    assert sole.method == "sole"
+    assert [f["clause"] for f in sole.flags] == ["4.(3)②"]  # shown for review
     late = _order(decided, rep, paid_on=dt.date(2025, 4, 2))
-    assert [f["code"] for f in late.flags] == ["paid_outside_fy"]
-    assert late.flags[0]["clause"] == "4.(3)③"
+    assert [f["code"] for f in late.flags] == ["jcm.grant.paid_in_year"]
+    assert late.flags[0]["clause"] == "4.(3)③" and late.flags[0]["en"]
     with pytest.raises(NotAllowed):
         _order(decided, users["office"])
 

@@ -924,38 +924,45 @@ def procurement_record(
     with transaction.atomic():
         grant = locked(grant)
         require(actor, "record_procurement", grant)
-        if ordered_on < grant.decided_on:
-            raise ServiceError(
-                _(
-                    "The order date %(ordered)s is before the grant decision of %(decided)s: "
-                    "orders must be placed on or after the decision date (4.(3)①)."
-                )
-                % {"ordered": ordered_on.isoformat(), "decided": grant.decided_on.isoformat()}
-            )
+        from renkei.rules.jcm import procurement as procurement_rules
+
+        findings = procurement_rules(
+            _book(grant),
+            decided_on=grant.decided_on,
+            ordered_on=ordered_on,
+            paid_on=paid_on,
+            competitive=method != ProcurementRecord.Method.SOLE,
+        )
+        lang = _lang()
+        failed = [f"{f.clause}: {f.message(lang)}" for f in findings if str(f.status) == "fail"]
+        if failed:  # an order before the decision date (4.(3)①)
+            raise ServiceError(failed[0], errors=failed)
         years = set(budget_of(current_allocation(grant).budget))
         if int(fiscal_year) not in years:
             raise ServiceError(
                 _("FY%(year)s is not a fiscal year of the grant's budget (%(years)s).")
                 % {"year": fiscal_year, "years": ", ".join(f"FY{y}" for y in sorted(years))}
             )
-        flags = []
-        if fiscal_year != fiscal_year_of(ordered_on):
+        # what the rules core flags for review (a single supplier, 4.(3)②; a payment in a
+        # later fiscal year, 4.(3)③), kept in both languages and shown with the order
+        flags = [
+            {
+                "code": f.check,
+                "clause": f.clause,
+                "ja": f.message("ja"),
+                "en": f.message("en"),
+            }
+            for f in findings
+            if str(f.status) == "needs_review"
+        ]
+        if int(fiscal_year) != fiscal_year_of(ordered_on):
             flags.append(
                 {
                     "code": "order_outside_fy",
                     "clause": "4.(3)③",
-                    "ja": "発注日が計上年度の外にあります(原則として当該年度中に支払・精算)。",
-                    "en": "The order date is outside the fiscal year it is charged to.",
-                }
-            )
-        if paid_on is not None and fiscal_year_of(paid_on) != int(fiscal_year):
-            flags.append(
-                {
-                    "code": "paid_outside_fy",
-                    "clause": "4.(3)③",
-                    "ja": "支払が発注の年度の外です(4.(3)③ 原則として当該年度中に支払及び精算)。",
-                    "en": "Paid outside the order's fiscal year (4.(3)③: paid and settled "
-                    "within that fiscal year, in principle).",
+                    "ja": "発注日が計上する年度の外にあります(原則として当該年度中に支払・精算)。",
+                    "en": "The order date is outside the fiscal year it is charged to (paid "
+                    "and settled within that fiscal year, in principle).",
                 }
             )
         record = ProcurementRecord.objects.create(
