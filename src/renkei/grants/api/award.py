@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -56,7 +57,7 @@ def _visible(request, grant_id: int) -> Grant:
 
 def _may(request, action: str, obj: Any) -> None:
     if not access.can(request.user, action, obj):
-        raise NotAllowed("You are not allowed to do this.")
+        raise NotAllowed(_("You are not allowed to do this."))
 
 
 def _lang(request) -> str:
