@@ -73,9 +73,17 @@ def decided(users, first_round, sample_document, settings):
 
 def client_for(user) -> Client:
     c = Client()
+    c.cookies["django_language"] = "en"  # the pages' English is asserted here
     if user is not None:
         c.force_login(user)
     return c
+
+
+def english(recipient) -> list[str]:
+    """The recipient's notices as read in English (they are stored with their message ids)."""
+    from renkei.accounts.notices import render
+
+    return [render(n.msgid, n.params, "en") for n in Notice.objects.filter(recipient=recipient)]
 
 
 # --- the application --------------------------------------------------------------------------
@@ -151,8 +159,8 @@ def test_submit_needs_the_signed_agreement_and_a_late_one_is_flagged(
     assert version.submitted_late is True
     page = client_for(users["office"]).get(reverse("grants:award", args=[grant.pk]))
     assert "late" in page.content.decode()
-    notice = Notice.objects.filter(recipient=users["office"]).last()
-    assert "late" in notice.message and "4.(2)" in notice.message
+    (notice,) = [n for n in english(users["office"]) if "submitted" in n]
+    assert "late" in notice and "4.(2)" in notice
 
 
 def test_a_submission_on_the_due_date_is_on_time(grant, users, settings) -> None:
@@ -324,10 +332,10 @@ def test_orders_before_the_decision_and_sole_suppliers_without_reason_are_refuse
     on_the_day = _order(decided, rep, ordered_on=dt.date(2024, 8, 20))
     assert on_the_day.flags == []
     sole = _order(decided, rep, method="sole", method_reason="Only maker of this boiler.")
-    assert sole.method == "sole"
+    assert [f["clause"] for f in sole.flags] == ["4.(3)②"]  # shown for review
     late = _order(decided, rep, paid_on=dt.date(2025, 4, 2))
-    assert [f["code"] for f in late.flags] == ["paid_outside_fy"]
-    assert late.flags[0]["clause"] == "4.(3)③"
+    assert [f["code"] for f in late.flags] == ["jcm.grant.paid_in_year"]
+    assert late.flags[0]["clause"] == "4.(3)③" and late.flags[0]["en"]
     with pytest.raises(NotAllowed):
         _order(decided, users["office"])
 
@@ -545,7 +553,7 @@ def test_year_end_reports_only_for_ended_years_and_late_ones_flagged(
         actor=rep, grant=decided, fiscal_year=2025, spending=spending, narrative=""
     )
     assert late.late is True
-    notice = Notice.objects.get(recipient=users["office"], message__contains="FY2025").message
+    (notice,) = [n for n in english(users["office"]) if "FY2025" in n]
     assert "late" in notice and "4.(6)①" in notice and "2026" in notice
 
 
@@ -670,3 +678,65 @@ def test_the_api_runs_the_application_and_the_decision(grant, users, settings) -
         content_type="application/json",
     )
     assert verdict.status_code == 200 and verdict.json()["approval_required"] is False
+
+
+def test_a_completion_date_after_the_calls_is_shown_for_review(grant, users, settings) -> None:
+    office = users["office"]
+    accepted_application(grant, users["applicant"], office, settings)
+    now(settings, "2024-08-20T10:00")
+    decision = award.grant_decide(
+        actor=office,
+        grant=grant,
+        decided_on=dt.date(2024, 8, 20),
+        amount_jpy=NAIJI_AMOUNT,
+        rate=Decimal("0.5"),
+        completion_due=dt.date(2027, 1, 30),  # 2.(10): 2027-01-29 in principle
+    )
+    (late,) = [f for f in decision.findings if f["en"]["clause"] == "2.(10)"]
+    assert late["status"] == "needs_review" and "2027-01-29" in late["en"]["message"]
+    page = client_for(office).get(reverse("grants:award", args=[grant.pk])).content.decode()
+    assert "2027-01-29" in page
+
+
+def test_the_year_end_spending_goes_out_and_back_as_a_workbook(decided, users, settings) -> None:
+    from openpyxl import load_workbook
+
+    rep = users["applicant"]
+    _order(decided, rep, amount_jpy=70_000_000, paid_on=dt.date(2025, 1, 10))
+    c = client_for(rep)
+    data = c.get(reverse("grants:award_spending_xlsx", args=[decided.pk, 2024])).content
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert 70_000_000 in values  # the year's orders, per category
+    now(settings, "2025-04-05T10:00")
+    wrong_year = c.post(
+        reverse("grants:award_year_end", args=[decided.pk]),
+        {
+            "fiscal_year": "2025",
+            "narrative": "typed narrative",
+            "file": SimpleUploadedFile("s.xlsx", data),
+        },
+    )
+    assert wrong_year.status_code == 400 and "typed narrative" in wrong_year.content.decode()
+    done = c.post(
+        reverse("grants:award_year_end", args=[decided.pk]),
+        {"fiscal_year": "2024", "narrative": "", "file": SimpleUploadedFile("s.xlsx", data)},
+    )
+    assert done.status_code == 302
+    report = decided.year_end_reports.get(fiscal_year=2024)
+    assert report.spending == {"construction": 0, "equipment": 70_000_000, "admin": 0}
+
+
+def test_the_pages_read_in_japanese_and_the_grant_page_links_the_award_part(decided, users) -> None:
+    c = Client()  # Japanese by default
+    c.force_login(users["applicant"])
+    page = c.get(reverse("grants:award", args=[decided.pk])).content.decode()
+    assert (
+        "交付申請" in page
+        and "交付決定通知書をダウンロード" in page
+        and "年度終了実績報告書" in page
+    )
+    detail = c.get(reverse("grants:detail", args=[decided.pk])).content.decode()
+    assert reverse("grants:award", args=[decided.pk]) in detail
+    assert decided.decision.number in detail

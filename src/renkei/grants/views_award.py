@@ -356,7 +356,10 @@ def _context(request: HttpRequest, grant: Grant, **bound: Any) -> dict[str, Any]
         ctx["latest"] = latest
         ctx["latest_budget"] = _rows(latest_budget) if latest_budget else None
         ctx["prechecks"] = list(app.prechecks.select_related("version", "answered_by_version"))
+        kinds = dict(UploadForm.base_fields["kind"].choices)
         ctx["documents"] = list(services.application_documents(grant))
+        for d in ctx["documents"]:
+            d.kind_label = kinds.get(d.kind, d.kind)
         ctx["has_agreement"] = any(
             d.kind == services.CONSORTIUM_AGREEMENT for d in ctx["documents"]
         )
@@ -443,7 +446,11 @@ def _report_years(grant: Grant) -> list[dict[str, Any]]:
     out = []
     for fy in _years(grant):
         due, clause = services.year_end_due(grant, fy)
-        out.append({"fy": fy, "due": due, "clause": clause, "report": done.get(fy)})
+        report = done.get(fy)
+        spending = (
+            [(Category(c).label, report.spending.get(c, 0)) for c in CATEGORIES] if report else []
+        )
+        out.append({"fy": fy, "due": due, "clause": clause, "report": report, "spending": spending})
     return out
 
 

@@ -81,7 +81,6 @@ def _decide_stop(user: Any, obj: Any) -> bool:
 
 
 RULES: dict[str, Rule] = {
-    "view_grant_award": sees,
     "edit_grant_application": _rep_in(S.DRAFTING),
     "submit_grant_application": _rep_in(S.DRAFTING),
     "review_grant_application": _review,

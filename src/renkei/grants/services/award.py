@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from renkei import access, clock
+from renkei import clock
 from renkei.accounts.models import Role
 from renkei.accounts.notices import Msg, notify
 from renkei.audit.services import audit_record
@@ -804,6 +804,24 @@ def grant_decide(
                 errors=lines,
             )
         book = _book(grant)
+        limit = book.schedule.completion_deadline
+        if completion_due > limit.value:
+            # 2.(10) 「原則として」: a later date is possible, so it is shown for review
+            findings.append(
+                {
+                    "status": "needs_review",
+                    "ja": {
+                        "clause": limit.clause,
+                        "message": f"完了期限 {completion_due.isoformat()} は公募要領の完了期限 "
+                        f"{limit.value.isoformat()}(原則)より後です。",
+                    },
+                    "en": {
+                        "clause": limit.clause,
+                        "message": f"The completion date {completion_due.isoformat()} is after "
+                        f"the call's completion date of {limit.value.isoformat()} (in principle).",
+                    },
+                }
+            )
         decision = GrantDecision.objects.create(
             grant=grant,
             application_version=version,
@@ -906,38 +924,45 @@ def procurement_record(
     with transaction.atomic():
         grant = locked(grant)
         require(actor, "record_procurement", grant)
-        if ordered_on < grant.decided_on:
-            raise ServiceError(
-                _(
-                    "The order date %(ordered)s is before the grant decision of %(decided)s: "
-                    "orders must be placed on or after the decision date (4.(3)①)."
-                )
-                % {"ordered": ordered_on.isoformat(), "decided": grant.decided_on.isoformat()}
-            )
+        from renkei.rules.jcm import procurement as procurement_rules
+
+        findings = procurement_rules(
+            _book(grant),
+            decided_on=grant.decided_on,
+            ordered_on=ordered_on,
+            paid_on=paid_on,
+            competitive=method != ProcurementRecord.Method.SOLE,
+        )
+        lang = _lang()
+        failed = [f"{f.clause}: {f.message(lang)}" for f in findings if str(f.status) == "fail"]
+        if failed:  # an order before the decision date (4.(3)①)
+            raise ServiceError(failed[0], errors=failed)
         years = set(budget_of(current_allocation(grant).budget))
         if int(fiscal_year) not in years:
             raise ServiceError(
                 _("FY%(year)s is not a fiscal year of the grant's budget (%(years)s).")
                 % {"year": fiscal_year, "years": ", ".join(f"FY{y}" for y in sorted(years))}
             )
-        flags = []
-        if fiscal_year != fiscal_year_of(ordered_on):
+        # what the rules core flags for review (a single supplier, 4.(3)②; a payment in a
+        # later fiscal year, 4.(3)③), kept in both languages and shown with the order
+        flags = [
+            {
+                "code": f.check,
+                "clause": f.clause,
+                "ja": f.message("ja"),
+                "en": f.message("en"),
+            }
+            for f in findings
+            if str(f.status) == "needs_review"
+        ]
+        if int(fiscal_year) != fiscal_year_of(ordered_on):
             flags.append(
                 {
                     "code": "order_outside_fy",
                     "clause": "4.(3)③",
-                    "ja": "発注日が計上年度の外にあります(原則として当該年度中に支払・精算)。",
-                    "en": "The order date is outside the fiscal year it is charged to.",
-                }
-            )
-        if paid_on is not None and fiscal_year_of(paid_on) != int(fiscal_year):
-            flags.append(
-                {
-                    "code": "paid_outside_fy",
-                    "clause": "4.(3)③",
-                    "ja": "支払が発注の年度の外です(4.(3)③ 原則として当該年度中に支払及び精算)。",
-                    "en": "Paid outside the order's fiscal year (4.(3)③: paid and settled "
-                    "within that fiscal year, in principle).",
+                    "ja": "発注日が計上する年度の外にあります(原則として当該年度中に支払・精算)。",
+                    "en": "The order date is outside the fiscal year it is charged to (paid "
+                    "and settled within that fiscal year, in principle).",
                 }
             )
         record = ProcurementRecord.objects.create(
@@ -1026,23 +1051,31 @@ def change_verdict(
             **bilingual(verdict),
         }
     if kind == ChangeKind.AMOUNT:
+        from renkei.rules._result import render
+
         amount = _amount_in(amount_jpy, _("The new amount"))
+        if amount == current.amount_jpy:
+            raise ServiceError(_("The new amount is the amount in force; nothing changes."))
+        # 4.(4)1): always with prior approval; whether the amount can rise above the decision's
+        # (2.(9): a ceiling) the call leaves open: the office decides (spec A-12)
+        reading_id = "jcm.reading.total_change_is_amount"
         out: dict[str, Any] = {
             "approval_required": True,
             "clause": "4.(4)1)",
-            "reading": "",
+            "reading": reading_id,
             "amount_before_jpy": current.amount_jpy,
             "amount_after_jpy": amount,
             "increase": amount > current.amount_jpy,
         }
-        if amount == current.amount_jpy:
-            raise ServiceError(_("The new amount is the amount in force; nothing changes."))
+        for lang in ("ja", "en"):
+            out[lang] = {"reading_message": render(reading_id, {}, lang)}
         if budget is not None:
-            after = budget_in(budget)
-            out.update(bilingual(change_approval(book, before, after)))
-        if out["increase"]:
-            # 2.(9) caps the amount at the decision's; whether it can rise is open (spec A-12)
-            out["reading"] = "jcm.reading.amount_increase_office_decides"
+            verdict = change_approval(book, before, budget_in(budget))
+            for lang in ("ja", "en"):
+                out[lang] = {
+                    **verdict.to_dict(lang),
+                    "reading_message": out[lang]["reading_message"],
+                }
         return out
     if kind == ChangeKind.CONTENT:
         answers = {}
@@ -1459,10 +1492,6 @@ def year_end_report_submit(
             clause=clause,
         )
     return report
-
-
-def may(user: Any, action: str, obj: Any) -> bool:
-    return access.can(user, action, obj)
 
 
 __all__ = [
