@@ -380,28 +380,19 @@ def human_size(size: int) -> str:
 
 
 @dataclass(frozen=True)
-class _CheckedUpload:
+class CheckedUpload:
     name: str
     ext: str
+    content_type: str
     size: int
     sha256: str
 
 
-def _check_upload(proposal: Proposal, document_id: str, upload: UploadedFile) -> _CheckedUpload:
-    """What can be decided from the file alone: its document, type (extension and content) and
-    size. The SHA-256 and first bytes were taken while the upload streamed in
+def check_file(upload: UploadedFile) -> CheckedUpload:
+    """What can be decided from an uploaded file alone, for every upload of the platform (a
+    proposal's attachments, a grant's documents): its type (extension and content) and size.
+    The SHA-256 and first bytes were taken while the upload streamed in
     (``renkei.proposals.uploads``); a file made in code is read here, once."""
-    check_lengths(Attachment, document_id=document_id)  # length and NUL, said as such
-    known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
-    if proposal.call.program == Program.C3P and document_id not in known:
-        raise ServiceError(
-            _("%(doc)s is not a document of this call; choose one of: %(ids)s")
-            % {"doc": document_id or "—", "ids": ", ".join(known)}
-        )
-    if not document_id or len(document_id) > Attachment._meta.get_field("document_id").max_length:
-        raise ServiceError(
-            _("Choose the document this file is for; one of: %(ids)s") % {"ids": ", ".join(known)}
-        )
     name = upload.name or "file"
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     allowed = settings.RENKEI_UPLOAD_TYPES
@@ -433,7 +424,25 @@ def _check_upload(proposal: Proposal, document_id: str, upload: UploadedFile) ->
             _("%(name)s does not look like a %(ext)s file; check the file")
             % {"name": name, "ext": ext}
         )
-    return _CheckedUpload(name=name, ext=ext, size=upload.size, sha256=sha256)
+    return CheckedUpload(
+        name=name, ext=ext, content_type=allowed[ext], size=upload.size, sha256=sha256
+    )
+
+
+def _check_upload(proposal: Proposal, document_id: str, upload: UploadedFile) -> CheckedUpload:
+    """The file's document among the call's, then the file itself (``check_file``)."""
+    check_lengths(Attachment, document_id=document_id)  # length and NUL, said as such
+    known = [d.id for d in required_documents(proposal.call)] + [OTHER_REFERENCES]
+    if proposal.call.program == Program.C3P and document_id not in known:
+        raise ServiceError(
+            _("%(doc)s is not a document of this call; choose one of: %(ids)s")
+            % {"doc": document_id or "—", "ids": ", ".join(known)}
+        )
+    if not document_id or len(document_id) > Attachment._meta.get_field("document_id").max_length:
+        raise ServiceError(
+            _("Choose the document this file is for; one of: %(ids)s") % {"ids": ", ".join(known)}
+        )
+    return check_file(upload)
 
 
 def _store(
@@ -442,7 +451,7 @@ def _store(
     proposal: Proposal,
     document_id: str,
     upload: UploadedFile,
-    checked: _CheckedUpload,
+    checked: CheckedUpload,
     replacing: Attachment | None = None,
 ) -> Attachment:
     """Keep the file and its row, under the proposal's lock (``_locked``). The limits that

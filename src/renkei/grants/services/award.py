@@ -15,15 +15,12 @@ change verdicts (``change_approval``, ``minor_change``) and the due dates (``dea
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -53,6 +50,8 @@ from renkei.grants.models import (
     YearEndReport,
 )
 from renkei.grants.services.core import locked, move, require
+from renkei.grants.services.documents import store_document
+from renkei.proposals.services import check_file
 from renkei.services import ServiceError, check_lengths
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -63,19 +62,6 @@ CONSORTIUM_AGREEMENT = "consortium_agreement"
 DOCUMENT_KINDS = (CONSORTIUM_AGREEMENT, "implementation_plan", "quotations", "other")
 APPLICATION_RECORD = "grants.grantapplication"
 YEAR_END_RECORD = "grants.yearendreport"
-
-# the file types accepted, with the first bytes that identify each (as for proposals)
-_MAGIC: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".docx": (b"PK\x03\x04",),
-    ".zip": (b"PK\x03\x04",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".csv": (),
-}
-MAX_DOCUMENTS = 50  # per record
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -406,88 +392,6 @@ def application_save(
     return version
 
 
-def _check_upload(upload: UploadedFile) -> tuple[str, str, int, str]:
-    from renkei.proposals.services import human_size
-
-    name = upload.name or "file"
-    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    allowed = {e: t for e, t in settings.RENKEI_UPLOAD_TYPES.items() if e in _MAGIC}
-    if ext not in allowed:
-        raise ServiceError(
-            _("%(name)s: files of this type are not accepted; use one of %(types)s")
-            % {"name": name, "types": ", ".join(sorted(allowed))}
-        )
-    limit = settings.RENKEI_UPLOAD_MAX_BYTES
-    if getattr(upload, "refused", False) or upload.size > limit:
-        raise ServiceError(
-            _("%(name)s is %(size)s; the limit is %(limit)s per file")
-            % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
-        )
-    # the SHA-256 and first bytes were taken while the upload streamed in
-    # (renkei.proposals.uploads); a file made in code is read here, once
-    sha256 = getattr(upload, "renkei_sha256", None)
-    head = getattr(upload, "renkei_head", None)
-    if sha256 is None or head is None:
-        digest, head = hashlib.sha256(), b""
-        for chunk in upload.chunks():
-            if len(head) < 16:
-                head += chunk[: 16 - len(head)]
-            digest.update(chunk)
-        sha256 = digest.hexdigest()
-        upload.seek(0)
-    magics = _MAGIC.get(ext, ())
-    if magics and not any(head.startswith(m) for m in magics):
-        raise ServiceError(
-            _("%(name)s does not look like a %(ext)s file; check the file")
-            % {"name": name, "ext": ext}
-        )
-    return name, ext, upload.size, sha256
-
-
-def _store_document(
-    *, actor: Any, grant: Grant, kind: str, record: Any, upload: UploadedFile, checked
-) -> GrantDocument:
-    name, ext, size, sha256 = checked
-    record_type = f"{record._meta.app_label}.{record._meta.model_name}"
-    existing = GrantDocument.objects.filter(
-        grant=grant, record_type=record_type, record_id=record.pk
-    )
-    if existing.count() >= MAX_DOCUMENTS:
-        raise ServiceError(
-            _("This record has %(n)s files, the most it can have.") % {"n": MAX_DOCUMENTS}
-        )
-    same = existing.filter(kind=kind, sha256=sha256).first()
-    if same is not None:
-        raise ServiceError(
-            _("%(name)s is already uploaded as %(existing)s (the same bytes).")
-            % {"name": name, "existing": same.original_name}
-        )
-    doc = GrantDocument(
-        grant=grant,
-        kind=kind,
-        record_type=record_type,
-        record_id=record.pk,
-        original_name=name[:255],
-        content_type=settings.RENKEI_UPLOAD_TYPES[ext],
-        size=size,
-        sha256=sha256,
-        uploaded_by=actor,
-    )
-    doc.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
-    try:
-        doc.save()
-        audit_record(
-            actor=actor,
-            obj=grant,
-            action="grant_document_add",
-            payload={"kind": kind, "record": f"{record_type}:{record.pk}", "sha256": sha256},
-        )
-    except BaseException:
-        doc.file.storage.delete(doc.file.name)
-        raise
-    return doc
-
-
 def application_document_add(
     *, actor: Any, grant: Grant, kind: str, upload: UploadedFile
 ) -> GrantDocument:
@@ -500,11 +404,11 @@ def application_document_add(
             _("%(kind)s is not a kind of document here; choose one of: %(kinds)s")
             % {"kind": kind or "—", "kinds": ", ".join(DOCUMENT_KINDS)}
         )
-    checked = _check_upload(upload)
+    checked = check_file(upload)
     with transaction.atomic():
         grant = locked(grant)
         require(actor, "edit_grant_application", grant)
-        return _store_document(
+        return store_document(
             actor=actor,
             grant=grant,
             kind=kind,

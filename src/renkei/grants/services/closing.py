@@ -16,12 +16,9 @@ in ``READINGS``) and shown where it applies.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -54,6 +51,8 @@ from renkei.grants.models import (
     YearEndReport,
 )
 from renkei.grants.services.core import locked, move, require
+from renkei.grants.services.documents import store_document
+from renkei.proposals.services import check_file
 from renkei.services import ServiceError
 
 S = GrantState
@@ -311,29 +310,7 @@ def closing_document_add(
             _("%(kind)s is not a kind of closing document; choose one of: %(kinds)s")
             % {"kind": kind or "—", "kinds": ", ".join(DOCUMENT_KINDS)}
         )
-    name = upload.name or "file"
-    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    allowed = settings.RENKEI_UPLOAD_TYPES
-    if ext not in allowed:
-        raise ServiceError(
-            _("%(name)s: files of this type are not accepted; use one of %(types)s")
-            % {"name": name, "types": ", ".join(sorted(allowed))}
-        )
-    from renkei.proposals.services import human_size
-
-    limit = settings.RENKEI_UPLOAD_MAX_BYTES
-    if getattr(upload, "refused", False) or upload.size > limit:
-        raise ServiceError(
-            _("%(name)s is %(size)s; the limit is %(limit)s per file")
-            % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
-        )
-    sha256 = getattr(upload, "renkei_sha256", None)
-    if sha256 is None:  # a file made in code: read it here, once
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        sha256 = digest.hexdigest()
-        upload.seek(0)
+    checked = check_file(upload)
     with transaction.atomic():
         grant = locked(grant)
         _state(
@@ -341,33 +318,15 @@ def closing_document_add(
             (S.IMPLEMENTING, S.COMPLETED, S.STOPPED, S.COMPLETION_REPORTED, S.INSPECTED),
             _("Adding a closing document"),
         )
-        if grant.documents.filter(kind=kind, sha256=sha256).exists():
-            raise ServiceError(
-                _("%(name)s is already uploaded as this kind of document (the same bytes).")
-                % {"name": name}
-            )
-        doc = GrantDocument(
+        # not yet tied to a record: the completion report takes them when it is submitted
+        return store_document(
+            actor=actor,
             grant=grant,
             kind=kind,
-            original_name=name[:255],
-            content_type=allowed[ext],
-            size=upload.size,
-            sha256=sha256,
-            uploaded_by=actor,
+            upload=upload,
+            checked=checked,
+            action="closing_document_add",
         )
-        doc.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
-        try:
-            doc.save()
-            audit_record(
-                actor=actor,
-                obj=grant,
-                action="closing_document_add",
-                payload={"kind": kind, "name": name, "sha256": sha256},
-            )
-        except BaseException:
-            doc.file.storage.delete(doc.file.name)
-            raise
-    return doc
 
 
 # --- completion (J06 → J09) --------------------------------------------------------------------
