@@ -221,7 +221,7 @@ def test_page_in_japanese(users, portfolio):
     client = Client(headers={"Accept-Language": "ja"})
     client.force_login(users["office"])
     html = client.get(URL).content.decode()
-    assert "交付金ポートフォリオ" in html and "交付決定額(円)" in html
+    assert "補助事業ポートフォリオ" in html and "交付決定額(円)" in html
     assert "128.00 億円" in html  # the chart's label of the call's budget, in 億円
     assert "2025年度" in html
 

@@ -78,7 +78,10 @@ def test_the_application_is_due_30_days_after_the_naiji_and_done_when_first_subm
     grant,
 ) -> None:
     r = rows(grant)
-    assert set(r) == {"grant_application", "naiji_cancellable"}
+    assert set(r) == {"grant_application", "naiji_cancellable", "decision_target"}
+    # 2.(11)'s guideline for the Centre: the decision within 60 days of the 内示 (N+60)
+    target = r["decision_target"]
+    assert (target.due_on, target.clause) == (D("2024-09-14"), "2.(11)")
     app = r["grant_application"]
     assert (app.due_on, app.clause) == (D("2024-08-15"), "4.(2); 2.(11)")
     assert app.reading == "grants.reading.application_first_submission"  # spec A-05
@@ -324,9 +327,10 @@ def test_office_side_dates_remind_the_office_and_done_or_moved_dates_behave(
     application.save()
     refresh_deadlines(grant)
     with django_capture_on_commit_callbacks(execute=True):
-        assert send_due_reminders(today=D("2024-09-05")) == 1  # 内示 revocable from 09-15
-    notice = Notice.objects.get(recipient=office)
-    assert "possible from" in notice.message
+        # the 内示 revocable from 09-15; the decision's 2.(11) target, 09-14, within 14 days
+        assert send_due_reminders(today=D("2024-09-05")) == 2
+    messages = sorted(n.message for n in Notice.objects.filter(recipient=office))
+    assert len(messages) == 2 and any("possible from" in m for m in messages)
     assert not Notice.objects.filter(recipient=grant.opened_by).exists()
     # a moved due date reminds again, once
     decide(grant, completion_due="2026-02-27")
@@ -400,7 +404,8 @@ def test_the_calendar_lists_open_dates_overdue_first_with_an_ics(grant, office, 
     body = ics.content.decode()
     assert ics["Content-Type"].startswith("text/calendar")
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
-    assert "DTSTART;VALUE=DATE:20240815" in body and body.count("BEGIN:VEVENT") == 4
+    # each grant: its application, the 内示's withdrawal date and the decision's target
+    assert "DTSTART;VALUE=DATE:20240815" in body and body.count("BEGIN:VEVENT") == 6
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
 
 
@@ -427,7 +432,11 @@ def test_marking_done_on_the_page_keeps_what_was_typed_when_refused(grant, offic
 def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office) -> None:
     applicant = _client(grant.opened_by)
     listed = applicant.get(f"/api/grants/{grant.pk}/deadlines").json()
-    assert [d["key"] for d in listed] == ["grant_application", "naiji_cancellable"]
+    assert [d["key"] for d in listed] == [
+        "grant_application",
+        "decision_target",
+        "naiji_cancellable",
+    ]
     assert listed[0]["due_on"] == "2024-08-15" and listed[0]["clause"] == "4.(2); 2.(11)"
     assert applicant.get("/api/grant-deadlines").status_code == 403
     decide(grant)

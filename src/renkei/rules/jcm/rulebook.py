@@ -236,6 +236,7 @@ class Schedule(Strict):
     timezone: str
     grant_application_days_after_naiji: Cited[int]
     naiji_cancellable_after_days: Cited[int]
+    decision_target_days_after_naiji: Cited[int] | None = None
     hearing_within_weeks_after_deadline: Cited[int] | None = None
     completion_deadline: Cited[dt.date]
     completion_by_last_cost_year: CompletionByLastCostYear

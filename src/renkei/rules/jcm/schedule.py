@@ -172,6 +172,14 @@ def deadline(
                 "naiji_cancellable_reason": reason,
                 "naiji_cancellable_after_sixty_days": sixty,
                 "naiji_cancellable_after_fiscal_year": year_end,
+                **(
+                    {
+                        "decision_target": day + dt.timedelta(days=target.value),
+                        "decision_target_clause": target.clause,
+                    }
+                    if (target := s.decision_target_days_after_naiji) is not None
+                    else {}
+                ),
             },
             notes,
         )
