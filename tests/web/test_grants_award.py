@@ -35,6 +35,7 @@ from renkei.grants.models import (
     Allocation,
     ChangeRequest,
     GrantApplicationVersion,
+    GrantDecision,
     GrantState,
     RequestState,
 )
@@ -740,3 +741,42 @@ def test_the_pages_read_in_japanese_and_the_grant_page_links_the_award_part(deci
     detail = c.get(reverse("grants:detail", args=[decided.pk])).content.decode()
     assert reverse("grants:award", args=[decided.pk]) in detail
     assert decided.decision.number in detail
+
+
+def test_the_office_decides_with_its_own_allocations_from_a_workbook(grant, users, settings):
+    """The office downloads the accepted budget, changes the allocations and decides with them
+    in the page; a faulty workbook names its cell and decides nothing."""
+    from openpyxl import load_workbook
+
+    accepted_application(grant, users["applicant"], users["office"], settings)
+    now(settings, "2024-08-20T10:00")
+    c = client_for(users["office"])
+    page = c.get(reverse("grants:award", args=[grant.pk])).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="allocations"' in page
+    book = load_workbook(
+        io.BytesIO(c.get(reverse("grants:award_budget_xlsx", args=[grant.pk])).content)
+    )
+    sheet = book.worksheets[0]
+    cells = {cell.coordinate: cell for row in sheet.iter_rows() for cell in row}
+    target = next(ref for ref, cell in cells.items() if cell.value == SAMPLE_BUDGET[2025]["admin"])
+    url = reverse("grants:award_decide", args=[grant.pk])
+    form = {
+        "decided_on": "2024-08-20",
+        "amount_jpy": NAIJI_AMOUNT,
+        "rate": "0.5",
+        "completion_due": "2026-01-29",
+    }
+
+    def posted(value):
+        sheet[target] = value
+        out = io.BytesIO()
+        book.save(out)
+        return c.post(url, {**form, "allocations": SimpleUploadedFile("a.xlsx", out.getvalue())})
+
+    refused = posted("lots")
+    assert refused.status_code == 400 and f"!{target}" in refused.content.decode()
+    assert not GrantDecision.objects.filter(grant=grant).exists()
+    assert posted(4_000_000).status_code == 302
+    budget = award.budget_of(award.current_allocation(grant).budget)
+    assert budget[2025]["admin"] == 4_000_000
+    assert budget[2024] == SAMPLE_BUDGET[2024]

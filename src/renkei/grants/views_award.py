@@ -124,6 +124,13 @@ class DecideForm(forms.Form):
         label=gettext_lazy("Subsidy rate (e.g. 0.5)"), max_digits=5, decimal_places=4
     )
     completion_due = forms.DateField(label=gettext_lazy("Completion due"))
+    allocations = forms.FileField(
+        label=gettext_lazy(
+            "Allocations by fiscal year and category (.xlsx; optional: without it, the accepted "
+            "application's budget)"
+        ),
+        required=False,
+    )
 
 
 class ProcurementForm(forms.Form):
@@ -680,11 +687,18 @@ def award_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _visible(request, pk)
     _may(request, "decide_grant", grant)
-    form = DecideForm(request.POST)
+    from renkei.grants.workbook import WorkbookError, read_budget_xlsx
+
+    form = DecideForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, grant, status=400, decide_form=form)
     d = form.cleaned_data
     try:
+        budget = None  # the accepted application's
+        if d["allocations"] is not None:  # the office's allocations, as a workbook
+            if getattr(d["allocations"], "refused", False):
+                raise WorkbookError([_("The file is too large.")])
+            budget = read_budget_xlsx(d["allocations"].read(), lang=_lang(), kind="budget")
         services.grant_decide(
             actor=request.user,
             grant=grant,
@@ -692,6 +706,16 @@ def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
             amount_jpy=d["amount_jpy"],
             rate=d["rate"],
             completion_due=d["completion_due"],
+            budget=budget,
+        )
+    except WorkbookError as exc:
+        return _page(
+            request,
+            grant,
+            status=400,
+            decide_form=form,
+            error=_("The workbook cannot be read; nothing was saved."),
+            errors=exc.errors,
         )
     except ServiceError as exc:
         return _refused(request, grant, exc, decide_form=form)
