@@ -431,7 +431,10 @@ def _page(
         "proposal": grant.selection.proposal,
         "can": _can(request, grant),
         "reading": {k.rsplit(".", 1)[-1]: v for k, v in services.READINGS.items()},
-        "documents": grant.documents.filter(kind__in=list(services.DOCUMENT_KINDS)),
+        "documents": [  # with the kind's name, each downloadable by who sees the grant
+            (d, services.DOCUMENT_KINDS[d.kind])
+            for d in grant.documents.filter(kind__in=list(services.DOCUMENT_KINDS))
+        ],
         "report": getattr(grant, "completion_report", None),
         "inspection": getattr(grant, "final_inspection", None),
         "fixing": fixing,
