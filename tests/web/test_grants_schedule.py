@@ -12,7 +12,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from grantfactories_schedule import JST, adopted_grant, decide, person, set_state
+from hypothesis import given
+from hypothesis import strategies as st
 
 from renkei.accounts.models import Notice, Organisation, Role
 from renkei.audit.services import audit_trail
@@ -30,7 +33,9 @@ from renkei.grants.services.schedule import (
     deadline_mark_done,
     refresh_deadlines,
     send_due_reminders,
+    stage_on,
 )
+from renkei.rules._result import render
 from renkei.services import NotAllowed, ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +86,7 @@ def test_the_application_is_due_30_days_after_the_naiji_and_done_when_first_subm
     # 4.(2): revocable after 60 days (N+61), or after the fiscal year of the 内示 ends
     assert r["naiji_cancellable"].due_on == D("2024-09-15")
     assert r["naiji_cancellable"].reading == "jcm.reading.naiji_sixty_days"
+    assert r["naiji_cancellable"].clause == "4.(2)"
 
     application = grant.application
     application.first_submitted_at = at("2024-08-10T11:00")
@@ -93,6 +99,10 @@ def test_the_application_is_due_30_days_after_the_naiji_and_done_when_first_subm
     application.save()
     refresh_deadlines(grant)
     assert rows(grant)["grant_application"].details["accepted_at"].startswith("2024-08-20")
+    page = _client(grant.opened_by).get(
+        reverse("grants:detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "accepted by the office on 2024-08-20" in page.content.decode()
 
 
 def test_a_naiji_given_in_february_is_revocable_when_its_fiscal_year_ends(office) -> None:
@@ -248,6 +258,9 @@ def test_the_office_marks_the_jcm_registration_done_with_its_reason(grant, offic
         deadline_mark_done(actor=office, deadline=done, reason="again")
     with pytest.raises(ServiceError, match="not something to do"):
         deadline_mark_done(actor=office, deadline=rows(grant)["records_retention"], reason="x")
+    # what a record closes is not marked: the missing report would be hidden
+    with pytest.raises(ServiceError, match="done when the completion report is recorded"):
+        deadline_mark_done(actor=office, deadline=rows(grant)["completion_report"], reason="x")
 
 
 # --- reminders ----------------------------------------------------------------------------------
@@ -284,6 +297,13 @@ def test_reminders_go_14_and_3_days_before_and_when_overdue_each_once(
     assert not Notice.objects.filter(recipient__in=[office, outsider]).exists()
     assert len(mail.outbox) == 6
     assert ja.first().link == reverse("grants:detail", args=[grant.pk])
+    trail = audit_trail(stages.first().deadline).filter(action="deadline_remind")
+    assert sorted(trail.values_list("to_state", flat=True)) == [
+        "before_14",
+        "before_3",
+        "overdue",
+    ]
+    assert set(trail.first().payload["recipients"]) == {representative.pk, colleague.pk}
 
 
 def test_office_side_dates_remind_the_office_and_done_or_moved_dates_behave(
@@ -348,7 +368,12 @@ def test_the_panel_shows_every_date_with_clause_reading_and_status(grant, office
     assert "A-05" in text  # the reading, in the page's language
     assert reverse("grants:schedule_calendar") not in text  # the office's page only
     page = _client(office).get(reverse("grants:detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert reverse("grants:schedule_calendar") in page.content.decode()
+    text = page.content.decode()
+    assert reverse("grants:schedule_calendar") in text
+    # the rules core's reading for the 内示's revocation, with its dates, in English
+    row = rows(grant)["naiji_cancellable"]
+    sentence = render(row.reading, row.details["reading_params"], "en")
+    assert "2024-09-15" in sentence and escape(sentence) in text
 
 
 def test_the_calendar_lists_open_dates_overdue_first_with_an_ics(grant, office, settings) -> None:
@@ -370,16 +395,23 @@ def test_the_calendar_lists_open_dates_overdue_first_with_an_ics(grant, office, 
 
 
 def test_marking_done_on_the_page_keeps_what_was_typed_when_refused(grant, office) -> None:
-    row = rows(grant)["grant_application"]
+    decide(grant)
+    _complete(grant, "2025-12-20")
+    refresh_deadlines(grant)
+    assert (
+        reverse("grants:schedule_mark_done", args=[rows(grant)["completion_report"].pk])
+        not in _client(office).get(reverse("grants:detail", args=[grant.pk])).content.decode()
+    )
+    row = rows(grant)["jcm_registration"]
     url = reverse("grants:schedule_mark_done", args=[row.pk])
     c = _client(office)
     refused = c.post(url, {"reason": "x" * 2001}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "x" * 2001 in refused.content.decode()
     assert "at most 2000" in refused.content.decode()
-    done = c.post(url, {"reason": "received on paper"})
+    done = c.post(url, {"reason": "registered by the Joint Committee"})
     assert done.status_code == 302
     row.refresh_from_db()
-    assert row.details["marked_done"]["reason"] == "received on paper"
+    assert row.details["marked_done"]["reason"] == "registered by the Joint Committee"
 
 
 def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office) -> None:
@@ -388,7 +420,10 @@ def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office)
     assert [d["key"] for d in listed] == ["grant_application", "naiji_cancellable"]
     assert listed[0]["due_on"] == "2024-08-15" and listed[0]["clause"] == "4.(2); 2.(11)"
     assert applicant.get("/api/grant-deadlines").status_code == 403
-    pk = listed[0]["id"]
+    decide(grant)
+    _complete(grant, "2025-12-20")
+    refresh_deadlines(grant)
+    pk = rows(grant)["jcm_registration"].pk
     assert (
         applicant.post(
             f"/api/grant-deadlines/{pk}/done", {"reason": "r"}, content_type="application/json"
@@ -396,7 +431,9 @@ def test_the_api_lists_a_grants_dates_the_calendar_and_marks_done(grant, office)
         == 403
     )
     office_api = _client(office)
-    assert len(office_api.get("/api/grant-deadlines").json()) == 2
+    calendar = office_api.get("/api/grant-deadlines").json()
+    assert pk in [d["id"] for d in calendar]
+    assert "records_retention" not in [d["key"] for d in calendar]  # kept until: not a duty
     refused = office_api.post(
         f"/api/grant-deadlines/{pk}/done", {"reason": ""}, content_type="application/json"
     )
@@ -420,3 +457,65 @@ def test_the_reminder_job_is_scheduled_once_however_often_the_command_runs(grant
         Schedule.MINUTES,
         60,
     )
+
+
+def test_the_calendar_shows_undated_items_once_they_are_actionable(grant, office, settings):
+    decide(grant)
+    _complete(grant, "2026-01-20", operation="2026-03-01", life=3)
+    refresh_deadlines(grant)
+    settings.RENKEI_DEMO_NOW = "2027-02-01T10:00:00+09:00"
+    page = _client(office).get(reverse("grants:schedule_calendar"), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    undated = text[text.index("Without a due date in the call") :]
+    assert "Final inspection" in undated  # no due date in the call; its guideline shown
+    assert "2026-03-01 – 2026-12-31" in undated  # the first period has ended
+    assert "2027-01-01 – 2027-12-31" not in text  # still running: not yet for the calendar
+
+
+@given(
+    due=st.dates(dt.date(2024, 1, 1), dt.date(2040, 12, 31)),
+    offsets=st.lists(st.integers(-40, 40), min_size=1, max_size=30),
+    days=st.lists(st.integers(0, 60), min_size=1, max_size=4, unique=True),
+)
+def test_the_reminder_stages_only_move_forward(due, offsets, days) -> None:
+    """Whatever days the worker runs on, the reminder that falls due only moves forward (the
+    widest window first, then narrower ones, then overdue) and none comes before its window."""
+    order = sorted(days, reverse=True)
+    ranks = {f"before_{n}": i for i, n in enumerate(order)} | {"overdue": len(order)}
+    seen = []
+    for today in sorted(due + dt.timedelta(days=o) for o in offsets):
+        stage = stage_on(due, today, order)
+        if stage is None:
+            assert (due - today).days > order[0]
+            continue
+        if stage != "overdue":
+            assert 0 <= (due - today).days <= int(stage.split("_")[1])
+        else:
+            assert today > due
+        seen.append(ranks[stage])
+    assert seen == sorted(seen)
+
+
+def test_an_approved_stop_ends_the_completion_due_date_for_good(grant, office) -> None:
+    from renkei.grants.models import StopRequest
+
+    decide(grant, on="2024-09-02", completion_due="2026-06-30")
+    refresh_deadlines(grant)
+    StopRequest.objects.create(
+        grant=grant,
+        kind="abolish",
+        reason="the site was lost",
+        state="approved",
+        submitted_by=grant.opened_by,
+        decided_by=office,
+        decided_at=at("2025-06-01T10:00"),
+    )
+    set_state(grant, "stopped")
+    refresh_deadlines(grant)
+    r = rows(grant)
+    assert r["completion"].cancelled_at is not None
+    assert r["year_end_report:2024"].cancelled_at is None  # FY2024 ended before the stop
+    assert r["year_end_report:2025"].cancelled_at is not None
+    set_state(grant, "completion_reported")  # the report after the stop: still no completion
+    refresh_deadlines(grant)
+    assert rows(grant)["completion"].cancelled_at is not None

@@ -6,10 +6,12 @@ gets 404 (the grant's existence is not revealed)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
-from grantfactories_schedule import adopted_grant
+from grantfactories_schedule import adopted_grant, decide, set_state
 
 from renkei.grants import views_schedule
 from renkei.grants.api import schedule as api_schedule
@@ -54,8 +56,13 @@ def world(users):
         organisation=users["partner"].organisation,
         added_by=users["applicant"],
     )
+    decide(grant)
+    grant.completed_on = dt.date(2025, 12, 20)
+    grant.save()
+    set_state(grant, "completed")
     refresh_deadlines(grant)
-    return {"grant": grant, "deadline": grant.deadlines.get(key="grant_application")}
+    # the one kind of due date the office marks done (no record of the stage closes it)
+    return {"grant": grant, "deadline": grant.deadlines.get(key="jcm_registration")}
 
 
 def _client(users, role) -> Client:

@@ -72,13 +72,23 @@ def _row(row: GrantDeadline, on: dt.date, user: Any) -> dict[str, Any]:
         "reading": reading_text(row.reading, row.details),
         "side": spec_of(row.key).side,
         "marked_reason": marked["reason"] if marked else "",
+        "accepted_on": _accepted_on(row),
         "can_mark": (
             row.done_at is None
             and row.cancelled_at is None
-            and spec_of(row.key).kind == "due"
+            and spec_of(row.key).marked_by_office
             and access.can(user, "mark_deadline_done", row)
         ),
     }
+
+
+def _accepted_on(row: GrantDeadline) -> str:
+    """The office's acceptance of the grant application, shown beside its first submission
+    (spec A-05: the two are tracked separately)."""
+    accepted = (row.details or {}).get("accepted_at")
+    if not accepted:
+        return ""
+    return dt.datetime.fromisoformat(accepted).astimezone(JST).strftime("%Y-%m-%d")
 
 
 def panel(request: HttpRequest, grant: Grant) -> dict[str, Any]:
@@ -110,12 +120,16 @@ def open_deadlines():
 
 
 def calendar_groups(rows: list[GrantDeadline], on: dt.date) -> dict[str, Any]:
-    """Overdue (and reached) first, then by month; due dates the call does not set apart."""
+    """Overdue (and reached) first, then by month; due dates the call does not set apart (an
+    annual report's once its period has ended)."""
     overdue, undated = [], []
     months: dict[str, list] = defaultdict(list)
     for row in rows:
         if row.due_on is None:
-            undated.append(row)
+            # an annual report whose period has not ended yet is not for the calendar yet
+            ends = (row.details or {}).get("period_end")
+            if ends is None or dt.date.fromisoformat(ends) < on:
+                undated.append(row)
         elif row.due_on < on:
             overdue.append(row)
         else:

@@ -72,11 +72,17 @@ class Spec:
     """A kind of due date: its name, whose duty it is (``applicant``: the representative
     participant's applicants, the filer of record, spec A-35; ``office``), and what the date
     means: ``due`` (to be done by then), ``from`` (possible from then), ``until`` (kept until
-    then; nothing to remind)."""
+    then; nothing to remind); ``closed_by``: the record of the stage that closes it (its
+    service sets it done), empty where none does and the office marks it done."""
 
     label: str
     side: str
     kind: str = "due"
+    closed_by: str = ""
+
+    @property
+    def marked_by_office(self) -> bool:
+        return self.kind == "due" and not self.closed_by
 
     @property
     def reminds(self) -> bool:
@@ -85,21 +91,51 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "grant_application": Spec(
-        gettext_noop("Grant application (交付申請書) submitted"), "applicant"
+        gettext_noop("Grant application (交付申請書) submitted"),
+        "applicant",
+        closed_by=gettext_noop("the application's submission"),
     ),
     "naiji_cancellable": Spec(
         gettext_noop("The 内示 may be withdrawn without a grant decision"), "office", "from"
     ),
-    "decision_target": Spec(gettext_noop("Grant decision (交付決定, target)"), "office"),
-    "year_end_report": Spec(gettext_noop("Year-end report (年度終了実績報告書)"), "applicant"),
-    "completion": Spec(gettext_noop("Project completed (補助事業の完了)"), "applicant"),
-    "completion_report": Spec(gettext_noop("Completion report (完了実績報告書)"), "applicant"),
-    "final_inspection": Spec(gettext_noop("Final inspection (確定検査)"), "office"),
-    "payment": Spec(gettext_noop("Payment of a claim (補助金の支払)"), "office"),
+    "decision_target": Spec(
+        gettext_noop("Grant decision (交付決定, target)"),
+        "office",
+        closed_by=gettext_noop("the grant decision"),
+    ),
+    "year_end_report": Spec(
+        gettext_noop("Year-end report (年度終了実績報告書)"),
+        "applicant",
+        closed_by=gettext_noop("the year-end report"),
+    ),
+    "completion": Spec(
+        gettext_noop("Project completed (補助事業の完了)"),
+        "applicant",
+        closed_by=gettext_noop("the completion date"),
+    ),
+    "completion_report": Spec(
+        gettext_noop("Completion report (完了実績報告書)"),
+        "applicant",
+        closed_by=gettext_noop("the completion report"),
+    ),
+    "final_inspection": Spec(
+        gettext_noop("Final inspection (確定検査)"),
+        "office",
+        closed_by=gettext_noop("the final inspection's record"),
+    ),
+    "payment": Spec(
+        gettext_noop("Payment of a claim (補助金の支払)"),
+        "office",
+        closed_by=gettext_noop("the payment's record"),
+    ),
     "jcm_registration": Spec(
         gettext_noop("Application for JCM project registration (JCM登録申請)"), "applicant"
     ),
-    "annual_report": Spec(gettext_noop("Annual project report to MOEJ (事業報告書)"), "applicant"),
+    "annual_report": Spec(
+        gettext_noop("Annual project report to MOEJ (事業報告書)"),
+        "applicant",
+        closed_by=gettext_noop("the annual project report"),
+    ),
     "records_retention": Spec(
         gettext_noop("Accounting records kept (帳簿等の保存)"), "applicant", "until"
     ),
@@ -242,7 +278,8 @@ def _planned(key: str, d: Any, default_reading: str = "", **kw: Any) -> Planned:
     details = dict(kw.pop("details", {}))
     if params:
         details["reading_params"] = params
-    return Planned(key, d.event, kw.pop("due_on", d.due), d.clause, reading, details, **kw)
+    due_on, clause = kw.pop("due_on", d.due), kw.pop("clause", d.clause)
+    return Planned(key, d.event, due_on, clause, reading, details, **kw)
 
 
 def _plan(grant: Grant) -> Iterator[Planned]:
@@ -270,6 +307,7 @@ def _plan(grant: Grant) -> Iterator[Planned]:
             "naiji_cancellable",
             d,
             due_on=d.extra["naiji_cancellable_from"],
+            clause=d.extra.get("naiji_cancellable_clause", d.clause),
             details={
                 "naiji_on": naiji,
                 "reason": d.extra.get("naiji_cancellable_reason", ""),
@@ -294,11 +332,9 @@ def _plan(grant: Grant) -> Iterator[Planned]:
     # implementation: a year-end report for each FY that ends before completion (4.(6)①, A-38)
     completed = grant.completed_on
     end = completed or grant.completion_due or decided.completion_due
-    stop = (
-        StopRequest.objects.filter(grant=grant, state="approved").order_by("decided_at").last()
-        if grant.state == S.STOPPED
-        else None
-    )
+    # an approved suspension or abolition (4.(10)) ends implementation for good, also once the
+    # grant has moved on to its completion report
+    stop = StopRequest.objects.filter(grant=grant, state="approved").order_by("decided_at").last()
     stopped_on = stop.decided_at.astimezone(JST).date() if stop and stop.decided_at else None
     reports = {r.fiscal_year: r for r in YearEndReport.objects.filter(grant=grant)}
     for fy in sorted(set(range(_fy(grant.decided_on), _fy(end))) | set(reports)):
@@ -324,7 +360,7 @@ def _plan(grant: Grant) -> Iterator[Planned]:
         "grants.reading.completion_by_decision",
         {},
         _at(completed) if completed else None,
-        applies=not ended and grant.state != S.STOPPED,
+        applies=not ended and stop is None,
     )
     # payment by 30 April of the FY after the claim was received (4.(7))
     for claim in Claim.objects.filter(grant=grant).select_related("payment"):
@@ -473,8 +509,10 @@ def _kept(details: dict[str, Any]) -> dict[str, Any]:
 
 # --- the office marks a due date done --------------------------------------------------------
 def deadline_mark_done(*, actor: Any, deadline: GrantDeadline, reason: str) -> GrantDeadline:
-    """The office records a due date as done where no record of this stage closes it (e.g. the
-    JCM registration, applied for outside Renkei), saying how it knows (audited)."""
+    """The office records a due date as done where no record of this stage closes it (the JCM
+    registration, applied for outside Renkei), saying how it knows (audited). A due date that a
+    record closes (a report, an inspection, a payment) is refused: its record is what is
+    missing, and a mark would hide that."""
     require(actor, "mark_deadline_done", deadline)
     reason = (reason or "").strip()
     if not reason:
@@ -500,10 +538,19 @@ def deadline_mark_done(*, actor: Any, deadline: GrantDeadline, reason: str) -> G
                 _("This due date is already done (%(when)s).")
                 % {"when": row.done_at.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")}
             )
-        if spec_of(row.key).kind != "due":
+        spec = spec_of(row.key)
+        if spec.kind != "due":
             raise ServiceError(
                 _("This date is not something to do: %(what)s. Only a due date can be marked done.")
                 % {"what": describe(row)}
+            )
+        if spec.closed_by:
+            raise ServiceError(
+                _(
+                    "%(what)s is done when %(record)s is recorded on Renkei, not by a mark: "
+                    "record it on the grant's page (or through the API)."
+                )
+                % {"what": describe(row), "record": _(spec.closed_by)}
             )
         now = clock.now()
         row.done_at = row.updated_at = now
@@ -613,8 +660,21 @@ def _remind(row: GrantDeadline, stage: str, today: dt.date) -> bool:
             spec = spec_of(row.key)
             grant = row.grant
             when = "overdue" if stage == "overdue" else "before"
+            people = recipients(row)
+            audit_record(
+                actor=None,  # the worker
+                obj=fresh,
+                action="deadline_remind",
+                to_state=stage,
+                payload={
+                    "grant": grant.number,
+                    "key": fresh.key,
+                    "due_on": fresh.due_on.isoformat(),
+                    "recipients": [p.pk for p in people],
+                },
+            )
             notify(
-                recipients(row),
+                people,
                 subject=SUBJECT_OVERDUE if stage == "overdue" else SUBJECT_SOON,
                 message=MESSAGES[(spec.kind, when)],
                 link=reverse("grants:detail", args=[grant.pk]),
