@@ -97,7 +97,7 @@ def portfolio(users, first_round, settings):
 
 
 def _rows():
-    return {r.grant.number: r for r in selectors.portfolio_rows(selectors.Grant.objects.all())}
+    return {r.number: r for r in selectors.portfolio_rows(selectors.Grant.objects.all())}
 
 
 # --- the figures ----------------------------------------------------------------------------
@@ -145,6 +145,8 @@ def test_money_by_year_against_the_calls_budget(portfolio):
     assert (by_year[2024].paid_jpy, by_year[2025].paid_jpy) == (20_000_000, 25_000_000)
     assert figures.eco_lease.decided_jpy == 50_000_000
     assert figures.eco_lease.paid_jpy == 0
+    assert figures.remaining_jpy == 12_800_000_000 - 160_000_000
+    assert figures.eco_lease_remaining_jpy == 500_000_000 - 50_000_000
 
 
 @given(
@@ -199,6 +201,9 @@ def test_page_shows_rows_figures_and_a_chart_without_inline_style(users, portfol
         assert g.number in html
     assert "Eco-lease chillers" in html and "Next deadline" in html
     assert "12,800,000,000" in html and "500,000,000" in html
+    assert (
+        "Budget less the amounts decided: JPY 12,640,000,000; eco-lease: JPY 450,000,000." in html
+    )
     assert html.count("<svg") == 2  # against the budget; by fiscal year
     assert "<rect" in html and "FY2025" in html
     assert not re.search(r'\sstyle="|<style|\son[a-z]+=', html)
@@ -323,6 +328,7 @@ def test_api_rows_figures_and_filters(users, portfolio):
     [call] = data["calls"]
     assert call["budget_total_jpy"] == 12_800_000_000
     assert call["budget_eco_lease_jpy"] == 500_000_000
+    assert call["remaining_jpy"] == 12_640_000_000
     assert call["totals"] == {
         "decided_jpy": 160_000_000,
         "fixed_jpy": 45_000_000,

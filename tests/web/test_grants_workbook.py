@@ -251,3 +251,37 @@ def test_rows_far_below_are_not_read():
     book.save(out)
     # the far row is beyond the bound: the statement reads as written (nothing there is used)
     assert read_budget_xlsx(out.getvalue(), lang="en") == BUDGET
+
+
+def _with_sheet_xml(data: bytes, xml: bytes) -> bytes:
+    """The workbook with its sheet's XML replaced (what a damaged or hostile file holds)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            z.writestr(item, xml if item.filename == "xl/worksheets/sheet1.xml" else src.read(item))
+    return out.getvalue()
+
+
+def test_damaged_sheet_is_refused_not_a_crash():
+    # read-only mode parses the sheet lazily: past its <dimension>, a fault surfaces only while
+    # the rows are read (this was a 500 before the rows were read under the same guard)
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t>'
+        b'</is></c></row><row r="2"><c'
+    )
+    data = _with_sheet_xml(budget_xlsx(BUDGET, lang="en", title="t"), xml)
+    assert "not an Excel workbook (.xlsx)" in _errors(data)[0]
+
+
+def test_entity_expansion_bomb_is_refused():
+    lol = b"".join(b'<!ENTITY l%d "%s">' % (i + 1, b"&l%d;" % i * 10) for i in range(9))
+    xml = (
+        b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "lol">' + lol + b"]>"
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1"/>'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    data = _with_sheet_xml(budget_xlsx(BUDGET, lang="en", title="t"), xml)
+    assert "not an Excel workbook (.xlsx)" in _errors(data)[0]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -147,7 +147,14 @@ def deadline_label(key: str) -> str:
 class GrantRow:
     """One grant of the portfolio with its figures."""
 
-    grant: Grant
+    id: int
+    number: str
+    state: str
+    receipt_number: str
+    title: str
+    country: str
+    organisation: str
+    call_id: int
     eco_lease: bool
     next_deadline: DeadlineView | None
     overdue: int
@@ -159,30 +166,13 @@ class GrantRow:
     paid_by_fy: dict[int, int] = field(default_factory=dict)
 
     @property
-    def proposal(self):
-        return self.grant.selection.proposal
-
-    @property
-    def title(self) -> str:
-        return self.proposal.title
-
-    @property
-    def country(self) -> str:
-        return self.proposal.country
-
-    @property
-    def organisation(self) -> str:
-        return self.proposal.organisation.name
-
-    @property
     def state_label(self) -> str:
-        return str(GrantState(self.grant.state).label)
+        return str(GrantState(self.state).label)
 
     def text(self) -> str:
         """What the office list finds the grant by."""
-        p = self.proposal
         return " ".join(
-            (self.grant.number, p.receipt_number or "", p.title, self.organisation, p.country)
+            (self.number, self.receipt_number, self.title, self.organisation, self.country)
         )
 
 
@@ -219,6 +209,19 @@ class CallFigures:
     eco_lease: Money
     grants: int
 
+    @property
+    def remaining_jpy(self) -> int | None:
+        """The budget less the amounts decided (negative when they exceed it)."""
+        if self.budget_total_jpy is None:
+            return None
+        return self.budget_total_jpy - self.totals.decided_jpy
+
+    @property
+    def eco_lease_remaining_jpy(self) -> int | None:
+        if self.budget_eco_lease_jpy is None:
+            return None
+        return self.budget_eco_lease_jpy - self.eco_lease.decided_jpy
+
 
 def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) -> list[GrantRow]:
     """The rows of ``grants`` (a queryset, already limited to what the viewer sees), in a fixed
@@ -229,22 +232,34 @@ def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) 
     next_open = GrantDeadline.objects.filter(
         grant=OuterRef("pk"), done_at__isnull=True, cancelled_at__isnull=True, due_on__gte=day
     ).order_by("due_on", "pk")
+    # plain values, not model instances: a thousand grants read in a fraction of the time
     grants = list(
-        grants.select_related("selection__proposal__organisation", "selection__proposal__call")
-        # the proposal's document and the published record are large and not needed here
-        .defer("selection__proposal__document", "selection__published")
-        .annotate(
+        grants.annotate(
             overdue_count=Count("deadlines", filter=open_ & Q(deadlines__due_on__lt=day)),
             next_deadline_id=Subquery(next_open.values("pk")[:1]),
             proposal_kind=KeyTextTransform("kind", "selection__version__document"),
         )
         .order_by("number")
+        .values(
+            "pk",
+            "number",
+            "state",
+            "decided_on",
+            "overdue_count",
+            "next_deadline_id",
+            "proposal_kind",
+            receipt=F("selection__proposal__receipt_number"),
+            title=F("selection__proposal__title"),
+            country=F("selection__proposal__country"),
+            organisation=F("selection__proposal__organisation__name"),
+            call_id=F("selection__proposal__call_id"),
+        )
     )
-    ids = [g.pk for g in grants]
+    ids = [g["pk"] for g in grants]
     deadlines = {
         d["pk"]: DeadlineView(d["key"], d["due_on"], d["clause"])
         for d in GrantDeadline.objects.filter(
-            pk__in=[g.next_deadline_id for g in grants if g.next_deadline_id]
+            pk__in=[g["next_deadline_id"] for g in grants if g["next_deadline_id"]]
         ).values("pk", "key", "due_on", "clause")
     }
     decisions = dict(
@@ -266,26 +281,34 @@ def portfolio_rows(grants: Iterable[Grant] | Any, *, on: dt.date | None = None) 
         paid[grant_id][fiscal_year_start(paid_on)] += amount
     rows = []
     for g in grants:
-        allocation = allocations.get(g.pk)
-        decided = allocation["amount_jpy"] if allocation else decisions.get(g.pk)
-        if g.state in NOT_COUNTED:
+        pk = g["pk"]
+        allocation = allocations.get(pk)
+        decided = allocation["amount_jpy"] if allocation else decisions.get(pk)
+        if g["state"] in NOT_COUNTED:
             decided = None
         weights = _year_weights(allocation["budget"]) if allocation else {}
-        if not any(w > 0 for w in weights.values()) and g.decided_on:
-            weights = {fiscal_year_start(g.decided_on): 1}  # no budget years: the decision's FY
-        fixed = fixings.get(g.pk)
+        if not any(w > 0 for w in weights.values()) and g["decided_on"]:
+            weights = {fiscal_year_start(g["decided_on"]): 1}  # no budget years: the decision's
+        fixed = fixings.get(pk)
         rows.append(
             GrantRow(
-                grant=g,
-                eco_lease=g.proposal_kind == "eco_lease",
-                next_deadline=deadlines.get(g.next_deadline_id),
-                overdue=g.overdue_count,
+                id=pk,
+                number=g["number"],
+                state=g["state"],
+                receipt_number=g["receipt"] or "",
+                title=g["title"],
+                country=g["country"],
+                organisation=g["organisation"],
+                call_id=g["call_id"],
+                eco_lease=g["proposal_kind"] == "eco_lease",
+                next_deadline=deadlines.get(g["next_deadline_id"]),
+                overdue=g["overdue_count"],
                 decided_jpy=decided,
                 fixed_jpy=fixed,
-                paid_jpy=sum(paid[g.pk].values()),
+                paid_jpy=sum(paid[pk].values()),
                 decided_by_fy=spread(decided or 0, weights),
                 fixed_by_fy=spread(fixed or 0, weights),
-                paid_by_fy=dict(paid[g.pk]),
+                paid_by_fy=dict(paid[pk]),
             )
         )
     return rows
@@ -324,12 +347,12 @@ def _budget_of(call: Any) -> tuple[int | None, int | None, str]:
 
 def portfolio_figures(rows: Sequence[GrantRow]) -> list[CallFigures]:
     """The rows' money by call and fiscal year, with each call's budget."""
+    from renkei.calls.models import Call
+
     by_call: dict[int, list[GrantRow]] = defaultdict(list)
-    calls: dict[int, Any] = {}
     for row in rows:
-        call = row.proposal.call
-        by_call[call.pk].append(row)
-        calls[call.pk] = call
+        by_call[row.call_id].append(row)
+    calls = Call.objects.in_bulk(list(by_call))
     out = []
     for call_id, call_rows in sorted(by_call.items()):
         years: dict[int, YearFigures] = {}

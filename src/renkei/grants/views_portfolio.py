@@ -28,8 +28,8 @@ from renkei.web.lists import Column, OfficeList
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 COLUMNS = (
-    Column(gettext_lazy("Grant number"), lambda r: r.grant.number),
-    Column(gettext_lazy("Receipt number"), lambda r: r.proposal.receipt_number),
+    Column(gettext_lazy("Grant number"), lambda r: r.number),
+    Column(gettext_lazy("Receipt number"), lambda r: r.receipt_number),
     Column(gettext_lazy("Title"), lambda r: r.title),
     Column(gettext_lazy("Representative participant"), lambda r: r.organisation),
     Column(gettext_lazy("Country"), lambda r: r.country),

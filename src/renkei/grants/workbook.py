@@ -221,6 +221,13 @@ def budget_xlsx(
 
 
 # --- reading ----------------------------------------------------------------------------------
+def _not_xlsx() -> str:
+    return _(
+        "The file is not an Excel workbook (.xlsx) — save it in Excel as “Excel Workbook "
+        "(.xlsx)”, without a password, and upload it again."
+    )
+
+
 def _open(data: bytes) -> Any:
     """The workbook, or WorkbookError for a file that is empty, too large, not an .xlsx or that
     unpacks to too much; nothing is parsed before these bounds are checked."""
@@ -238,10 +245,7 @@ def _open(data: bytes) -> Any:
                 % {"size": f"{len(data):,}", "limit": f"{MAX_BYTES:,}"}
             ]
         )
-    not_xlsx = _(
-        "The file is not an Excel workbook (.xlsx) — save it in Excel as “Excel Workbook "
-        "(.xlsx)”, without a password, and upload it again."
-    )
+    not_xlsx = _not_xlsx()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = {i.filename for i in archive.infolist()}
@@ -377,7 +381,10 @@ def _read(data: bytes, kind: str) -> dict[int, dict[str, int]]:
             )
         ws = book[found]
         ws.reset_dimensions()  # the file's own claim of its size is not trusted
-        rows = list(ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1))
+        try:  # the sheet is parsed here (read-only mode): a damaged one is "not readable"
+            rows = list(ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1))
+        except Exception:
+            raise WorkbookError([_not_xlsx()]) from None
     finally:
         book.close()
     return _parse_sheet(found, rows, aliases)

@@ -79,6 +79,12 @@ class CallFiguresOut(Schema):
     budget_total_jpy: int | None = Field(description="The call's budget (2.(8)), if set.")
     budget_eco_lease_jpy: int | None = Field(description="Its eco-lease part, if set.")
     clause: str = Field(description="The clause of the budget (2.(8)).")
+    remaining_jpy: int | None = Field(
+        description="The budget less the amounts decided (negative: exceeded)."
+    )
+    eco_lease_remaining_jpy: int | None = Field(
+        description="The eco-lease budget less the eco-lease amounts decided."
+    )
     grants: int = Field(description="Grants counted (those the filters keep).")
     years: list[YearOut] = Field(description="The money by fiscal year.")
     totals: MoneyOut = Field(description="The money of the call's grants shown.")
@@ -113,6 +119,8 @@ def _call(f: CallFigures) -> CallFiguresOut:
         budget_total_jpy=f.budget_total_jpy,
         budget_eco_lease_jpy=f.budget_eco_lease_jpy,
         clause=f.clause,
+        remaining_jpy=f.remaining_jpy,
+        eco_lease_remaining_jpy=f.eco_lease_remaining_jpy,
         grants=f.grants,
         years=[YearOut(**vars(y)) for y in f.years],
         totals=_money(f.totals),
@@ -123,12 +131,12 @@ def _call(f: CallFigures) -> CallFiguresOut:
 def _row(r: GrantRow) -> PortfolioGrantOut:
     d = r.next_deadline
     return PortfolioGrantOut(
-        id=r.grant.pk,
-        number=r.grant.number,
+        id=r.id,
+        number=r.number,
         title=r.title,
         organisation=r.organisation,
         country=r.country,
-        state=r.grant.state,
+        state=r.state,
         eco_lease=r.eco_lease,
         next_deadline=DeadlineOut(key=d.key, label=d.label, due_on=d.due_on, clause=d.clause)
         if d
