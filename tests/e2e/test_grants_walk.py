@@ -144,6 +144,11 @@ def test_grant_walk_from_naiji_through_payment_and_after(
 
     # --- 1. the representative opens the grant application from the Grants menu ---------------
     at(settings, "2024-06-14T10:00")
+    # the partner participant may not open it (the representative files everything, 2.(4)② 注2)
+    pp = new_page()
+    log_in(pp, partner.username, PASSWORD)
+    assert pp.goto("/grants/").status == 200
+    expect(pp.locator(f'main form[action="/proposals/{proposal.pk}/grant/open/"]')).to_have_count(0)
     rp = new_page()
     log_in(rp, rep.username, PASSWORD)
     with rp.expect_navigation():
@@ -300,6 +305,9 @@ def test_grant_walk_from_naiji_through_payment_and_after(
     assert decision.completion_due == dt.date(2026, 2, 27)
     assert fresh(grant).state == GrantState.IMPLEMENTING
     expect(op.locator("main")).to_contain_text(decision.number)
+    # decided: the 内示 can no longer be withdrawn, and the page no longer says it may be
+    expect(form(op, "/award/revoke/")).to_have_count(0)
+    expect(op.locator("main")).not_to_contain_text(ja("The 内示 may be withdrawn from"))
     with op.expect_download() as download:
         op.click(f'main a[href="/grants/{grant.pk}/award/notice.docx"]')
     notice = Path(download.value.path()).read_bytes()
@@ -402,7 +410,11 @@ def test_grant_walk_from_naiji_through_payment_and_after(
     # the FY2024 year-end report (due 10 April 2025)
     at(settings, "2025-04-07T10:00")
     rp.goto(f"/grants/{grant.pk}/award/")
-    expect(rp.locator("main")).to_contain_text("2025-04-10")
+    year_end = rp.locator('main .card:has(form[action$="/award/year-end/"])')
+    expect(year_end).to_contain_text("2025-04-10")
+    # FY2025 is the year of completion (due 2026-02-27): the completion report covers it, so
+    # no year-end report is due for it (A-38), as the grant's due dates say
+    expect(year_end).not_to_contain_text("2026-04-10")
     f = form(rp, "/award/year-end/")
     f.locator('[name="fiscal_year"]').fill("2024")
     f.locator('[name="s_construction"]').fill(str(in_force[2024]["construction"]))
@@ -588,8 +600,6 @@ def test_grant_walk_from_naiji_through_payment_and_after(
     screenshot(op, "grant-portfolio-paid")
 
     # --- a partner participant sees it read-only; a reviewer gets 404 -------------------------
-    pp = new_page()
-    log_in(pp, partner.username, PASSWORD)
     for url in (
         f"/grants/{grant.pk}/",
         f"/grants/{grant.pk}/award/",
