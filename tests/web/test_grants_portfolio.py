@@ -61,6 +61,7 @@ def portfolio(users, first_round, settings):
             budget=BUDGET,
             deadlines=(
                 ("year_end_report:2024", dt.date(2025, 4, 10), "open"),  # overdue
+                ("jcm_registration", dt.date(2025, 5, 30), "open"),  # overdue
                 ("completion", dt.date(2026, 2, 27), "open"),
                 ("decision_target", dt.date(2025, 6, 5), "done"),
                 ("naiji_cancellable", dt.date(2025, 6, 3), "cancelled"),
@@ -104,7 +105,7 @@ def _rows():
 def test_each_grant_with_its_state_deadlines_and_money(portfolio):
     rows = _rows()
     eco = rows[portfolio["eco"].number]
-    assert eco.eco_lease and eco.overdue == 1
+    assert eco.eco_lease and eco.overdue == 2
     # the next open deadline from today: done and cancelled ones do not count
     assert (eco.next_deadline.key, eco.next_deadline.due_on) == ("completion", dt.date(2026, 2, 27))
     assert eco.decided_jpy == 50_000_000 and eco.fixed_jpy is None and eco.paid_jpy == 0
@@ -258,11 +259,29 @@ def test_export_xlsx_and_csv_keep_the_filters(users, portfolio):
     assert {r[0] for r in rows[1:]} == {portfolio["eco"].number, portfolio["changed"].number}
     decided = rows[0].index("Decided (JPY)")
     assert {r[decided] for r in rows[1:]} == {50_000_000, 60_000_000}
+    # and the money of each fiscal year, for the office's own sums
+    header = list(rows[0])
+    assert header[-6:] == [
+        "Decided FY2024 (JPY)",
+        "Fixed FY2024 (JPY)",
+        "Paid FY2024 (JPY)",
+        "Decided FY2025 (JPY)",
+        "Fixed FY2025 (JPY)",
+        "Paid FY2025 (JPY)",
+    ]
+    eco = next(r for r in rows if r[0] == portfolio["eco"].number)
+    assert (
+        eco[header.index("Decided FY2024 (JPY)")],
+        eco[header.index("Decided FY2025 (JPY)")],
+    ) == (
+        40_000_000,
+        10_000_000,
+    )
     text = client.get(f"{URL}?export=csv").content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert len(table) == 1 + 5
     overdue = table[0].index("Overdue items")
-    assert {r[0]: r[overdue] for r in table[1:]}[portfolio["eco"].number] == "1"
+    assert {r[0]: r[overdue] for r in table[1:]}[portfolio["eco"].number] == "2"
 
 
 # --- who may see it: pages and API --------------------------------------------------------------
@@ -335,13 +354,13 @@ def test_api_rows_figures_and_filters(users, portfolio):
         "paid_jpy": 45_000_000,
     }
     eco = next(g for g in data["grants"] if g["number"] == portfolio["eco"].number)
-    assert eco["eco_lease"] is True and eco["overdue"] == 1
+    assert eco["eco_lease"] is True and eco["overdue"] == 2
     assert eco["next_deadline"]["key"] == "completion"
     assert eco["decided_by_fy"] == {"2024": 40_000_000, "2025": 10_000_000}
     assert "renkei.portfolio.decided_by_budget_year" in {r["id"] for r in data["readings"]}
 
     only = body(client.get("/api/grant-portfolio?overdue=true&country=vn"))
-    assert [g["number"] for g in only["grants"]] == [portfolio["eco"].number]
+    assert [(g["number"], g["overdue"]) for g in only["grants"]] == [(portfolio["eco"].number, 2)]
     page = body(client.get("/api/grant-portfolio?limit=2&offset=1"))
     assert page["count"] == 5 and len(page["grants"]) == 2
     assert body(client.get("/api/grant-portfolio?q=jakarta"))["count"] == 1

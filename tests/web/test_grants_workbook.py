@@ -285,3 +285,11 @@ def test_entity_expansion_bomb_is_refused():
     )
     data = _with_sheet_xml(budget_xlsx(BUDGET, lang="en", title="t"), xml)
     assert "not an Excel workbook (.xlsx)" in _errors(data)[0]
+
+
+def test_a_value_above_the_table_is_not_silently_dropped():
+    data = _edit(budget_xlsx(BUDGET, lang="en", title="t"), C2=5_000_000)
+    assert _errors(data) == [
+        "Budget!C2: “5000000” is above the table and would not be read — move it into the table "
+        "under its fiscal year, or delete it"
+    ]

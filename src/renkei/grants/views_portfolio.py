@@ -49,6 +49,23 @@ COLUMNS = (
 )
 
 
+def columns_for(rows: list[selectors.GrantRow]) -> tuple[Column, ...]:
+    """The export's columns: the list's, then the money decided, fixed and paid of each fiscal
+    year any row has (what the office totals in Excel)."""
+    years = sorted({y for r in rows for y in (*r.decided_by_fy, *r.fixed_by_fy, *r.paid_by_fy)})
+    by_year = []
+    for year in years:
+        fy = _("FY%(year)s") % {"year": year}
+        by_year += [
+            Column(
+                _("Decided %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.decided_by_fy.get(y, 0)
+            ),
+            Column(_("Fixed %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.fixed_by_fy.get(y, 0)),
+            Column(_("Paid %(fy)s (JPY)") % {"fy": fy}, lambda r, y=year: r.paid_by_fy.get(y, 0)),
+        ]
+    return (*COLUMNS, *by_year)
+
+
 def filters_of(request: HttpRequest, *, warn: bool = True) -> dict[str, str]:
     """The page's filters as typed; a value that is not one is dropped, and the page says so."""
     asked = {k: request.GET.get(k, "").strip()[:40] for k in ("state", "country", "overdue")}
@@ -191,7 +208,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     filters = filters_of(request)
     rows = selectors.filtered_rows(request.user, filters)
     listing = OfficeList(
-        request, rows, columns=COLUMNS, text=lambda r: r.text(), name="grant-portfolio"
+        request, rows, columns=columns_for(rows), text=lambda r: r.text(), name="grant-portfolio"
     )
     if listing.export is not None:
         return listing.export

@@ -441,6 +441,18 @@ def _parse_sheet(
             ]
         )
 
+    # above the header only the title and the note (column A): anything else would be lost
+    for r in range(1, header_at):
+        for col, cell in sorted(cells(rows[r - 1]).items()):
+            if col > 1:
+                errors.append(
+                    _(
+                        "%(where)s: “%(value)s” is above the table and would not be read — "
+                        "move it into the table under its fiscal year, or delete it"
+                    )
+                    % {"where": f"{sheet}!{_col(col)}{r}", "value": str(cell.value)[:40]}
+                )
+
     # the columns: fiscal years, then the total
     years: dict[int, int] = {}  # column → year
     ignored: set[int] = set()  # total columns
