@@ -47,6 +47,7 @@ from renkei.grants.models import (
     RequestState,
 )
 from renkei.grants.services import award as award_services
+from renkei.grants.services import closing as closing_services
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "jcm-multi-site-pass.yaml"
 PASSWORD = "Grant-walk-e2e-passw0rd"
@@ -54,10 +55,10 @@ PDF = b"%PDF-1.7\n% Renkei grant walk\n%%EOF\n"
 CATEGORY_ROWS = {"construction": 4, "equipment": 5, "admin": 6}  # the workbook's rows
 
 
-def ja(text: str) -> str:
-    """A UI string as the Japanese browser shows it."""
+def ja(text) -> str:
+    """A UI string (or a lazy one) as the Japanese browser shows it."""
     with translation.override("ja"):
-        return gettext(text)
+        return gettext(text) if isinstance(text, str) else str(text)
 
 
 def money(amount: int) -> re.Pattern:
@@ -466,6 +467,13 @@ def test_grant_walk_from_naiji_through_payment_and_after(
 
     at(settings, "2026-03-12T16:00")
     op.goto(f"/grants/{grant.pk}/closing/")
+    # the inspector opens the invoice and the receipt the representative uploaded
+    for kind, name in (("invoice", "請求書.pdf"), ("receipt", "領収書.pdf")):
+        listed = op.locator("#completion-report li", has_text=name)
+        expect(listed).to_contain_text(ja(closing_services.DOCUMENT_KINDS[kind]))
+        with op.expect_download() as download:
+            listed.locator("a", has_text=name).click()
+        assert Path(download.value.path()).read_bytes() == PDF + name.encode()
     f = form(op, "/closing/inspection/")
     f.locator('[name="inspected_on"]').fill("2026-03-12")
     f.locator('[name="representative_attended"]').check()
