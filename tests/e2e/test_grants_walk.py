@@ -323,6 +323,12 @@ def test_grant_walk_from_naiji_through_payment_and_after(
 
     # --- 3. implementation: orders, reallocations, the year-end report --------------------------
     at(settings, "2024-07-10T10:00")
+    # the grant's due dates now run from the decision: the FY2024 year-end report (10 April,
+    # 4.(6)①) and the completion the decision set (2.(10))
+    rp.goto(f"/grants/{grant.pk}/")
+    deadlines = rp.locator("#deadlines")
+    expect(deadlines.locator("tr", has_text="2025-04-10")).to_contain_text("4.(6)①")
+    expect(deadlines.locator("tr", has_text="2026-02-27")).to_contain_text("2.(10)")
     rp.goto(f"/grants/{grant.pk}/award/")
 
     def order(ordered_on: str) -> None:
