@@ -194,7 +194,7 @@ def test_grant_walk_from_naiji_through_payment_and_after(
     upload = form(rp, "/award/budget/upload/")
     upload.locator('input[name="file"]').set_input_files(str(good))
     post(rp, upload.locator("button"))
-    expect(rp.locator(".messages")).to_contain_text("2")
+    expect(rp.locator(".messages")).to_contain_text(ja("Saved as version %(n)s.") % {"n": 2})
     versions = grant.application.versions
     assert versions.count() == 2
     assert award_services.budget_of(versions.order_by("-number")[0].budget)[2025]["equipment"] == (
