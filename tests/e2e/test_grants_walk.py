@@ -248,8 +248,8 @@ def test_grant_walk_from_naiji_through_payment_and_after(
     at(settings, "2024-06-20T10:00")
     op = new_page()
     log_in(op, office.username)
-    with op.expect_navigation():
-        op.click('header a[href="/grants/"]')
+    with op.expect_navigation():  # the office finds every grant on its portfolio
+        op.click('header a[href="/grants/portfolio/"]')
     with op.expect_navigation():
         op.click(f'main a[href="/grants/{grant.pk}/"]')
     with op.expect_navigation():

@@ -450,8 +450,14 @@ def _context(request: HttpRequest, grant: Grant, **bound: Any) -> dict[str, Any]
 def _report_years(grant: Grant) -> list[dict[str, Any]]:
     """The fiscal years of the budget with their year-end report's due date and state."""
     done = {r.fiscal_year: r for r in grant.year_end_reports.all()}
+    # the fiscal year of completion has no year-end report: the completion report covers it
+    # (spec A-38, as the grant's due dates say)
+    end = grant.completed_on or grant.completion_due
+    last = services.fiscal_year_of(end) if end else None
     out = []
     for fy in _years(grant):
+        if last is not None and fy >= last and fy not in done:
+            continue
         due, clause = services.year_end_due(grant, fy)
         report = done.get(fy)
         spending = (
