@@ -52,6 +52,7 @@ from renkei.grants.models import (
 from renkei.grants.services.core import locked, move, require
 from renkei.grants.services.documents import store_document
 from renkei.proposals.services import check_file
+from renkei.rules.jcm.schedule import fiscal_year_start as fiscal_year_of
 from renkei.services import ServiceError, check_lengths
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -77,11 +78,6 @@ def _lang() -> str:
 
 def _today() -> dt.date:
     return clock.now().astimezone(JST).date()
-
-
-def fiscal_year_of(day: dt.date) -> int:
-    """The Japanese fiscal year (April–March) containing ``day``, by the year it starts in."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def _fresh(obj: Any) -> Any:

@@ -53,6 +53,7 @@ from renkei.grants.models import (
 from renkei.grants.services.core import locked, move, require
 from renkei.grants.services.documents import store_document
 from renkei.proposals.services import check_file
+from renkei.rules.jcm.schedule import fiscal_year_start as fiscal_year
 from renkei.services import ServiceError
 
 S = GrantState
@@ -226,11 +227,6 @@ def _state(grant: Grant, allowed: tuple[str, ...], doing: str) -> None:
                 "allowed": ", ".join(str(GrantState(s).label) for s in allowed),
             }
         )
-
-
-def fiscal_year(day: dt.date) -> int:
-    """The Japanese fiscal year (April–March) containing ``day``, named by its first year."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def budget_clean(budget: Any, what: str) -> dict[str, dict[str, int]]:
