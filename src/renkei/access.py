@@ -24,6 +24,8 @@ from renkei.adoption.policy import pins_for
 from renkei.calls import policy as calls_policy
 from renkei.grants import policy as grants_policy
 from renkei.grants.policy import grants_for
+from renkei.monitoring import policy as monitoring_policy
+from renkei.monitoring.policy import periods_for, plans_for
 from renkei.proposals import policy as proposals_policy
 from renkei.proposals.policy import (
     EDITABLE,
@@ -42,7 +44,9 @@ __all__ = [
     "can",
     "grants_for",
     "is_representative",
+    "periods_for",
     "pins_for",
+    "plans_for",
     "preregistrations_for",
     "proposals_for",
     "role_of",
@@ -62,7 +66,13 @@ def _compose(*policies: Any) -> Mapping[str, Rule]:
 
 
 RULES = _compose(
-    accounts_policy, calls_policy, proposals_policy, reviews_policy, adoption_policy, grants_policy
+    accounts_policy,
+    calls_policy,
+    proposals_policy,
+    reviews_policy,
+    adoption_policy,
+    grants_policy,
+    monitoring_policy,
 )
 
 

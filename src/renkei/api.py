@@ -28,6 +28,7 @@ from renkei.adoption.api import router as adoption_router
 from renkei.apikit import DecimalParser, django_auth, install_error_handlers, op
 from renkei.calls.api import router as calls_router
 from renkei.grants.api import router as grants_router
+from renkei.monitoring.api import router as monitoring_router
 from renkei.proposals.api import router as proposals_router
 from renkei.reviews.api import router as reviews_router
 
@@ -79,3 +80,4 @@ api.add_router("/", proposals_router)
 api.add_router("/", reviews_router)
 api.add_router("/", adoption_router)
 api.add_router("/", grants_router)
+api.add_router("/", monitoring_router)

@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     SECRETARIAT = "secretariat", _("JCM secretariat")
     JOINT_COMMITTEE = "joint_committee", _("Joint Committee contact")
+    # a third-party entity's verifier (TPE, JCM 2.(1)③): sees only the monitoring periods
+    # assigned to its organisation (renkei.monitoring.policy)
+    VERIFIER = "verifier", _("Third-party entity (TPE) verifier")
 
 
 class Organisation(models.Model):
@@ -25,6 +28,7 @@ class Organisation(models.Model):
         MUNICIPALITY = "municipality", _("Japanese municipality")
         PARTNER_CITY = "partner_city", _("Partner city")
         AGENCY = "agency", _("Public agency")
+        TPE = "tpe", _("Third-party entity (TPE)")
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200)
@@ -70,6 +74,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role=Role.APPLICANT) | Q(organisation__isnull=False),
                 name="applicant_has_organisation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.VERIFIER) | Q(organisation__isnull=False),
+                name="verifier_has_organisation",
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.JOINT_COMMITTEE) | ~Q(country=""),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "renkei.reviews",
     "renkei.adoption",
     "renkei.grants",
+    "renkei.monitoring",
     "django_q",  # the task runner: reminders of due dates (renkei.grants.tasks)
     "ninja",  # serves the API docs' Swagger UI from static files, not from a CDN
     "axes",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("office/", include("renkei.reviews.urls")),
     path("", include("renkei.adoption.urls")),
     path("", include("renkei.grants.urls")),
+    path("", include("renkei.monitoring.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

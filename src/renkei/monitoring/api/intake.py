@@ -1,0 +1,7 @@
+"""The monitoring stage's intake part in the REST API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])

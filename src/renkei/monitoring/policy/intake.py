@@ -1,0 +1,7 @@
+"""Permission rules of the monitoring stage's intake part."""
+
+from __future__ import annotations
+
+from renkei.accounts.policy import Rule
+
+RULES: dict[str, Rule] = {}
