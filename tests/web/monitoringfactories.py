@@ -60,8 +60,7 @@ def operating_grant(
         operation_started_on=dt.date.fromisoformat(operation),
         useful_life_years=life,
     )
-    grant.refresh_from_db()
-    return grant
+    return type(grant).objects.get(pk=grant.pk)  # the FSM field is protected: no refresh
 
 
 def plan_for(grant, *, methodology: str = "ID_AM003", version: str = "1.0"):
