@@ -643,5 +643,13 @@ def useful_lives_cmd(as_json: bool) -> None:
         click.echo(text)
 
 
+def _add_mrv() -> None:
+    from renkei.mrv.cli import mrv
+
+    main.add_command(mrv)
+
+
+_add_mrv()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
