@@ -92,3 +92,77 @@ def test_every_family_has_cases_on_both_sides_of_the_rounding() -> None:
             "efficiency_ratio"  # MN_AM002 has no approval date: nothing to be out of force
         ), family
         assert "unit_mismatch" in errors, family
+
+
+def test_adjustments_are_listed_with_their_effect() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from renkei.mrv.types import Adjustment, Finding
+
+    finding = Finding(
+        kind="gap",
+        message="no reading from 2025-05-01 to 2025-05-03",
+        site="A",
+        point="1",
+        parameter="EG",
+        source="data.csv:7",
+        start=dt.datetime(2025, 5, 1),
+    )
+    adjustment = Adjustment(finding=finding, treatment="exclude", effect_tco2=Decimal("-1.25"))
+    m = methodologies.load("TH_AM001")
+    result = compute.compute(
+        m,
+        fixed={"EF_RE": units.parse("0.5 tCO2/MWh")},
+        points=[compute.PointValues("A", "1", {"EG": units.parse("10 MWh")})],
+        adjustments=[adjustment],
+    )
+    data = compute.result_json(result)
+    assert data["adjustments"] == [
+        {
+            "kind": "gap",
+            "message": "no reading from 2025-05-01 to 2025-05-03",
+            "treatment": "exclude",
+            "effect_tco2": "-1.25",
+            "site": "A",
+            "point": "1",
+            "source": "data.csv:7",
+        }
+    ]
+    assert (
+        "adjustment (exclude) for gap at A 1: -1.25 tCO2 effect on the reductions" in data["notes"]
+    )
+    assert data["emission_reductions_tco2"] == 5  # listed, not applied twice
+
+
+def test_every_step_names_its_formula_with_values() -> None:
+    m = methodologies.load("ID_AM003")
+    result = compute.compute(
+        m,
+        fixed={"COP_RE": units.parse("2 -"), "EF_elec": units.parse("0.5 tCO2/MWh")},
+        points=[
+            compute.PointValues(
+                "A", "1", {"EC_PJ": units.parse("10 MWh")}, {"COP_PJ": units.parse("3 -")}
+            )
+        ],
+    )
+    keys = [s.key for s in result.steps]
+    assert keys == [
+        "EC_PJ[site=A,point=1]",
+        "COP_PJ[site=A,point=1]",
+        "COP_RE[site=A,point=1]",
+        "EF_elec[site=A,point=1]",
+        "RE[site=A,point=1]",
+        "PE[site=A,point=1]",
+        "ER[site=A,point=1]",
+        "ER[site=A]",
+        "RE_p",
+        "PE_p",
+        "ER_p (unrounded)",
+        "ER_p",
+    ]
+    re = result.steps[4]
+    assert re.formula == "EC_PJ × (COP_PJ / COP_RE) × EF_elec = 10 × (3 / 2) × 0.5"
+    assert re.result == 7.5
+    assert result.steps[2].note == "fixed for the project"
+    assert result.steps[1].note == "fixed for the point"
