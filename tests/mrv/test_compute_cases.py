@@ -166,3 +166,23 @@ def test_every_step_names_its_formula_with_values() -> None:
     assert re.result == 7.5
     assert result.steps[2].note == "fixed for the project"
     assert result.steps[1].note == "fixed for the point"
+
+
+def test_a_methodology_built_by_hand_computes_with_its_parameter_names() -> None:
+    import dataclasses
+
+    loaded = methodologies.load("TH_AM001")
+    by_hand = dataclasses.replace(loaded, id="XX_AM001", version="0.1", provisional=True)
+    result = compute.compute(
+        by_hand,
+        fixed={"EF_RE": units.parse("0.5 tCO2/MWh")},
+        points=[compute.PointValues("A", "1", {"EG": units.parse("10 MWh")})],
+    )
+    assert result.emission_reductions_tco2 == 5
+    assert result.methodology == "XX_AM001 0.1"
+    assert result.notes[0].startswith("provisional: the RE, PE formula(s)")
+    lacking = dataclasses.replace(by_hand, parameters=by_hand.parameters[:1])
+    with pytest.raises(MrvError) as caught:
+        compute.compute(lacking, fixed={}, points=[compute.PointValues("A", "1", {})])
+    assert caught.value.code == "methodology_file"
+    assert "EF_RE" in str(caught.value)
