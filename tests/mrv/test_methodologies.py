@@ -83,7 +83,7 @@ def test_id_am002_says_the_temperature_correction_is_not_found() -> None:
 
 def _value(symbol: str, unit: str) -> Quantity:
     numbers = {"EF_RE": "0.5", "EF_elec": "0.5", "EF_coal": "0.1", "NCV": "20"}
-    ratios = {"COP_PJ": "4", "COP_RE": "3", "eta_PJ": "120", "eta_RE": "60", "eta_RE_b": "0.8"}
+    ratios = {"COP_PJ": "4", "COP_RE": "3", "eta_PJ": "120", "eta_RE": "60"}
     return Quantity(Decimal(numbers.get(symbol, ratios.get(symbol, "7"))), unit)
 
 
