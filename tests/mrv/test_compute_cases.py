@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from renkei.mrv import compute, methodologies, units
+from renkei.mrv import compute, factors, methodologies, units
 from renkei.mrv.formulas import FAMILIES
-from renkei.mrv.types import MrvError
+from renkei.mrv.types import MrvError, Quantity
 from renkei.rules._yaml import load_yaml_text
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -24,6 +24,7 @@ KEYS = {
     "name",
     "methodology",
     "in_force_on",
+    "factor",
     "fixed",
     "points",
     "output",
@@ -49,7 +50,13 @@ def _run(case):
         )
         for p in case["points"]
     ]
-    return m, compute.compute(m, fixed=_quantities(case["fixed"]), points=points)
+    fixed = _quantities(case["fixed"])
+    if "factor" in case:  # a parameter taken from the office's factor table on a date
+        f = case["factor"]
+        table = factors.FactorTable.from_csv(f["table"])
+        found = table.lookup(f["country"], f["system"], f["case"], f["date"])
+        fixed[f["parameter"]] = Quantity(found.value, found.unit)
+    return m, compute.compute(m, fixed=fixed, points=points)
 
 
 @pytest.mark.parametrize(("family", "case"), ALL, ids=[f"{f}: {c['name']}" for f, c in ALL])
