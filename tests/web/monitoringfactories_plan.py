@@ -98,3 +98,11 @@ def fake_mrv(monkeypatch):
         monkeypatch.setitem(sys.modules, f"renkei.mrv.{name}", module)
         monkeypatch.setattr(renkei.mrv, name, module, raising=False)
     return CATALOGUE
+
+
+def in_indonesia(grant):
+    """The grant's project hosted in Indonesia (the test catalogue's country)."""
+    proposal = grant.selection.proposal
+    type(proposal).objects.filter(pk=proposal.pk).update(country="ID")
+    proposal.country = "ID"
+    return grant

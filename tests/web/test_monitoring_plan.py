@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from monitoringfactories import cast, operating_grant, plan_for
-from monitoringfactories_plan import fake_mrv  # noqa: F401 - a fixture
+from monitoringfactories_plan import fake_mrv, in_indonesia  # noqa: F401 - a fixture
 
 from renkei.audit.models import AuditEvent
 from renkei.grants.models import Grant
@@ -25,7 +25,7 @@ D = dt.date.fromisoformat
 
 @pytest.fixture
 def grant():
-    return operating_grant()
+    return in_indonesia(operating_grant())
 
 
 @pytest.fixture
@@ -287,7 +287,7 @@ def test_the_office_loads_factors_all_or_nothing_each_bad_cell_named(people):
     good = HEADER + "ID,Jamali,JCM Case 1,0.619,2024-04-01,2027-03-31,GEC table,V\n"
     rows = services.factor_table_load(actor=people.office, csv_text=good)
     assert [(r.country, r.value) for r in rows] == [("ID", Decimal("0.619"))]
-    overlapping = HEADER + "ID,Jamali,JCM Case 1,0.6,2026-04-01,,GEC table,V\n"
+    overlapping = HEADER + "ID,Jamali,JCM Case 1,0.6,2026-04-01,2028-03-31,GEC table,V\n"
     with pytest.raises(ServiceError) as exc:
         services.factor_table_load(actor=people.office, csv_text=overlapping)
     assert "overlaps" in exc.value.errors[0]
@@ -305,3 +305,23 @@ def test_the_reference_rows_are_a_template_without_validity_that_does_not_load(p
         services.factor_table_load(actor=people.office, csv_text=template)
     assert any("valid_from: required" in line for line in exc.value.errors)
     assert not EmissionFactor.objects.exists()
+
+
+def test_a_methodology_of_another_country_is_refused(people):
+    grant = operating_grant()  # hosted in Kenya
+    with pytest.raises(ServiceError, match="ID_AM003 is a methodology of ID; the project is in KE"):
+        create(grant, cast(grant))
+
+
+def test_only_the_representative_changes_the_methodology_version(grant, people):
+    plan = create(grant, people)
+    with pytest.raises(NotAllowed, match="change the methodology version"):
+        services.plan_update(actor=people.office, plan=plan, methodology_version="2.0", reason="x")
+
+
+def test_a_factor_needs_its_whole_validity_and_a_positive_value(people):
+    table = HEADER + "ID,Jamali,JCM Case 1,0,2024-04-01,,GEC,V\n"
+    with pytest.raises(ServiceError) as exc:
+        services.factor_table_load(actor=people.office, csv_text=table)
+    assert any(line.startswith("row 2, ef_tco2_per_mwh: a positive") for line in exc.value.errors)
+    assert any(line.startswith("row 2, valid_until: required") for line in exc.value.errors)

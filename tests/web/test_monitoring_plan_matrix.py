@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from grantfactories_schedule import person
 from monitoringfactories import cast, operating_grant, plan_for
-from monitoringfactories_plan import fake_mrv  # noqa: F401 - a fixture
+from monitoringfactories_plan import fake_mrv, in_indonesia  # noqa: F401 - a fixture
 from test_api import client_for, post_json
 
 from renkei.accounts.models import Organisation, Role
@@ -47,7 +47,7 @@ def world():
     grant = operating_grant()
     plan = plan_for(grant)
     people = cast(grant)
-    other = operating_grant(applicant=people.filer)
+    other = in_indonesia(operating_grant(applicant=people.filer))
     partner_org = Organisation.objects.create(name="共同事業者", country="ID")
     partner = person(Role.APPLICANT, partner_org)
     for g in (grant, other):

@@ -37,10 +37,12 @@ from renkei.monitoring.models import (
     MonitoringPoint,
     Site,
 )
+from renkei.monitoring.policy import is_filer
 from renkei.monitoring.services.core import locked, locked_plan, require
+from renkei.mrv import factors
 from renkei.mrv.types import Methodology, MrvError, Parameter, Quantity
 from renkei.rules.jcm.schedule import period_end
-from renkei.services import ServiceError
+from renkei.services import NotAllowed, ServiceError
 
 S = GrantState
 # the grant's states once the project is completed (the plan starts with operation, A-19)
@@ -54,17 +56,16 @@ AFTER_COMPLETION = (
 )
 ECO_LEASE_MIN_YEARS = 5  # 2.(1)③ なお書き 「リース期間とし、その期間は5年以上」 (NJ26)
 STATUS_TAGS = ("V", "D", "K")  # the reference README's tags; X (not found) is no value
-FACTOR_COLUMNS = (
-    "country",
-    "system",
-    "case",
-    "ef_tco2_per_mwh",
-    "valid_from",
-    "valid_until",
-    "source",
-    "status",
-)
+FACTOR_COLUMNS = factors.COLUMNS  # the MRV core's table columns (MRV_API.md)
 MAX_FACTOR_ROWS = 5_000
+# the reference list names countries in English; the table holds ISO 3166-1 alpha-2 codes
+COUNTRY_CODES = {
+    "Indonesia": "ID",
+    "Viet Nam": "VN",
+    "Philippines": "PH",
+    "Thailand": "TH",
+    "Mongolia": "MN",
+}
 
 READINGS = {
     "plan.reading.bdv_cap": gettext_lazy(
@@ -268,6 +269,26 @@ def plan_create(
                 % {"number": grant.number}
             )
         m = _version_in_force(methodology_id, methodology_version, day)
+        country = (grant.selection.proposal.country or "").upper()
+        if country and m.country and m.country.upper() != country:
+            others = [
+                f"{o.id} {o.version}"
+                for o in catalogue()
+                if o.country.upper() == country and in_force(o, day)
+            ]
+            raise ServiceError(
+                _(
+                    "%(id)s is a methodology of %(theirs)s; the project is in %(ours)s. "
+                    "Methodologies of %(ours)s in force on %(day)s: %(others)s."
+                )
+                % {
+                    "id": m.id,
+                    "theirs": m.country,
+                    "ours": country,
+                    "day": day,
+                    "others": ", ".join(others) or _("none"),
+                }
+            )
         bdv = _day(bilateral_valid_until, _("The bilateral document's validity"), required=False)
         if bdv is not None and bdv < day:
             raise ServiceError(
@@ -329,6 +350,13 @@ def plan_update(
         if methodology_version is not None:
             version = _text(methodology_version, _("The methodology version"), limit=20)
             if version != plan.methodology_version:
+                if not is_filer(actor, plan):
+                    raise NotAllowed(
+                        _(
+                            "Only the representative participant's applicants change the "
+                            "methodology version (2.(4)② 注2)."
+                        )
+                    )
                 m = _version_in_force(plan.methodology_id, version, day)
                 changes["methodology_version"] = (plan.methodology_version, m.version)
                 plan.methodology_version = m.version
@@ -845,7 +873,7 @@ def _factor_rows(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         if cell.get("ef_tco2_per_mwh"):
             try:
                 value = Decimal(cell["ef_tco2_per_mwh"])
-                if not value.is_finite() or not 0 <= value < 10:
+                if not value.is_finite() or not 0 < value < 10:
                     raise InvalidOperation
                 if value != value.quantize(Decimal("0.000001")):
                     bad.append(("ef_tco2_per_mwh", _("at most six decimals")))
@@ -853,7 +881,7 @@ def _factor_rows(text: str) -> tuple[list[dict[str, Any]], list[str]]:
                 bad.append(
                     (
                         "ef_tco2_per_mwh",
-                        _("a number of tCO2/MWh from 0 to 10, e.g. 0.533 (got %(value)s)")
+                        _("a positive number of tCO2/MWh below 10, e.g. 0.533 (got %(value)s)")
                         % {"value": cell["ef_tco2_per_mwh"]},
                     )
                 )
@@ -863,8 +891,7 @@ def _factor_rows(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         for column in ("valid_from", "valid_until"):
             if not cell.get(column):
                 days[column] = None
-                if column == "valid_from":
-                    bad.append((column, _("required: the office sets each factor's validity")))
+                bad.append((column, _("required: the office sets each factor's validity")))
                 continue
             try:
                 days[column] = dt.date.fromisoformat(cell[column])
@@ -896,7 +923,7 @@ def _factor_rows(text: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def _overlaps(a: dict[str, Any], b_from: dt.date, b_until: dt.date | None) -> bool:
-    far = dt.date.max
+    far = dt.date.max  # a factor loaded before validity was required may be open-ended
     return a["valid_from"] <= (b_until or far) and b_from <= (a["valid_until"] or far)
 
 
@@ -966,37 +993,28 @@ def factor_table_load(*, actor: Any, csv_text: str) -> list[EmissionFactor]:
 
 
 def reference_template() -> str:
-    """The bundled reference factors (``renkei/reference/emission_factors.csv``, each with its
+    """The MRV core's reference factors (``renkei.mrv.factors.reference_rows``, each with its
     source and status tag) as a CSV in the loader's columns, with the validity left blank for
-    the office to set: a template, never loaded as it is (the loader requires ``valid_from``).
-    Rows tagged X (not found) are left out; the country is written as its ISO code."""
-    from importlib import resources
-
-    names = {
-        "Indonesia": "ID",
-        "Viet Nam": "VN",
-        "Philippines": "PH",
-        "Thailand": "TH",
-        "Mongolia": "MN",
-    }
-    text = resources.files("renkei.reference").joinpath("emission_factors.csv").read_text("utf-8")
+    the office to set: a template, never loaded as it is (the loader requires the validity).
+    Rows tagged X (not found) are left out; the country is written as its ISO code where the
+    reference names one of these countries, and left blank for the office otherwise."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FACTOR_COLUMNS)
-    for row in csv.DictReader(io.StringIO(text)):
-        if row["status"] == "X":
+    for row in factors.reference_rows():
+        if row.status == "X":
             continue
-        note = "; ".join(x for x in (row.get("basis"), row.get("year"), row.get("note")) if x)
+        note = "; ".join(x for x in (row.basis, row.year, row.note) if x)
         writer.writerow(
             [
-                names.get(row["country"], ""),
-                row["grid_or_system"],
-                row["case_or_type"],
-                row["ef_tco2_per_mwh"],
+                COUNTRY_CODES.get(row.country, ""),
+                row.system,
+                row.case,
+                row.value,
                 "",
                 "",
-                row["source"] + (f" ({note})" if note else ""),
-                row["status"],
+                row.source + (f" ({note})" if note else ""),
+                row.status,
             ]
         )
     return out.getvalue()
