@@ -321,6 +321,7 @@ class FactorsIn(Schema):
 # --- operations ------------------------------------------------------------------------------
 @router.get(
     "/monitoring/plans/{plan_id}",
+    summary="Read a monitoring plan",
     **op({200: (PlanOut, "The monitoring plan.")}, 401, 404, 422),
 )
 def get_plan(request, plan_id: PlanId):
@@ -330,6 +331,7 @@ def get_plan(request, plan_id: PlanId):
 
 @router.post(
     "/monitoring/grants/{grant_id}/plan",
+    summary="Create the monitoring plan of a grant (the representative participant)",
     **op({201: (PlanOut, "The plan is created.")}, *ERRORS),
 )
 def create_plan(request, grant_id: GrantId, body: PlanIn):
@@ -343,6 +345,7 @@ def create_plan(request, grant_id: GrantId, body: PlanIn):
 
 @router.post(
     "/monitoring/plans/{plan_id}/update",
+    summary="Change the methodology version, BDV or the days not measurable",
     **op({200: (PlanOut, "The plan is changed.")}, *ERRORS),
 )
 def update_plan(request, plan_id: PlanId, body: PlanUpdateIn):
@@ -353,9 +356,12 @@ def update_plan(request, plan_id: PlanId, body: PlanUpdateIn):
 
 @router.post(
     "/monitoring/plans/{plan_id}/sites",
+    summary="Add a site to the plan",
     **op({201: (PlanOut, "The site is added.")}, *ERRORS),
 )
 def add_site(request, plan_id: PlanId, body: SiteIn):
+    """A site of the project (the representative participant's applicants); its code unique
+    in the plan."""
     plan = _plan(request, plan_id)
     services.site_add(actor=request.user, plan=plan, **body.dict())
     return Status(201, plan_out(plan))
@@ -363,9 +369,12 @@ def add_site(request, plan_id: PlanId, body: SiteIn):
 
 @router.post(
     "/monitoring/plans/{plan_id}/meters",
+    summary="Add a meter with its calibration",
     **op({201: (PlanOut, "The meter is added.")}, *ERRORS),
 )
 def add_meter(request, plan_id: PlanId, body: MeterIn):
+    """A meter at one of the plan's sites, with its unit and calibration (valid until on or
+    after the calibration date)."""
     plan = _plan(request, plan_id)
     data = body.dict()
     services.meter_add(actor=request.user, plan=plan, site=data.pop("site_id"), **data)
@@ -374,9 +383,11 @@ def add_meter(request, plan_id: PlanId, body: MeterIn):
 
 @router.post(
     "/monitoring/meters/{meter_id}/calibration",
+    summary="Record a new calibration of a meter",
     **op({200: (PlanOut, "The calibration is recorded.")}, *ERRORS),
 )
 def calibrate_meter(request, meter_id: MeterId, body: CalibrationIn):
+    """A new calibration of the meter, on or after its last one."""
     meter = Meter.objects.filter(pk=meter_id, plan__in=plans_for(request.user)).first()
     if meter is None:
         raise Http404
@@ -386,9 +397,12 @@ def calibrate_meter(request, meter_id: MeterId, body: CalibrationIn):
 
 @router.post(
     "/monitoring/plans/{plan_id}/points",
+    summary="Add a monitoring point",
     **op({201: (PlanOut, "The monitoring point is added.")}, *ERRORS),
 )
 def add_point(request, plan_id: PlanId, body: PointIn):
+    """Where a parameter the methodology monitors is measured; its meter at the same site reads
+    in a unit convertible to the parameter's."""
     plan = _plan(request, plan_id)
     services.point_add(
         actor=request.user,
@@ -403,9 +417,12 @@ def add_point(request, plan_id: PlanId, body: PointIn):
 
 @router.post(
     "/monitoring/plans/{plan_id}/fixed",
+    summary="Set a parameter fixed ex ante",
     **op({200: (PlanOut, "The fixed value is recorded.")}, *ERRORS),
 )
 def set_fixed(request, plan_id: PlanId, body: FixedIn):
+    """A parameter the methodology fixes ex ante, for the project or one point, with its
+    source; set again, it replaces the value."""
     plan = _plan(request, plan_id)
     services.fixed_set(
         actor=request.user,
@@ -421,9 +438,12 @@ def set_fixed(request, plan_id: PlanId, body: FixedIn):
 
 @router.get(
     "/monitoring/emission-factors",
+    summary="List the emission factors",
     **op({200: (list[FactorOut], "The office's emission factors.")}, 401, 404),
 )
 def list_factors(request):
+    """The office's emission factors with source, validity and status tag (the office,
+    applicants and TPE verifiers read them)."""
     if not access.can(request.user, "view_emission_factors", None):
         raise Http404
     rows = EmissionFactor.objects.order_by("country", "system", "case", "valid_from")
@@ -432,6 +452,7 @@ def list_factors(request):
 
 @router.post(
     "/monitoring/emission-factors",
+    summary="Load emission factors (the office; all or nothing)",
     **op({201: (list[FactorOut], "Every row is loaded.")}, *ERRORS),
 )
 def load_factors(request, body: FactorsIn):
@@ -458,6 +479,8 @@ def load_factors(request, body: FactorsIn):
     },
 )
 def factor_template(request):
+    """The MRV core's reference factors in the loader's columns, validity blank: a template
+    for the office, never loaded as it is."""
     if not access.can(request.user, "view_emission_factors", None):
         raise Http404
     return HttpResponse(services.reference_template(), content_type="text/csv; charset=utf-8")

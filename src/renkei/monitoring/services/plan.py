@@ -22,13 +22,16 @@ import io
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from renkei import clock
 from renkei.audit.services import audit_record
-from renkei.grants.models import Grant, GrantState
+from renkei.grants.models import Grant
+
+# the grant's states once the project is completed (the plan starts with operation, A-19)
+from renkei.grants.services.closing import AFTER_COMPLETION, book_of
 from renkei.monitoring.models import (
     EmissionFactor,
     FixedValue,
@@ -44,17 +47,6 @@ from renkei.mrv.types import Methodology, MrvError, Parameter, Quantity
 from renkei.rules.jcm.schedule import period_end
 from renkei.services import NotAllowed, ServiceError
 
-S = GrantState
-# the grant's states once the project is completed (the plan starts with operation, A-19)
-AFTER_COMPLETION = (
-    S.COMPLETED,
-    S.COMPLETION_REPORTED,
-    S.INSPECTED,
-    S.AMOUNT_FIXED,
-    S.CLAIMED,
-    S.PAID,
-)
-ECO_LEASE_MIN_YEARS = 5  # 2.(1)③ なお書き 「リース期間とし、その期間は5年以上」 (NJ26)
 STATUS_TAGS = ("V", "D", "K")  # the reference README's tags; X (not found) is no value
 FACTOR_COLUMNS = factors.COLUMNS  # the MRV core's table columns (MRV_API.md)
 MAX_FACTOR_ROWS = 5_000
@@ -243,6 +235,20 @@ def _calibration(calibrated_on: Any, valid_until: Any) -> tuple[dt.date, dt.date
     return on, until
 
 
+def _bdv(value: Any, day: dt.date) -> dt.date | None:
+    """The bilateral document's validity (BDV), on or after the start of operation O."""
+    bdv = _day(value, _("The bilateral document's validity"), required=False)
+    if bdv is not None and bdv < day:
+        raise ServiceError(
+            _(
+                "The bilateral document is valid until %(bdv)s, before the start of "
+                "operation %(day)s: nothing could be monitored. Check the date."
+            )
+            % {"bdv": bdv, "day": day}
+        )
+    return bdv
+
+
 def _touch(plan: MonitoringPlan) -> None:
     MonitoringPlan.objects.filter(pk=plan.pk).update(updated_at=clock.now())
 
@@ -289,15 +295,7 @@ def plan_create(
                     "others": ", ".join(others) or _("none"),
                 }
             )
-        bdv = _day(bilateral_valid_until, _("The bilateral document's validity"), required=False)
-        if bdv is not None and bdv < day:
-            raise ServiceError(
-                _(
-                    "The bilateral document is valid until %(bdv)s, before the start of "
-                    "operation %(day)s: nothing could be monitored. Check the date."
-                )
-                % {"bdv": bdv, "day": day}
-            )
+        bdv = _bdv(bilateral_valid_until, day)
         plan = MonitoringPlan.objects.create(
             grant=grant,
             methodology_id=m.id,
@@ -361,15 +359,7 @@ def plan_update(
                 changes["methodology_version"] = (plan.methodology_version, m.version)
                 plan.methodology_version = m.version
         if bilateral_valid_until is not None:
-            bdv = _day(bilateral_valid_until, _("The bilateral document's validity"))
-            if bdv < day:
-                raise ServiceError(
-                    _(
-                        "The bilateral document is valid until %(bdv)s, before the start of "
-                        "operation %(day)s: nothing could be monitored. Check the date."
-                    )
-                    % {"bdv": bdv, "day": day}
-                )
+            bdv = _bdv(bilateral_valid_until, day)
             if bdv != plan.bilateral_valid_until:
                 changes["bilateral_valid_until"] = (
                     str(plan.bilateral_valid_until) if plan.bilateral_valid_until else None,
@@ -776,7 +766,9 @@ def monitoring_end(plan: MonitoringPlan) -> dict[str, Any]:
             out["eco_lease"] = {"lease_end": None, "short": None}
         else:
             lease_end = lease["ends_on"] or period_end(o, years)
-            short = lease_end < period_end(o, ECO_LEASE_MIN_YEARS)
+            # 2.(1)③ なお書き 「リース期間とし、その期間は5年以上」 (NJ26), as the rulebook cites it
+            minimum = book_of(grant).subsidy.eco_lease_min_lease_years.value
+            short = lease_end < period_end(o, minimum)
             out["eco_lease"] = {"lease_end": lease_end, "short": short, "years": years}
             end = lease_end
             lines.append(
@@ -789,10 +781,10 @@ def monitoring_end(plan: MonitoringPlan) -> dict[str, Any]:
             if short:
                 out["gaps"].append(
                     _(
-                        "The lease term ends on %(end)s, less than 5 years after O: an eco-lease "
-                        "is monitored for at least 5 years (2.(1)③)."
+                        "The lease term ends on %(end)s, less than %(years)s years after O: an "
+                        "eco-lease is monitored for at least %(years)s years (2.(1)③)."
                     )
-                    % {"end": lease_end}
+                    % {"end": lease_end, "years": minimum}
                 )
     extended = end + dt.timedelta(days=gap)
     out["extended_end"] = extended
@@ -927,6 +919,17 @@ def _overlaps(a: dict[str, Any], b_from: dt.date, b_until: dt.date | None) -> bo
     return a["valid_from"] <= (b_until or far) and b_from <= (a["valid_until"] or far)
 
 
+FACTOR_LOCK = 0x4D5256  # "MRV": the advisory lock of the factor table's loaders
+
+
+def _one_loader_at_a_time() -> None:
+    """Serialise loads so the overlap check sees what another load committed, even into an
+    empty table: a transaction-scoped advisory lock on PostgreSQL; SQLite serialises writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FACTOR_LOCK])
+
+
 def factor_table_load(*, actor: Any, csv_text: str) -> list[EmissionFactor]:
     """The office loads emission factors (columns ``FACTOR_COLUMNS``; the validity is the
     office's, the source and the status tag required). All or nothing: when any cell is bad,
@@ -942,8 +945,7 @@ def factor_table_load(*, actor: Any, csv_text: str) -> list[EmissionFactor]:
     except csv.Error as exc:
         raise ServiceError(_("The table cannot be read as CSV: %(why)s") % {"why": exc}) from exc
     with transaction.atomic():
-        # one loader at a time: the overlap check sees what the other one loaded
-        list(EmissionFactor.objects.select_for_update().values_list("pk", flat=True))
+        _one_loader_at_a_time()
         for i, row in enumerate(rows):
             key = (row["country"], row["system"], row["case"])
             for other in rows[:i]:
