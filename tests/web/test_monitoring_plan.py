@@ -325,3 +325,19 @@ def test_a_factor_needs_its_whole_validity_and_a_positive_value(people):
         services.factor_table_load(actor=people.office, csv_text=table)
     assert any(line.startswith("row 2, ef_tco2_per_mwh: a positive") for line in exc.value.errors)
     assert any(line.startswith("row 2, valid_until: required") for line in exc.value.errors)
+
+
+def test_an_eco_lease_end_date_replaces_E_and_a_missing_term_is_named_as_a_gap():
+    grant = operating_grant(operation="2025-04-01", life=15)
+    version = grant.selection.version
+    version.document = {"kind": "eco_lease", "lease": {"lease_years": 7, "ends_on": "2032-06-30"}}
+    version.save()
+    plan = plan_for(grant)
+    end = services.monitoring_end(plan)
+    assert end["monitor_end"] == D("2032-06-30") and not end["eco_lease"]["short"]
+    version.document = {"kind": "eco_lease"}
+    version.save()
+    plan = MonitoringPlan.objects.get(pk=plan.pk)
+    end = services.monitoring_end(plan)
+    assert end["monitor_end"] == D("2040-03-31")  # E kept
+    assert any("without its lease term" in g for g in end["gaps"])
