@@ -103,7 +103,7 @@ def test_the_whole_verification_from_assignment_to_verified(
 
 
 def test_notices_are_rendered_in_each_readers_language(django_capture_on_commit_callbacks) -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     who.verifier.language = "ja"
     who.verifier.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,7 +113,7 @@ def test_notices_are_rendered_in_each_readers_language(django_capture_on_commit_
 
 
 def test_a_verified_period_and_its_verification_are_fixed() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     f = v.finding_raise(actor=who.verifier, period=period, kind="cl", text="Why?")
@@ -190,7 +190,7 @@ def test_a_verified_correction_supersedes_the_version_it_corrects() -> None:
     ],
 )
 def test_the_verified_amount_and_date_are_checked(tonnes, on, message) -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     with translation.override("en"), pytest.raises(ServiceError) as exc:
@@ -206,7 +206,7 @@ def test_the_verified_amount_and_date_are_checked(tonnes, on, message) -> None:
 
 
 def test_no_verification_while_a_finding_is_not_closed() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     v.finding_raise(actor=who.verifier, period=period, kind="car", text="Fix it")
@@ -239,7 +239,7 @@ def test_a_period_without_computed_reductions_cannot_be_verified() -> None:
 
 
 def test_returning_needs_an_open_finding() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     with translation.override("en"), pytest.raises(ServiceError) as exc:
@@ -265,7 +265,7 @@ def test_assignment_only_to_a_tpe_and_only_while_submitted() -> None:
 
 
 def test_the_tpe_cannot_be_changed_once_it_raised_a_finding() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     v.finding_raise(actor=who.verifier, period=period, kind="cl", text="?")
@@ -277,7 +277,7 @@ def test_the_tpe_cannot_be_changed_once_it_raised_a_finding() -> None:
 
 
 def test_who_may_do_what() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     with pytest.raises(NotAllowed):
         v.tpe_assign(actor=who.filer, period=period, tpe=who.tpe)
     assigned(period, who)
@@ -294,7 +294,7 @@ def test_who_may_do_what() -> None:
 
 
 def test_bad_text_is_refused_with_what_was_wrong() -> None:
-    plan, who, period = project()
+    _plan, who, period = project()
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     cases = {
