@@ -36,6 +36,24 @@ def _resubmit(period) -> MonitoringPeriod:
     return p
 
 
+def _in_verification():
+    """The cast and a period assigned to its TPE, in verification."""
+    _plan, who, period = project()
+    assigned(period, who)
+    v.verification_start(actor=who.verifier, period=period)
+    return who, period
+
+
+def _issue(who, period, tonnes=100, on="2026-06-15", statement="s"):
+    return v.verification_issue(
+        actor=who.verifier,
+        period=period,
+        verified_tco2=tonnes,
+        verified_on=D(on),
+        statement=statement,
+    )
+
+
 def _state(period) -> str:
     return MonitoringPeriod.objects.get(pk=period.pk).state
 
@@ -72,13 +90,7 @@ def test_the_whole_verification_from_assignment_to_verified(
     v.finding_close(actor=who.verifier, finding=car)
     v.finding_close(actor=who.verifier, finding=cl)
     with django_capture_on_commit_callbacks(execute=True):
-        done = v.verification_issue(
-            actor=who.verifier,
-            period=period,
-            verified_tco2=118,
-            verified_on=D("2026-06-15"),
-            statement="Verified with reasonable assurance.",
-        )
+        done = _issue(who, period, 118, "2026-06-15", "Verified with reasonable assurance.")
     assert _state(period) == "verified"
     assert done.verified_tco2 == 118 and done.verifier == who.verifier
     assert Notice.objects.filter(recipient=who.filer).count() == 2
@@ -113,18 +125,10 @@ def test_notices_are_rendered_in_each_readers_language(django_capture_on_commit_
 
 
 def test_a_verified_period_and_its_verification_are_fixed() -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     f = v.finding_raise(actor=who.verifier, period=period, kind="cl", text="Why?")
     v.finding_close(actor=who.verifier, finding=f)
-    issued = v.verification_issue(
-        actor=who.verifier,
-        period=period,
-        verified_tco2=100,
-        verified_on=D("2026-06-01"),
-        statement="ok",
-    )
+    issued = _issue(who, period, 100, "2026-06-01", "ok")
     attempts = {
         "assign": lambda: v.tpe_assign(actor=who.office, period=period, tpe=who.tpe),
         "start": lambda: v.verification_start(actor=who.verifier, period=period),
@@ -132,13 +136,7 @@ def test_a_verified_period_and_its_verification_are_fixed() -> None:
         "return": lambda: v.period_return(actor=who.verifier, period=period),
         "answer": lambda: v.finding_answer(actor=who.filer, finding=f, answer="x"),
         "close": lambda: v.finding_close(actor=who.verifier, finding=f),
-        "issue": lambda: v.verification_issue(
-            actor=who.verifier,
-            period=period,
-            verified_tco2=1,
-            verified_on=D("2026-06-01"),
-            statement="again",
-        ),
+        "issue": lambda: _issue(who, period, 1, "2026-06-01", "again"),
     }
     refused = {}
     for name, attempt in attempts.items():
@@ -166,13 +164,7 @@ def test_a_verified_correction_supersedes_the_version_it_corrects() -> None:
     assigned(second, who)
     assert v.verified_reductions(plan) == [(first, 120)]
     v.verification_start(actor=who.verifier, period=second)
-    v.verification_issue(
-        actor=who.verifier,
-        period=second,
-        verified_tco2=110,
-        verified_on=D("2026-06-15"),
-        statement="v2",
-    )
+    _issue(who, second, 110, "2026-06-15", "v2")
     assert _state(first) == "superseded" and _state(second) == "verified"
     rows = v.verified_reductions(plan)
     assert [(p.pk, t) for p, t in rows] == [(second.pk, 110)]
@@ -190,34 +182,18 @@ def test_a_verified_correction_supersedes_the_version_it_corrects() -> None:
     ],
 )
 def test_the_verified_amount_and_date_are_checked(tonnes, on, message) -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     with translation.override("en"), pytest.raises(ServiceError) as exc:
-        v.verification_issue(
-            actor=who.verifier,
-            period=period,
-            verified_tco2=tonnes,
-            verified_on=D(on),
-            statement="s",
-        )
+        _issue(who, period, tonnes, on, "s")
     assert message in str(exc.value)
     assert _state(period) == "in_verification"
 
 
 def test_no_verification_while_a_finding_is_not_closed() -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     v.finding_raise(actor=who.verifier, period=period, kind="car", text="Fix it")
     with translation.override("en"), pytest.raises(ServiceError) as exc:
-        v.verification_issue(
-            actor=who.verifier,
-            period=period,
-            verified_tco2=1,
-            verified_on=D("2026-06-15"),
-            statement="s",
-        )
+        _issue(who, period, 1, "2026-06-15", "s")
     assert "1 finding(s) are not closed" in str(exc.value)
     assert not Verification.objects.exists()
 
@@ -228,20 +204,12 @@ def test_a_period_without_computed_reductions_cannot_be_verified() -> None:
     assigned(period, who)
     v.verification_start(actor=who.verifier, period=period)
     with translation.override("en"), pytest.raises(ServiceError) as exc:
-        v.verification_issue(
-            actor=who.verifier,
-            period=period,
-            verified_tco2=0,
-            verified_on=D("2026-06-15"),
-            statement="s",
-        )
+        _issue(who, period, 0, "2026-06-15", "s")
     assert "no computed reductions" in str(exc.value)
 
 
 def test_returning_needs_an_open_finding() -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     with translation.override("en"), pytest.raises(ServiceError) as exc:
         v.period_return(actor=who.verifier, period=period)
     assert "no open finding" in str(exc.value)
@@ -265,9 +233,7 @@ def test_assignment_only_to_a_tpe_and_only_while_submitted() -> None:
 
 
 def test_the_tpe_cannot_be_changed_once_it_raised_a_finding() -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     v.finding_raise(actor=who.verifier, period=period, kind="cl", text="?")
     v.period_return(actor=who.verifier, period=period)
     period = _resubmit(period)
@@ -294,9 +260,7 @@ def test_who_may_do_what() -> None:
 
 
 def test_bad_text_is_refused_with_what_was_wrong() -> None:
-    _plan, who, period = project()
-    assigned(period, who)
-    v.verification_start(actor=who.verifier, period=period)
+    who, period = _in_verification()
     cases = {
         ("car", ""): "is required",
         ("car", "a\x00b"): "NUL",

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -190,109 +189,96 @@ def _post(
     return _page(request, plan, {key: form})
 
 
-@login_required
-@require_POST
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
-    return _post(
-        request,
-        period,
-        "assign_tpe",
-        ("assign", period.pk),
-        AssignForm(request.POST, prefix=f"t{period.pk}"),
-        lambda c: services.tpe_assign(actor=request.user, period=period, tpe=c["tpe"]),
-        _("The period is assigned to the TPE."),
-    )
+def _view(
+    name: str,
+    action: str,
+    *,
+    on: str = "period",
+    form=ActionForm,
+    prefix: str = "",
+    key: str = "action",
+    run,
+    done: str,
+):
+    """The view of one action: the period (or finding, ``on``) the viewer sees, else 404; the
+    form (fields prefixed per row); ``run(actor, obj, cleaned_data)`` calls the service."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        obj = _period(request, pk) if on == "period" else _finding(request, pk)
+        bound = form(request.POST, prefix=f"{prefix}{obj.pk}" if prefix else None)
+        return _post(
+            request,
+            obj,
+            action,
+            (key, obj.pk),
+            bound,
+            lambda c: run(request.user, obj, c),
+            str(done),
+        )
+
+    view.__name__ = name
+    return view
 
 
-@login_required
-@require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
-    return _post(
-        request,
-        period,
-        "start_verification",
-        ("action", period.pk),
-        ActionForm(request.POST),
-        lambda c: services.verification_start(actor=request.user, period=period),
-        _("The verification has started."),
-    )
-
-
-@login_required
-@require_POST
-def finding(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
-    return _post(
-        request,
-        period,
-        "raise_finding",
-        ("finding", period.pk),
-        FindingForm(request.POST, prefix=f"f{period.pk}"),
-        lambda c: services.finding_raise(actor=request.user, period=period, **c),
-        _("The finding is raised."),
-    )
-
-
-@login_required
-@require_POST
-def return_(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
-    return _post(
-        request,
-        period,
-        "return_period",
-        ("action", period.pk),
-        ActionForm(request.POST),
-        lambda c: services.period_return(actor=request.user, period=period),
-        _("The period is returned to the participant with its open findings."),
-    )
-
-
-@login_required
-@require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    f = _finding(request, pk)
-    return _post(
-        request,
-        f,
-        "answer_finding",
-        ("answer", f.pk),
-        AnswerForm(request.POST, prefix=f"a{f.pk}"),
-        lambda c: services.finding_answer(actor=request.user, finding=f, **c),
-        _("The answer is saved."),
-    )
-
-
-@login_required
-@require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
-    f = _finding(request, pk)
-    return _post(
-        request,
-        f,
-        "close_finding",
-        ("close", f.pk),
-        ActionForm(request.POST),
-        lambda c: services.finding_close(actor=request.user, finding=f),
-        _("The finding is closed."),
-    )
-
-
-@login_required
-@require_POST
-def issue(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
-    return _post(
-        request,
-        period,
-        "issue_verification",
-        ("issue", period.pk),
-        IssueForm(request.POST, prefix=f"i{period.pk}"),
-        lambda c: services.verification_issue(actor=request.user, period=period, **c),
-        _("The verification is issued; the verified reductions are fixed."),
-    )
+assign = _view(
+    "assign",
+    "assign_tpe",
+    form=AssignForm,
+    prefix="t",
+    key="assign",
+    run=lambda u, p, c: services.tpe_assign(actor=u, period=p, tpe=c["tpe"]),
+    done=gettext_lazy("The period is assigned to the TPE."),
+)
+start = _view(
+    "start",
+    "start_verification",
+    run=lambda u, p, c: services.verification_start(actor=u, period=p),
+    done=gettext_lazy("The verification has started."),
+)
+finding = _view(
+    "finding",
+    "raise_finding",
+    form=FindingForm,
+    prefix="f",
+    key="finding",
+    run=lambda u, p, c: services.finding_raise(actor=u, period=p, **c),
+    done=gettext_lazy("The finding is raised."),
+)
+return_ = _view(
+    "return_",
+    "return_period",
+    run=lambda u, p, c: services.period_return(actor=u, period=p),
+    done=gettext_lazy("The period is returned to the participant with its open findings."),
+)
+answer = _view(
+    "answer",
+    "answer_finding",
+    on="finding",
+    form=AnswerForm,
+    prefix="a",
+    key="answer",
+    run=lambda u, f, c: services.finding_answer(actor=u, finding=f, **c),
+    done=gettext_lazy("The answer is saved."),
+)
+close = _view(
+    "close",
+    "close_finding",
+    on="finding",
+    key="close",
+    run=lambda u, f, c: services.finding_close(actor=u, finding=f),
+    done=gettext_lazy("The finding is closed."),
+)
+issue = _view(
+    "issue",
+    "issue_verification",
+    form=IssueForm,
+    prefix="i",
+    key="issue",
+    run=lambda u, p, c: services.verification_issue(actor=u, period=p, **c),
+    done=gettext_lazy("The verification is issued; the verified reductions are fixed."),
+)
 
 
 P = "monitoring/periods/<int:pk>/verification/"
