@@ -272,3 +272,22 @@ def test_bad_text_is_refused_with_what_was_wrong() -> None:
             v.finding_raise(actor=who.verifier, period=period, kind=kind, text=text)
         assert message in str(exc.value)
     assert not Finding.objects.exists()
+
+
+def test_an_answer_the_tpe_did_not_accept_goes_back_open_with_the_period() -> None:
+    who, period = _in_verification()
+    accepted = v.finding_raise(actor=who.verifier, period=period, kind="cl", text="COP_RE?")
+    rejected = v.finding_raise(actor=who.verifier, period=period, kind="car", text="Gap")
+    v.period_return(actor=who.verifier, period=period)
+    v.finding_answer(actor=who.filer, finding=accepted, answer="Default, table 2")
+    v.finding_answer(actor=who.filer, finding=rejected, answer="No gap")
+    _resubmit(period)
+    v.verification_start(actor=who.verifier, period=period)
+    v.finding_close(actor=who.verifier, finding=accepted)
+    v.period_return(actor=who.verifier, period=period)  # "No gap" is not accepted
+    got = dict(Finding.objects.values_list("pk", "status"))
+    assert got == {accepted.pk: "closed", rejected.pk: "open"}
+    assert Finding.objects.get(pk=rejected.pk).answer == "No gap"  # kept, to be rewritten
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        v.finding_answer(actor=who.filer, finding=accepted, answer="again")
+    assert "is closed" in str(exc.value)

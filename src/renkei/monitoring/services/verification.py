@@ -275,14 +275,16 @@ def finding_raise(*, actor: Any, period: MonitoringPeriod, kind: str, text: str)
 
 
 def period_return(*, actor: Any, period: MonitoringPeriod) -> MonitoringPeriod:
-    """The TPE returns the period to the participant with its open findings: in verification →
-    returned. The representative's applicants are told."""
+    """The TPE returns the period to the participant with the findings it has not closed (an
+    answered one it did not accept is open again): in verification → returned. The
+    representative's applicants are told."""
     require(actor, "return_period", period)
     with transaction.atomic():
         period = locked_period(period)
         _fixed(period)
         _state(period, (S.IN_VERIFICATION,), _("Returning the period"))
-        open_ = period.findings.filter(status=Finding.Status.OPEN).count()
+        unresolved = period.findings.exclude(status=Finding.Status.CLOSED)
+        open_ = unresolved.count()
         if not open_:
             raise ServiceError(
                 _(
@@ -290,7 +292,13 @@ def period_return(*, actor: Any, period: MonitoringPeriod) -> MonitoringPeriod:
                     "returning the period, or issue the verification."
                 )
             )
-        _move(period, "_return", actor, "period_return", open_findings=open_)
+        # an answer the TPE did not accept goes back with the period, to be answered again
+        # (the earlier answer is kept in the form to rewrite)
+        reopened = list(
+            unresolved.filter(status=Finding.Status.ANSWERED).values_list("pk", flat=True)
+        )
+        Finding.objects.filter(pk__in=reopened).update(status=Finding.Status.OPEN)
+        _move(period, "_return", actor, "period_return", open_findings=open_, reopened=reopened)
         _tell(
             filers(period.plan),
             period,
