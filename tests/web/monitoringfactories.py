@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from renkei.accounts.models import Organisation, Role, User
 
-from .grantfactories_schedule import adopted_grant, person, set_state
+from grantfactories_schedule import adopted_grant, person, set_state
 
 _seq = itertools.count(1)
 
