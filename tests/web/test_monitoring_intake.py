@@ -196,7 +196,7 @@ def test_interval_data_is_queued_and_then_stored_as_parquet_with_progress(
         return both
 
     monkeypatch.setattr(tasks, "_progress", recording)
-    up = run_interval(world, interval_csv(2) + interval_csv(1, point="7"))
+    up = run_interval(world, interval_csv(2) + interval_csv(1, point="7").split("\n", 1)[1])
     assert up.status == "done" and up.progress_percent == 100
     assert up.dataset.endswith(".parquet") and default_storage.exists(up.dataset)
     assert up.rows_read == 3 * 96 and up.rows_kept == 2 * 96
@@ -207,9 +207,9 @@ def test_interval_data_is_queued_and_then_stored_as_parquet_with_progress(
 
 
 def test_the_task_queues_on_commit_and_runs_once(
-    world, django_capture_on_commit_callbacks, settings
+    world, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)  # the worker's job, run in-process
     with django_capture_on_commit_callbacks(execute=True):
         up = intake.upload_interval(
             actor=world["people"].filer,

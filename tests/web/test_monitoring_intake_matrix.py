@@ -17,14 +17,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from grantfactories_schedule import person
 from monitoringfactories import cast, operating_grant, plan_for
 from test_api import client_for
 
 from renkei.accounts.models import Organisation, Role
 from renkei.monitoring.models import DataUpload, MonitoringPeriod, VerificationAssignment
 from renkei.proposals.models import ProposalPartner
-
-from grantfactories_schedule import person
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +52,12 @@ SHEET = (
     b"A,1,EC_PJ,2025-05-01T00:00:00+09:00,2025-06-01T00:00:00+09:00,12.5,MWh\n"
 )
 INTERVAL = b"site,point,timestamp,value\nA,1,2025-05-01T00:00:00+09:00,1.5\n"
+
+
+def _close_file(response) -> None:
+    """A file answer holds its file open until it is read to the end."""
+    if response.streaming:
+        b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ def test_every_role_on_every_intake_page(role, world) -> None:
         args = [plan.pk, upload.pk] if name in ("intake_upload", "intake_file") else [plan.pk]
         url = reverse(f"monitoring:{name}", args=args)
         response = client.get(url) if method == "GET" else client.post(url, {})
-        response.close()  # a file answer holds its file open until closed
+        _close_file(response)
         label = f"{method} {name}"
         got[label], want[label] = response.status_code, expected[ROLES.index(role)]
     assert got == want
@@ -162,7 +167,7 @@ def test_every_role_on_every_intake_operation(role, world) -> None:
             response = client.get(url)
         else:
             response = client.post(url, _body(kind, ROLES.index(role)))
-        response.close()
+        _close_file(response)
         label = f"{method} {path}"
         got[label], want[label] = response.status_code, expected[ROLES.index(role)]
     assert got == want

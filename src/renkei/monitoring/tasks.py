@@ -111,7 +111,15 @@ def _import(upload: DataUpload) -> None:
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with _local(upload.stored_name) as src:
         outcome = meter.store_interval(src, dest, unit=upload.unit, progress=_progress(upload.pk))
-    errors = [_error_json(e) for e in outcome.errors]
+    errors = [_error_json(e, upload.original_name) for e in outcome.errors]
+    if outcome.bad_rows > len(outcome.errors):
+        errors.append(
+            {
+                "where": upload.original_name,
+                "message": _("%(n)s unreadable rows in all; the first %(shown)s are named above")
+                % {"n": outcome.bad_rows, "shown": len(outcome.errors)},
+            }
+        )
     coverage, left_out, findings = _check_against_plan(upload, dest)
     errors += [e for e, _n in left_out]
     kept = max(0, min(outcome.rows_kept, outcome.rows_read) - sum(n for _e, n in left_out))
@@ -140,12 +148,12 @@ def _import(upload: DataUpload) -> None:
         )
 
 
-def _error_json(error: Any) -> dict[str, str]:
+def _error_json(error: Any, where: str) -> dict[str, str]:
     if isinstance(error, dict):
         return {"where": str(error.get("where", "")), "message": str(error.get("message", ""))}
     if hasattr(error, "where"):
         return {"where": error.where, "message": error.message}
-    return {"where": "", "message": str(error)}
+    return {"where": where, "message": str(error)}
 
 
 def _epoch(day: dt.date | None, default: float) -> float:
@@ -223,10 +231,11 @@ def _check_against_plan(upload: DataUpload, parquet: str):
         span += [lo, hi]
     findings: list[dict[str, Any]] = []
     if span:
-        start = dt.datetime.fromtimestamp(max(min(span), begin), JST)
-        end = dt.datetime.fromtimestamp(min(max(span), stop), JST) + dt.timedelta(
-            minutes=upload.interval_minutes or 15
-        )
+        # whole days (JST) around the data: a whole number of any interval offered
+        first_day = dt.datetime.fromtimestamp(max(min(span), begin), JST).date()
+        last_day = dt.datetime.fromtimestamp(min(max(span), stop - 1), JST).date()
+        start = dt.datetime.combine(first_day, dt.time(), tzinfo=JST)
+        end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=JST)
         outcome = meter.period_totals(
             parquet,
             start=start,

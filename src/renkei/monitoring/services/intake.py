@@ -376,7 +376,8 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         if good is not None:
             kept.append(good)
     report = quality.check(kept, methodology=methodology, meters=_meter_infos(points.values()))
-    findings = notes + [finding_json(f) for f in report.findings]
+    # calibration is named above in the reader's language, with what would be right
+    findings = notes + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
     rows_read = len(outcome.readings) + len({_row_of(e.where) for e in outcome.errors})
     with transaction.atomic():
         plan = locked_plan(plan)
@@ -544,6 +545,15 @@ def plan_fixed_values(plan: MonitoringPlan) -> tuple[dict[str, Any], dict[tuple[
     return project, per_point
 
 
+def _meter_treatments(methodology) -> dict[str, str]:
+    """The methodology's treatment of readings outside a meter's calibration, as interval data
+    takes it (exclude or discount:<pct>; another treatment: exclude, the conservative one)."""
+    treatment = (methodology.treatments if methodology else {}).get("calibration_expired", "")
+    if treatment == "exclude" or treatment.startswith("discount:"):
+        return {"calibration_expired": treatment}
+    return {}
+
+
 def _overlaps(span: list[str] | None, begin: dt.datetime, stop: dt.datetime) -> bool:
     if not span:
         return False
@@ -662,7 +672,9 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             end=stop,
             interval_minutes=upload.interval_minutes,
             meters={k: meters[pt.meter.serial] for k, (_n, pt) in metered.items() if k in take},
+            treatments=_meter_treatments(methodology),
         )
+        adjustments += [a for a in outcome.adjustments if (a.finding.site, a.finding.point) in take]
         for (site, code), q in outcome.totals.items():
             if (site, code) not in take:
                 continue
