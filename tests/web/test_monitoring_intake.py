@@ -309,3 +309,60 @@ def test_a_point_without_data_is_left_out_and_named(world) -> None:
     data = intake.period_data(world["plan"], dt.date(2025, 4, 1), dt.date(2025, 4, 30))
     assert data.points == []
     assert any(f.kind == "missing_period" and "no EC_PJ data" in f.message for f in data.findings)
+
+
+def test_period_data_is_what_compute_takes(world) -> None:
+    """The period part computes from it as is: ER = EC_PJ × (COP_PJ/COP_RE − 1) × EF_elec."""
+    from renkei.mrv import compute, methodologies
+
+    upload(world, HEAD + row("2025-05-01", "2025-06-01", "100"))
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    plan = world["plan"]
+    methodology = methodologies.load(plan.methodology_id, plan.methodology_version)
+    result = compute.compute(
+        methodology, fixed=data.fixed, points=data.points, adjustments=data.adjustments
+    )
+    assert result.emission_reductions_tco2 > 0
+    assert set(result.per_site) == {"A"}
+
+
+def test_the_upload_page_speaks_japanese_by_default(world) -> None:
+    up = upload(world, HEAD + row("2025-05-01", "2025-06-01", "1", site="Z"))
+    client = client_for(world["people"].filer)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    world["people"].filer.language = "ja"
+    world["people"].filer.save(update_fields=["language"])
+    page = client.get(reverse("monitoring:intake_upload", args=[world["plan"].pk, up.pk]))
+    text = page.content.decode()
+    assert "除外した行とその理由" in text and "保持した行数" not in text  # the page, not the panel
+
+
+def test_the_api_uploads_and_answers_bad_input_with_422_never_500(world) -> None:
+    client = client_for(world["people"].filer)
+    plan = world["plan"].pk
+    ok = client.post(
+        f"/api/monitoring/plans/{plan}/uploads/sheet",
+        {
+            "file": csv_file(
+                HEAD + row("2025-05-01", "2025-06-01", "7") + row("2025-06-01", "2025-07-01", "x")
+            )
+        },
+    )
+    assert ok.status_code == 201
+    body = ok.json()
+    assert (body["rows_read"], body["rows_kept"]) == (2, 1)
+    assert body["errors"][0]["where"] == "readings.csv:3:value"
+    refused = client.post(
+        f"/api/monitoring/plans/{plan}/uploads/sheet", {"file": csv_file("x", "a.txt")}
+    )
+    assert refused.status_code == 422 and "not accepted" in refused.json()["detail"]
+    backwards = client.get(
+        f"/api/monitoring/plans/{plan}/data", {"start": "2025-06-30", "end": "2025-04-01"}
+    )
+    assert backwards.status_code == 422 and "before it starts" in backwards.json()["detail"]
+    data = client.get(
+        f"/api/monitoring/plans/{plan}/data", {"start": "2025-05-01", "end": "2025-05-31"}
+    )
+    assert data.json()["points"][0]["values"] == {"EC_PJ": "7 MWh"}
+    detail = client.get(f"/api/monitoring/uploads/{body['id']}")
+    assert detail.json()["sha256"] == body["sha256"]
