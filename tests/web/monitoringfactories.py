@@ -11,9 +11,9 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from renkei.accounts.models import Organisation, Role, User
-
 from grantfactories_schedule import adopted_grant, person, set_state
+
+from renkei.accounts.models import Organisation, Role, User
 
 _seq = itertools.count(1)
 

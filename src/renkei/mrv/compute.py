@@ -79,9 +79,9 @@ def _resolve(
     else:
         if p.default is None:
             raise MrvError(
-                f"{p.name} ({p.unit}, {p.description}) is missing for site {pv.site} point "
-                f"{pv.point}; {m.id} {m.version} sets no default for it: give its value in "
-                f"{p.unit}",
+                f"{p.name} is missing for site {pv.site} point {pv.point}; {m.id} "
+                f"{m.version} sets no default for it: give its value in {p.unit} "
+                f"({p.description})",
                 code="missing_parameter",
                 parameter=p.name,
                 unit=p.unit,
