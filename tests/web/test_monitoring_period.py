@@ -122,6 +122,45 @@ def test_compute_stores_the_result_the_totals_and_the_inputs(setup) -> None:
     assert AuditEvent.objects.filter(action="period_compute", object_id=str(period.pk)).exists()
 
 
+def test_compute_reads_the_periods_data_through_the_intake_part(setup, monkeypatch) -> None:
+    """No seam replaced: the spreadsheet's readings of the period, as stored by the intake part."""
+    import datetime as dt
+
+    from renkei.monitoring.models import Reading
+    from renkei.monitoring.services import intake
+
+    plan, people = setup
+    monkeypatch.setattr(services, "_period_data", intake.period_data)
+    upload = DataUpload.objects.create(
+        plan=plan,
+        kind="sheet",
+        status="done",
+        original_name="readings.xlsx",
+        stored_name="x",
+        sha256="0" * 64,
+        size=1,
+        rows_read=2,
+        rows_kept=2,
+        uploaded_by=people.filer,
+    )
+    jst = dt.timezone(dt.timedelta(hours=9))
+    for month, mwh in ((4, "60"), (5, "40")):
+        Reading.objects.create(
+            upload=upload,
+            point=plan.points.get(code="1"),
+            start=dt.datetime(2025, month, 1, tzinfo=jst),
+            end=dt.datetime(2025, month + 1, 1, tzinfo=jst),
+            value=Decimal(mwh),
+            unit="MWh",
+            source=f"Readings!D{month}",
+        )
+    period = create(plan, people, "2025-04-01", "2025-05-31")
+    period = services.period_compute(actor=people.filer, period=period)
+    assert period.emission_reductions_tco2 == 27  # 100 MWh over the two months
+    assert period.result["inputs"]["points"][0]["values"]["EC_PJ"]["unit"] == "MWh"
+    assert any("readings.xlsx" in s for s in period.result["inputs"]["sources"])
+
+
 def test_a_methodology_version_not_in_force_is_named_with_what_would_be_right(
     setup, monkeypatch
 ) -> None:

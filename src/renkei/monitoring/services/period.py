@@ -250,7 +250,7 @@ def _inputs(plan: MonitoringPlan, data: Any, fixed: dict[str, Any]) -> dict[str,
             }
             for p in data.points
         ],
-        "sources": [str(s) for s in getattr(data, "sources", []) or []],
+        "sources": [_source_text(s) for s in getattr(data, "sources", []) or []],
         "findings": [
             {
                 "kind": f.kind,
@@ -262,6 +262,13 @@ def _inputs(plan: MonitoringPlan, data: Any, fixed: dict[str, Any]) -> dict[str,
             for f in getattr(data, "findings", []) or []
         ],
     }
+
+
+def _source_text(source: Any) -> str:
+    """An upload the data came from, as the report names it: "name (kind, upload id)"."""
+    if isinstance(source, dict):
+        return f"{source.get('name', '')} ({source.get('kind', '')}, #{source.get('id', '')})"
+    return str(source)
 
 
 def _project_fixed(plan: MonitoringPlan, data: Any) -> dict[str, Any]:
