@@ -86,6 +86,11 @@ def content(period: MonitoringPeriod, *, lang: str) -> list[Sheet]:
         return _content(period, lang)
 
 
+def _rows(items: list[dict] | None, keys: str) -> list[list[Any]]:
+    """One row per item of the stored result, its values under ``keys`` in that order."""
+    return [[item.get(key, "") for key in keys.split()] for item in items or []]
+
+
 def _content(period: MonitoringPeriod, lang: str) -> list[Sheet]:
     plan = period.plan
     grant = plan.grant
@@ -183,33 +188,12 @@ def _content(period: MonitoringPeriod, lang: str) -> list[Sheet]:
             Section(
                 _("Calculation, step by step"),
                 [_("Step"), _("Formula"), _("Result"), _("Unit"), *where, _("Note")],
-                [
-                    [
-                        s.get("key", ""),
-                        s.get("formula", ""),
-                        s.get("result", ""),
-                        s.get("unit", ""),
-                        s.get("site", ""),
-                        s.get("point", ""),
-                        s.get("note", ""),
-                    ]
-                    for s in result.get("steps", [])
-                ],
+                _rows(result.get("steps"), "key formula result unit site point note"),
             ),
             Section(
                 _("Adjustments (conservative treatment of findings) and their effect"),
                 [_("Kind"), _("Finding"), _("Treatment"), _("Effect (tCO2)"), *where],
-                [
-                    [
-                        a.get("kind", ""),
-                        a.get("message", ""),
-                        a.get("treatment", ""),
-                        a.get("effect_tco2", ""),
-                        a.get("site", ""),
-                        a.get("point", ""),
-                    ]
-                    for a in result.get("adjustments", [])
-                ],
+                _rows(result.get("adjustments"), "kind message treatment effect_tco2 site point"),
             ),
             Section(
                 _("Emission reductions per site (before rounding)"),

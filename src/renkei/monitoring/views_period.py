@@ -236,6 +236,12 @@ def period_correct(request: HttpRequest, pk: int) -> HttpResponse:
 def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     period = _period(request, pk)
     _allowed(request, "view_monitoring_period", period)
+    return report_download(period, kind)
+
+
+def report_download(period: MonitoringPeriod, kind: str) -> HttpResponse:
+    """The monitoring report as an attachment (``kind`` xlsx or pdf), in the reader's language:
+    the pages and the API answer with this."""
     lang = _lang()
     if kind == "xlsx":
         data, content_type = reports.report_xlsx(period, lang=lang), XLSX

@@ -9,12 +9,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from renkei.apikit import ERROR_TEXT, ErrorOut, jst, op, path_id, plain, text, visible_or_404
-from renkei.monitoring import report as reports
 from renkei.monitoring.models import MonitoringPeriod
 from renkei.monitoring.policy import periods_for, plans_for
 from renkei.monitoring.services import period as services
@@ -173,17 +171,9 @@ def _file_doc(what: str, content_type: str) -> dict:
 
 
 def _report(request, period_id: int, kind: str) -> HttpResponse:
-    from renkei.monitoring.views_period import XLSX, report_name
+    from renkei.monitoring.views_period import report_download
 
-    period = _period(request, period_id)
-    lang = "en" if (get_language() or "ja").startswith("en") else "ja"
-    if kind == "xlsx":
-        data, content_type = reports.report_xlsx(period, lang=lang), XLSX
-    else:
-        data, content_type = reports.report_pdf(period, lang=lang), "application/pdf"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{report_name(period)}.{kind}"'
-    return response
+    return report_download(_period(request, period_id), kind)
 
 
 @router.get(
