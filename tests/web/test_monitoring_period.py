@@ -53,14 +53,28 @@ def test_the_filer_creates_a_draft_period_within_the_monitoring_span(setup) -> N
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [("2025-03-31", "2025-06-30"), ("2040-01-01", "2040-04-02")],
+    [("2025-03-31", "2025-06-30"), ("2040-01-01", "2040-04-01")],
     ids=["before the start of operation", "after the useful life"],
 )
 def test_a_period_outside_the_monitoring_span_is_refused(setup, start, end) -> None:
     plan, people = setup
-    with pytest.raises(ServiceError, match=r"outside the monitoring span.*2025-04-01–2040-04-01"):
+    with pytest.raises(ServiceError, match=r"outside the monitoring span.*2025-04-01–2040-03-31"):
         create(plan, people, start, end)
     assert not MonitoringPeriod.objects.exists()
+
+
+def test_the_last_day_of_the_useful_life_ends_the_span(setup) -> None:
+    """E is the last day of L years counted from O (15 years from 2025-04-01: 2040-03-31)."""
+    plan, people = setup
+    assert create(plan, people, "2040-01-01", "2040-03-31").end == D("2040-03-31")
+
+
+def test_a_grant_without_its_start_of_operation_has_no_span_yet(setup) -> None:
+    plan, people = setup
+    type(plan.grant).objects.filter(pk=plan.grant.pk).update(operation_started_on=None)
+    plan = type(plan).objects.get(pk=plan.pk)
+    with pytest.raises(ServiceError, match="record the completion first"):
+        create(plan, people)
 
 
 def test_the_bilateral_documents_validity_ends_the_span(setup) -> None:

@@ -51,9 +51,22 @@ EDITABLE = (S.DRAFT, S.RETURNED)
 # --- seams with the other parts ----------------------------------------------------------------
 def _monitoring_span(plan: MonitoringPlan) -> tuple[dt.date, dt.date]:
     """[operation start O, monitoring end] of the plan (2.(1)②): the plan part's
-    ``monitoring_end(plan)["monitor_end"]`` = min(E + gap, BDV) (spec §2.3, A-22)."""
+    ``monitoring_end(plan)["monitor_end"]`` = min(E + days not measurable, BDV), E the last day
+    of L years counted from O (spec §2.3, the reading A-22); the same formula here while the
+    plan part is not merged."""
     grant = plan.grant
-    if grant.operation_started_on is None or not grant.useful_life_years:
+    try:
+        from renkei.monitoring.services.plan import monitoring_end
+    except ImportError:  # the plan part not merged yet
+        end = None
+        if grant.operation_started_on is not None and grant.useful_life_years:
+            end = _add_years(grant.operation_started_on, grant.useful_life_years)
+            end += dt.timedelta(days=plan.unmeasurable_days - 1)
+            if plan.bilateral_valid_until is not None:
+                end = min(end, plan.bilateral_valid_until)
+    else:
+        end = monitoring_end(plan)["monitor_end"]
+    if grant.operation_started_on is None or end is None:
         raise ServiceError(
             _(
                 "The grant has no start of operation or useful life recorded yet, so the "
@@ -61,15 +74,7 @@ def _monitoring_span(plan: MonitoringPlan) -> tuple[dt.date, dt.date]:
                 "life) is not known: record the completion first."
             )
         )
-    try:
-        from renkei.monitoring.services.plan import monitoring_end
-    except ImportError:  # the plan part not merged yet: the same formula, spec §2.3
-        end = _add_years(grant.operation_started_on, grant.useful_life_years)
-        end += dt.timedelta(days=plan.unmeasurable_days)
-        if plan.bilateral_valid_until is not None:
-            end = min(end, plan.bilateral_valid_until)
-        return grant.operation_started_on, end
-    return grant.operation_started_on, monitoring_end(plan)["monitor_end"]
+    return grant.operation_started_on, end
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
