@@ -119,6 +119,8 @@ def period_create(request, plan_id: PlanId, body: PeriodIn) -> Status:
     **op({200: (PeriodDetailOut, "The period and its computation.")}, 401, 404, 422),
 )
 def period_detail(request, period_id: PeriodId) -> PeriodDetailOut:
+    """Its state and totals, and the stored computation: every step, the adjustments with their
+    effect, the notes and the inputs it was computed from."""
     return period_out(_period(request, period_id), detail=True)
 
 
@@ -186,6 +188,9 @@ def _report(request, period_id: int, kind: str) -> HttpResponse:
     ),
 )
 def report_xlsx(request, period_id: PeriodId) -> HttpResponse:
+    """In the JCM monitoring report sheet's structure: the input sheet (project, methodology,
+    period, parameters fixed ex ante with sources, monitored values per point) and the
+    calculation sheet (every step, adjustments, totals with the rounding shown)."""
     return _report(request, period_id, "xlsx")
 
 
@@ -196,4 +201,6 @@ def report_xlsx(request, period_id: PeriodId) -> HttpResponse:
     openapi_extra=_file_doc("The monitoring report as a PDF.", "application/pdf"),
 )
 def report_pdf(request, period_id: PeriodId) -> HttpResponse:
+    """The same sheets as the .xlsx, in Japanese or English (Accept-Language or the account's
+    language)."""
     return _report(request, period_id, "pdf")
