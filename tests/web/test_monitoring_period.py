@@ -210,6 +210,15 @@ def test_a_wrong_unit_is_refused_by_the_core_with_its_reason(setup, monkeypatch)
         services.period_compute(actor=people.filer, period=create(plan, people))
 
 
+def test_emissions_beyond_any_projects_size_are_refused_not_a_server_error(
+    setup, monkeypatch
+) -> None:
+    plan, people = setup
+    monkeypatch.setattr(services, "_period_data", period_data("1e40"))
+    with pytest.raises(ServiceError, match=r"beyond any project's size.*kWh vs MWh"):
+        services.period_compute(actor=people.filer, period=create(plan, people))
+
+
 def test_recompute_is_allowed_while_draft_or_returned(setup, monkeypatch) -> None:
     plan, people = setup
     period = services.period_compute(actor=people.filer, period=create(plan, people))

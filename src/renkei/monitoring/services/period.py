@@ -322,8 +322,8 @@ def _mrv_refusal(exc: Exception, plan: MonitoringPlan, period: MonitoringPeriod)
 
 
 def _tco2(value: Any) -> Decimal:
-    number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    if abs(number) >= TCO2_LIMIT:
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number) >= TCO2_LIMIT:
         raise ServiceError(
             _(
                 "The computed emissions (%(value)s tCO2) are beyond any project's size: check "
@@ -331,7 +331,7 @@ def _tco2(value: Any) -> Decimal:
             )
             % {"value": value}
         )
-    return number
+    return number.quantize(Decimal("0.000001"))
 
 
 def period_compute(*, actor: Any, period: MonitoringPeriod) -> MonitoringPeriod:
