@@ -56,6 +56,7 @@ def test_the_filer_creates_computes_and_submits_on_the_pages(world) -> None:
     assert MonitoringPeriod.objects.get().state == "submitted"
     panel = c.get(reverse("monitoring:detail", args=[plan.pk])).content.decode()
     assert "Submitted for verification" in panel and "<strong>27</strong>" in panel
+    assert all(step["formula"] in panel for step in period.result["steps"])  # line by line
 
 
 @pytest.mark.parametrize(
