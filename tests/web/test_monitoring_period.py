@@ -325,13 +325,6 @@ def test_a_verified_period_is_superseded_and_then_frozen_too(verified) -> None:
         MonitoringPeriod.objects.filter(pk=period.pk).update(state="verified")
 
 
-def test_a_period_leaves_draft_only_once_computed(setup) -> None:
-    plan, people = setup
-    period = create(plan, people)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        MonitoringPeriod.objects.filter(pk=period.pk).update(state="submitted")
-
-
 def test_a_correction_is_a_new_version_with_its_reason(
     verified, django_capture_on_commit_callbacks
 ) -> None:

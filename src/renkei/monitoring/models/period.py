@@ -3,9 +3,9 @@ computed from the data and the methodology, submitted by the project participant
 a TPE. A verified period never changes; a correction is a new version with its reason.
 
 What the database holds on its own (whatever code writes): the dates in order, one row per
-(plan, dates, version), a correction names its origin and its reason, a period leaves draft
-only once computed, and (migration ``0002_verified_period_frozen``) a trigger refuses any change
-to a verified or superseded period's row other than verified → superseded, and its deletion.
+(plan, dates, version), a correction names its origin and its reason, and (migration
+``0002_verified_period_frozen``) a trigger refuses any change to a verified or superseded
+period's row other than verified → superseded, and its deletion.
 That periods of a plan never overlap is checked by ``services.period.period_create`` under the
 plan's row lock (an exclusion constraint would need PostgreSQL's btree_gist; the demo runs on
 SQLite)."""
@@ -75,11 +75,6 @@ class MonitoringPeriod(models.Model):
             models.CheckConstraint(
                 condition=Q(correction_of__isnull=True) | ~Q(correction_reason=""),
                 name="period_correction_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=Q(state=S.DRAFT)
-                | Q(computed_at__isnull=False, emission_reductions_tco2__isnull=False),
-                name="period_computed_before_submission",
             ),
         ]
 
