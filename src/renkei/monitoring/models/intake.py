@@ -38,6 +38,13 @@ class DataUpload(models.Model):
     errors = models.JSONField(default=list)  # [{"where": "Sheet!C7", "message": "..."}]
     findings = models.JSONField(default=list)  # data-quality findings (renkei.mrv.quality)
     dataset = models.CharField(max_length=255, blank=True)  # Parquet of interval data
+    # interval data: the unit of its values and the length of one interval, chosen on upload
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    interval_minutes = models.PositiveSmallIntegerField(_("interval (minutes)"), null=True)
+    # interval data: per "site/point" the first and last timestamp read (ISO 8601), so that two
+    # datasets covering the same point and time are seen (period_data uses the later one)
+    coverage = models.JSONField(default=dict)
+    failure = models.TextField(blank=True)  # why a failed import failed
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

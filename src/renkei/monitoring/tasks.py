@@ -1,0 +1,254 @@
+"""The monitoring stage's jobs for the task runner (django-q2, ``manage.py qcluster``): the
+import of interval meter data (``services.intake.upload_interval`` queues it).
+
+The CSV is read into Parquet by ``renkei.mrv.meter.store_interval`` (DuckDB), never row by row
+in Django. Both files go through the platform's storage: the uploaded CSV is read from the
+storage's local path when it has one (``FileSystemStorage``) or copied to a temporary file
+first; the Parquet file is written at the storage's local path of its name (under
+``MEDIA_ROOT``). An object store (S3 and the like) has no local path: there the Parquet file
+would be written to a temporary file and saved through the storage, and read back by DuckDB
+over its ``httpfs`` extension (or copied back before each period's computation); see
+docs/monitoring_intake.md."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from renkei.audit.services import audit_record
+from renkei.monitoring.models import DataUpload
+from renkei.monitoring.services.intake import FOLDER, JST, finding_json, monitoring_window
+
+FUNC = "renkei.monitoring.tasks.run_interval_import"
+
+
+@contextlib.contextmanager
+def _local(name: str) -> Iterator[str]:
+    """A local path of a stored file: the storage's own, or a temporary copy."""
+    try:
+        yield default_storage.path(name)
+        return
+    except NotImplementedError:
+        pass
+    with (
+        default_storage.open(name, "rb") as src,
+        tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as tmp,
+    ):
+        shutil.copyfileobj(src, tmp)
+        tmp.flush()
+        yield tmp.name
+
+
+def _progress(upload_id: int):
+    last = [-1]
+
+    def report(percent: int) -> None:
+        percent = max(0, min(100, int(percent)))
+        if percent != last[0]:
+            last[0] = percent
+            DataUpload.objects.filter(pk=upload_id).update(progress_percent=percent)
+
+    return report
+
+
+def run_interval_import(upload_id: int) -> str:
+    """The job: store the upload's interval data as Parquet, then name what the plan cannot use
+    (sites or points not in the plan, timestamps outside its monitoring period) and record the
+    meters' findings. Runs once: an upload no longer queued is left as it is. A failure is
+    recorded on the upload with why; the original file stays."""
+    claimed = DataUpload.objects.filter(pk=upload_id, status=DataUpload.Status.QUEUED).update(
+        status=DataUpload.Status.RUNNING, progress_percent=0
+    )
+    if not claimed:
+        return "skipped"
+    upload = DataUpload.objects.select_related("plan__grant", "uploaded_by").get(pk=upload_id)
+    with override(upload.uploaded_by.preferred_language):
+        try:
+            _import(upload)
+        except Exception as exc:  # recorded, never lost: the upload says why
+            _fail(upload, exc)
+            return "failed"
+    return "done"
+
+
+def _fail(upload: DataUpload, exc: Exception) -> None:
+    from renkei.mrv.types import MrvError
+
+    why = str(exc) if isinstance(exc, MrvError | ValueError | OSError) else exc.__class__.__name__
+    with transaction.atomic():
+        DataUpload.objects.filter(pk=upload.pk).update(
+            status=DataUpload.Status.FAILED,
+            failure=_("The import failed: %(why)s. Check the file and upload it again.")
+            % {"why": why},
+            finished_at=timezone.now(),
+        )
+        audit_record(
+            actor=upload.uploaded_by,
+            obj=upload.plan,
+            action="monitoring_interval_failed",
+            payload={"upload": upload.pk, "why": why[:500]},
+        )
+
+
+def _import(upload: DataUpload) -> None:
+    from renkei.mrv import meter
+
+    plan = upload.plan
+    dataset = f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}.parquet"
+    dest = default_storage.path(dataset)  # see the module's docstring for an object store
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    with _local(upload.stored_name) as src:
+        outcome = meter.store_interval(src, dest, unit=upload.unit, progress=_progress(upload.pk))
+    errors = [_error_json(e, upload.original_name) for e in outcome.errors]
+    if outcome.bad_rows > len(outcome.errors):
+        errors.append(
+            {
+                "where": upload.original_name,
+                "message": _("%(n)s unreadable rows in all; the first %(shown)s are named above")
+                % {"n": outcome.bad_rows, "shown": len(outcome.errors)},
+            }
+        )
+    coverage, left_out, findings = _check_against_plan(upload, dest)
+    errors += [e for e, _n in left_out]
+    kept = max(0, min(outcome.rows_kept, outcome.rows_read) - sum(n for _e, n in left_out))
+    with transaction.atomic():
+        DataUpload.objects.filter(pk=upload.pk).update(
+            status=DataUpload.Status.DONE,
+            progress_percent=100,
+            dataset=dataset,
+            rows_read=outcome.rows_read,
+            rows_kept=kept,
+            errors=errors,
+            findings=findings,
+            coverage=coverage,
+            finished_at=timezone.now(),
+        )
+        audit_record(
+            actor=upload.uploaded_by,
+            obj=plan,
+            action="monitoring_interval_done",
+            payload={
+                "upload": upload.pk,
+                "rows_read": outcome.rows_read,
+                "rows_kept": kept,
+                "errors": len(errors),
+            },
+        )
+
+
+def _error_json(error: Any, where: str) -> dict[str, str]:
+    if isinstance(error, dict):
+        return {"where": str(error.get("where", "")), "message": str(error.get("message", ""))}
+    if hasattr(error, "where"):
+        return {"where": error.where, "message": error.message}
+    return {"where": where, "message": str(error)}
+
+
+def _epoch(day: dt.date | None, default: float) -> float:
+    if day is None:
+        return default
+    return dt.datetime.combine(day, dt.time(), tzinfo=JST).timestamp()
+
+
+def _check_against_plan(upload: DataUpload, parquet: str):
+    """What the plan cannot use, counted in DuckDB: rows of sites or points that are not metered
+    points of the plan, rows outside its monitoring period (each ``(error, rows)``); the first
+    and last timestamp per point; the meters' quality findings over the data's own span."""
+    import duckdb
+
+    from renkei.mrv import meter
+    from renkei.mrv.quality import MeterInfo
+
+    plan = upload.plan
+    first, last = monitoring_window(plan)
+    begin = _epoch(first, float("-inf"))
+    stop = _epoch(last + dt.timedelta(days=1) if last else None, float("inf"))
+    metered = {
+        (p.site.code, p.code): p
+        for p in plan.points.select_related("site", "meter").filter(meter__isnull=False)
+    }
+    names = ", ".join(f"{s}/{c}" for s, c in sorted(metered)) or "—"
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT site, point, count(*), min(epoch(timestamp)), max(epoch(timestamp)), "
+            "count(*) FILTER (WHERE epoch(timestamp) < ? OR epoch(timestamp) >= ?) "
+            "FROM read_parquet(?) GROUP BY site, point ORDER BY site, point",
+            [begin, stop, parquet],
+        ).fetchall()
+    left_out: list[tuple[dict[str, str], int]] = []
+    coverage: dict[str, list[str]] = {}
+    span: list[float] = []
+    for site, code, count, lo, hi, outside in rows:
+        where = f"{upload.original_name}: {site}/{code}"
+        if (site, code) not in metered:
+            left_out.append(
+                (
+                    {
+                        "where": where,
+                        "message": _(
+                            "%(n)s rows: %(site)s/%(point)s is not a metered point of the plan "
+                            "(its metered points are: %(points)s); left out"
+                        )
+                        % {"n": count, "site": site, "point": code, "points": names},
+                    },
+                    count,
+                )
+            )
+            continue
+        if outside:
+            left_out.append(
+                (
+                    {
+                        "where": where,
+                        "message": _(
+                            "%(n)s rows are outside the plan's monitoring period %(first)s – "
+                            "%(last)s; left out of every period"
+                        )
+                        % {
+                            "n": outside,
+                            "first": first or "—",
+                            "last": last or _("(not set)"),
+                        },
+                    },
+                    outside,
+                )
+            )
+        lo_t = dt.datetime.fromtimestamp(lo, JST)
+        hi_t = dt.datetime.fromtimestamp(hi, JST)
+        coverage[f"{site}/{code}"] = [lo_t.isoformat(), hi_t.isoformat()]
+        span += [lo, hi]
+    findings: list[dict[str, Any]] = []
+    if span:
+        # whole days (JST) around the data: a whole number of any interval offered
+        first_day = dt.datetime.fromtimestamp(max(min(span), begin), JST).date()
+        last_day = dt.datetime.fromtimestamp(min(max(span), stop - 1), JST).date()
+        start = dt.datetime.combine(first_day, dt.time(), tzinfo=JST)
+        end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=JST)
+        outcome = meter.period_totals(
+            parquet,
+            start=start,
+            end=end,
+            interval_minutes=upload.interval_minutes or 15,
+            meters={
+                key: MeterInfo(
+                    serial=p.meter.serial,
+                    calibrated_on=p.meter.calibrated_on,
+                    calibration_valid_until=p.meter.calibration_valid_until,
+                )
+                for key, p in metered.items()
+            },
+        )
+        findings = [finding_json(f) for f in outcome.findings if (f.site, f.point) in metered]
+    return coverage, left_out, findings

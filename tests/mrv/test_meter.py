@@ -1,0 +1,178 @@
+"""Interval meter data: CSV → Parquet with every bad row counted and named, and the period's
+totals and quality checks in DuckDB equal to a plain-Python reckoning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from renkei.mrv import meter
+from renkei.mrv.quality import MeterInfo
+from renkei.mrv.types import MrvError, Quantity
+
+JST = dt.timezone(dt.timedelta(hours=9))
+START = dt.datetime(2025, 4, 1, tzinfo=JST)
+
+
+def stamp(k: int) -> str:
+    return (START + dt.timedelta(minutes=15 * k)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def write(tmp_path, rows, name="m.csv"):
+    path = tmp_path / name
+    path.write_text(
+        "site,point,timestamp,value\n" + "".join(f"{','.join(map(str, r))}\n" for r in rows)
+    )
+    return path
+
+
+def stored(tmp_path, rows, unit="kWh"):
+    out = meter.store_interval(write(tmp_path, rows), tmp_path / "m.parquet", unit=unit)
+    return out, tmp_path / "m.parquet"
+
+
+def totals(parquet, hours=1, **kw):
+    return meter.period_totals(
+        parquet, start=START, end=START + dt.timedelta(hours=hours), interval_minutes=15, **kw
+    )
+
+
+def test_store_counts_and_names_bad_rows_keeps_the_rest(tmp_path) -> None:
+    seen = []
+    out = meter.store_interval(
+        write(
+            tmp_path,
+            [
+                ("A", 1, stamp(0), "1.5"),
+                ("A", 1, stamp(1), "abc"),
+                ("", 1, stamp(2), 2),
+                ("A", 1, stamp(3), ""),
+            ],
+        ),
+        tmp_path / "m.parquet",
+        unit="kWh",
+        progress=seen.append,
+    )
+    assert (out.rows_read, out.rows_kept, out.bad_rows) == (4, 1, 3)
+    assert out.errors[0].startswith("line 3: value") and "abc" in out.errors[0]
+    assert any("has no site" in e for e in out.errors) and any(
+        "has no value" in e for e in out.errors
+    )
+    assert seen[-1] == 100
+    result = totals(tmp_path / "m.parquet")
+    assert result.totals == {("A", "1"): Quantity(Decimal("1.5"), "kWh")} and result.unit == "kWh"
+
+
+def test_store_refuses_a_wrong_header(tmp_path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("site,timestamp,value\nA,2025-04-01 00:00,1\n")
+    with pytest.raises(MrvError, match="site,point,timestamp,value") as exc:
+        meter.store_interval(path, tmp_path / "m.parquet", unit="kWh")
+    assert exc.value.code == "missing_column"
+
+
+def test_clean_hour(tmp_path) -> None:
+    _, parquet = stored(tmp_path, [("A", 1, stamp(k), k + 1) for k in range(4)])
+    result = totals(parquet)
+    assert result.totals == {("A", "1"): Quantity(Decimal(10), "kWh")}
+    assert result.findings == [] and result.counts["missing_intervals"] == 0
+
+
+def test_gaps_duplicates_negatives_misaligned_outside(tmp_path) -> None:
+    rows = [
+        ("A", 1, stamp(0), 1),
+        ("A", 1, stamp(0), 3),  # a duplicate: the smaller counts
+        ("A", 1, stamp(1), -2),  # negative
+        ("A", 1, "2025-04-01 00:31:00", 5),  # off the grid
+        ("A", 1, stamp(4), 7),  # after the period
+    ]
+    _, parquet = stored(tmp_path, rows)
+    result = totals(parquet)
+    assert result.totals[("A", "1")].value == 1
+    kinds = sorted(f.kind for f in result.findings)
+    assert kinds == ["duplicate", "gap", "misaligned", "negative", "outside_period"]
+    c = result.counts
+    assert (c["duplicates"], c["negative"], c["misaligned"], c["outside_period"]) == (1, 1, 1, 1)
+    assert c["missing_intervals"] == 2  # 00:30 and 00:45 (00:15 has its negative reading)
+    gap = next(f for f in result.findings if f.kind == "gap")
+    assert "[2025-04-01T00:30:00+09:00, 2025-04-01T01:00:00+09:00)" in gap.message
+
+
+def test_implausible_each_side(tmp_path) -> None:
+    _, parquet = stored(tmp_path, [("A", 1, stamp(k), v) for k, v in enumerate([1, 2, 3, 4])])
+    assert totals(parquet, maximum=Decimal(4)).findings == []
+    result = totals(parquet, maximum={("A", "1"): Decimal("3.999")})
+    assert [f.kind for f in result.findings] == ["implausible"]
+    assert result.totals[("A", "1")].value == 6
+
+
+def test_calibration_per_meter(tmp_path) -> None:
+    _, parquet = stored(
+        tmp_path,
+        [("A", 1, stamp(k), 1) for k in range(4)] + [("B", 1, stamp(k), 1) for k in range(4)],
+    )
+    good = {("A", "1"): MeterInfo("M-1", dt.date(2025, 1, 1), dt.date(2025, 4, 1))}
+    assert totals(parquet, meters=good).findings == []
+    expired = {
+        ("A", "1"): MeterInfo("M-1", dt.date(2024, 1, 1), dt.date(2025, 3, 31)),
+        ("C", "1"): MeterInfo("M-3", dt.date(2024, 1, 1), dt.date(2026, 3, 31)),
+    }
+    result = totals(parquet, meters=expired, treatments={"calibration_expired": "discount:10"})
+    assert result.totals[("A", "1")].value == Decimal("3.6")
+    assert result.totals[("B", "1")].value == 4
+    assert result.totals[("C", "1")].value == 0
+    assert sorted(f.kind for f in result.findings) == ["calibration_expired", "missing_period"]
+    assert result.counts["calibration_expired"] == 4
+
+
+def test_a_bad_period_is_refused(tmp_path) -> None:
+    _, parquet = stored(tmp_path, [("A", 1, stamp(0), 1)])
+    with pytest.raises(MrvError, match="whole number of 15-minute"):
+        meter.period_totals(
+            parquet, start=START, end=START + dt.timedelta(minutes=20), interval_minutes=15
+        )
+    with pytest.raises(MrvError, match="not after"):
+        meter.period_totals(parquet, start=START, end=START, interval_minutes=15)
+
+
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(["1", "2"]),
+        st.integers(min_value=-2, max_value=9),  # the slot; outside [0, 8) is outside the period
+        st.decimals(min_value=-5, max_value=1000, places=3, allow_nan=False),
+    ),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=ROWS)
+def test_totals_equal_a_plain_python_reckoning(tmp_path, rows) -> None:
+    _, parquet = stored(tmp_path, [(s, p, stamp(k), v) for s, p, k, v in rows])
+    result = totals(parquet, hours=2)
+    by_slot: dict = defaultdict(list)
+    for s, p, k, v in rows:
+        if 0 <= k < 8:
+            by_slot[(s, p, k)].append(v)
+    expected: dict = defaultdict(Decimal)
+    duplicates = negatives = 0
+    for (s, p, _k), values in by_slot.items():
+        duplicates += len(values) - 1
+        negatives += sum(v < 0 for v in values)
+        valid = [v for v in values if v >= 0]
+        expected[(s, p)] += min(valid) if valid else Decimal(0)
+    points = {(s, p) for s, p, _, _ in rows}
+    assert {k: q.value for k, q in result.totals.items()} == {k: expected[k] for k in points}
+    assert result.counts["duplicates"] == duplicates
+    assert result.counts["negative"] == negatives
+    filled = {(s, p, k) for s, p, k in by_slot}
+    assert result.counts["missing_intervals"] == 8 * len(points) - len(filled)
+    assert result.counts["outside_period"] == sum(not 0 <= k < 8 for _, _, k, _ in rows)
