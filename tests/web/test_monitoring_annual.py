@@ -206,7 +206,7 @@ def test_the_adoptions_expected_reduction_also_needs_a_reason():
 
 
 def test_refusals_say_what_would_be_right(project):
-    with pytest.raises(ServiceError, match="not a reporting period.*2025-04-01–2025-12-31"):
+    with pytest.raises(ServiceError, match=r"not a reporting period.*2025-04-01–2025-12-31"):
         _file(project, period_start=D("2025-01-01"))
     with pytest.raises(ServiceError, match="has not ended yet"):
         _file(project, period_start=D("2026-01-01"), period_end=D("2026-12-31"))

@@ -64,10 +64,10 @@ READINGS = {
         "completion report states none. A part year is prorated by its days."
     ),
     "annual.reading.year_pro_rata": gettext_lazy(
-        "Reductions per calendar year of the annual report (「その年末」 read as the calendar year, "
-        "spec A-21): a monitoring period that crosses a year end is shared between the years in "
-        "proportion to its days in each, each share rounded down to 0.001 t and the last year "
-        "taking the rest, so the shares add up to the period's total."
+        "Reductions per calendar year of the annual report (「その年末」 read as the calendar "
+        "year, spec A-21): a monitoring period that crosses a year end is shared between the "
+        "years in proportion to its days in each, each share rounded down to 0.001 t and the "
+        "last year taking the rest, so the shares add up to the period's total."
     ),
     "annual.reading.basis": gettext_lazy(
         "The year's reductions are the verified ones where a period is verified, else the "
@@ -257,7 +257,7 @@ def reductions_by_period(
     return rows
 
 
-# --- reductions per calendar year of the 事業報告書 ------------------------------------------------
+# --- reductions per calendar year of the 事業報告書 -------------------------------------------
 @dataclass
 class Share:
     figures: PeriodFigures
@@ -464,8 +464,14 @@ class PlanRow:
 
     def text(self) -> str:
         return " ".join(
-            [self.number, self.title, self.organisation, self.country, self.methodology]
-            + self.technologies
+            [
+                self.number,
+                self.title,
+                self.organisation,
+                self.country,
+                self.methodology,
+                *self.technologies,
+            ]
         )
 
 
