@@ -39,6 +39,18 @@ def _load_monitoringfactories() -> None:
 
 _load_monitoringfactories()
 
+from monitoringfactories import cast, operating_grant, plan_for  # noqa: E402
+
+__all__ = [
+    "adopted_reductions",
+    "cast",
+    "completion_expected",
+    "operating_grant",
+    "partner_of",
+    "period",
+    "plan_for",
+]
+
 
 def adopted_reductions(grant, *lines: str) -> None:
     """The adopted version's technology lines with these annual reductions (tCO2/year)."""

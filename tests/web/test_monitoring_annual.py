@@ -13,14 +13,15 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from monitoringfactories_annual import (  # isort: skip (it makes monitoringfactories importable)
+from monitoringfactories_annual import (
     adopted_reductions,
+    cast,
     completion_expected,
+    operating_grant,
     partner_of,
     period,
+    plan_for,
 )
-from monitoringfactories import cast, operating_grant, plan_for  # isort: skip
 from test_api import client_for, post_json
 
 from renkei.audit.models import AuditEvent
