@@ -307,3 +307,41 @@ def test_the_api_gives_the_same_figures_and_files_the_report(project):
     body["shortfall_reason"] = "Repairs."
     done = post_json(client, f"/api/monitoring/plans/{project['plan'].pk}/annual-reports", body)
     assert done.status_code == 201 and done.json()["years"][0]["status"] == "submitted"
+
+
+def test_the_pages_speak_japanese_by_default(project):
+    from django.test import Client
+
+    client = Client()  # no Accept-Language: Japanese
+    client.force_login(project["cast"].filer)
+    page = client.get(f"/monitoring/{project['plan'].pk}/annual/2025/").content.decode()
+    assert "事業報告書" in page
+    assert "モニタリングは期間 275 日のうち 275 日をカバーしています。" in page
+    assert "検証済みとモニタリング値" in page  # which figures the year takes
+    detail = client.get(f"/monitoring/{project['plan'].pk}/").content.decode()
+    assert "モニタリング期間ごとの削減量(tCO2)" in detail
+
+
+def test_bad_addresses_and_input_are_answered_never_with_a_500(project):
+    client = client_for(project["cast"].filer)
+    pk = project["plan"].pk
+    assert client.get(f"/monitoring/{pk}/annual/1999/").status_code == 404
+    assert client.get(f"/monitoring/{pk}/annual/{10**30}/").status_code == 404
+    assert client.get(f"/monitoring/{10**30}/annual/2025/").status_code == 404
+    assert client.get(f"/api/monitoring/plans/{10**30}/reductions").status_code == 422
+    nul = client.post(
+        f"/monitoring/{pk}/annual/2025/",
+        {"operating_status": "a\x00b", "property_status": "x", "shortfall_reason": "y"},
+    )
+    assert nul.status_code in (200, 400) and not AnnualReport.objects.exists()
+    late = post_json(
+        client,
+        f"/api/monitoring/plans/{pk}/annual-reports",
+        {
+            "period_start": "2025-04-01",
+            "period_end": "2025-12-31",
+            "operating_status": "x" * 10_001,
+            "property_status": "y",
+        },
+    )
+    assert late.status_code == 422 and not AnnualReport.objects.exists()

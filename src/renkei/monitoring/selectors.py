@@ -288,25 +288,27 @@ class YearFigures:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def _total(self, attr: str) -> Decimal | None:
+        """The shares' sum of ``attr``; None when no share has one."""
+        values = [getattr(s, attr) for s in self.shares if getattr(s, attr) is not None]
+        return sum(values, Decimal(0)) if values else None
+
     @property
     def covered_days(self) -> int:
         return sum(s.days for s in self.shares if s.reported_tco2 is not None)
 
     @property
     def monitored_tco2(self) -> Decimal | None:
-        values = [s.monitored_tco2 for s in self.shares if s.monitored_tco2 is not None]
-        return sum(values, Decimal(0)) if values else None
+        return self._total("monitored_tco2")
 
     @property
     def verified_tco2(self) -> Decimal | None:
-        values = [s.verified_tco2 for s in self.shares if s.verified_tco2 is not None]
-        return sum(values, Decimal(0)) if values else None
+        return self._total("verified_tco2")
 
     @property
     def reported_tco2(self) -> Decimal | None:
         """Verified where available, else monitored (reading ``annual.reading.basis``)."""
-        values = [s.reported_tco2 for s in self.shares if s.reported_tco2 is not None]
-        return sum(values, Decimal(0)) if values else None
+        return self._total("reported_tco2")
 
     @property
     def basis(self) -> str | None:
