@@ -21,6 +21,7 @@ portfolio (JCM 2.(1)②, 2.(5)②(エ), 4.(8); post-adoption spec §2.4, A-21, A
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from renkei.grants.services import closing
 from renkei.monitoring.models import MonitoringPeriod, MonitoringPlan, PeriodState
 from renkei.monitoring.policy import plans_for
+from renkei.rules.jcm.schedule import add_years  # "within N years of": Civil Code Art. 140
 from renkei.services import ServiceError
 
 __all__ = [
@@ -396,29 +398,33 @@ def _expected_for(grant, expected: Expected, start: dt.date, end: dt.date) -> De
 
 
 # --- the monitoring end (JCM 2.(1)②) -------------------------------------------------------------
+@functools.cache
+def _plan_part_monitoring_end() -> Any:
+    """The plan part's selector, once it is there (looked up once, not per plan)."""
+    try:
+        from renkei.monitoring.services.plan import monitoring_end
+    except ImportError:
+        return None
+    return monitoring_end
+
+
 def monitoring_end(plan: MonitoringPlan) -> dt.date | None:
     """``monitor_end`` of the plan part's selector when it is there; otherwise the same reading
     (spec §2.3: min(O + L years + days not measurable, BDV), A-22) from the grant's facts."""
-    try:
-        from renkei.monitoring.services.plan import monitoring_end as of_plan
-    except ImportError:
-        of_plan = None
+    of_plan = _plan_part_monitoring_end()
     if of_plan is not None:
         return of_plan(plan).get("monitor_end")
     grant = plan.grant
     start, life = grant.operation_started_on, grant.useful_life_years
     if start is None or life is None:
         return None
-    try:
-        end = start.replace(year=start.year + life)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + life, day=28)
-    end += dt.timedelta(days=plan.unmeasurable_days)
+    end = add_years(start, life) + dt.timedelta(days=plan.unmeasurable_days)
     bdv = plan.bilateral_valid_until
     return min(end, bdv) if bdv else end
 
 
 # --- the office's portfolio ---------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
 def _methodology_provisional(methodology_id: str, version: str) -> bool:
     """The MRV core's flag (a formula known only from background knowledge, tag K) when the
     core can load the methodology; False when it cannot say."""
@@ -477,13 +483,6 @@ class PlanRow:
         )
 
 
-def _add_year(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
-
-
 def _overdue_since(
     plan: MonitoringPlan, last_end: dt.date | None, end: dt.date | None, on: dt.date
 ) -> dt.date | None:
@@ -491,7 +490,7 @@ def _overdue_since(
     anchor = last_end or plan.grant.operation_started_on
     if anchor is None or (end is not None and anchor >= end):
         return None
-    limit = _add_year(anchor)
+    limit = add_years(anchor, 1)
     return limit + dt.timedelta(days=1) if on > limit else None
 
 
