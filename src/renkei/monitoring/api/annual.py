@@ -278,7 +278,7 @@ def _row(r: selectors.PlanRow) -> PlanRowOut:
 @router.get(
     "/monitoring/portfolio",
     summary="The office's MRV portfolio",
-    **op({200: (PortfolioOut, "Every plan the filters keep.")}, 401, 404, 422),
+    **op({200: (PortfolioOut, "Every plan the filters keep.")}, 400, 401, 404, 422),
 )
 def portfolio(request, filters: Query[PortfolioFilters]) -> PortfolioOut:
     """Every monitoring plan with its methodology, country, technologies, monitoring end,
