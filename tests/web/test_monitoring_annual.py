@@ -244,6 +244,7 @@ def test_the_projects_page_shows_the_chart_with_its_table(project):
         assert figure in table
     assert "652.747" in html and "Due (the period has ended" in html
     assert "the completion report" in html  # which expected is used, A-34
+    assert 'href="/monitoring/portfolio/"' in html  # the office's way to the portfolio
     assert not re.search(r'\sstyle="|<style|\son[a-z]+=', html)
 
 

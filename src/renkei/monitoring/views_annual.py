@@ -107,6 +107,7 @@ def panel(request: HttpRequest, plan) -> dict:
             "status": STATUS,
             "basis": BASIS,
             "can_submit": access.can(request.user, "submit_monitoring_annual_report", plan),
+            "portfolio": access.can(request.user, "view_monitoring_portfolio"),
             "readings": list(selectors.READINGS.items()),
         }
     }
