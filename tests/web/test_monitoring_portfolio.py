@@ -74,7 +74,8 @@ def test_each_plan_with_its_figures(plans):
     row = rows[plans["on_time"].pk]
     assert row.methodology == "ID_AM003 1.0" and row.country == "KE"
     assert row.technologies == ["Chiller 1", "Chiller 2"]
-    assert row.monitoring_end == D("2040-04-01")  # O + 15 years (2.(1)②)
+    # E: the last day of 15 years from O, its first day counted (2.(1)②, as the plan part)
+    assert row.monitoring_end == D("2040-03-31")
     assert row.states == {"verified": 1, "draft": 1}
     assert (row.monitored_tco2, row.verified_tco2) == (920, 400)
     assert row.expected.adoption_tco2 == 1200 and row.expected.completion_tco2 == 1000
@@ -121,7 +122,7 @@ def test_the_exports_have_every_column(plans):
     assert "Methodology" in header and "Overdue since" in header and "Verified (tCO2)" in header
     row = next(r for r in table if r[1] == "Cold storage Jakarta")
     assert row[header.index("Verified (tCO2)")] == "400"
-    assert row[header.index("Monitoring end")] == "2040-04-01"
+    assert row[header.index("Monitoring end")] == "2040-03-31"
     book = load_workbook(io.BytesIO(client.get(URL, {"export": "xlsx"}).content))
     assert book.active.max_row == 4  # the header and three plans
 

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from renkei.grants.services import closing
 from renkei.monitoring.models import MonitoringPeriod, MonitoringPlan, PeriodState
 from renkei.monitoring.policy import plans_for
-from renkei.rules.jcm.schedule import add_years  # "within N years of": Civil Code Art. 140
+from renkei.rules.jcm.schedule import add_years, period_end  # Civil Code Art. 140
 from renkei.services import ServiceError
 
 __all__ = [
@@ -418,7 +418,8 @@ def monitoring_end(plan: MonitoringPlan) -> dt.date | None:
     start, life = grant.operation_started_on, grant.useful_life_years
     if start is None or life is None:
         return None
-    end = add_years(start, life) + dt.timedelta(days=plan.unmeasurable_days)
+    # E: the last day of L years counted from O, its first day counted (as the plan part)
+    end = period_end(start, life) + dt.timedelta(days=plan.unmeasurable_days)
     bdv = plan.bilateral_valid_until
     return min(end, bdv) if bdv else end
 
