@@ -410,7 +410,8 @@ def _plan_part_monitoring_end() -> Any:
 
 def monitoring_end(plan: MonitoringPlan) -> dt.date | None:
     """``monitor_end`` of the plan part's selector when it is there; otherwise the same reading
-    (spec §2.3: min(O + L years + days not measurable, BDV), A-22) from the grant's facts."""
+    (spec §2.3: min(E + days not measurable, BDV), E the last day of L years from O, A-22)
+    from the grant's facts."""
     of_plan = _plan_part_monitoring_end()
     if of_plan is not None:
         return of_plan(plan).get("monitor_end")
