@@ -870,6 +870,13 @@ GRANT_MATRICES = (
     "test_grants_schedule_matrix",
     "test_grants_portfolio",
 )
+MONITORING_MATRICES = (
+    "test_monitoring_plan_matrix",
+    "test_monitoring_intake_matrix",
+    "test_monitoring_period_matrix",
+    "test_monitoring_verification_matrix",
+    "test_monitoring_annual_matrix",
+)
 
 
 def _operation(method: str, path: str) -> tuple[str, str]:
@@ -879,7 +886,7 @@ def _operation(method: str, path: str) -> tuple[str, str]:
 
 def test_the_matrix_covers_every_operation() -> None:
     """This matrix, the office's and reviewers' one (test_api_office_matrix.py) and the grant
-    stage's (GRANT_MATRICES) together hold every operation of the API, each once."""
+    stage's (GRANT_MATRICES) and the monitoring stage's (MONITORING_MATRICES) together hold every operation of the API, each once."""
     import importlib
 
     from test_api_office_matrix import MATRIX as OFFICE_MATRIX
@@ -893,7 +900,7 @@ def test_the_matrix_covers_every_operation() -> None:
         {_operation(method, path) for method, path, _ in OFFICE_MATRIX},
         *(
             {_operation(key[0], key[1]) for key in importlib.import_module(name).API}
-            for name in GRANT_MATRICES
+            for name in GRANT_MATRICES + MONITORING_MATRICES
         ),
     ]
     covered: set = set()
