@@ -41,7 +41,10 @@ def world(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     grant = operating_grant()
     plan = plan_for(grant)
-    return {"plan": plan, "people": cast(grant)}
+    people = cast(grant)
+    people.filer.language = "en"  # the task runner writes in the uploader's language
+    people.filer.save(update_fields=["language"])
+    return {"plan": plan, "people": people}
 
 
 def upload(world, text: str, name: str = "readings.csv") -> DataUpload:
@@ -167,14 +170,18 @@ def interval_csv(days: int = 2, *, site="A", point="1", start="2025-05-01", valu
     return "\n".join(lines) + "\n"
 
 
-def run_interval(world, text: str, *, unit="kWh", name="meter.csv") -> DataUpload:
-    up = intake.upload_interval(
+def queue_interval(world, text: str, *, unit="kWh", minutes=15, name="meter.csv") -> DataUpload:
+    return intake.upload_interval(
         actor=world["people"].filer,
         plan=world["plan"],
         upload=csv_file(text, name),
         unit=unit,
-        interval_minutes=15,
+        interval_minutes=minutes,
     )
+
+
+def run_interval(world, text: str, **kw) -> DataUpload:
+    up = queue_interval(world, text, **kw)
     assert up.status == "queued"
     assert tasks.run_interval_import(up.pk) == "done"
     return DataUpload.objects.get(pk=up.pk)
@@ -211,29 +218,18 @@ def test_the_task_queues_on_commit_and_runs_once(
 ) -> None:
     monkeypatch.setattr("django_q.conf.Conf.SYNC", True)  # the worker's job, run in-process
     with django_capture_on_commit_callbacks(execute=True):
-        up = intake.upload_interval(
-            actor=world["people"].filer,
-            plan=world["plan"],
-            upload=csv_file(interval_csv(1)),
-            unit="kWh",
-            interval_minutes=15,
-        )
+        up = queue_interval(world, interval_csv(1))
     up.refresh_from_db()
     assert up.status == "done" and up.rows_kept == 96
     assert tasks.run_interval_import(up.pk) == "skipped"  # not imported twice
 
 
 def test_a_failed_import_says_why_and_keeps_the_file(world) -> None:
-    up = intake.upload_interval(
-        actor=world["people"].filer,
-        plan=world["plan"],
-        upload=csv_file("this is not,a meter file\n1,2\n"),
-        unit="kWh",
-        interval_minutes=15,
-    )
+    up = queue_interval(world, "this is not,a meter file\n1,2\n")
     assert tasks.run_interval_import(up.pk) == "failed"
     up.refresh_from_db()
     assert up.status == "failed" and "The import failed" in up.failure
+    assert "meter.csv: the header is" in up.failure  # the file as the uploader named it
     assert default_storage.exists(up.stored_name)
     page = client_for(world["people"].filer).get(
         reverse("monitoring:intake_upload", args=[world["plan"].pk, up.pk])
@@ -242,13 +238,7 @@ def test_a_failed_import_says_why_and_keeps_the_file(world) -> None:
 
 
 def test_a_running_import_shows_its_progress_and_refreshes_with_a_nonced_script(world) -> None:
-    up = intake.upload_interval(
-        actor=world["people"].filer,
-        plan=world["plan"],
-        upload=csv_file(interval_csv(1)),
-        unit="kWh",
-        interval_minutes=15,
-    )
+    up = queue_interval(world, interval_csv(1))
     DataUpload.objects.filter(pk=up.pk).update(status="running", progress_percent=40)
     page = (
         client_for(world["people"].filer)
@@ -261,13 +251,7 @@ def test_a_running_import_shows_its_progress_and_refreshes_with_a_nonced_script(
 def test_an_unknown_unit_or_interval_is_refused_before_anything_is_stored(world) -> None:
     for unit, minutes, why in (("furlong", 15, "not a unit"), ("kWh", 7, "not offered")):
         with pytest.raises(ServiceError, match=why):
-            intake.upload_interval(
-                actor=world["people"].filer,
-                plan=world["plan"],
-                upload=csv_file(interval_csv(1)),
-                unit=unit,
-                interval_minutes=minutes,
-            )
+            queue_interval(world, interval_csv(1), unit=unit, minutes=minutes)
     assert DataUpload.objects.count() == 0
 
 

@@ -29,7 +29,15 @@ from django.utils.translation import override
 
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload
-from renkei.monitoring.services.intake import FOLDER, JST, finding_json, monitoring_window
+from renkei.monitoring.services.intake import (
+    FOLDER,
+    JST,
+    finding_json,
+    meter_infos,
+    meter_treatments,
+    monitoring_window,
+    plan_methodology,
+)
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
 
@@ -104,13 +112,20 @@ def _fail(upload: DataUpload, exc: Exception) -> None:
 
 def _import(upload: DataUpload) -> None:
     from renkei.mrv import meter
+    from renkei.mrv.types import MrvError
 
     plan = upload.plan
     dataset = f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}.parquet"
     dest = default_storage.path(dataset)  # see the module's docstring for an object store
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with _local(upload.stored_name) as src:
-        outcome = meter.store_interval(src, dest, unit=upload.unit, progress=_progress(upload.pk))
+        try:
+            outcome = meter.store_interval(
+                src, dest, unit=upload.unit, progress=_progress(upload.pk)
+            )
+        except MrvError as exc:  # named by the file's name as uploaded, not as stored
+            message = str(exc).replace(os.path.basename(src), upload.original_name)
+            raise MrvError(message, code=exc.code) from None
     errors = [_error_json(e, upload.original_name) for e in outcome.errors]
     if outcome.bad_rows > len(outcome.errors):
         errors.append(
@@ -169,7 +184,6 @@ def _check_against_plan(upload: DataUpload, parquet: str):
     import duckdb
 
     from renkei.mrv import meter
-    from renkei.mrv.quality import MeterInfo
 
     plan = upload.plan
     first, last = monitoring_window(plan)
@@ -179,6 +193,7 @@ def _check_against_plan(upload: DataUpload, parquet: str):
         (p.site.code, p.code): p
         for p in plan.points.select_related("site", "meter").filter(meter__isnull=False)
     }
+    infos = meter_infos(metered.values())
     names = ", ".join(f"{s}/{c}" for s, c in sorted(metered)) or "—"
     with duckdb.connect() as con:
         rows = con.execute(
@@ -241,14 +256,8 @@ def _check_against_plan(upload: DataUpload, parquet: str):
             start=start,
             end=end,
             interval_minutes=upload.interval_minutes or 15,
-            meters={
-                key: MeterInfo(
-                    serial=p.meter.serial,
-                    calibrated_on=p.meter.calibrated_on,
-                    calibration_valid_until=p.meter.calibration_valid_until,
-                )
-                for key, p in metered.items()
-            },
+            meters={key: infos[p.meter.serial] for key, p in metered.items()},
+            treatments=meter_treatments(plan_methodology(plan)),
         )
         findings = [finding_json(f) for f in outcome.findings if (f.site, f.point) in metered]
     return coverage, left_out, findings

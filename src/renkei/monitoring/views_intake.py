@@ -160,7 +160,11 @@ def upload_page(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
 @require_GET
 def upload_file(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
     """The original file, as uploaded (nothing lost)."""
-    upload = _upload(request, pk, upload_pk)
+    return original_file(_upload(request, pk, upload_pk))
+
+
+def original_file(upload: DataUpload) -> FileResponse:
+    """The upload's file as it was uploaded, from the platform's storage (404 if it is gone)."""
     try:
         handle = default_storage.open(upload.stored_name, "rb")
     except FileNotFoundError:

@@ -33,7 +33,7 @@ from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload, MonitoringPlan, MonitoringPoint, Reading
 from renkei.monitoring.services.core import locked_plan, require
 from renkei.proposals.services import check_file
-from renkei.services import ServiceError
+from renkei.services import ServiceError, check_lengths
 
 __all__ = [
     "INTERVALS",
@@ -51,7 +51,7 @@ FOLDER = "monitoring"  # where the platform's storage keeps the files of this pa
 
 
 # --- what the plan says --------------------------------------------------------------------------
-def _methodology(plan: MonitoringPlan):
+def plan_methodology(plan: MonitoringPlan):
     """The plan's methodology, or None when the MRV core cannot load it (said by the caller)."""
     from renkei.mrv import methodologies
     from renkei.mrv.types import MrvError
@@ -88,7 +88,7 @@ def monitoring_window(plan: MonitoringPlan) -> tuple[dt.date | None, dt.date | N
     return start, monitoring_end(plan).get("monitor_end")
 
 
-def _meter_infos(points) -> dict[str, Any]:
+def meter_infos(points) -> dict[str, Any]:
     """``renkei.mrv.quality.MeterInfo`` per meter serial of the points."""
     from renkei.mrv.quality import MeterInfo
 
@@ -114,24 +114,74 @@ def _save(plan: MonitoringPlan, upload: UploadedFile, ext: str) -> str:
     return default_storage.save(f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}{ext}", upload)
 
 
-def _checked(plan: MonitoringPlan, upload: UploadedFile, types: tuple[str, ...]):
+def _checked(upload: UploadedFile, types: tuple[str, ...]):
     checked = check_file(upload)  # type allow-list, content, size limit, SHA-256
     if checked.ext not in types:
         raise ServiceError(
             _("%(name)s: this upload takes %(types)s files")
             % {"name": checked.name, "types": ", ".join(types)}
         )
-    same = plan.uploads.filter(sha256=checked.sha256).exclude(status=DataUpload.Status.FAILED)
-    if (earlier := same.first()) is not None:
-        raise ServiceError(
-            _("%(name)s was already uploaded on %(when)s as %(earlier)s (the same bytes).")
-            % {
-                "name": checked.name,
-                "when": timezone.localtime(earlier.uploaded_at, JST).strftime("%Y-%m-%d %H:%M"),
-                "earlier": earlier.original_name,
-            }
-        )
     return checked
+
+
+def _keep(
+    *,
+    actor: Any,
+    plan: MonitoringPlan,
+    upload: UploadedFile,
+    checked,
+    action: str,
+    then=None,
+    **fields,
+) -> DataUpload:
+    """The upload's row and its file, under the plan's lock: the same bytes twice are refused
+    (a failed import excepted); ``then(record)`` stores what goes with it; a failure after the
+    file was written deletes it again, so no file is left without its row."""
+    with transaction.atomic():
+        plan = locked_plan(plan)
+        same = plan.uploads.filter(sha256=checked.sha256).exclude(status=DataUpload.Status.FAILED)
+        if (earlier := same.first()) is not None:
+            raise ServiceError(
+                _("%(name)s was already uploaded on %(when)s as %(earlier)s (the same bytes).")
+                % {
+                    "name": checked.name,
+                    "when": timezone.localtime(earlier.uploaded_at, JST).strftime("%Y-%m-%d %H:%M"),
+                    "earlier": earlier.original_name,
+                }
+            )
+        stored = _save(plan, upload, checked.ext)
+        try:
+            record = DataUpload.objects.create(
+                plan=plan,
+                original_name=checked.name[:255],
+                stored_name=stored,
+                sha256=checked.sha256,
+                size=checked.size,
+                uploaded_by=actor,
+                **fields,
+            )
+            if then is not None:
+                then(record)
+            audit_record(
+                actor=actor,
+                obj=plan,
+                action=action,
+                payload={
+                    "upload": record.pk,
+                    "name": record.original_name,
+                    "sha256": record.sha256,
+                    **{
+                        k: fields[k]
+                        for k in ("rows_read", "rows_kept", "unit", "interval_minutes")
+                        if k in fields
+                    },
+                    **({"errors": len(fields["errors"])} if "errors" in fields else {}),
+                },
+            )
+        except BaseException:
+            default_storage.delete(stored)
+            raise
+    return record
 
 
 def _error(where: str, message: str) -> dict[str, str]:
@@ -352,7 +402,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
     from renkei.mrv.types import MrvError
 
     require(actor, "upload_monitoring_data", plan)
-    checked = _checked(plan, upload, SHEET_TYPES)
+    checked = _checked(upload, SHEET_TYPES)
     upload.seek(0)
     data = upload.read()
     try:
@@ -363,7 +413,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         ) from None
     points = _plan_points(plan)
     window = monitoring_window(plan)
-    methodology = _methodology(plan)
+    methodology = plan_methodology(plan)
     errors = [_error(e.where, e.message) for e in outcome.errors]
     notes: list = []
     kept = []
@@ -375,59 +425,41 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         notes += more
         if good is not None:
             kept.append(good)
-    report = quality.check(kept, methodology=methodology, meters=_meter_infos(points.values()))
+    report = quality.check(kept, methodology=methodology, meters=meter_infos(points.values()))
     # calibration is named above in the reader's language, with what would be right
     findings = notes + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
     rows_read = len(outcome.readings) + len({_row_of(e.where) for e in outcome.errors})
-    with transaction.atomic():
-        plan = locked_plan(plan)
-        stored = _save(plan, upload, checked.ext)
-        try:
-            record = DataUpload.objects.create(
-                plan=plan,
-                kind=DataUpload.Kind.SHEET,
-                status=DataUpload.Status.DONE,
-                original_name=checked.name[:255],
-                stored_name=stored,
-                sha256=checked.sha256,
-                size=checked.size,
-                progress_percent=100,
-                rows_read=rows_read,
-                rows_kept=len(kept),
-                errors=errors,
-                findings=findings,
-                uploaded_by=actor,
-                finished_at=timezone.now(),
+
+    def readings(record: DataUpload) -> None:
+        Reading.objects.bulk_create(
+            Reading(
+                upload=record,
+                point=points[(r.site, r.point, r.parameter)],
+                start=r.start,
+                end=r.end,
+                value=r.value,
+                unit=r.unit,
+                source=(r.source or "")[:80],
             )
-            Reading.objects.bulk_create(
-                Reading(
-                    upload=record,
-                    point=points[(r.site, r.point, r.parameter)],
-                    start=r.start,
-                    end=r.end,
-                    value=r.value,
-                    unit=r.unit,
-                    source=(r.source or "")[:80],
-                )
-                for r in kept
-            )
-            audit_record(
-                actor=actor,
-                obj=plan,
-                action="monitoring_sheet_upload",
-                payload={
-                    "upload": record.pk,
-                    "name": record.original_name,
-                    "sha256": record.sha256,
-                    "rows_read": rows_read,
-                    "rows_kept": len(kept),
-                    "errors": len(errors),
-                },
-            )
-        except BaseException:
-            default_storage.delete(stored)
-            raise
-    return record
+            for r in kept
+        )
+
+    return _keep(
+        actor=actor,
+        plan=plan,
+        upload=upload,
+        checked=checked,
+        action="monitoring_sheet_upload",
+        then=readings,
+        kind=DataUpload.Kind.SHEET,
+        status=DataUpload.Status.DONE,
+        progress_percent=100,
+        rows_read=rows_read,
+        rows_kept=len(kept),
+        errors=errors,
+        findings=findings,
+        finished_at=timezone.now(),
+    )
 
 
 # --- interval meter data -------------------------------------------------------------------------
@@ -440,6 +472,7 @@ def upload_interval(
     from renkei.mrv.types import MrvError, Quantity
 
     require(actor, "upload_monitoring_data", plan)
+    check_lengths(DataUpload, unit=unit)
     if interval_minutes not in INTERVALS:
         raise ServiceError(
             _("An interval of %(n)s minutes is not offered; choose one of %(choices)s minutes")
@@ -459,39 +492,19 @@ def upload_interval(
             _("%(unit)s is not a unit the plan's meters can be read in; use %(units)s")
             % {"unit": unit or "—", "units": ", ".join(targets)}
         ) from None
-    checked = _checked(plan, upload, (".csv",))
-    with transaction.atomic():
-        plan = locked_plan(plan)
-        stored = _save(plan, upload, checked.ext)
-        try:
-            record = DataUpload.objects.create(
-                plan=plan,
-                kind=DataUpload.Kind.INTERVAL,
-                status=DataUpload.Status.QUEUED,
-                original_name=checked.name[:255],
-                stored_name=stored,
-                sha256=checked.sha256,
-                size=checked.size,
-                unit=unit,
-                interval_minutes=interval_minutes,
-                uploaded_by=actor,
-            )
-            audit_record(
-                actor=actor,
-                obj=plan,
-                action="monitoring_interval_upload",
-                payload={
-                    "upload": record.pk,
-                    "name": record.original_name,
-                    "sha256": record.sha256,
-                    "unit": unit,
-                    "interval_minutes": interval_minutes,
-                },
-            )
-        except BaseException:
-            default_storage.delete(stored)
-            raise
-        transaction.on_commit(lambda: _queue(record.pk))
+    checked = _checked(upload, (".csv",))
+    record = _keep(
+        actor=actor,
+        plan=plan,
+        upload=upload,
+        checked=checked,
+        action="monitoring_interval_upload",
+        then=lambda record: transaction.on_commit(lambda: _queue(record.pk)),
+        kind=DataUpload.Kind.INTERVAL,
+        status=DataUpload.Status.QUEUED,
+        unit=unit,
+        interval_minutes=interval_minutes,
+    )
     return record
 
 
@@ -545,7 +558,7 @@ def plan_fixed_values(plan: MonitoringPlan) -> tuple[dict[str, Any], dict[tuple[
     return project, per_point
 
 
-def _meter_treatments(methodology) -> dict[str, str]:
+def meter_treatments(methodology) -> dict[str, str]:
     """The methodology's treatment of readings outside a meter's calibration, as interval data
     takes it (exclude or discount:<pct>; another treatment: exclude, the conservative one)."""
     treatment = (methodology.treatments if methodology else {}).get("calibration_expired", "")
@@ -579,9 +592,9 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             _("The period ends (%(end)s) before it starts (%(start)s)")
             % {"start": start, "end": end}
         )
-    methodology = _methodology(plan)
+    methodology = plan_methodology(plan)
     points = _plan_points(plan)
-    meters = _meter_infos(points.values())
+    meters = meter_infos(points.values())
     begin, stop = _day_start(start), _day_start(end + dt.timedelta(days=1))
     rows = (
         Reading.objects.filter(
@@ -672,7 +685,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             end=stop,
             interval_minutes=upload.interval_minutes,
             meters={k: meters[pt.meter.serial] for k, (_n, pt) in metered.items() if k in take},
-            treatments=_meter_treatments(methodology),
+            treatments=meter_treatments(methodology),
         )
         adjustments += [a for a in outcome.adjustments if (a.finding.site, a.finding.point) in take]
         for (site, code), q in outcome.totals.items():
