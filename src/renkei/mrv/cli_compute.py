@@ -67,7 +67,7 @@ def parse_params(m: Methodology, raw: tuple[str, ...]) -> dict[str, Quantity]:
         try:
             q = units.parse(text, default_unit=unit if bare_ok else None, name=name)
         except MrvError as exc:
-            if exc.code == "unit_mismatch" and not bare_ok:
+            if exc.details.get("missing_unit"):
                 raise MrvError(
                     f"{name}={text.strip()} has no unit; write it with its unit, e.g. "
                     f"--param {name}={text.strip()}{unit}",

@@ -114,8 +114,21 @@ def compute(
 
     m = methodology
     fam = formulas.family(m.family)
-    doc = file_for(m)
-    roles = {(spec.role or spec.name): spec.name for spec in doc.parameters}
+    try:
+        doc = file_for(m)
+    except KeyError:  # a Methodology built by hand (tests, a plan's own copy): no cited file
+        doc = None
+    if doc is not None:
+        roles = {(spec.role or spec.name): spec.name for spec in doc.parameters}
+    else:
+        roles = {p.name: p.name for p in m.parameters}
+    missing_roles = sorted(set(fam.units) - set(roles))
+    if missing_roles:
+        raise MrvError(
+            f"{m.id} {m.version} does not declare {', '.join(missing_roles)}, which the "
+            f"{m.family} formulas need",
+            code="methodology_file",
+        )
     by_name = {p.name: p for p in m.parameters}
     if not points:
         raise MrvError(
@@ -212,8 +225,8 @@ def compute(
             f"max(0, floor({_fmt(er_total)}))",
             Decimal(rounded),
             "tCO2",
-            note=f"JCM rounding down to whole tCO2, applied once to {m.rounding} "
-            f"[{doc.rounding_source.tag}: {doc.rounding_source.source}]",
+            note=f"JCM rounding down to whole tCO2, applied once to {m.rounding}"
+            + (f" [{doc.rounding_source.tag}: {doc.rounding_source.source}]" if doc else ""),
         )
     )
     notes = _notes(m, doc, er_total, adjustments)
@@ -234,15 +247,16 @@ def compute(
 def _notes(m, doc, er_total: Fraction, adjustments: Sequence[Adjustment]) -> list[str]:
     notes = []
     if m.provisional:
-        tagged = ", ".join(k for k, f in doc.formulas.items() if f.tag == "K")
+        tagged = ", ".join(k for k, f in doc.formulas.items() if f.tag == "K") if doc else "RE, PE"
         notes.append(
             f"provisional: the {tagged} formula(s) of {m.id} {m.version} are background "
             f"knowledge (tag K, {m.source_status}), not confirmed in the methodology's text; "
             "confirm them against the approved methodology before relying on this result"
         )
-    if doc.version_note:
+    if doc is not None and doc.version_note:
         notes.append(f"version: {doc.version_note}")
-    notes.extend(f"interpretation: {text}" for text in doc.interpretations)
+    if doc is not None:
+        notes.extend(f"interpretation: {text}" for text in doc.interpretations)
     if er_total < 0:
         notes.append(
             f"the project emissions exceed the reference emissions by {_fmt(-er_total)} tCO2: "

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from renkei.mrv.types import MrvError
 
@@ -37,6 +38,12 @@ __all__ = ["FAMILIES", "SHOWN_PLACES", "Family", "Line", "check_parameters", "fa
 SHOWN_PLACES = 20  # a value without a finite decimal is shown to 20 decimal places
 
 
+_EXACT = Context(prec=400)  # wide enough for any decimal the inputs can make exactly
+_NEAR = Context(prec=80)  # for a value shown to SHOWN_PLACES places (below 10**50 tCO2)
+_SHOWN = Decimal(1).scaleb(-SHOWN_PLACES)
+
+
+@lru_cache(maxsize=65536)
 def to_decimal(value: Fraction) -> Decimal:
     """``value`` as a decimal: exact when it has a finite decimal expansion, else rounded
     (half-even) to ``SHOWN_PLACES`` places, for display only."""
@@ -44,12 +51,13 @@ def to_decimal(value: Fraction) -> Decimal:
     for prime in (2, 5):
         while den % prime == 0:
             den //= prime
-    with localcontext() as ctx:
-        ctx.prec = 200
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
-        if den == 1:
-            return exact.normalize() if exact != exact.to_integral_value() else exact.quantize(1)
-        return exact.quantize(Decimal(1).scaleb(-SHOWN_PLACES))
+    if den == 1:  # a finite decimal: the division is exact
+        exact = _EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
+        if exact == exact.to_integral_value():
+            return exact.quantize(1, context=_EXACT)
+        return exact.normalize(_EXACT)
+    shown = _NEAR.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return shown.quantize(_SHOWN, context=_EXACT)
 
 
 @dataclass(frozen=True)

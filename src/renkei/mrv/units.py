@@ -169,9 +169,10 @@ def parse(text: str, *, default_unit: str | None = None, name: str = "") -> Quan
             what = f"{name} " if name else ""
             raise MrvError(
                 f"{what}{text.strip()} has no unit; write it with its unit, e.g. "
-                f"'{text.strip()} MWh'",
+                f"'{text.strip()} MWh' or '{text.strip()} tCO2/MWh'",
                 code="unit_mismatch",
                 parameter=name,
+                missing_unit=True,
             )
         unit = default_unit
     dimension(unit)
