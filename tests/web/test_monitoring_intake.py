@@ -17,6 +17,7 @@ from django.urls import reverse
 from monitoringfactories import cast, operating_grant, plan_for
 from test_api import client_for
 
+from renkei.accounts.models import Notice
 from renkei.audit.models import AuditEvent
 from renkei.monitoring import tasks
 from renkei.monitoring.models import DataUpload, Reading
@@ -222,12 +223,21 @@ def test_the_task_queues_on_commit_and_runs_once(
     up.refresh_from_db()
     assert up.status == "done" and up.rows_kept == 96
     assert tasks.run_interval_import(up.pk) == "skipped"  # not imported twice
+    (notice,) = Notice.objects.filter(recipient=world["people"].filer)
+    assert notice.message == "meter.csv is imported: 96 of 96 rows kept."
+    assert notice.link.endswith(f"/uploads/{up.pk}/")
 
 
-def test_a_failed_import_says_why_and_keeps_the_file(world) -> None:
+def test_a_failed_import_says_why_and_keeps_the_file(
+    world, django_capture_on_commit_callbacks
+) -> None:
     up = queue_interval(world, "this is not,a meter file\n1,2\n")
-    assert tasks.run_interval_import(up.pk) == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.run_interval_import(up.pk) == "failed"
     up.refresh_from_db()
+    assert Notice.objects.get(recipient=world["people"].filer).subject == (
+        "Meter data import failed"
+    )
     assert up.status == "failed" and "The import failed" in up.failure
     assert "meter.csv: the header is" in up.failure  # the file as the uploader named it
     assert default_storage.exists(up.stored_name)

@@ -23,10 +23,12 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload
 from renkei.monitoring.services.intake import (
@@ -108,6 +110,11 @@ def _fail(upload: DataUpload, exc: Exception) -> None:
             action="monitoring_interval_failed",
             payload={"upload": upload.pk, "why": why[:500]},
         )
+        _tell(
+            upload,
+            gettext_noop("Meter data import failed"),
+            gettext_noop("%(name)s could not be imported; the upload's page says why."),
+        )
 
 
 def _import(upload: DataUpload) -> None:
@@ -161,6 +168,24 @@ def _import(upload: DataUpload) -> None:
                 "errors": len(errors),
             },
         )
+        _tell(
+            upload,
+            gettext_noop("Meter data imported"),
+            gettext_noop("%(name)s is imported: %(kept)s of %(read)s rows kept."),
+            kept=kept,
+            read=outcome.rows_read,
+        )
+
+
+def _tell(upload: DataUpload, subject: str, message: str, **values: Any) -> None:
+    """The uploader hears when the import has ended (in-app and by e-mail, once committed)."""
+    notify(
+        [upload.uploaded_by],
+        subject=subject,
+        message=message,
+        link=reverse("monitoring:intake_upload", args=[upload.plan_id, upload.pk]),
+        values={"name": upload.original_name, **values},
+    )
 
 
 def _error_json(error: Any, where: str) -> dict[str, str]:
