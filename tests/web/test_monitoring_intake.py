@@ -78,9 +78,10 @@ def test_bad_rows_are_named_with_what_would_be_right_and_the_valid_ones_kept(wor
         + row("2024-05-01", "2024-06-01", "1")  # before operation started
         + row("2025-06-01", "2025-07-01", "1", unit="furlong")  # unknown unit
         + row("2025-07-01", "2025-08-01", "13000", unit="kWh")  # converted to MWh
+        + row("2025-08-01", "2025-09-01", "5", unit="t")  # a mass, not an energy
     )
     up = upload(world, text)
-    assert (up.rows_read, up.rows_kept) == (7, 2)
+    assert (up.rows_read, up.rows_kept) == (8, 2)
     messages = " | ".join(e["message"] for e in up.errors)
     assert "site Z is not in the monitoring plan; its sites are: A" in messages
     assert "9 is not a monitoring point of site A; its points are: 1" in messages
@@ -89,7 +90,8 @@ def test_bad_rows_are_named_with_what_would_be_right_and_the_valid_ones_kept(wor
     assert (
         "unit furlong cannot be used for EC_PJ" in messages and "give the value in MWh" in messages
     )
-    assert len(up.errors) == 5 and all(e["where"] for e in up.errors)
+    assert "unit t cannot be used for EC_PJ" in messages
+    assert len(up.errors) == 6 and all(e["where"] for e in up.errors)
     kept = Reading.objects.get(upload=up, start__month=7)
     assert (kept.value, kept.unit) == (Decimal("13"), "MWh")
     notes = [f for f in up.findings if f["kind"] == "unit"]
@@ -360,3 +362,21 @@ def test_the_api_uploads_and_answers_bad_input_with_422_never_500(world) -> None
     assert data.json()["points"][0]["values"] == {"EC_PJ": "7 MWh"}
     detail = client.get(f"/api/monitoring/uploads/{body['id']}")
     assert detail.json()["sha256"] == body["sha256"]
+
+
+def test_interval_rows_outside_the_monitoring_period_are_named_and_left_out(world) -> None:
+    up = run_interval(
+        world, interval_csv(1, start="2025-03-31") + interval_csv(1).split("\n", 1)[1]
+    )
+    assert (up.rows_read, up.rows_kept) == (192, 96)
+    (error,) = up.errors
+    assert "96 rows are outside the plan's monitoring period 2025-04-01" in error["message"]
+
+
+def test_a_later_interval_dataset_is_used_where_two_cover_the_same_point(world) -> None:
+    run_interval(world, interval_csv(1, value="100"), name="first.csv")
+    run_interval(world, interval_csv(1, value="200"), name="second.csv")
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 1))
+    assert data.points[0].values["EC_PJ"].value == Decimal("19.2")  # 96 × 200 kWh
+    assert [s["name"] for s in data.sources] == ["second.csv"]
+    assert any("second.csv, uploaded later, is used" in f.message for f in data.findings)
