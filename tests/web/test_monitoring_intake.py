@@ -380,3 +380,13 @@ def test_a_later_interval_dataset_is_used_where_two_cover_the_same_point(world) 
     assert data.points[0].values["EC_PJ"].value == Decimal("19.2")  # 96 × 200 kWh
     assert [s["name"] for s in data.sources] == ["second.csv"]
     assert any("second.csv, uploaded later, is used" in f.message for f in data.findings)
+
+
+def test_times_without_an_offset_are_read_as_japan_time_and_the_upload_says_so(world) -> None:
+    up = upload(world, HEAD + "A,1,EC_PJ,2025-05-01 00:00,2025-06-01 00:00,12.5,MWh\n")
+    assert up.rows_kept == 1
+    assert [f["kind"] for f in up.findings] == ["note"]
+    kept = Reading.objects.get(upload=up)
+    assert kept.start == dt.datetime(2025, 4, 30, 15, tzinfo=dt.UTC)  # 00:00 JST
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert data.points[0].values["EC_PJ"].value == Decimal("12.5")

@@ -427,8 +427,18 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
             kept.append(good)
     report = quality.check(kept, methodology=methodology, meters=meter_infos(points.values()))
     # calibration is named above in the reader's language, with what would be right
-    findings = notes + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
-    rows_read = len(outcome.readings) + len({_row_of(e.where) for e in outcome.errors})
+    findings = (
+        [
+            {"kind": "note", "message": n, "site": "", "point": "", "source": ""}
+            for n in outcome.notes
+        ]
+        + notes
+        + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
+    )
+    # the reader counts the data rows it saw; else the rows kept and those with a bad cell
+    rows_read = outcome.rows or len(outcome.readings) + len(
+        {_row_of(e.where) for e in outcome.errors}
+    )
 
     def readings(record: DataUpload) -> None:
         Reading.objects.bulk_create(
@@ -618,9 +628,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
                 value=r.value,
                 unit=r.unit,
                 meter=r.point.meter.serial if r.point.meter else "",
-                source=f"{r.upload.original_name}!{r.source}"
-                if r.source
-                else r.upload.original_name,
+                source=r.source or r.upload.original_name,  # the reader's names the file
             )
         )
         used[r.upload_id] = r.upload
