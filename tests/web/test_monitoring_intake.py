@@ -390,3 +390,12 @@ def test_times_without_an_offset_are_read_as_japan_time_and_the_upload_says_so(w
     assert kept.start == dt.datetime(2025, 4, 30, 15, tzinfo=dt.UTC)  # 00:00 JST
     data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
     assert data.points[0].values["EC_PJ"].value == Decimal("12.5")
+
+
+def test_a_span_uploaded_again_in_another_file_is_named_and_counted_once(world) -> None:
+    upload(world, HEAD + row("2025-05-01", "2025-06-01", "12.5"), "may.csv")
+    again = upload(world, HEAD + row("2025-05-01", "2025-06-01", "12.5") + "\n", "may-again.csv")
+    (note,) = [f for f in again.findings if f["kind"] == "duplicate"]
+    assert "already uploaded in may.csv" in note["message"]
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert data.points[0].values["EC_PJ"].value == Decimal("12.5")  # not 25

@@ -395,6 +395,48 @@ def _plan_points(plan: MonitoringPlan) -> dict[tuple[str, str, str], MonitoringP
     }
 
 
+def _already_uploaded(plan: MonitoringPlan, kept, points) -> list[dict[str, Any]]:
+    """Readings of a span an earlier spreadsheet already gave for the same point: kept, and
+    named (a period's computation treats the duplicate as the methodology says)."""
+    if not kept:
+        return []
+    earlier = {
+        (r.point_id, r.start, r.end): r.upload.original_name
+        for r in Reading.objects.filter(
+            upload__plan=plan,
+            upload__status=DataUpload.Status.DONE,
+            start__lt=max(k.end for k in kept),
+            end__gt=min(k.start for k in kept),
+        ).select_related("upload")
+    }
+    out = []
+    for r in kept:
+        name = earlier.get((points[(r.site, r.point, r.parameter)].pk, r.start, r.end))
+        if name is not None:
+            out.append(
+                {
+                    "kind": "duplicate",
+                    "message": _(
+                        "%(where)s: %(site)s/%(point)s %(parameter)s for this span was already "
+                        "uploaded in %(name)s; when a period is computed the methodology's "
+                        "treatment of duplicates applies"
+                    )
+                    % {
+                        "where": r.source,
+                        "site": r.site,
+                        "point": r.point,
+                        "parameter": r.parameter,
+                        "name": name,
+                    },
+                    "site": r.site,
+                    "point": r.point,
+                    "parameter": r.parameter,
+                    "source": r.source,
+                }
+            )
+    return out
+
+
 def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> DataUpload:
     """The monitoring spreadsheet: the file kept, its valid readings stored as ``Reading`` rows
     of the plan's points, every bad cell and every row left out named on the upload."""
@@ -425,6 +467,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         notes += more
         if good is not None:
             kept.append(good)
+    notes += _already_uploaded(plan, kept, points)
     report = quality.check(kept, methodology=methodology, meters=meter_infos(points.values()))
     # calibration is named above in the reader's language, with what would be right
     findings = (
