@@ -38,8 +38,7 @@ def csv_file(text: str, name: str = "readings.csv") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def world():
     grant = operating_grant()
     plan = plan_for(grant)
     people = cast(grant)

@@ -61,8 +61,7 @@ def _close_file(response) -> None:
 
 
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def world():
     grant = operating_grant()
     plan = plan_for(grant)
     people = cast(grant)

@@ -4,10 +4,10 @@ import of interval meter data (``services.intake.upload_interval`` queues it).
 The CSV is read into Parquet by ``renkei.mrv.meter.store_interval`` (DuckDB), never row by row
 in Django. Both files go through the platform's storage: the uploaded CSV is read from the
 storage's local path when it has one (``FileSystemStorage``) or copied to a temporary file
-first; the Parquet file is written at the storage's local path of its name (under
-``MEDIA_ROOT``). An object store (S3 and the like) has no local path: there the Parquet file
-would be written to a temporary file and saved through the storage, and read back by DuckDB
-over its ``httpfs`` extension (or copied back before each period's computation); see
+first; the Parquet file is written at the storage's local path of its name (in its location,
+``var/uploads`` by default). An object store (S3 and the like) has no local path: there the
+Parquet file would be written to a temporary file and saved through the storage, and read back
+by DuckDB over its ``httpfs`` extension (or copied back before each period's computation); see
 docs/monitoring_intake.md."""
 
 from __future__ import annotations
