@@ -398,3 +398,16 @@ def test_a_span_uploaded_again_in_another_file_is_named_and_counted_once(world) 
     assert "already uploaded in may.csv" in note["message"]
     data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
     assert data.points[0].values["EC_PJ"].value == Decimal("12.5")  # not 25
+
+
+def test_a_value_too_large_or_too_precise_to_store_is_said_never_a_server_error(world) -> None:
+    up = upload(
+        world,
+        HEAD
+        + row("2025-05-01", "2025-06-01", "1e20")
+        + row("2025-06-01", "2025-07-01", "1.23456789"),
+    )
+    assert up.rows_kept == 1
+    assert "too large to be a reading" in up.errors[0]["message"]
+    assert Reading.objects.get(upload=up).value == Decimal("1.234568")
+    assert any("kept to 6 decimal places: 1.234568" in f["message"] for f in up.findings)

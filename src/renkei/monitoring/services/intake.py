@@ -48,6 +48,9 @@ JST = ZoneInfo("Asia/Tokyo")
 SHEET_TYPES = (".xlsx", ".csv")
 INTERVALS = (1, 5, 10, 15, 30, 60)  # minutes an interval may last (chosen on upload)
 FOLDER = "monitoring"  # where the platform's storage keeps the files of this part
+# what a Reading row holds (DecimalField(max_digits=20, decimal_places=6))
+STORED_STEP = Decimal("0.000001")
+STORED_LIMIT = Decimal(10) ** 14
 
 
 # --- what the plan says --------------------------------------------------------------------------
@@ -343,6 +346,36 @@ def _check_reading(reading, *, points, window, methodology) -> tuple[Any, list, 
             }
         )
         value, unit = converted.value, target
+    value = Decimal(value)
+    if not value.is_finite() or abs(value) >= STORED_LIMIT:
+        return (
+            None,
+            [
+                _error(
+                    where,
+                    _(
+                        "the value %(value)s is too large to be a reading; give at most 14 "
+                        "digits before the decimal point, in %(unit)s"
+                    )
+                    % {"value": value, "unit": unit},
+                )
+            ],
+            [],
+        )
+    stored = value.quantize(STORED_STEP)
+    if stored != value:
+        notes.append(
+            {
+                "kind": "note",
+                "message": _("%(where)s: %(value)s %(unit)s kept to 6 decimal places: %(kept)s")
+                % {"where": where, "value": value, "unit": unit, "kept": stored},
+                "site": reading.site,
+                "point": reading.point,
+                "parameter": reading.parameter,
+                "source": where,
+            }
+        )
+        value = stored
     meter = point.meter
     if meter is not None:
         start_day, end_day = reading.start.astimezone(JST).date(), reading.end.astimezone(JST)
