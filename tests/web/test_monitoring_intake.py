@@ -411,3 +411,22 @@ def test_a_value_too_large_or_too_precise_to_store_is_said_never_a_server_error(
     assert "too large to be a reading" in up.errors[0]["message"]
     assert Reading.objects.get(upload=up).value == Decimal("1.234568")
     assert any("kept to 6 decimal places: 1.234568" in f["message"] for f in up.findings)
+
+
+def test_a_point_without_meter_or_methodology_unit_takes_only_a_known_unit(world) -> None:
+    from renkei.monitoring.models import MonitoringPoint
+
+    plan = world["plan"]
+    MonitoringPoint.objects.create(plan=plan, site=plan.sites.get(), code="2", parameter="X_PJ")
+    up = upload(
+        world,
+        HEAD
+        + row("2025-05-01", "2025-06-01", "1", point="2", p="X_PJ", unit="bananas")
+        + row("2025-05-01", "2025-06-01", "1", point="2", p="X_PJ", unit="MWh/" + "h" * 30)
+        + row("2025-05-01", "2025-06-01", "2", point="2", p="X_PJ", unit="kWh"),
+    )
+    assert up.rows_kept == 1
+    assert [e["message"].split(" is not")[0] for e in up.errors] == [
+        "unit bananas",
+        "unit MWh/" + "h" * 30,
+    ]

@@ -302,7 +302,24 @@ def _check_reading(reading, *, points, window, methodology) -> tuple[Any, list, 
     )
     notes: list = []
     value, unit = reading.value, reading.unit
-    if target and unit != target:
+    if not target:  # neither a meter nor the methodology says: a known unit at least
+        try:
+            units.dimension(unit)
+            if len(unit) > Reading._meta.get_field("unit").max_length:
+                raise MrvError(unit, code="unit_mismatch")
+        except MrvError:
+            return (
+                None,
+                [
+                    _error(
+                        where,
+                        _("unit %(unit)s is not a known unit; give the value in e.g. MWh or kWh")
+                        % {"unit": unit or "—"},
+                    )
+                ],
+                [],
+            )
+    elif unit != target:
         stated = _parameter_unit(methodology, reading.parameter) or target
         try:
             units.convert(Quantity(value, unit), stated)  # the methodology's unit allows it
