@@ -151,6 +151,7 @@ def test_the_upload_page_names_every_bad_cell_in_the_readers_language(world) -> 
     assert page.status_code == 404  # no period assigned to its TPE yet
     page = client_for(world["people"].filer).get(url).content.decode()
     assert "site Z is not in the monitoring plan" in page and "1 row left out" in page
+    assert "The first 200 are shown" not in page
 
 
 def test_a_refused_upload_on_the_page_says_why_and_stores_nothing(world) -> None:
@@ -430,3 +431,17 @@ def test_a_point_without_meter_or_methodology_unit_takes_only_a_known_unit(world
         "unit bananas",
         "unit MWh/" + "h" * 30,
     ]
+
+
+def test_the_upload_page_lists_the_first_readings_and_says_so(world, monkeypatch) -> None:
+    monkeypatch.setattr("renkei.monitoring.views_intake.SHOWN", 1)
+    up = upload(
+        world, HEAD + row("2025-05-01", "2025-06-01", "1") + row("2025-06-01", "2025-07-01", "2")
+    )
+    page = (
+        client_for(world["people"].filer)
+        .get(reverse("monitoring:intake_upload", args=[world["plan"].pk, up.pk]))
+        .content.decode()
+    )
+    assert "The first 1 are shown; the original file holds them all." in page
+    assert "2025-05-01 00:00" in page and "2025-06-01 00:00</td><td>2025-07-01" not in page
