@@ -44,21 +44,28 @@ def generate(path: Path, sites: int, days: int) -> None:
     stores them: values 0–9.999 kWh; site s with s % 100 == 7 lacks its
     second day, == 8 has a negative reading every 97 intervals, == 9 repeats its first 10."""
     slots = days * SLOTS_PER_DAY
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": os.cpu_count() or 1})
-    con.execute("SET TimeZone = 'Asia/Tokyo'")
-    rows = f"""SELECT 'S' || lpad(s::VARCHAR, 5, '0') AS site, '1' AS point,
-                 TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k) AS timestamp,
-                 (CASE WHEN s % 100 = 8 AND k % 97 = 5 THEN -1
-                       ELSE (hash(s, k) % 10000) / 1000 END)::DECIMAL(18, 6) AS value, s, k
-               FROM range({sites}) a(s), range({slots}) b(k)"""
-    con.execute(
-        f"""COPY (SELECT site, point, timestamp, value FROM ({rows})
-                  WHERE NOT (s % 100 = 7 AND k >= {SLOTS_PER_DAY} AND k < {2 * SLOTS_PER_DAY})
-                  UNION ALL SELECT site, point, timestamp, value FROM ({rows})
-                  WHERE s % 100 = 9 AND k < 10
-                  ORDER BY site, point, timestamp)
-            TO '{path}' (FORMAT parquet, KV_METADATA {{unit: 'kWh'}})"""
+    con = duckdb.connect(
+        config={
+            "memory_limit": "1GB",
+            "threads": os.cpu_count() or 1,
+            "temp_directory": str(path.parent / "duckdb-spill"),
+        }
     )
+    con.execute("SET TimeZone = 'Asia/Tokyo'")
+    # sorted on the integers (a cheap sort key), one site at a time is the order of the output
+    keys = f"""SELECT s, k FROM range({sites}) a(s), range({slots}) b(k)
+               WHERE NOT (s % 100 = 7 AND k >= {SLOTS_PER_DAY} AND k < {2 * SLOTS_PER_DAY})
+               UNION ALL SELECT s, k FROM range({sites}) a(s), range(10) b(k) WHERE s % 100 = 9
+               ORDER BY s, k"""
+    con.execute(
+        f"""COPY (SELECT 'S' || lpad(s::VARCHAR, 5, '0') AS site, '1' AS point,
+                  TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k) AS timestamp,
+                  (CASE WHEN s % 100 = 8 AND k % 97 = 5 THEN -1
+                        ELSE (hash(s, k) % 10000) / 1000 END)::DECIMAL(18, 6) AS value
+                FROM ({keys}))
+            TO '{path}.part' (FORMAT parquet, KV_METADATA {{unit: 'kWh'}})"""
+    )
+    os.replace(f"{path}.part", path)  # a run stopped half-way leaves no file taken for whole
     con.close()
 
 
