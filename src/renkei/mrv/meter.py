@@ -350,7 +350,11 @@ class _Query:
         # a list of literals, which DuckDB checks against each row group's statistics: in data
         # stored sorted by site (store_interval sorts it) only the row groups of these are read
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in dirty}))
-        bits = f"bitstring_agg(k, 0, {slots - 1})::VARCHAR" if slots <= _BITMAP_MAX else "''"
+        bits_first = (
+            f"bitstring_agg(k, 0, {slots - 1}) FILTER (nth = 1)::VARCHAR"
+            if slots <= _BITMAP_MAX
+            else "''"
+        )
         return self.con.execute(
             f"""WITH base AS (
                   SELECT x.id, r.value, epoch_us(r.timestamp) - {self.s_us} AS d,
@@ -360,21 +364,23 @@ class _Query:
                 off_grid AS (
                   SELECT id, count(*) FILTER (d % {step} <> 0) AS misaligned
                   FROM base GROUP BY id),
-                slot AS (
-                  SELECT id * {slots} + d // {step} AS key, count(*) AS c,
-                         count(*) FILTER (value < 0) AS neg,
-                         count(*) FILTER (cap IS NOT NULL AND value > cap) AS impl,
-                         min(value) FILTER (value >= 0 AND (cap IS NULL OR value <= cap)) AS v,
-                         bool_and(d >= lo AND d + {step} <= hi) AS cal
-                  FROM base WHERE d % {step} = 0 GROUP BY key),
+                ranked AS (
+                  SELECT id, d // {step} AS k, value, d >= lo AND d + {step} <= hi AS cal,
+                         value < 0 AS neg, cap IS NOT NULL AND value > cap AS impl,
+                         row_number() OVER (
+                           PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
+                           value > cap), value) AS nth
+                  FROM base WHERE d % {step} = 0),
                 agg AS (
-                  SELECT id, count(*) AS slots, {bits} AS bits, sum(c - 1) AS dups,
-                         sum(neg) AS neg, sum(impl) AS impl,
-                         count(*) FILTER (NOT cal AND v IS NOT NULL) AS uncal,
-                         coalesce(sum(v) FILTER (cal), 0) AS ok_total,
-                         coalesce(sum(v) FILTER (NOT cal), 0) AS uncal_total
-                  FROM (SELECT *, key // {slots} AS id, key % {slots} AS k FROM slot)
-                  GROUP BY id)
+                  SELECT id, count(*) FILTER (nth = 1) AS slots,
+                         {bits_first} AS bits, count(*) FILTER (nth > 1) AS dups,
+                         count(*) FILTER (neg) AS neg, count(*) FILTER (impl) AS impl,
+                         count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal) AS uncal,
+                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl AND cal), 0)
+                           AS ok_total,
+                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
+                           AND NOT cal), 0) AS uncal_total
+                  FROM ranked GROUP BY id)
                 SELECT x.site, x.point, o.misaligned, coalesce(a.slots, 0),
                        coalesce(a.dups, 0), coalesce(a.neg, 0), coalesce(a.impl, 0),
                        coalesce(a.uncal, 0), coalesce(a.ok_total, 0),
