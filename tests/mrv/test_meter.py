@@ -180,8 +180,9 @@ def test_totals_equal_a_plain_python_reckoning(tmp_path, rows) -> None:
 
 def test_a_duplicate_hiding_a_gap_is_found(tmp_path) -> None:
     # four readings for four intervals: the count alone would pass; 00:15 is missing, 00:00 twice
-    _, parquet = stored(tmp_path, [("A", 1, stamp(0), 2), ("A", 1, stamp(0), 1), ("A", 1, stamp(2), 1),
-                                   ("A", 1, stamp(3), 1)])  # fmt: skip
+    rows = [("A", 1, stamp(0), 2), ("A", 1, stamp(0), 1), ("A", 1, stamp(2), 1),
+            ("A", 1, stamp(3), 1)]  # fmt: skip
+    _, parquet = stored(tmp_path, rows)
     result = totals(parquet)
     assert sorted(f.kind for f in result.findings) == ["duplicate", "gap"]
     assert result.totals[("A", "1")].value == 3
