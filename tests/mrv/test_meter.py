@@ -211,3 +211,20 @@ def test_zero_is_not_negative_and_a_point_with_no_reading_in_the_period(tmp_path
         ("A", "1"): Quantity(Decimal(0), "kWh"),
         ("B", "1"): Quantity(Decimal(0), "kWh"),
     }
+
+
+def test_parquet_with_naive_times_is_read_as_jst(tmp_path) -> None:
+    # written by another tool, without a time zone: the times are Japan time, as in the CSV
+    parquet = tmp_path / "naive.parquet"
+    con = meter.connect()
+    con.execute(
+        f"""COPY (SELECT 'A' AS site, '1' AS point,
+                  TIMESTAMP '2025-04-01 00:00:00' + to_minutes(15 * k) AS timestamp,
+                  1::DECIMAL(18, 6) AS value FROM range(3) t(k))
+            TO '{parquet}' (FORMAT parquet)"""
+    )
+    con.close()
+    result = totals(parquet)
+    assert result.totals[("A", "1")].value == 3
+    gap = [f for f in result.findings if f.kind == "gap"]
+    assert len(gap) == 1 and gap[0].start == START + dt.timedelta(minutes=45)

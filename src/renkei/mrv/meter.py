@@ -314,7 +314,7 @@ class _Query:
         grid by an odd number of some time, so its XOR differs unless 64-bit hashes collide (a
         chance of the order of 2^-64). Every other point is read again, exactly."""
         return self.con.execute(
-            f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp)),
+            f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp::TIMESTAMPTZ)),
                   min(value), max(value)
                 FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
@@ -357,7 +357,7 @@ class _Query:
         )
         return self.con.execute(
             f"""WITH base AS (
-                  SELECT x.id, r.value, epoch_us(r.timestamp) - {self.s_us} AS d,
+                  SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d,
                          x.lo, x.hi, x.cap
                   FROM {self.file} r JOIN dirty x USING (site, point)
                   WHERE {self.inside} AND r.site IN ({sites})),
