@@ -30,6 +30,9 @@ def test_smoke_run_prints_consistent_figures(tmp_path, capsys) -> None:
     ours = float(re.search(r"renkei period_totals.*median (\d+\.\d+) s", out).group(1))
     ratio = float(re.search(r"ratio renkei / bare: (\d+\.\d+)", out).group(1))
     assert abs(ratio - ours / bare) < 0.02 * ratio + 0.01
+    assert re.search(
+        r"of which the reductions: median \d+\.\d{3} s; period_totals alone / bare: \d", out
+    )
     assert "96 missing intervals, 2 negative, 10 duplicates, 0 outside calibration" in out
     assert "totals equal the bare sums for the 7 sites without faults: yes" in out
     assert re.search(r"peak memory \(ru_maxrss\): \d+\.\d\d GiB", out)

@@ -7,7 +7,8 @@ Sample A (two fiscal years, FY2024–FY2025): 内示 2024-06-12, grant applicati
 accepted and decided in July 2024, orders, a reallocation within 15 %, the FY2024 interim
 inspection and year-end report, an advance for FY2024, completion in February 2026, the
 completion report, final inspection, fixed amount, final claim and payment in April 2026, the
-acquired-property ledger and the first annual project report (January 2027).
+acquired-property ledger; its first annual project report (January 2027) is filed from the
+monitoring story's reductions (``renkei.monitoring.demo``).
 Sample B: 内示 2024-06-12, its application drafted but not yet submitted on 2024-06-20 (the
 default demo moment: the representative's to submit); later submitted, returned by the office's
 pre-check, corrected, decided, and then late: its completion is overdue, for the reminders.
@@ -338,18 +339,6 @@ def _steps_a(applicant, office) -> list[Step]:
                 location="Kericho, Kenya (sample)",
             )
 
-    def annual(g: Grant) -> None:
-        closing.annual_report_submit(
-            actor=applicant,
-            grant=g,
-            period_start=_d("2026-02-16"),
-            period_end=_d("2026-12-31"),
-            reductions_tco2=Decimal("2650.000"),
-            operating_status="順調に稼働(サンプル)",
-            property_status="台帳のとおり管理(サンプル)",
-            shortfall_reason="雨季の日射量が想定を下回ったため(サンプル)",
-        )
-
     def submitted(g: Grant) -> bool:
         return g.application.first_submitted_at is not None
 
@@ -368,7 +357,6 @@ def _steps_a(applicant, office) -> list[Step]:
         ("2026-03-19T10:00", lambda g: hasattr(g, "amount_fixing"), fix),
         ("2026-03-23T10:00", lambda g: g.claims.filter(kind="final").exists(), claim_final),
         ("2026-04-24T10:00", lambda g: g.state != GrantState.CLAIMED, pay),
-        ("2027-01-25T10:00", _has("annual_reports"), annual),
     ]
 
 

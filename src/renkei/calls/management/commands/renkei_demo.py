@@ -29,6 +29,7 @@ from renkei.adoption.demo import selection_story
 from renkei.calls.models import Call, Program, Round
 from renkei.calls.services import call_open_from_rulebook
 from renkei.grants.demo import grant_story
+from renkei.monitoring.demo import monitoring_story
 from renkei.proposals import services
 from renkei.proposals.models import Proposal
 
@@ -54,6 +55,7 @@ USERS = [
     ("reviewer2", Role.REVIEWER, None, "", False),
     ("secretariat", Role.SECRETARIAT, None, "", False),
     ("jc-kenya", Role.JOINT_COMMITTEE, None, "KE", False),
+    ("tpe", Role.VERIFIER, "サンプル検証機関株式会社", "", False),
 ]
 
 
@@ -67,6 +69,8 @@ SAMPLE_ORGANISATIONS = {
     "サンプル市": ("Sample City", Organisation.Kind.MUNICIPALITY, "JP"),
     # the Kenyan partner participant of the selection samples (a partner account)
     "Sample Highlands Tea Ltd.": ("Sample Highlands Tea Ltd.", Organisation.Kind.COMPANY, "KE"),
+    # the third-party entity (TPE) that verifies the monitoring sample
+    "サンプル検証機関株式会社": ("Sample Verification Co.", Organisation.Kind.TPE, "JP"),
 }
 
 # the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
@@ -129,6 +133,13 @@ class Command(BaseCommand):
                 partner=users["partner"],
                 examples=EXAMPLES,
             )
+            plan = monitoring_story(
+                grant=grants[0] if grants else None,
+                applicant=users["applicant"],
+                office=users["office"],
+                verifier=users["tpe"],
+                tpe=users["tpe"].organisation,
+            )
         if emails:
             self.stdout.write(f"{len(emails)} e-mails of the samples: {self._keep(emails)}")
         self.stdout.write("\nDemo logins (user / password):")
@@ -156,6 +167,21 @@ class Command(BaseCommand):
             "The grant stage from 内示 to payment and the years after: run the demo later, e.g. "
             f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
         )
+        if plan is not None:
+            periods = ", ".join(
+                f"{p.start}–{p.end}: {p.get_state_display()}"
+                for p in plan.periods.order_by("start", "version")
+            )
+            self.stdout.write(
+                f"Monitoring sample (Monitoring menu): {plan.grant.number} "
+                f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}."
+            )
+        else:
+            self.stdout.write(
+                "Monitoring (MRV): the sample's plan, meter data, verified period and annual "
+                "report are there when the demo runs later, e.g. "
+                f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
+            )
         self.stdout.write(
             "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
             f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
