@@ -150,6 +150,11 @@ class SeparateIn(Schema):
         description="Name of the new organisation; default: the name requested. Must differ "
         "from an existing organisation's in the same country.",
     )
+    tpe: bool = Field(
+        default=False,
+        description="The new organisation is a third-party entity (TPE, JCM 2.(1)③) and the "
+        "account its verifier.",
+    )
 
 
 class OrganisationIn(Schema):
@@ -306,13 +311,23 @@ def account_requests_list(
     summary="Issue the account (office)",
     **op({200: (AccountRequestOut, "Issued; a login link was e-mailed.")}, *_ERRORS),
 )
-def account_request_issue(request, request_id: RequestId) -> AccountRequestOut:
+def account_request_issue(
+    request,
+    request_id: RequestId,
+    tpe: Annotated[
+        bool,
+        Query(
+            description="The new organisation is a third-party entity (TPE, JCM 2.(1)③) and "
+            "the account its verifier."
+        ),
+    ] = False,
+) -> AccountRequestOut:
     """Create the applicant's account in a new organisation of the name requested and e-mail a
     one-time link to set its password; refused (422) while an organisation of a similar name
     exists (the request's `matches`: choose `issue-separate`, `ask-consent` or `attach`), when
     the request was already handled or the address already has an account."""
     req = _request(request, request_id)
-    account_issue(actor=request.user, request=req, base_url=_base_url(request))
+    account_issue(actor=request.user, request=req, base_url=_base_url(request), tpe=tpe)
     return _out(_request(request, request_id))
 
 
@@ -335,6 +350,7 @@ def account_request_issue_separate(
         base_url=_base_url(request),
         separate=True,
         organisation_name=body.organisation_name,
+        tpe=body.tpe,
     )
     return _out(_request(request, request_id))
 

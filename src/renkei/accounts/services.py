@@ -152,6 +152,12 @@ def _open_request(pk: int, *statuses: str) -> AccountRequest:
     return req
 
 
+def member_role(org: Organisation) -> str:
+    """The role of an account in ``org``: a third-party entity's people are its verifiers (JCM
+    2.(1)③; they see only the monitoring periods assigned to it), everyone else's applicants."""
+    return Role.VERIFIER if org.kind == Organisation.Kind.TPE else Role.APPLICANT
+
+
 def _issue_into(
     *,
     actor: Any,
@@ -176,7 +182,7 @@ def _issue_into(
         username=req.email,
         email=req.email,
         first_name=req.contact_name,
-        role=Role.APPLICANT,
+        role=member_role(org),
         organisation=org,
     )
     user.set_unusable_password()
@@ -216,9 +222,12 @@ def account_issue(
     base_url: str | None = None,
     separate: bool = False,
     organisation_name: str = "",
+    tpe: bool = False,
 ) -> User:
     """Create the applicant's account in a new organisation and email a one-time link to set a
     password; the link points at ``base_url`` (the host the office is using) or RENKEI_BASE_URL.
+    ``tpe``: the new organisation is a third-party entity (kind ``tpe``) and the account its
+    verifier (JCM 2.(1)③); further verifiers join it only with its members' consent.
 
     The account never joins an existing organisation here: when one of a similar name exists the
     office must choose (``separate=True`` for a new, separate organisation, named
@@ -248,13 +257,14 @@ def account_issue(
                 )
                 % {"name": name, "country": country}
             )
-        org = Organisation.objects.create(name=name, country=country)
+        kind = Organisation.Kind.TPE if tpe else Organisation.Kind.COMPANY
+        org = Organisation.objects.create(name=name, country=country, kind=kind)
         return _issue_into(
             actor=actor,
             req=req,
             org=org,
             base_url=base_url,
-            payload={"new_organisation": True, "separate_from_similar": separate},
+            payload={"new_organisation": True, "separate_from_similar": separate, "kind": kind},
         )
 
 
@@ -271,6 +281,15 @@ def account_attach(
     having seen its members and proposals (``seen``: the fingerprint of the page shown); the
     audit event records them and the reason. The organisation's members are told."""
     _require_office(actor)
+    if organisation.kind == Organisation.Kind.TPE:
+        raise ServiceError(
+            _(
+                "%(org)s is a third-party entity (TPE): its verifiers see the monitoring data "
+                "assigned to it, so an account joins it only with its members' consent. Ask its "
+                "members to consent instead."
+            )
+            % {"org": organisation.name}
+        )
     if not reason.strip():
         raise ServiceError(
             _(
@@ -314,7 +333,7 @@ def account_attach(
 
 
 def _members(org: Organisation) -> list[User]:
-    return list(org.members.filter(is_active=True, role=Role.APPLICANT).order_by("pk"))
+    return list(org.members.filter(is_active=True, role=member_role(org)).order_by("pk"))
 
 
 def _tell_members(
@@ -369,6 +388,12 @@ def account_request_ask_consent(
             org,
             exclude=None,
             message=gettext_noop(
+                "%(name)s (%(email)s) asks for a verifier's account in your third-party entity "
+                "%(org)s, which would let them see and verify the monitoring reports assigned "
+                "to it. Approve or decline: %(link)s"
+            )
+            if org.kind == Organisation.Kind.TPE
+            else gettext_noop(
                 "%(name)s (%(email)s) asks for an account in your organisation %(org)s, which "
                 "would let them edit and submit its proposals. Approve or decline: %(link)s"
             ),
@@ -402,7 +427,7 @@ def membership_consent_decide(
         if not (
             getattr(actor, "is_authenticated", False)
             and actor.is_active
-            and actor.role == Role.APPLICANT
+            and actor.role == member_role(c.organisation)
             and actor.organisation_id == c.organisation_id
         ):
             raise NotAllowed(_("Only a member of the organisation answers this request."))

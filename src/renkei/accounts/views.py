@@ -36,6 +36,7 @@ from renkei.accounts.services import (
     account_reject,
     account_request_ask_consent,
     account_request_create,
+    member_role,
     membership_consent_decide,
     organisation_index,
     organisation_matches,
@@ -319,6 +320,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 base_url=base_url,
                 separate=decision == "issue_separate",
                 organisation_name=post.get("organisation_name", "")[:200],
+                tpe=post.get("tpe") == "1",
             )
             messages.success(
                 request,
@@ -378,7 +380,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
         MembershipConsent.objects.select_related("request", "organisation", "decided_by"), pk=pk
     )
     user = request.user
-    if not (user.role == Role.APPLICANT and user.organisation_id == c.organisation_id):
+    if not (user.role == member_role(c.organisation) and user.organisation_id == c.organisation_id):
         raise Http404
     if request.method == "POST":
         choice = request.POST.get("decision")

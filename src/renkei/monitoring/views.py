@@ -36,9 +36,19 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     role = access.role_of(request.user)
     if role not in ("office", "applicant", "verifier"):
         raise Http404
-    plans = plans_for(request.user).order_by("grant__number")
+    plans = list(plans_for(request.user).order_by("grant__number"))
+    for plan in plans:
+        plan.end = views_plan.services.monitoring_end(plan)
     periods = periods_for(request.user).order_by("-start") if role == "verifier" else None
-    return render(request, "monitoring/list.html", {"plans": plans, "periods": periods})
+    return render(
+        request,
+        "monitoring/list.html",
+        {
+            "plans": plans,
+            "periods": periods,
+            "factors": access.can(request.user, "view_emission_factors", None),
+        },
+    )
 
 
 @login_required

@@ -7,7 +7,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from django_fsm.signals import post_transition
 
 from renkei import clock
 from renkei.accounts.models import Organisation
@@ -69,3 +71,18 @@ class Verification(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(verified_tco2__gte=0), name="verified_nonneg")
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        """Issued once, never changed: the verified reductions are fixed for the period."""
+        if self.pk is not None and type(self).objects.filter(pk=self.pk).exists():
+            raise ValueError("a verification is fixed once issued; it cannot be changed")
+        super().save(*args, **kwargs)
+
+
+@receiver(post_transition, sender=MonitoringPeriod)
+def _resubmitted(sender, instance, name, source, target, **kwargs) -> None:
+    """A returned period resubmitted (by whichever service calls ``_submit``): its TPE is told."""
+    if name == "_submit" and source == "returned":
+        from renkei.monitoring.services.verification import tell_resubmitted
+
+        tell_resubmitted(instance)
