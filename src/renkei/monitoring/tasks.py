@@ -37,8 +37,8 @@ from renkei.monitoring.services.intake import (
     finding_json,
     meter_infos,
     meter_treatments,
+    methodology_or_none,
     monitoring_window,
-    plan_methodology,
 )
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
@@ -282,7 +282,7 @@ def _check_against_plan(upload: DataUpload, parquet: str):
             end=end,
             interval_minutes=upload.interval_minutes or 15,
             meters={key: infos[p.meter.serial] for key, p in metered.items()},
-            treatments=meter_treatments(plan_methodology(plan)),
+            treatments=meter_treatments(methodology_or_none(plan)),
         )
         findings = [finding_json(f) for f in outcome.findings if (f.site, f.point) in metered]
     return coverage, left_out, findings

@@ -54,14 +54,14 @@ STORED_LIMIT = Decimal(10) ** 14
 
 
 # --- what the plan says --------------------------------------------------------------------------
-def plan_methodology(plan: MonitoringPlan):
-    """The plan's methodology, or None when the MRV core cannot load it (said by the caller)."""
-    from renkei.mrv import methodologies
-    from renkei.mrv.types import MrvError
+def methodology_or_none(plan: MonitoringPlan):
+    """The plan's methodology, or None when it cannot be loaded (the plan part names why on the
+    plan's page; the intake then checks units against the meters alone)."""
+    from renkei.monitoring.services.plan import plan_methodology
 
     try:
-        return methodologies.load(plan.methodology_id, plan.methodology_version)
-    except MrvError:
+        return plan_methodology(plan)
+    except ServiceError:
         return None
 
 
@@ -77,18 +77,9 @@ def _parameter_unit(methodology, name: str) -> str | None:
 def monitoring_window(plan: MonitoringPlan) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day the plan monitors: the start of operation (O) and the monitoring
     end the plan part decides (``services.plan.monitoring_end``: min(E + gap, BDV), A-22)."""
-    start = plan.grant.operation_started_on
-    try:
-        from renkei.monitoring.services.plan import monitoring_end
-    except ImportError:  # the plan part not merged yet: O + L years, bounded by the BDV
-        life = plan.grant.useful_life_years
-        end = None
-        if start is not None and life:
-            end = start.replace(year=start.year + life) - dt.timedelta(days=1)
-        if plan.bilateral_valid_until is not None:
-            end = min(end, plan.bilateral_valid_until) if end else plan.bilateral_valid_until
-        return start, end
-    return start, monitoring_end(plan).get("monitor_end")
+    from renkei.monitoring.services.plan import monitoring_end
+
+    return plan.grant.operation_started_on, monitoring_end(plan).get("monitor_end")
 
 
 def meter_infos(points) -> dict[str, Any]:
@@ -505,7 +496,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         ) from None
     points = _plan_points(plan)
     window = monitoring_window(plan)
-    methodology = plan_methodology(plan)
+    methodology = methodology_or_none(plan)
     errors = [_error(e.where, e.message) for e in outcome.errors]
     notes: list = []
     kept = []
@@ -646,21 +637,6 @@ def _finding(kind: str, message: str, *, site: str = "", point: str = "", source
     return Finding(kind=kind, message=message, site=site, point=point, source=source)
 
 
-def plan_fixed_values(plan: MonitoringPlan) -> tuple[dict[str, Any], dict[tuple[str, str], dict]]:
-    """The plan's parameters fixed ex ante: project-level, and per (site code, point code)."""
-    from renkei.mrv.types import Quantity
-
-    project: dict[str, Any] = {}
-    per_point: dict[tuple[str, str], dict[str, Any]] = {}
-    for f in plan.fixed.select_related("point__site"):
-        q = Quantity(Decimal(f.value), f.unit)
-        if f.point is None:
-            project[f.parameter] = q
-        else:
-            per_point.setdefault((f.point.site.code, f.point.code), {})[f.parameter] = q
-    return project, per_point
-
-
 def meter_treatments(methodology) -> dict[str, str]:
     """The methodology's treatment of readings outside a meter's calibration, as interval data
     takes it (exclude or discount:<pct>; another treatment: exclude, the conservative one)."""
@@ -686,6 +662,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
     the spreadsheet's readings before interval data, a later interval dataset before an earlier
     one (the same readings are never counted twice). A monitored point without data in the
     period is left out of the result (conservative: no reduction is claimed for it) and named."""
+    from renkei.monitoring.services.plan import plan_fixed
     from renkei.mrv import meter, quality
     from renkei.mrv.compute import PointValues
     from renkei.mrv.types import Reading as MrvReading
@@ -695,7 +672,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             _("The period ends (%(end)s) before it starts (%(start)s)")
             % {"start": start, "end": end}
         )
-    methodology = plan_methodology(plan)
+    methodology = methodology_or_none(plan)
     points = _plan_points(plan)
     meters = meter_infos(points.values())
     begin, stop = _day_start(start), _day_start(end + dt.timedelta(days=1))
@@ -797,7 +774,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             claimed[(site, code)] = upload
             used[upload.pk] = upload
         findings += [f for f in outcome.findings if (f.site, f.point) in take]
-    project_fixed, point_fixed = plan_fixed_values(plan)
+    project_fixed, point_fixed = plan_fixed(plan)
     values: dict[tuple[str, str], dict[str, Any]] = {}
     for (site, code, name), q in totals.items():
         values.setdefault((site, code), {})[name] = q
