@@ -1,6 +1,14 @@
 """A monitoring period and its monitoring report (JCM 2.(1)③ 「モニタリングレポートの作成」):
 computed from the data and the methodology, submitted by the project participant, verified by
-a TPE. A verified period never changes; a correction is a new version with its reason."""
+a TPE. A verified period never changes; a correction is a new version with its reason.
+
+What the database holds on its own (whatever code writes): the dates in order, one row per
+(plan, dates, version), a correction names its origin and its reason, and (migration
+``0002_verified_period_frozen``) a trigger refuses any change to a verified or superseded
+period's row other than verified → superseded, and its deletion.
+That periods of a plan never overlap is checked by ``services.period.period_create`` under the
+plan's row lock (an exclusion constraint would need PostgreSQL's btree_gist; the demo runs on
+SQLite)."""
 
 from __future__ import annotations
 
@@ -64,7 +72,19 @@ class MonitoringPeriod(models.Model):
                 | Q(version__gt=1, correction_of__isnull=False),
                 name="period_correction_has_origin",
             ),
+            models.CheckConstraint(
+                condition=Q(correction_of__isnull=True) | ~Q(correction_reason=""),
+                name="period_correction_has_reason",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end} v{self.version}"
+
+    @property
+    def frozen(self) -> bool:
+        """Verified (or superseded): nothing about it changes any more."""
+        return self.state in (S.VERIFIED, S.SUPERSEDED)
 
     @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
     def _submit(self) -> None: ...
