@@ -445,3 +445,14 @@ def test_the_upload_page_lists_the_first_readings_and_says_so(world, monkeypatch
     )
     assert "The first 1 are shown; the original file holds them all." in page
     assert "2025-05-01 00:00" in page and "2025-06-01 00:00</td><td>2025-07-01" not in page
+
+
+def test_an_import_ends_on_the_platforms_clock(world, settings) -> None:
+    """The period part compares uploads with the time a period was computed, both on the
+    platform's clock (settable for the demo): a real-time finish looked newer than any demo
+    computation."""
+    settings.RENKEI_DEMO_NOW = "2026-09-10T10:00:00+09:00"
+    sheet = upload(world, HEAD + row("2025-05-01", "2025-06-01", "1"))
+    meter = run_interval(world, interval_csv(1))
+    expected = dt.datetime(2026, 9, 10, 1, tzinfo=dt.UTC)
+    assert sheet.finished_at == expected and meter.finished_at == expected

@@ -24,10 +24,10 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+from renkei import clock
 from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload
@@ -102,7 +102,7 @@ def _fail(upload: DataUpload, exc: Exception) -> None:
             status=DataUpload.Status.FAILED,
             failure=_("The import failed: %(why)s. Check the file and upload it again.")
             % {"why": why},
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         audit_record(
             actor=upload.uploaded_by,
@@ -155,7 +155,7 @@ def _import(upload: DataUpload) -> None:
             errors=errors,
             findings=findings,
             coverage=coverage,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         audit_record(
             actor=upload.uploaded_by,

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from renkei import clock
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload, MonitoringPlan, MonitoringPoint, Reading
 from renkei.monitoring.services.core import locked_plan, require
@@ -552,7 +553,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         rows_kept=len(kept),
         errors=errors,
         findings=findings,
-        finished_at=timezone.now(),
+        finished_at=clock.now(),
     )
 
 
