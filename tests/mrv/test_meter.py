@@ -176,3 +176,55 @@ def test_totals_equal_a_plain_python_reckoning(tmp_path, rows) -> None:
     filled = {(s, p, k) for s, p, k in by_slot}
     assert result.counts["missing_intervals"] == 8 * len(points) - len(filled)
     assert result.counts["outside_period"] == sum(not 0 <= k < 8 for _, _, k, _ in rows)
+
+
+def test_a_duplicate_hiding_a_gap_is_found(tmp_path) -> None:
+    # four readings for four intervals: the count alone would pass; 00:15 is missing, 00:00 twice
+    rows = [("A", 1, stamp(0), 2), ("A", 1, stamp(0), 1), ("A", 1, stamp(2), 1),
+            ("A", 1, stamp(3), 1)]  # fmt: skip
+    _, parquet = stored(tmp_path, rows)
+    result = totals(parquet)
+    assert sorted(f.kind for f in result.findings) == ["duplicate", "gap"]
+    assert result.totals[("A", "1")].value == 3
+    gap = next(f for f in result.findings if f.kind == "gap")
+    assert gap.start == START + dt.timedelta(minutes=15)
+
+
+def test_an_off_grid_reading_in_place_of_one_on_it_is_found(tmp_path) -> None:
+    rows = [("A", 1, stamp(0), 1), ("A", 1, stamp(1), 1), ("A", 1, "2025-04-01 00:31:00", 1),
+            ("A", 1, stamp(3), 1)]  # fmt: skip
+    result = totals(stored(tmp_path, rows)[1])
+    assert sorted(f.kind for f in result.findings) == ["gap", "misaligned"]
+    assert result.totals[("A", "1")].value == 3 and result.counts["misaligned"] == 1
+
+
+def test_zero_is_not_negative_and_a_point_with_no_reading_in_the_period(tmp_path) -> None:
+    _, parquet = stored(
+        tmp_path, [("A", 1, stamp(k), 0) for k in range(4)] + [("B", 1, stamp(9), 1)]
+    )
+    result = totals(parquet)
+    assert [(f.kind, f.site) for f in result.findings] == [
+        ("outside_period", "B"),
+        ("missing_period", "B"),
+    ]
+    assert result.totals == {
+        ("A", "1"): Quantity(Decimal(0), "kWh"),
+        ("B", "1"): Quantity(Decimal(0), "kWh"),
+    }
+
+
+def test_parquet_with_naive_times_is_read_as_jst(tmp_path) -> None:
+    # written by another tool, without a time zone: the times are Japan time, as in the CSV
+    parquet = tmp_path / "naive.parquet"
+    con = meter.connect()
+    con.execute(
+        f"""COPY (SELECT 'A' AS site, '1' AS point,
+                  TIMESTAMP '2025-04-01 00:00:00' + to_minutes(15 * k) AS timestamp,
+                  1::DECIMAL(18, 6) AS value FROM range(3) t(k))
+            TO '{parquet}' (FORMAT parquet)"""
+    )
+    con.close()
+    result = totals(parquet)
+    assert result.totals[("A", "1")].value == 3
+    gap = [f for f in result.findings if f.kind == "gap"]
+    assert len(gap) == 1 and gap[0].start == START + dt.timedelta(minutes=45)

@@ -212,3 +212,12 @@ def test_with_effects_measures_each_adjustment() -> None:
     # without excluding the negative reading, EC_PJ would be 40 - 20: excluding it adds 10 tCO2
     assert effects == {"negative": Decimal(10), "duplicate": Decimal(-5), "gap": Decimal(0)}
     assert [a.effect_tco2 for a in report.adjustments] == [0, 0, 0]  # the report itself unchanged
+
+
+def test_default_without_a_default_value_excludes_and_says_so() -> None:
+    m = methodology(negative="default")
+    m = replace(m, parameters=(replace(m.parameters[0], default=None), *m.parameters[1:]))
+    report = quality.check(months(-1), methodology=m)
+    assert [a.treatment for a in report.adjustments] == ["exclude"]
+    assert "sets no default for EC_PJ" in report.adjustments[0].note
+    assert report.kept == []

@@ -17,6 +17,7 @@ from django.urls import reverse
 from monitoringfactories import cast, operating_grant, plan_for
 from test_api import client_for
 
+from renkei.accounts.models import Notice
 from renkei.audit.models import AuditEvent
 from renkei.monitoring import tasks
 from renkei.monitoring.models import DataUpload, Reading
@@ -37,11 +38,13 @@ def csv_file(text: str, name: str = "readings.csv") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def world():
     grant = operating_grant()
     plan = plan_for(grant)
-    return {"plan": plan, "people": cast(grant)}
+    people = cast(grant)
+    people.filer.language = "en"  # the task runner writes in the uploader's language
+    people.filer.save(update_fields=["language"])
+    return {"plan": plan, "people": people}
 
 
 def upload(world, text: str, name: str = "readings.csv") -> DataUpload:
@@ -74,9 +77,10 @@ def test_bad_rows_are_named_with_what_would_be_right_and_the_valid_ones_kept(wor
         + row("2024-05-01", "2024-06-01", "1")  # before operation started
         + row("2025-06-01", "2025-07-01", "1", unit="furlong")  # unknown unit
         + row("2025-07-01", "2025-08-01", "13000", unit="kWh")  # converted to MWh
+        + row("2025-08-01", "2025-09-01", "5", unit="t")  # a mass, not an energy
     )
     up = upload(world, text)
-    assert (up.rows_read, up.rows_kept) == (7, 2)
+    assert (up.rows_read, up.rows_kept) == (8, 2)
     messages = " | ".join(e["message"] for e in up.errors)
     assert "site Z is not in the monitoring plan; its sites are: A" in messages
     assert "9 is not a monitoring point of site A; its points are: 1" in messages
@@ -85,7 +89,8 @@ def test_bad_rows_are_named_with_what_would_be_right_and_the_valid_ones_kept(wor
     assert (
         "unit furlong cannot be used for EC_PJ" in messages and "give the value in MWh" in messages
     )
-    assert len(up.errors) == 5 and all(e["where"] for e in up.errors)
+    assert "unit t cannot be used for EC_PJ" in messages
+    assert len(up.errors) == 6 and all(e["where"] for e in up.errors)
     kept = Reading.objects.get(upload=up, start__month=7)
     assert (kept.value, kept.unit) == (Decimal("13"), "MWh")
     notes = [f for f in up.findings if f["kind"] == "unit"]
@@ -146,6 +151,7 @@ def test_the_upload_page_names_every_bad_cell_in_the_readers_language(world) -> 
     assert page.status_code == 404  # no period assigned to its TPE yet
     page = client_for(world["people"].filer).get(url).content.decode()
     assert "site Z is not in the monitoring plan" in page and "1 row left out" in page
+    assert "The first 200 are shown" not in page
 
 
 def test_a_refused_upload_on_the_page_says_why_and_stores_nothing(world) -> None:
@@ -167,14 +173,18 @@ def interval_csv(days: int = 2, *, site="A", point="1", start="2025-05-01", valu
     return "\n".join(lines) + "\n"
 
 
-def run_interval(world, text: str, *, unit="kWh", name="meter.csv") -> DataUpload:
-    up = intake.upload_interval(
+def queue_interval(world, text: str, *, unit="kWh", minutes=15, name="meter.csv") -> DataUpload:
+    return intake.upload_interval(
         actor=world["people"].filer,
         plan=world["plan"],
         upload=csv_file(text, name),
         unit=unit,
-        interval_minutes=15,
+        interval_minutes=minutes,
     )
+
+
+def run_interval(world, text: str, **kw) -> DataUpload:
+    up = queue_interval(world, text, **kw)
     assert up.status == "queued"
     assert tasks.run_interval_import(up.pk) == "done"
     return DataUpload.objects.get(pk=up.pk)
@@ -211,29 +221,27 @@ def test_the_task_queues_on_commit_and_runs_once(
 ) -> None:
     monkeypatch.setattr("django_q.conf.Conf.SYNC", True)  # the worker's job, run in-process
     with django_capture_on_commit_callbacks(execute=True):
-        up = intake.upload_interval(
-            actor=world["people"].filer,
-            plan=world["plan"],
-            upload=csv_file(interval_csv(1)),
-            unit="kWh",
-            interval_minutes=15,
-        )
+        up = queue_interval(world, interval_csv(1))
     up.refresh_from_db()
     assert up.status == "done" and up.rows_kept == 96
     assert tasks.run_interval_import(up.pk) == "skipped"  # not imported twice
+    (notice,) = Notice.objects.filter(recipient=world["people"].filer)
+    assert notice.message == "meter.csv is imported: 96 of 96 rows kept."
+    assert notice.link.endswith(f"/uploads/{up.pk}/")
 
 
-def test_a_failed_import_says_why_and_keeps_the_file(world) -> None:
-    up = intake.upload_interval(
-        actor=world["people"].filer,
-        plan=world["plan"],
-        upload=csv_file("this is not,a meter file\n1,2\n"),
-        unit="kWh",
-        interval_minutes=15,
-    )
-    assert tasks.run_interval_import(up.pk) == "failed"
+def test_a_failed_import_says_why_and_keeps_the_file(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    up = queue_interval(world, "this is not,a meter file\n1,2\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.run_interval_import(up.pk) == "failed"
     up.refresh_from_db()
+    assert Notice.objects.get(recipient=world["people"].filer).subject == (
+        "Meter data import failed"
+    )
     assert up.status == "failed" and "The import failed" in up.failure
+    assert "meter.csv: the header is" in up.failure  # the file as the uploader named it
     assert default_storage.exists(up.stored_name)
     page = client_for(world["people"].filer).get(
         reverse("monitoring:intake_upload", args=[world["plan"].pk, up.pk])
@@ -242,13 +250,7 @@ def test_a_failed_import_says_why_and_keeps_the_file(world) -> None:
 
 
 def test_a_running_import_shows_its_progress_and_refreshes_with_a_nonced_script(world) -> None:
-    up = intake.upload_interval(
-        actor=world["people"].filer,
-        plan=world["plan"],
-        upload=csv_file(interval_csv(1)),
-        unit="kWh",
-        interval_minutes=15,
-    )
+    up = queue_interval(world, interval_csv(1))
     DataUpload.objects.filter(pk=up.pk).update(status="running", progress_percent=40)
     page = (
         client_for(world["people"].filer)
@@ -261,13 +263,7 @@ def test_a_running_import_shows_its_progress_and_refreshes_with_a_nonced_script(
 def test_an_unknown_unit_or_interval_is_refused_before_anything_is_stored(world) -> None:
     for unit, minutes, why in (("furlong", 15, "not a unit"), ("kWh", 7, "not offered")):
         with pytest.raises(ServiceError, match=why):
-            intake.upload_interval(
-                actor=world["people"].filer,
-                plan=world["plan"],
-                upload=csv_file(interval_csv(1)),
-                unit=unit,
-                interval_minutes=minutes,
-            )
+            queue_interval(world, interval_csv(1), unit=unit, minutes=minutes)
     assert DataUpload.objects.count() == 0
 
 
@@ -366,3 +362,97 @@ def test_the_api_uploads_and_answers_bad_input_with_422_never_500(world) -> None
     assert data.json()["points"][0]["values"] == {"EC_PJ": "7 MWh"}
     detail = client.get(f"/api/monitoring/uploads/{body['id']}")
     assert detail.json()["sha256"] == body["sha256"]
+
+
+def test_interval_rows_outside_the_monitoring_period_are_named_and_left_out(world) -> None:
+    up = run_interval(
+        world, interval_csv(1, start="2025-03-31") + interval_csv(1).split("\n", 1)[1]
+    )
+    assert (up.rows_read, up.rows_kept) == (192, 96)
+    (error,) = up.errors
+    assert "96 rows are outside the plan's monitoring period 2025-04-01" in error["message"]
+
+
+def test_a_later_interval_dataset_is_used_where_two_cover_the_same_point(world) -> None:
+    run_interval(world, interval_csv(1, value="100"), name="first.csv")
+    run_interval(world, interval_csv(1, value="200"), name="second.csv")
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 1))
+    assert data.points[0].values["EC_PJ"].value == Decimal("19.2")  # 96 × 200 kWh
+    assert [s["name"] for s in data.sources] == ["second.csv"]
+    assert any("second.csv, uploaded later, is used" in f.message for f in data.findings)
+
+
+def test_times_without_an_offset_are_read_as_japan_time_and_the_upload_says_so(world) -> None:
+    up = upload(world, HEAD + "A,1,EC_PJ,2025-05-01 00:00,2025-06-01 00:00,12.5,MWh\n")
+    assert up.rows_kept == 1
+    assert [f["kind"] for f in up.findings] == ["note"]
+    kept = Reading.objects.get(upload=up)
+    assert kept.start == dt.datetime(2025, 4, 30, 15, tzinfo=dt.UTC)  # 00:00 JST
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert data.points[0].values["EC_PJ"].value == Decimal("12.5")
+
+
+def test_a_span_uploaded_again_in_another_file_is_named_and_counted_once(world) -> None:
+    upload(world, HEAD + row("2025-05-01", "2025-06-01", "12.5"), "may.csv")
+    again = upload(world, HEAD + row("2025-05-01", "2025-06-01", "12.5") + "\n", "may-again.csv")
+    (note,) = [f for f in again.findings if f["kind"] == "duplicate"]
+    assert "already uploaded in may.csv" in note["message"]
+    data = intake.period_data(world["plan"], dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert data.points[0].values["EC_PJ"].value == Decimal("12.5")  # not 25
+
+
+def test_a_value_too_large_or_too_precise_to_store_is_said_never_a_server_error(world) -> None:
+    up = upload(
+        world,
+        HEAD
+        + row("2025-05-01", "2025-06-01", "1e20")
+        + row("2025-06-01", "2025-07-01", "1.23456789"),
+    )
+    assert up.rows_kept == 1
+    assert "too large to be a reading" in up.errors[0]["message"]
+    assert Reading.objects.get(upload=up).value == Decimal("1.234568")
+    assert any("kept to 6 decimal places: 1.234568" in f["message"] for f in up.findings)
+
+
+def test_a_point_without_meter_or_methodology_unit_takes_only_a_known_unit(world) -> None:
+    from renkei.monitoring.models import MonitoringPoint
+
+    plan = world["plan"]
+    MonitoringPoint.objects.create(plan=plan, site=plan.sites.get(), code="2", parameter="X_PJ")
+    up = upload(
+        world,
+        HEAD
+        + row("2025-05-01", "2025-06-01", "1", point="2", p="X_PJ", unit="bananas")
+        + row("2025-05-01", "2025-06-01", "1", point="2", p="X_PJ", unit="MWh/" + "h" * 30)
+        + row("2025-05-01", "2025-06-01", "2", point="2", p="X_PJ", unit="kWh"),
+    )
+    assert up.rows_kept == 1
+    assert [e["message"].split(" is not")[0] for e in up.errors] == [
+        "unit bananas",
+        "unit MWh/" + "h" * 30,
+    ]
+
+
+def test_the_upload_page_lists_the_first_readings_and_says_so(world, monkeypatch) -> None:
+    monkeypatch.setattr("renkei.monitoring.views_intake.SHOWN", 1)
+    up = upload(
+        world, HEAD + row("2025-05-01", "2025-06-01", "1") + row("2025-06-01", "2025-07-01", "2")
+    )
+    page = (
+        client_for(world["people"].filer)
+        .get(reverse("monitoring:intake_upload", args=[world["plan"].pk, up.pk]))
+        .content.decode()
+    )
+    assert "The first 1 are shown; the original file holds them all." in page
+    assert "2025-05-01 00:00" in page and "2025-06-01 00:00</td><td>2025-07-01" not in page
+
+
+def test_an_import_ends_on_the_platforms_clock(world, settings) -> None:
+    """The period part compares uploads with the time a period was computed, both on the
+    platform's clock (settable for the demo): a real-time finish looked newer than any demo
+    computation."""
+    settings.RENKEI_DEMO_NOW = "2026-09-10T10:00:00+09:00"
+    sheet = upload(world, HEAD + row("2025-05-01", "2025-06-01", "1"))
+    meter = run_interval(world, interval_csv(1))
+    expected = dt.datetime(2026, 9, 10, 1, tzinfo=dt.UTC)
+    assert sheet.finished_at == expected and meter.finished_at == expected

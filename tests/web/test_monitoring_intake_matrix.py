@@ -41,6 +41,7 @@ VIEW = [302, 200, 200, 404, 200, 200, 404, 404]
 FILER_PAGE = [302, 200, 403, 404, 403, 403, 404, 404]
 
 PAGES = {
+    ("detail", "GET"): VIEW,  # the project's page, with this part's panel
     ("intake_upload", "GET"): VIEW,
     ("intake_file", "GET"): VIEW,
     ("intake_sheet", "POST"): FILER_PAGE,
@@ -61,8 +62,7 @@ def _close_file(response) -> None:
 
 
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def world():
     grant = operating_grant()
     plan = plan_for(grant)
     people = cast(grant)
@@ -115,6 +115,8 @@ def test_every_role_on_every_intake_page(role, world) -> None:
         url = reverse(f"monitoring:{name}", args=args)
         response = client.get(url) if method == "GET" else client.post(url, {})
         _close_file(response)
+        if name == "detail" and response.status_code == 200:
+            assert b'id="intake"' in response.content  # the panel, with or without forms
         label = f"{method} {name}"
         got[label], want[label] = response.status_code, expected[ROLES.index(role)]
     assert got == want
@@ -124,7 +126,7 @@ def test_every_role_on_every_intake_page(role, world) -> None:
 def test_the_page_matrix_covers_every_intake_url() -> None:
     from renkei.monitoring.views_intake import urlpatterns
 
-    assert {p.name for p in urlpatterns} == {name for name, _ in PAGES}
+    assert {p.name for p in urlpatterns} == {name for name, _ in PAGES} - {"detail"}
 
 
 P = "/api/monitoring/plans/{plan}"

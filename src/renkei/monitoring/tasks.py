@@ -4,10 +4,10 @@ import of interval meter data (``services.intake.upload_interval`` queues it).
 The CSV is read into Parquet by ``renkei.mrv.meter.store_interval`` (DuckDB), never row by row
 in Django. Both files go through the platform's storage: the uploaded CSV is read from the
 storage's local path when it has one (``FileSystemStorage``) or copied to a temporary file
-first; the Parquet file is written at the storage's local path of its name (under
-``MEDIA_ROOT``). An object store (S3 and the like) has no local path: there the Parquet file
-would be written to a temporary file and saved through the storage, and read back by DuckDB
-over its ``httpfs`` extension (or copied back before each period's computation); see
+first; the Parquet file is written at the storage's local path of its name (in its location,
+``var/uploads`` by default). An object store (S3 and the like) has no local path: there the
+Parquet file would be written to a temporary file and saved through the storage, and read back
+by DuckDB over its ``httpfs`` extension (or copied back before each period's computation); see
 docs/monitoring_intake.md."""
 
 from __future__ import annotations
@@ -23,13 +23,23 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
+from renkei import clock
+from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload
-from renkei.monitoring.services.intake import FOLDER, JST, finding_json, monitoring_window
+from renkei.monitoring.services.intake import (
+    FOLDER,
+    JST,
+    finding_json,
+    meter_infos,
+    meter_treatments,
+    methodology_or_none,
+    monitoring_window,
+)
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
 
@@ -92,7 +102,7 @@ def _fail(upload: DataUpload, exc: Exception) -> None:
             status=DataUpload.Status.FAILED,
             failure=_("The import failed: %(why)s. Check the file and upload it again.")
             % {"why": why},
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         audit_record(
             actor=upload.uploaded_by,
@@ -100,17 +110,29 @@ def _fail(upload: DataUpload, exc: Exception) -> None:
             action="monitoring_interval_failed",
             payload={"upload": upload.pk, "why": why[:500]},
         )
+        _tell(
+            upload,
+            gettext_noop("Meter data import failed"),
+            gettext_noop("%(name)s could not be imported; the upload's page says why."),
+        )
 
 
 def _import(upload: DataUpload) -> None:
     from renkei.mrv import meter
+    from renkei.mrv.types import MrvError
 
     plan = upload.plan
     dataset = f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}.parquet"
     dest = default_storage.path(dataset)  # see the module's docstring for an object store
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with _local(upload.stored_name) as src:
-        outcome = meter.store_interval(src, dest, unit=upload.unit, progress=_progress(upload.pk))
+        try:
+            outcome = meter.store_interval(
+                src, dest, unit=upload.unit, progress=_progress(upload.pk)
+            )
+        except MrvError as exc:  # named by the file's name as uploaded, not as stored
+            message = str(exc).replace(os.path.basename(src), upload.original_name)
+            raise MrvError(message, code=exc.code) from None
     errors = [_error_json(e, upload.original_name) for e in outcome.errors]
     if outcome.bad_rows > len(outcome.errors):
         errors.append(
@@ -133,7 +155,7 @@ def _import(upload: DataUpload) -> None:
             errors=errors,
             findings=findings,
             coverage=coverage,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         audit_record(
             actor=upload.uploaded_by,
@@ -146,6 +168,24 @@ def _import(upload: DataUpload) -> None:
                 "errors": len(errors),
             },
         )
+        _tell(
+            upload,
+            gettext_noop("Meter data imported"),
+            gettext_noop("%(name)s is imported: %(kept)s of %(read)s rows kept."),
+            kept=kept,
+            read=outcome.rows_read,
+        )
+
+
+def _tell(upload: DataUpload, subject: str, message: str, **values: Any) -> None:
+    """The uploader hears when the import has ended (in-app and by e-mail, once committed)."""
+    notify(
+        [upload.uploaded_by],
+        subject=subject,
+        message=message,
+        link=reverse("monitoring:intake_upload", args=[upload.plan_id, upload.pk]),
+        values={"name": upload.original_name, **values},
+    )
 
 
 def _error_json(error: Any, where: str) -> dict[str, str]:
@@ -169,7 +209,6 @@ def _check_against_plan(upload: DataUpload, parquet: str):
     import duckdb
 
     from renkei.mrv import meter
-    from renkei.mrv.quality import MeterInfo
 
     plan = upload.plan
     first, last = monitoring_window(plan)
@@ -179,6 +218,7 @@ def _check_against_plan(upload: DataUpload, parquet: str):
         (p.site.code, p.code): p
         for p in plan.points.select_related("site", "meter").filter(meter__isnull=False)
     }
+    infos = meter_infos(metered.values())
     names = ", ".join(f"{s}/{c}" for s, c in sorted(metered)) or "—"
     with duckdb.connect() as con:
         rows = con.execute(
@@ -241,14 +281,8 @@ def _check_against_plan(upload: DataUpload, parquet: str):
             start=start,
             end=end,
             interval_minutes=upload.interval_minutes or 15,
-            meters={
-                key: MeterInfo(
-                    serial=p.meter.serial,
-                    calibrated_on=p.meter.calibrated_on,
-                    calibration_valid_until=p.meter.calibration_valid_until,
-                )
-                for key, p in metered.items()
-            },
+            meters={key: infos[p.meter.serial] for key, p in metered.items()},
+            treatments=meter_treatments(methodology_or_none(plan)),
         )
         findings = [finding_json(f) for f in outcome.findings if (f.site, f.point) in metered]
     return coverage, left_out, findings

@@ -25,6 +25,8 @@ from renkei.monitoring.models import DataUpload, MonitoringPlan
 from renkei.monitoring.services import intake as services
 from renkei.services import NotAllowed, ServiceError
 
+SHOWN = 200  # readings listed on an upload's page
+
 
 class SheetForm(forms.Form):
     file = forms.FileField(
@@ -151,7 +153,10 @@ def upload_page(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
             "upload": upload,
             "running": running,
             "left_out": max(upload.rows_read - upload.rows_kept, 0),
-            "readings": upload.readings.select_related("point__site").order_by("start", "pk")[:200],
+            "readings": upload.readings.select_related("point__site").order_by("start", "pk")[
+                :SHOWN
+            ],
+            "shown": SHOWN,
         },
     )
 
@@ -160,7 +165,11 @@ def upload_page(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
 @require_GET
 def upload_file(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
     """The original file, as uploaded (nothing lost)."""
-    upload = _upload(request, pk, upload_pk)
+    return original_file(_upload(request, pk, upload_pk))
+
+
+def original_file(upload: DataUpload) -> FileResponse:
+    """The upload's file as it was uploaded, from the platform's storage (404 if it is gone)."""
     try:
         handle = default_storage.open(upload.stored_name, "rb")
     except FileNotFoundError:

@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -351,9 +351,3 @@ def _text(value: Any) -> str:
 def _shown(value: Any) -> str:
     text = str(value)
     return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
-def lines(outcome: ReadOutcome) -> Iterable[str]:
-    """The outcome's errors and notes as lines for a person."""
-    yield from (str(e) for e in outcome.errors)
-    yield from outcome.notes

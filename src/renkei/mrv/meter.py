@@ -271,39 +271,123 @@ def period_totals(
         )
     con = connection or connect()
     try:
-        unit = stored_unit(con, parquet)
-        distinct = (
-            f"coalesce(bit_count(bitstring_agg(k, 0, {slots - 1}) FILTER (inp AND off = 0)), 0)"
-            if slots <= _BITMAP_MAX
-            else "count(DISTINCT k) FILTER (inp AND off = 0)"
-        )
-        source = f"""(SELECT site, point, value, epoch_us(timestamp) - {s_us} AS d,
-                        d >= 0 AND d < {e_us - s_us} AS inp, d % {step} AS off, d // {step} AS k
-                      FROM read_parquet('{_sql_path(Path(parquet))}'))"""
-        rows = con.execute(
-            f"""SELECT site, point, count(*) FILTER (NOT inp), count(*) FILTER (inp),
-                  count(*) FILTER (inp AND off <> 0), {distinct}, sum(value) FILTER (inp),
-                  min(value) FILTER (inp), max(value) FILTER (inp),
-                  min(d) FILTER (inp), max(d) FILTER (inp)
-                FROM {source} GROUP BY site, point ORDER BY site, point"""
-        ).fetchall()
+        q = _Query(con, Path(parquet), s_us, e_us, step, slots)
         return _outcome(
-            con,
-            source,
-            rows,
-            start=start,
-            s_us=s_us,
-            step=step,
-            slots=slots,
-            unit=unit,
-            meters=meters,
-            maximum=maximum,
-            cal_factor=cal_factor,
-            calibration=calibration,
-        )
+            q, start=start, unit=stored_unit(con, parquet), meters=meters, maximum=maximum,
+            cal_factor=cal_factor, calibration=calibration,
+        )  # fmt: skip
     finally:
         if connection is None:
             con.close()
+
+
+class _Query:
+    """The SQL over one Parquet file and one period."""
+
+    def __init__(self, con: Any, parquet: Path, s_us: int, e_us: int, step: int, slots: int):
+        self.con, self.s_us, self.e_us, self.step, self.slots = con, s_us, e_us, step, slots
+        self.file = f"read_parquet('{_sql_path(parquet)}')"
+        # a filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
+        # (row groups outside the period are skipped on their statistics)
+        self.inside = (
+            f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
+        )
+        # when the file's own statistics put every time inside the period, no row is tested
+        self.all_inside = False
+        try:
+            first, last, unknown = con.execute(
+                "SELECT epoch_us(min(stats_min::TIMESTAMPTZ)),"
+                " epoch_us(max(stats_max::TIMESTAMPTZ)),"
+                " count(*) FILTER (stats_min IS NULL OR stats_max IS NULL) "
+                "FROM parquet_metadata(?) WHERE path_in_schema = 'timestamp'",
+                [str(parquet)],
+            ).fetchone()
+            self.all_inside = not unknown and first is not None and s_us <= first and last < e_us
+        except duckdb.Error:
+            pass  # no usable statistics: every row is tested
+
+    def screen(self) -> list[tuple]:
+        """One aggregate over the period's rows: per point the count, the sum, the smallest and
+        largest value, and the XOR of a 64-bit hash of each time. A point whose count is the
+        number of intervals and whose XOR is that of the interval grid has every interval once
+        and nothing off the grid: any other multiset of times with that count differs from the
+        grid by an odd number of some time, so its XOR differs unless 64-bit hashes collide (a
+        chance of the order of 2^-64). Every other point is read again, exactly."""
+        return self.con.execute(
+            f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp::TIMESTAMPTZ)),
+                  min(value), max(value)
+                FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
+                GROUP BY site, point"""
+        ).fetchall()
+
+    def grid_hash(self) -> int:
+        return self.con.execute(
+            f"SELECT bit_xor(hash(make_timestamptz({self.s_us} + range * {self.step}))) "
+            f"FROM range({self.slots})"
+        ).fetchone()[0]
+
+    def outside(self) -> list[tuple]:
+        if self.all_inside:
+            return []
+        return self.con.execute(
+            f"SELECT site, point, count(*) FROM {self.file} WHERE NOT ({self.inside}) "
+            "GROUP BY site, point"
+        ).fetchall()
+
+    def recount(self, dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]]) -> list:
+        """Exact counts and totals of the points the screen did not clear. Each point gets a
+        number, so that the readings are grouped by one integer (point × slots + slot) rather
+        than by two strings and a slot: the hash table is several times cheaper."""
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE dirty (id BIGINT, site VARCHAR, point VARCHAR, "
+            "lo BIGINT, hi BIGINT, cap DECIMAL(18,6))"
+        )
+        self.con.executemany(
+            "INSERT INTO dirty VALUES (?, ?, ?, ?, ?, ?)",
+            [(n, s, p, lo, hi, cap) for n, ((s, p), (lo, hi, cap)) in enumerate(dirty.items())],
+        )
+        step, slots = self.step, self.slots
+        # a list of literals, which DuckDB checks against each row group's statistics: in data
+        # stored sorted by site (store_interval sorts it) only the row groups of these are read
+        sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in dirty}))
+        bits_first = (
+            f"bitstring_agg(k, 0, {slots - 1}) FILTER (nth = 1)::VARCHAR"
+            if slots <= _BITMAP_MAX
+            else "''"
+        )
+        return self.con.execute(
+            f"""WITH base AS (
+                  SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d,
+                         x.lo, x.hi, x.cap
+                  FROM {self.file} r JOIN dirty x USING (site, point)
+                  WHERE {self.inside} AND r.site IN ({sites})),
+                off_grid AS (
+                  SELECT id, count(*) FILTER (d % {step} <> 0) AS misaligned
+                  FROM base GROUP BY id),
+                ranked AS (
+                  SELECT id, d // {step} AS k, value, d >= lo AND d + {step} <= hi AS cal,
+                         value < 0 AS neg, cap IS NOT NULL AND value > cap AS impl,
+                         row_number() OVER (
+                           PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
+                           value > cap), value) AS nth
+                  FROM base WHERE d % {step} = 0),
+                agg AS (
+                  SELECT id, count(*) FILTER (nth = 1) AS slots,
+                         {bits_first} AS bits, count(*) FILTER (nth > 1) AS dups,
+                         count(*) FILTER (neg) AS neg, count(*) FILTER (impl) AS impl,
+                         count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal) AS uncal,
+                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl AND cal), 0)
+                           AS ok_total,
+                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
+                           AND NOT cal), 0) AS uncal_total
+                  FROM ranked GROUP BY id)
+                SELECT x.site, x.point, o.misaligned, coalesce(a.slots, 0),
+                       coalesce(a.dups, 0), coalesce(a.neg, 0), coalesce(a.impl, 0),
+                       coalesce(a.uncal, 0), coalesce(a.ok_total, 0),
+                       coalesce(a.uncal_total, 0), a.bits
+                FROM off_grid o JOIN dirty x USING (id) LEFT JOIN agg a USING (id)
+                ORDER BY x.site, x.point"""
+        ).fetchall()
 
 
 def _limit(maximum: Any, key: tuple[str, str]) -> Decimal | None:
@@ -313,116 +397,114 @@ def _limit(maximum: Any, key: tuple[str, str]) -> Decimal | None:
 
 
 def _outcome(
-    con: Any,
-    source: str,
-    rows: list[tuple],
+    q: _Query,
     *,
     start: dt.datetime,
-    s_us: int,
-    step: int,
-    slots: int,
     unit: str,
     meters: Mapping[tuple[str, str], MeterInfo],
     maximum: Any,
     cal_factor: Decimal,
     calibration: str,
 ) -> MeterOutcome:
+    step, slots = q.step, q.slots
     totals: dict[tuple[str, str], Quantity] = {}
     findings: list[Finding] = []
     adjustments: list[Adjustment] = []
     counts = dict.fromkeys(
         (
-            "rows",
-            "in_period",
-            "outside_period",
-            "misaligned",
-            "duplicates",
-            "negative",
-            "implausible",
-            "missing_intervals",
-            "calibration_expired",
-            "points",
+            "rows", "in_period", "outside_period", "misaligned", "duplicates", "negative",
+            "implausible", "missing_intervals", "calibration_expired", "points",
         ),
         0,
-    )
-    # (site, point) -> (calibration window in offsets from start [from, to), maximum)
+    )  # fmt: skip
+    screened = {(s, p): rest for s, p, *rest in q.screen()}
+    outside = {(s, p): n for s, p, n in q.outside()}
+    grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
     missing: dict[tuple[str, str], int] = {}
-    seen = set()
-    for site, point, outside, n, off_grid, distinct, total, vmin, vmax, dmin, dmax in rows:
-        key = (site, point)
-        seen.add(key)
+    keys = sorted(set(screened) | set(outside) | set(meters))
+    for key in keys:
+        site, point = key
         counts["points"] += 1
-        counts["rows"] += outside + n
-        counts["in_period"] += n
-        counts["outside_period"] += outside
-        counts["misaligned"] += off_grid
-        if outside:
+        n_out = outside.get(key, 0)
+        counts["outside_period"] += n_out
+        if n_out:
             findings.append(
                 Finding(
                     "outside_period",
-                    f"{outside:,} readings of site {site}, point {point} lie outside the "
-                    "period: not counted",
+                    f"{n_out:,} readings of site {site}, point {point} lie outside the period "
+                    f"[{start.isoformat()}, {_time(q.e_us).isoformat()}): not counted",
                     site=site,
                     point=point,
                 )
             )
-        if off_grid:
+        if key not in screened:
+            missing[key] = slots
+            totals[key] = Quantity(Decimal(0), unit)
+            continue
+        n, total, hashed, vmin, vmax = screened[key]
+        counts["in_period"] += n
+        window = _window(meters.get(key), q.s_us, step, slots)
+        cap = _limit(maximum, key)
+        if (
+            n == slots
+            and hashed == grid
+            and vmin >= 0
+            and (cap is None or vmax <= cap)
+            and (window is None or (window[0] <= 0 and window[1] >= slots * step))
+        ):
+            totals[key] = Quantity(Decimal(total), unit)
+            continue
+        lo, hi = window if window is not None else (0, slots * step)
+        dirty[key] = (lo, hi, cap)
+    maps: dict[tuple[str, str], str] = {}
+    for row in q.recount(dirty) if dirty else ():
+        site, point, off_grid, distinct, dups, neg, impl, uncal, ok_total, uncal_total, bits = row
+        key = (site, point)
+        if distinct < slots:
+            missing[key] = slots - distinct
+            maps[key] = bits or ""
+        where = f"site {site}, point {point}"
+        for kind, n, message in (
+            ("misaligned", off_grid, f"are not on the {step // 60 // _US}-minute grid from "
+             f"{start.isoformat()}: left out"),
+            ("negative", neg, "are negative: left out"),
+            ("implausible", impl, f"are above {dirty[key][2]} {unit} per interval: left out"),
+            ("duplicate", dups, "repeat an interval already read: each interval counts once, "
+             "with its smallest valid value"),
+        ):  # fmt: skip
+            if n:
+                counts["duplicates" if kind == "duplicate" else kind] += int(n)
+                _adjust(
+                    findings,
+                    adjustments,
+                    Finding(
+                        kind, f"{int(n):,} readings of {where} {message}", site=site, point=point
+                    ),
+                    "exclude",
+                )
+        total = Decimal(ok_total)
+        if uncal:
+            counts["calibration_expired"] += int(uncal)
             _adjust(
                 findings,
                 adjustments,
                 Finding(
-                    "misaligned",
-                    f"{off_grid:,} readings of site {site}, point {point} are not on the "
-                    f"{step // 60 // _US}-minute grid from {start.isoformat()}: left out",
+                    "calibration_expired",
+                    f"{int(uncal):,} intervals of {where} were read outside the meter's "
+                    f"calibration ({uncal_total} {unit}): {calibration}",
                     site=site,
                     point=point,
                 ),
-                "exclude",
+                calibration,
             )
-        window = _window(meters.get(key), s_us, step, slots)
-        cap = _limit(maximum, key)
-        clean = (
-            n > 0
-            and distinct == n - off_grid
-            and vmin >= 0
-            and (cap is None or vmax <= cap)
-            and (window is None or (dmin >= window[0] and dmax + step <= window[1]))
-        )
-        if distinct < slots:
-            missing[key] = slots - distinct
-            counts["missing_intervals"] += slots - distinct
-        if clean and not off_grid:
-            totals[key] = Quantity(Decimal(total), unit)
-        elif n > 0:
-            lo, hi = window if window is not None else (0, slots * step)
-            dirty[key] = (lo, hi, cap)
-        else:
-            totals[key] = Quantity(Decimal(0), unit)
-    for key in sorted(set(meters) - seen):
-        counts["points"] += 1
-        missing[key] = slots
-        counts["missing_intervals"] += slots
-        totals[key] = Quantity(Decimal(0), unit)
-    if dirty:
-        _recount(
-            con,
-            source,
-            dirty,
-            totals,
-            findings,
-            adjustments,
-            counts,
-            unit=unit,
-            step=step,
-            cal_factor=cal_factor,
-            calibration=calibration,
-        )
+            total += Decimal(uncal_total) * cal_factor
+        totals[key] = Quantity(total, unit)
+    counts["rows"] = counts["in_period"] + counts["outside_period"]
+    counts["missing_intervals"] = sum(missing.values())
     if missing:
-        _gaps(
-            con, source, missing, seen, findings, adjustments, start=start, step=step, slots=slots
-        )
-    return MeterOutcome(totals, findings, counts, adjustments, unit)
+        _gaps(q, missing, maps, findings, adjustments, start=start)
+    return MeterOutcome(dict(sorted(totals.items())), findings, counts, adjustments, unit)
 
 
 def _window(info: MeterInfo | None, s_us: int, step: int, slots: int) -> tuple[int, int] | None:
@@ -446,135 +528,22 @@ def _adjust(
     adjustments.append(Adjustment(finding, treatment, Decimal(0), note))
 
 
-def _recount(
-    con: Any,
-    source: str,
-    dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
-    totals: dict,
-    findings: list,
-    adjustments: list,
-    counts: dict,
-    *,
-    unit: str,
-    step: int,
-    cal_factor: Decimal,
-    calibration: str,
-) -> None:
-    """The exact counts and totals of the points whose first-pass figures showed a fault."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE dirty (site VARCHAR, point VARCHAR, lo BIGINT, "
-        "hi BIGINT, cap DECIMAL(18,6))"
-    )
-    con.executemany(
-        "INSERT INTO dirty VALUES (?, ?, ?, ?, ?)",
-        [(s, p, lo, hi, cap) for (s, p), (lo, hi, cap) in dirty.items()],
-    )
-    result = con.execute(
-        f"""WITH r AS (
-              SELECT r.site, r.point, r.k, r.value, r.d >= x.lo AND r.d + {step} <= x.hi AS cal,
-                     r.value < 0 AS neg, x.cap IS NOT NULL AND r.value > x.cap AS impl
-              FROM {source} r JOIN dirty x USING (site, point) WHERE r.inp AND r.off = 0),
-            slot AS (
-              SELECT site, point, k, count(*) AS c, count(*) FILTER (neg) AS neg,
-                     count(*) FILTER (impl) AS impl,
-                     min(value) FILTER (NOT neg AND NOT impl) AS v, bool_and(cal) AS cal
-              FROM r GROUP BY site, point, k)
-            SELECT site, point, sum(c - 1), sum(neg), sum(impl),
-                   count(*) FILTER (NOT cal AND v IS NOT NULL),
-                   coalesce(sum(v) FILTER (cal), 0), coalesce(sum(v) FILTER (NOT cal), 0)
-            FROM slot GROUP BY site, point ORDER BY site, point"""
-    ).fetchall()
-    for site, point, dups, neg, impl, uncal, ok_total, uncal_total in result:
-        dups, neg, impl, uncal = int(dups), int(neg), int(impl), int(uncal)
-        where = f"site {site}, point {point}"
-        if neg:
-            counts["negative"] += neg
-            _adjust(
-                findings,
-                adjustments,
-                Finding(
-                    "negative",
-                    f"{neg:,} readings of {where} are negative: left out",
-                    site=site,
-                    point=point,
-                ),
-                "exclude",
-            )
-        if impl:
-            counts["implausible"] += impl
-            cap = dirty[(site, point)][2]
-            _adjust(
-                findings,
-                adjustments,
-                Finding(
-                    "implausible",
-                    f"{impl:,} readings of {where} are above {cap} {unit} per interval: left out",
-                    site=site,
-                    point=point,
-                ),
-                "exclude",
-            )
-        if dups:
-            counts["duplicates"] += dups
-            _adjust(
-                findings,
-                adjustments,
-                Finding(
-                    "duplicate",
-                    f"{dups:,} readings of {where} repeat an interval already read: each interval "
-                    "counts once, with its smallest valid value",
-                    site=site,
-                    point=point,
-                ),
-                "exclude",
-            )
-        total = Decimal(ok_total)
-        if uncal:
-            counts["calibration_expired"] += uncal
-            _adjust(
-                findings,
-                adjustments,
-                Finding(
-                    "calibration_expired",
-                    f"{uncal:,} intervals of {where} were read outside the meter's calibration "
-                    f"({uncal_total} {unit}): {calibration}",
-                    site=site,
-                    point=point,
-                ),
-                calibration,
-            )
-            total += Decimal(uncal_total) * cal_factor
-        totals[(site, point)] = Quantity(total, unit)
-
-
 def _gaps(
-    con: Any,
-    source: str,
+    q: _Query,
     missing: Mapping[tuple[str, str], int],
-    seen: set,
+    maps: Mapping[tuple[str, str], str],
     findings: list,
     adjustments: list,
     *,
     start: dt.datetime,
-    step: int,
-    slots: int,
 ) -> None:
     """Names the missing intervals of each point that lacks some: the first ranges, and how many."""
-    present = [key for key in missing if key in seen]
-    maps: dict[tuple[str, str], str] = {}
-    if present and slots <= _BITMAP_MAX:
-        con.execute("CREATE OR REPLACE TEMP TABLE gappy (site VARCHAR, point VARCHAR)")
-        con.executemany("INSERT INTO gappy VALUES (?, ?)", present)
-        for site, point, bits in con.execute(
-            f"""SELECT site, point, bitstring_agg(k, 0, {slots - 1})::VARCHAR FROM {source}
-                SEMI JOIN gappy USING (site, point) WHERE inp AND off = 0 GROUP BY site, point"""
-        ).fetchall():
-            maps[(site, point)] = bits
-    minutes = step // 60 // _US
-    for key, n_missing in missing.items():
+    slots, minutes = q.slots, q.step // 60 // _US
+    for key, n_missing in sorted(missing.items()):
         site, point = key
-        bits = maps.get(key, "0" * slots if key not in seen else "")
-        ranges, i = [], 0
+        bits = maps.get(key, "0" * slots)
+        ranges: list[tuple[int, int]] = []
+        i = 0
         while len(ranges) < GAP_RANGES:
             i = bits.find("0", i)
             if i < 0:
@@ -588,8 +557,8 @@ def _gaps(
             f"{(start + dt.timedelta(minutes=minutes * b)).isoformat()})"
             for a, b in ranges
         )
-        more = "" if len(ranges) < GAP_RANGES else " …"
-        kind = "missing_period" if key not in seen or n_missing == slots else "gap"
+        more = " …" if len(ranges) == GAP_RANGES else ""
+        kind = "missing_period" if n_missing == slots else "gap"
         first = start + dt.timedelta(minutes=minutes * ranges[0][0]) if ranges else None
         _adjust(
             findings,
@@ -597,8 +566,8 @@ def _gaps(
             Finding(
                 kind,
                 f"{n_missing:,} of {slots:,} {minutes}-minute intervals of site {site}, "
-                f"point {point} "
-                f"have no reading: {named}{more}; nothing is counted for them",
+                f"point {point} have no reading: {named or 'see the data'}{more}; nothing is "
+                "counted for them",
                 site=site,
                 point=point,
                 start=first,

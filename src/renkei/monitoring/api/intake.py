@@ -7,10 +7,8 @@ policy as the pages; a plan the caller cannot see is 404."""
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from typing import Annotated, Any
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
@@ -103,6 +101,7 @@ def _filer(request, plan: MonitoringPlan) -> None:
     **op({200: (list[UploadOut], "Newest first.")}, 401, 404),
 )
 def upload_list(request, plan_id: PlanId) -> list[UploadOut]:
+    """Spreadsheets and interval data, each with its state and what it kept and left out."""
     plan = _plan(request, plan_id)
     return [upload_out(u) for u in plan.uploads.order_by("-uploaded_at", "-pk")]
 
@@ -113,6 +112,7 @@ def upload_list(request, plan_id: PlanId) -> list[UploadOut]:
     **op({200: (UploadOut, "The upload.")}, 401, 404),
 )
 def upload_detail(request, upload_id: UploadId) -> UploadOut:
+    """Poll it while an interval import runs (`status`, `progress_percent`)."""
     return upload_out(_upload(request, upload_id))
 
 
@@ -134,15 +134,10 @@ def upload_detail(request, upload_id: UploadId) -> UploadOut:
     },
 )
 def upload_file(request, upload_id: UploadId) -> FileResponse:
-    upload = _upload(request, upload_id)
-    try:
-        handle = default_storage.open(upload.stored_name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = mimetypes.guess_type(upload.original_name)[0] or "application/octet-stream"
-    return FileResponse(
-        handle, as_attachment=True, filename=upload.original_name, content_type=content_type
-    )
+    """Byte for byte what was uploaded (nothing lost), whatever the import kept."""
+    from renkei.monitoring.views_intake import original_file
+
+    return original_file(_upload(request, upload_id))
 
 
 @router.post(

@@ -29,11 +29,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from renkei import clock
 from renkei.audit.services import audit_record
 from renkei.monitoring.models import DataUpload, MonitoringPlan, MonitoringPoint, Reading
 from renkei.monitoring.services.core import locked_plan, require
 from renkei.proposals.services import check_file
-from renkei.services import ServiceError
+from renkei.services import ServiceError, check_lengths
 
 __all__ = [
     "INTERVALS",
@@ -48,17 +49,20 @@ JST = ZoneInfo("Asia/Tokyo")
 SHEET_TYPES = (".xlsx", ".csv")
 INTERVALS = (1, 5, 10, 15, 30, 60)  # minutes an interval may last (chosen on upload)
 FOLDER = "monitoring"  # where the platform's storage keeps the files of this part
+# what a Reading row holds (DecimalField(max_digits=20, decimal_places=6))
+STORED_STEP = Decimal("0.000001")
+STORED_LIMIT = Decimal(10) ** 14
 
 
 # --- what the plan says --------------------------------------------------------------------------
-def _methodology(plan: MonitoringPlan):
-    """The plan's methodology, or None when the MRV core cannot load it (said by the caller)."""
-    from renkei.mrv import methodologies
-    from renkei.mrv.types import MrvError
+def methodology_or_none(plan: MonitoringPlan):
+    """The plan's methodology, or None when it cannot be loaded (the plan part names why on the
+    plan's page; the intake then checks units against the meters alone)."""
+    from renkei.monitoring.services.plan import plan_methodology
 
     try:
-        return methodologies.load(plan.methodology_id, plan.methodology_version)
-    except MrvError:
+        return plan_methodology(plan)
+    except ServiceError:
         return None
 
 
@@ -74,21 +78,12 @@ def _parameter_unit(methodology, name: str) -> str | None:
 def monitoring_window(plan: MonitoringPlan) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day the plan monitors: the start of operation (O) and the monitoring
     end the plan part decides (``services.plan.monitoring_end``: min(E + gap, BDV), A-22)."""
-    start = plan.grant.operation_started_on
-    try:
-        from renkei.monitoring.services.plan import monitoring_end
-    except ImportError:  # the plan part not merged yet: O + L years, bounded by the BDV
-        life = plan.grant.useful_life_years
-        end = None
-        if start is not None and life:
-            end = start.replace(year=start.year + life) - dt.timedelta(days=1)
-        if plan.bilateral_valid_until is not None:
-            end = min(end, plan.bilateral_valid_until) if end else plan.bilateral_valid_until
-        return start, end
-    return start, monitoring_end(plan).get("monitor_end")
+    from renkei.monitoring.services.plan import monitoring_end
+
+    return plan.grant.operation_started_on, monitoring_end(plan).get("monitor_end")
 
 
-def _meter_infos(points) -> dict[str, Any]:
+def meter_infos(points) -> dict[str, Any]:
     """``renkei.mrv.quality.MeterInfo`` per meter serial of the points."""
     from renkei.mrv.quality import MeterInfo
 
@@ -114,24 +109,74 @@ def _save(plan: MonitoringPlan, upload: UploadedFile, ext: str) -> str:
     return default_storage.save(f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}{ext}", upload)
 
 
-def _checked(plan: MonitoringPlan, upload: UploadedFile, types: tuple[str, ...]):
+def _checked(upload: UploadedFile, types: tuple[str, ...]):
     checked = check_file(upload)  # type allow-list, content, size limit, SHA-256
     if checked.ext not in types:
         raise ServiceError(
             _("%(name)s: this upload takes %(types)s files")
             % {"name": checked.name, "types": ", ".join(types)}
         )
-    same = plan.uploads.filter(sha256=checked.sha256).exclude(status=DataUpload.Status.FAILED)
-    if (earlier := same.first()) is not None:
-        raise ServiceError(
-            _("%(name)s was already uploaded on %(when)s as %(earlier)s (the same bytes).")
-            % {
-                "name": checked.name,
-                "when": timezone.localtime(earlier.uploaded_at, JST).strftime("%Y-%m-%d %H:%M"),
-                "earlier": earlier.original_name,
-            }
-        )
     return checked
+
+
+def _keep(
+    *,
+    actor: Any,
+    plan: MonitoringPlan,
+    upload: UploadedFile,
+    checked,
+    action: str,
+    then=None,
+    **fields,
+) -> DataUpload:
+    """The upload's row and its file, under the plan's lock: the same bytes twice are refused
+    (a failed import excepted); ``then(record)`` stores what goes with it; a failure after the
+    file was written deletes it again, so no file is left without its row."""
+    with transaction.atomic():
+        plan = locked_plan(plan)
+        same = plan.uploads.filter(sha256=checked.sha256).exclude(status=DataUpload.Status.FAILED)
+        if (earlier := same.first()) is not None:
+            raise ServiceError(
+                _("%(name)s was already uploaded on %(when)s as %(earlier)s (the same bytes).")
+                % {
+                    "name": checked.name,
+                    "when": timezone.localtime(earlier.uploaded_at, JST).strftime("%Y-%m-%d %H:%M"),
+                    "earlier": earlier.original_name,
+                }
+            )
+        stored = _save(plan, upload, checked.ext)
+        try:
+            record = DataUpload.objects.create(
+                plan=plan,
+                original_name=checked.name[:255],
+                stored_name=stored,
+                sha256=checked.sha256,
+                size=checked.size,
+                uploaded_by=actor,
+                **fields,
+            )
+            if then is not None:
+                then(record)
+            audit_record(
+                actor=actor,
+                obj=plan,
+                action=action,
+                payload={
+                    "upload": record.pk,
+                    "name": record.original_name,
+                    "sha256": record.sha256,
+                    **{
+                        k: fields[k]
+                        for k in ("rows_read", "rows_kept", "unit", "interval_minutes")
+                        if k in fields
+                    },
+                    **({"errors": len(fields["errors"])} if "errors" in fields else {}),
+                },
+            )
+        except BaseException:
+            default_storage.delete(stored)
+            raise
+    return record
 
 
 def _error(where: str, message: str) -> dict[str, str]:
@@ -249,7 +294,24 @@ def _check_reading(reading, *, points, window, methodology) -> tuple[Any, list, 
     )
     notes: list = []
     value, unit = reading.value, reading.unit
-    if target and unit != target:
+    if not target:  # neither a meter nor the methodology says: a known unit at least
+        try:
+            units.dimension(unit)
+            if len(unit) > Reading._meta.get_field("unit").max_length:
+                raise MrvError(unit, code="unit_mismatch")
+        except MrvError:
+            return (
+                None,
+                [
+                    _error(
+                        where,
+                        _("unit %(unit)s is not a known unit; give the value in e.g. MWh or kWh")
+                        % {"unit": unit or "—"},
+                    )
+                ],
+                [],
+            )
+    elif unit != target:
         stated = _parameter_unit(methodology, reading.parameter) or target
         try:
             units.convert(Quantity(value, unit), stated)  # the methodology's unit allows it
@@ -293,6 +355,36 @@ def _check_reading(reading, *, points, window, methodology) -> tuple[Any, list, 
             }
         )
         value, unit = converted.value, target
+    value = Decimal(value)
+    if not value.is_finite() or abs(value) >= STORED_LIMIT:
+        return (
+            None,
+            [
+                _error(
+                    where,
+                    _(
+                        "the value %(value)s is too large to be a reading; give at most 14 "
+                        "digits before the decimal point, in %(unit)s"
+                    )
+                    % {"value": value, "unit": unit},
+                )
+            ],
+            [],
+        )
+    stored = value.quantize(STORED_STEP)
+    if stored != value:
+        notes.append(
+            {
+                "kind": "note",
+                "message": _("%(where)s: %(value)s %(unit)s kept to 6 decimal places: %(kept)s")
+                % {"where": where, "value": value, "unit": unit, "kept": stored},
+                "site": reading.site,
+                "point": reading.point,
+                "parameter": reading.parameter,
+                "source": where,
+            }
+        )
+        value = stored
     meter = point.meter
     if meter is not None:
         start_day, end_day = reading.start.astimezone(JST).date(), reading.end.astimezone(JST)
@@ -345,6 +437,48 @@ def _plan_points(plan: MonitoringPlan) -> dict[tuple[str, str, str], MonitoringP
     }
 
 
+def _already_uploaded(plan: MonitoringPlan, kept, points) -> list[dict[str, Any]]:
+    """Readings of a span an earlier spreadsheet already gave for the same point: kept, and
+    named (a period's computation treats the duplicate as the methodology says)."""
+    if not kept:
+        return []
+    earlier = {
+        (r.point_id, r.start, r.end): r.upload.original_name
+        for r in Reading.objects.filter(
+            upload__plan=plan,
+            upload__status=DataUpload.Status.DONE,
+            start__lt=max(k.end for k in kept),
+            end__gt=min(k.start for k in kept),
+        ).select_related("upload")
+    }
+    out = []
+    for r in kept:
+        name = earlier.get((points[(r.site, r.point, r.parameter)].pk, r.start, r.end))
+        if name is not None:
+            out.append(
+                {
+                    "kind": "duplicate",
+                    "message": _(
+                        "%(where)s: %(site)s/%(point)s %(parameter)s for this span was already "
+                        "uploaded in %(name)s; when a period is computed the methodology's "
+                        "treatment of duplicates applies"
+                    )
+                    % {
+                        "where": r.source,
+                        "site": r.site,
+                        "point": r.point,
+                        "parameter": r.parameter,
+                        "name": name,
+                    },
+                    "site": r.site,
+                    "point": r.point,
+                    "parameter": r.parameter,
+                    "source": r.source,
+                }
+            )
+    return out
+
+
 def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> DataUpload:
     """The monitoring spreadsheet: the file kept, its valid readings stored as ``Reading`` rows
     of the plan's points, every bad cell and every row left out named on the upload."""
@@ -352,7 +486,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
     from renkei.mrv.types import MrvError
 
     require(actor, "upload_monitoring_data", plan)
-    checked = _checked(plan, upload, SHEET_TYPES)
+    checked = _checked(upload, SHEET_TYPES)
     upload.seek(0)
     data = upload.read()
     try:
@@ -363,7 +497,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         ) from None
     points = _plan_points(plan)
     window = monitoring_window(plan)
-    methodology = _methodology(plan)
+    methodology = methodology_or_none(plan)
     errors = [_error(e.where, e.message) for e in outcome.errors]
     notes: list = []
     kept = []
@@ -375,59 +509,52 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
         notes += more
         if good is not None:
             kept.append(good)
-    report = quality.check(kept, methodology=methodology, meters=_meter_infos(points.values()))
+    notes += _already_uploaded(plan, kept, points)
+    report = quality.check(kept, methodology=methodology, meters=meter_infos(points.values()))
     # calibration is named above in the reader's language, with what would be right
-    findings = notes + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
-    rows_read = len(outcome.readings) + len({_row_of(e.where) for e in outcome.errors})
-    with transaction.atomic():
-        plan = locked_plan(plan)
-        stored = _save(plan, upload, checked.ext)
-        try:
-            record = DataUpload.objects.create(
-                plan=plan,
-                kind=DataUpload.Kind.SHEET,
-                status=DataUpload.Status.DONE,
-                original_name=checked.name[:255],
-                stored_name=stored,
-                sha256=checked.sha256,
-                size=checked.size,
-                progress_percent=100,
-                rows_read=rows_read,
-                rows_kept=len(kept),
-                errors=errors,
-                findings=findings,
-                uploaded_by=actor,
-                finished_at=timezone.now(),
+    findings = (
+        [
+            {"kind": "note", "message": n, "site": "", "point": "", "source": ""}
+            for n in outcome.notes
+        ]
+        + notes
+        + [finding_json(f) for f in report.findings if f.kind != "calibration_expired"]
+    )
+    # the reader counts the data rows it saw; else the rows kept and those with a bad cell
+    rows_read = outcome.rows or len(outcome.readings) + len(
+        {_row_of(e.where) for e in outcome.errors}
+    )
+
+    def readings(record: DataUpload) -> None:
+        Reading.objects.bulk_create(
+            Reading(
+                upload=record,
+                point=points[(r.site, r.point, r.parameter)],
+                start=r.start,
+                end=r.end,
+                value=r.value,
+                unit=r.unit,
+                source=(r.source or "")[:80],
             )
-            Reading.objects.bulk_create(
-                Reading(
-                    upload=record,
-                    point=points[(r.site, r.point, r.parameter)],
-                    start=r.start,
-                    end=r.end,
-                    value=r.value,
-                    unit=r.unit,
-                    source=(r.source or "")[:80],
-                )
-                for r in kept
-            )
-            audit_record(
-                actor=actor,
-                obj=plan,
-                action="monitoring_sheet_upload",
-                payload={
-                    "upload": record.pk,
-                    "name": record.original_name,
-                    "sha256": record.sha256,
-                    "rows_read": rows_read,
-                    "rows_kept": len(kept),
-                    "errors": len(errors),
-                },
-            )
-        except BaseException:
-            default_storage.delete(stored)
-            raise
-    return record
+            for r in kept
+        )
+
+    return _keep(
+        actor=actor,
+        plan=plan,
+        upload=upload,
+        checked=checked,
+        action="monitoring_sheet_upload",
+        then=readings,
+        kind=DataUpload.Kind.SHEET,
+        status=DataUpload.Status.DONE,
+        progress_percent=100,
+        rows_read=rows_read,
+        rows_kept=len(kept),
+        errors=errors,
+        findings=findings,
+        finished_at=clock.now(),
+    )
 
 
 # --- interval meter data -------------------------------------------------------------------------
@@ -440,6 +567,7 @@ def upload_interval(
     from renkei.mrv.types import MrvError, Quantity
 
     require(actor, "upload_monitoring_data", plan)
+    check_lengths(DataUpload, unit=unit)
     if interval_minutes not in INTERVALS:
         raise ServiceError(
             _("An interval of %(n)s minutes is not offered; choose one of %(choices)s minutes")
@@ -459,39 +587,19 @@ def upload_interval(
             _("%(unit)s is not a unit the plan's meters can be read in; use %(units)s")
             % {"unit": unit or "—", "units": ", ".join(targets)}
         ) from None
-    checked = _checked(plan, upload, (".csv",))
-    with transaction.atomic():
-        plan = locked_plan(plan)
-        stored = _save(plan, upload, checked.ext)
-        try:
-            record = DataUpload.objects.create(
-                plan=plan,
-                kind=DataUpload.Kind.INTERVAL,
-                status=DataUpload.Status.QUEUED,
-                original_name=checked.name[:255],
-                stored_name=stored,
-                sha256=checked.sha256,
-                size=checked.size,
-                unit=unit,
-                interval_minutes=interval_minutes,
-                uploaded_by=actor,
-            )
-            audit_record(
-                actor=actor,
-                obj=plan,
-                action="monitoring_interval_upload",
-                payload={
-                    "upload": record.pk,
-                    "name": record.original_name,
-                    "sha256": record.sha256,
-                    "unit": unit,
-                    "interval_minutes": interval_minutes,
-                },
-            )
-        except BaseException:
-            default_storage.delete(stored)
-            raise
-        transaction.on_commit(lambda: _queue(record.pk))
+    checked = _checked(upload, (".csv",))
+    record = _keep(
+        actor=actor,
+        plan=plan,
+        upload=upload,
+        checked=checked,
+        action="monitoring_interval_upload",
+        then=lambda record: transaction.on_commit(lambda: _queue(record.pk)),
+        kind=DataUpload.Kind.INTERVAL,
+        status=DataUpload.Status.QUEUED,
+        unit=unit,
+        interval_minutes=interval_minutes,
+    )
     return record
 
 
@@ -530,22 +638,7 @@ def _finding(kind: str, message: str, *, site: str = "", point: str = "", source
     return Finding(kind=kind, message=message, site=site, point=point, source=source)
 
 
-def plan_fixed_values(plan: MonitoringPlan) -> tuple[dict[str, Any], dict[tuple[str, str], dict]]:
-    """The plan's parameters fixed ex ante: project-level, and per (site code, point code)."""
-    from renkei.mrv.types import Quantity
-
-    project: dict[str, Any] = {}
-    per_point: dict[tuple[str, str], dict[str, Any]] = {}
-    for f in plan.fixed.select_related("point__site"):
-        q = Quantity(Decimal(f.value), f.unit)
-        if f.point is None:
-            project[f.parameter] = q
-        else:
-            per_point.setdefault((f.point.site.code, f.point.code), {})[f.parameter] = q
-    return project, per_point
-
-
-def _meter_treatments(methodology) -> dict[str, str]:
+def meter_treatments(methodology) -> dict[str, str]:
     """The methodology's treatment of readings outside a meter's calibration, as interval data
     takes it (exclude or discount:<pct>; another treatment: exclude, the conservative one)."""
     treatment = (methodology.treatments if methodology else {}).get("calibration_expired", "")
@@ -570,6 +663,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
     the spreadsheet's readings before interval data, a later interval dataset before an earlier
     one (the same readings are never counted twice). A monitored point without data in the
     period is left out of the result (conservative: no reduction is claimed for it) and named."""
+    from renkei.monitoring.services.plan import plan_fixed
     from renkei.mrv import meter, quality
     from renkei.mrv.compute import PointValues
     from renkei.mrv.types import Reading as MrvReading
@@ -579,9 +673,9 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             _("The period ends (%(end)s) before it starts (%(start)s)")
             % {"start": start, "end": end}
         )
-    methodology = _methodology(plan)
+    methodology = methodology_or_none(plan)
     points = _plan_points(plan)
-    meters = _meter_infos(points.values())
+    meters = meter_infos(points.values())
     begin, stop = _day_start(start), _day_start(end + dt.timedelta(days=1))
     rows = (
         Reading.objects.filter(
@@ -605,9 +699,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
                 value=r.value,
                 unit=r.unit,
                 meter=r.point.meter.serial if r.point.meter else "",
-                source=f"{r.upload.original_name}!{r.source}"
-                if r.source
-                else r.upload.original_name,
+                source=r.source or r.upload.original_name,  # the reader's names the file
             )
         )
         used[r.upload_id] = r.upload
@@ -672,7 +764,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             end=stop,
             interval_minutes=upload.interval_minutes,
             meters={k: meters[pt.meter.serial] for k, (_n, pt) in metered.items() if k in take},
-            treatments=_meter_treatments(methodology),
+            treatments=meter_treatments(methodology),
         )
         adjustments += [a for a in outcome.adjustments if (a.finding.site, a.finding.point) in take]
         for (site, code), q in outcome.totals.items():
@@ -683,7 +775,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
             claimed[(site, code)] = upload
             used[upload.pk] = upload
         findings += [f for f in outcome.findings if (f.site, f.point) in take]
-    project_fixed, point_fixed = plan_fixed_values(plan)
+    project_fixed, point_fixed = plan_fixed(plan)
     values: dict[tuple[str, str], dict[str, Any]] = {}
     for (site, code, name), q in totals.items():
         values.setdefault((site, code), {})[name] = q
