@@ -105,6 +105,7 @@ def period(
         state=state,
         version=version,
         correction_of=correction_of,
+        correction_reason="a corrected reading (test)" if correction_of else "",
         emission_reductions_tco2=monitored,
         provisional=provisional,
         created_by=plan.created_by,
