@@ -8,7 +8,7 @@ first; the Parquet file is written at the storage's local path of its name (in i
 ``var/uploads`` by default). An object store (S3 and the like) has no local path: there the
 Parquet file would be written to a temporary file and saved through the storage, and read back
 by DuckDB over its ``httpfs`` extension (or copied back before each period's computation); see
-docs/monitoring_intake.md."""
+docs/monitoring.md ("Monitoring data intake")."""
 
 from __future__ import annotations
 
