@@ -885,8 +885,9 @@ def _operation(method: str, path: str) -> tuple[str, str]:
 
 
 def test_the_matrix_covers_every_operation() -> None:
-    """This matrix, the office's and reviewers' one (test_api_office_matrix.py) and the grant
-    stage's (GRANT_MATRICES) and the monitoring stage's (MONITORING_MATRICES) together hold every operation of the API, each once."""
+    """This matrix, the office's and reviewers' one (test_api_office_matrix.py), the grant
+    stage's (GRANT_MATRICES) and the monitoring stage's (MONITORING_MATRICES) together hold
+    every operation of the API, each once."""
     import importlib
 
     from test_api_office_matrix import MATRIX as OFFICE_MATRIX
