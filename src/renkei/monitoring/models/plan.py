@@ -107,12 +107,19 @@ class FixedValue(models.Model):
     source = models.TextField(_("source"))
 
     class Meta:
+        # one value per parameter for the project, and one per parameter and point (two
+        # partial constraints: SQLite cannot hold NULLS NOT DISTINCT)
         constraints = [
             models.UniqueConstraint(
+                fields=["plan", "parameter"],
+                condition=Q(point__isnull=True),
+                name="monitoring_fixed_unique_project",
+            ),
+            models.UniqueConstraint(
                 fields=["plan", "point", "parameter"],
-                name="monitoring_fixed_unique",
-                nulls_distinct=False,
-            )
+                condition=Q(point__isnull=False),
+                name="monitoring_fixed_unique_point",
+            ),
         ]
 
 
