@@ -123,3 +123,36 @@ def test_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None
     assert code == 2
     assert message in err
     assert "Traceback" not in err + out
+
+
+DATA = (
+    "site,point,parameter,start,end,value,unit\n"
+    "A,1,EC_PJ,2025-04-01T00:00+09:00,2025-05-01T00:00+09:00,100,MWh\n"
+    "A,1,EC_PJ,2025-05-01T00:00+09:00,2025-06-01T00:00+09:00,67000,kWh\n"
+    "B,1,EC_PJ,2025-04-01T00:00+09:00,2025-06-01T00:00+09:00,-5,MWh\n"
+)
+
+
+def test_compute_from_a_data_file_sums_it_per_point_and_treats_its_findings(tmp_path) -> None:
+    """--data: the file's readings summed per point (67,000 kWh counted as 67 MWh), the
+    negative reading of site B excluded as the methodology treats it, and said so."""
+    path = tmp_path / "readings.csv"
+    path.write_text(DATA, encoding="utf-8")
+    fixed = ["--param", "COP_PJ=3.2", "--param", "COP_RE=2.1", "--param", "EF_elec=0.533tCO2/MWh"]
+    code, out, err = run(
+        "compute", "--methodology", "ID_AM003", *fixed, "--data", str(path), "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    # 167 MWh at site A only: RE = 167 × 3.2 / 2.1 × 0.533, PE = 167 × 0.533
+    assert result["emission_reductions_tco2"] == 46  # floor(135.6334… − 89.011)
+    assert result["per_site"].keys() == {"A"}
+    assert any(a["kind"] == "negative" and a["site"] == "B" for a in result["adjustments"])
+
+
+def test_compute_refuses_a_data_file_with_a_bad_cell(tmp_path) -> None:
+    path = tmp_path / "readings.csv"
+    path.write_text(DATA.replace(",100,MWh", ",abc,MWh"), encoding="utf-8")
+    code, out, err = run("compute", *COP[:2], "--data", str(path), "--json")
+    assert code == 2 and out == ""
+    assert "abc" in err
