@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -36,7 +35,8 @@ from renkei.grants.models import (
 )
 from renkei.grants.policy.closing import RULES as CLOSING_RULES
 from renkei.grants.services import closing as services
-from renkei.services import NotAllowed, ServiceError
+from renkei.services import ServiceError
+from renkei.web.forms_run import require_can, run_form
 
 S = GrantState
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -331,11 +331,6 @@ def _grant(request: HttpRequest, pk: int) -> Grant:
     return grant
 
 
-def _allowed(request: HttpRequest, action: str, grant: Grant) -> None:
-    if not access.can(request.user, action, grant):
-        raise PermissionDenied
-
-
 def _report_years(grant: Grant) -> list[int]:
     if grant.decided_on is None:
         return []
@@ -485,11 +480,6 @@ def closing_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _grant(request, pk))
 
 
-def _refused(form: forms.Form, exc: ServiceError) -> None:
-    for line in exc.errors or [str(exc)]:
-        form.add_error(None, line)
-
-
 def _post(
     request: HttpRequest,
     grant: Grant,
@@ -502,18 +492,11 @@ def _post(
 ) -> HttpResponse:
     """Check the permission, validate, run the service; on a refusal the page again with the
     form as typed and why."""
-    _allowed(request, action, grant)
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied from exc
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("grants:closing", pk=grant.pk)
-    return _page(request, grant, {name: form}, on=on)
+    require_can(request, action, grant)
+    answered = run_form(
+        request, form, run, done=done, then=lambda _: redirect("grants:closing", pk=grant.pk)
+    )
+    return answered or _page(request, grant, {name: form}, on=on)
 
 
 # --- the actions -------------------------------------------------------------------------------
@@ -592,7 +575,7 @@ def spending_upload(request: HttpRequest, pk: int) -> HttpResponse:
     from renkei.grants.workbook import WorkbookError, read_budget_xlsx
 
     grant = _grant(request, pk)
-    _allowed(request, "submit_completion_report", grant)
+    require_can(request, "submit_completion_report", grant)
     upload = SpendingUploadForm(request.POST, request.FILES)
     years = _report_years(grant)
     if upload.is_valid():

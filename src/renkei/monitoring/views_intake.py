@@ -9,9 +9,7 @@ from __future__ import annotations
 import mimetypes
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from renkei import access
 from renkei.monitoring.models import DataUpload, MonitoringPlan
 from renkei.monitoring.services import intake as services
-from renkei.services import NotAllowed, ServiceError
+from renkei.web.forms_run import require_can, run_form
 
 SHOWN = 200  # readings listed on an upload's page
 
@@ -93,20 +91,15 @@ def _again(request: HttpRequest, plan: MonitoringPlan, name: str, form: forms.Fo
 
 def _post(request: HttpRequest, pk: int, name: str, form: forms.Form, run) -> HttpResponse:
     plan = _plan(request, pk)
-    if not access.can(request.user, "upload_monitoring_data", plan):
-        raise PermissionDenied
-    if form.is_valid():
-        try:
-            upload = run(plan, form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied from exc
-        except ServiceError as exc:
-            for line in exc.errors or [str(exc)]:
-                form.add_error(None, line)
-        else:
-            messages.success(request, _("The file is uploaded."))
-            return redirect("monitoring:intake_upload", pk=plan.pk, upload_pk=upload.pk)
-    return _again(request, plan, name, form)
+    require_can(request, "upload_monitoring_data", plan)
+    answered = run_form(
+        request,
+        form,
+        lambda data: run(plan, data),
+        done=_("The file is uploaded."),
+        then=lambda upload: redirect("monitoring:intake_upload", pk=plan.pk, upload_pk=upload.pk),
+    )
+    return answered or _again(request, plan, name, form)
 
 
 @login_required

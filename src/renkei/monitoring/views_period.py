@@ -28,6 +28,7 @@ from renkei.monitoring.policy import periods_for
 from renkei.monitoring.policy.period import RULES as PERIOD_RULES
 from renkei.monitoring.services import period as services
 from renkei.services import NotAllowed, ServiceError
+from renkei.web.forms_run import refused, require_can, run_form
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,22 +68,12 @@ def _period(request: HttpRequest, pk: int) -> MonitoringPeriod:
     return period
 
 
-def _allowed(request: HttpRequest, action: str, obj: Any) -> None:
-    if not access.can(request.user, action, obj):
-        raise PermissionDenied
-
-
 def _summary(form: forms.Form) -> list[str]:
     lines = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         lines.extend(f"{label}: {e}" if label else str(e) for e in errors)
     return lines
-
-
-def _refused(form: forms.Form, exc: ServiceError) -> None:
-    for line in [str(exc), *exc.errors]:
-        form.add_error(None, line)
 
 
 # --- the panel on the project's monitoring page ------------------------------------------------
@@ -117,7 +108,7 @@ def period_create(request: HttpRequest, pk: int) -> HttpResponse:
     from renkei.monitoring.views import visible_plan
 
     plan = visible_plan(request, pk)
-    _allowed(request, "create_monitoring_period", plan)
+    require_can(request, "create_monitoring_period", plan)
     form = PeriodForm(request.POST)
     if form.is_valid():
         try:
@@ -125,7 +116,7 @@ def period_create(request: HttpRequest, pk: int) -> HttpResponse:
         except NotAllowed as exc:
             raise PermissionDenied from exc
         except ServiceError as exc:
-            _refused(form, exc)
+            refused(form, exc)
         else:
             messages.success(request, _("The monitoring period is created: compute it next."))
             return redirect("monitoring:period", pk=period.pk)
@@ -177,18 +168,15 @@ def _post(
     request: HttpRequest, pk: int, action: str, name: str, form: forms.Form, run, done: str
 ) -> HttpResponse:
     period = _period(request, pk)
-    _allowed(request, action, period)
-    if form.is_valid():
-        try:
-            result = run(period, form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied from exc
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("monitoring:period", pk=result.pk)
-    return _page(request, period, {name: form})
+    require_can(request, action, period)
+    answered = run_form(
+        request,
+        form,
+        lambda data: run(period, data),
+        done=done,
+        then=lambda result: redirect("monitoring:period", pk=result.pk),
+    )
+    return answered or _page(request, period, {name: form})
 
 
 @login_required
@@ -235,7 +223,7 @@ def period_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     period = _period(request, pk)
-    _allowed(request, "view_monitoring_period", period)
+    require_can(request, "view_monitoring_period", period)
     return report_download(period, kind)
 
 

@@ -29,6 +29,7 @@ from renkei.monitoring.policy import plans_for
 from renkei.monitoring.policy.plan import RULES as PLAN_RULES
 from renkei.monitoring.services import plan as services
 from renkei.services import NotAllowed, ServiceError
+from renkei.web.forms_run import refused, require_can, run_form
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -157,11 +158,6 @@ def _plan(request: HttpRequest, pk: int) -> MonitoringPlan:
     return visible_plan(request, pk)
 
 
-def _allowed(request: HttpRequest, action: str, obj: Any) -> None:
-    if not access.can(request.user, action, obj):
-        raise PermissionDenied
-
-
 def _methodology(plan: MonitoringPlan) -> tuple[Any, str]:
     """The plan's methodology, or None with why (the MRV core does not know it)."""
     try:
@@ -237,24 +233,12 @@ def _page(request: HttpRequest, plan: MonitoringPlan, bound: dict[str, forms.For
     return render(request, "monitoring/detail.html", context)
 
 
-def _refused(form: forms.Form, exc: ServiceError) -> None:
-    for line in [str(exc), *exc.errors]:
-        form.add_error(None, line)
-
-
 def _post(request, plan, action, name, form, run, done) -> HttpResponse:
-    _allowed(request, action, plan)
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied from exc
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("monitoring:detail", pk=plan.pk)
-    return _page(request, plan, {name: form})
+    require_can(request, action, plan)
+    answered = run_form(
+        request, form, run, done=done, then=lambda _: redirect("monitoring:detail", pk=plan.pk)
+    )
+    return answered or _page(request, plan, {name: form})
 
 
 # --- creating the plan ---------------------------------------------------------------------------
@@ -286,7 +270,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     existing = MonitoringPlan.objects.filter(grant=grant).first()
     if existing is not None:
         return redirect("monitoring:detail", pk=existing.pk)
-    _allowed(request, "create_monitoring_plan", grant)
+    require_can(request, "create_monitoring_plan", grant)
     choices, found, why = _choices(grant)
     form = CreateForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
@@ -302,7 +286,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
         except NotAllowed as exc:
             raise PermissionDenied from exc
         except ServiceError as exc:
-            _refused(form, exc)
+            refused(form, exc)
         else:
             messages.success(request, _("The monitoring plan is created."))
             return redirect("monitoring:detail", pk=plan.pk)
@@ -452,7 +436,7 @@ def plan_factors(request: HttpRequest) -> HttpResponse:
     form = FactorForm()
     errors: list[str] = []
     if request.method == "POST":
-        _allowed(request, "load_emission_factors", None)
+        require_can(request, "load_emission_factors", None)
         form = FactorForm(request.POST, request.FILES)
         if form.is_valid():
             try:

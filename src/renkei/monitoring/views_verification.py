@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -24,7 +22,7 @@ from renkei.monitoring.models import Finding, MonitoringPeriod, MonitoringPlan, 
 from renkei.monitoring.policy import periods_for
 from renkei.monitoring.policy.verification import RULES
 from renkei.monitoring.services import verification as services
-from renkei.services import NotAllowed, ServiceError
+from renkei.web.forms_run import require_can, run_form
 
 S = PeriodState
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -172,21 +170,12 @@ def _post(
 ) -> HttpResponse:
     """Check the permission, validate, run the service; on a refusal the page again with the
     form as typed and why."""
-    if not access.can(request.user, action, obj):
-        raise PermissionDenied
+    require_can(request, action, obj)
     plan = (obj.period if isinstance(obj, Finding) else obj).plan
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied from exc
-        except ServiceError as exc:
-            for line in exc.errors or [str(exc)]:
-                form.add_error(None, line)
-        else:
-            messages.success(request, done)
-            return redirect("monitoring:detail", pk=plan.pk)
-    return _page(request, plan, {key: form})
+    answered = run_form(
+        request, form, run, done=done, then=lambda _: redirect("monitoring:detail", pk=plan.pk)
+    )
+    return answered or _page(request, plan, {key: form})
 
 
 def _view(

@@ -54,7 +54,7 @@ from renkei.grants.services.core import locked, move, require
 from renkei.grants.services.documents import store_document
 from renkei.proposals.services import check_file
 from renkei.rules.jcm.schedule import fiscal_year_start as fiscal_year
-from renkei.services import ServiceError
+from renkei.services import ServiceError, clean_text
 
 S = GrantState
 MAX_YEN = 10**13  # ten trillion yen: far above any grant, below the databases' bigint
@@ -197,21 +197,7 @@ def _tco2(value: Any, what: str) -> Decimal:
     return number
 
 
-def _text(value: str, what: str, *, required: bool = True, limit: int = 10_000) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(_("%(what)s is required.") % {"what": what})
-    if len(value) > limit:
-        raise ServiceError(
-            _("%(what)s is %(length)s characters long; at most %(limit)s are accepted.")
-            % {"what": what, "length": len(value), "limit": limit}
-        )
-    if "\x00" in value:
-        raise ServiceError(
-            _("%(what)s contains a NUL character (U+0000), which cannot be stored.")
-            % {"what": what}
-        )
-    return value
+_text = clean_text
 
 
 def _state(grant: Grant, allowed: tuple[str, ...], doing: str) -> None:

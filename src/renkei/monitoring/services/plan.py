@@ -45,7 +45,7 @@ from renkei.monitoring.services.core import locked, locked_plan, require
 from renkei.mrv import factors
 from renkei.mrv.types import Methodology, MrvError, Parameter, Quantity
 from renkei.rules.jcm.schedule import period_end
-from renkei.services import NotAllowed, ServiceError
+from renkei.services import NotAllowed, ServiceError, clean_text
 
 STATUS_TAGS = ("V", "D", "K")  # the reference README's tags; X (not found) is no value
 FACTOR_COLUMNS = factors.COLUMNS  # the MRV core's table columns (MRV_API.md)
@@ -142,21 +142,7 @@ def plan_methodology(plan: MonitoringPlan) -> Methodology:
 
 
 # --- checks -----------------------------------------------------------------------------------
-def _text(value: Any, what: str, *, limit: int, required: bool = True) -> str:
-    value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
-    if required and not value:
-        raise ServiceError(_("%(what)s is required.") % {"what": what})
-    if len(value) > limit:
-        raise ServiceError(
-            _("%(what)s is %(length)s characters long; at most %(limit)s are accepted.")
-            % {"what": what, "length": len(value), "limit": limit}
-        )
-    if "\x00" in value:
-        raise ServiceError(
-            _("%(what)s contains a NUL character (U+0000), which cannot be stored.")
-            % {"what": what}
-        )
-    return value
+_text = clean_text
 
 
 def _operating(grant: Grant) -> dt.date:

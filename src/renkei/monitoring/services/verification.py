@@ -41,7 +41,7 @@ from renkei.monitoring.models import (
     VerificationAssignment,
 )
 from renkei.monitoring.services.core import locked_period, require
-from renkei.services import ServiceError
+from renkei.services import ServiceError, clean_text
 
 __all__ = [
     "finding_answer",
@@ -66,20 +66,7 @@ def today() -> dt.date:
 
 # --- shared helpers ----------------------------------------------------------------------------
 def _text(value: Any, what: str) -> str:
-    value = (value if isinstance(value, str) else "").strip()
-    if not value:
-        raise ServiceError(_("%(what)s is required.") % {"what": what})
-    if len(value) > TEXT_LIMIT:
-        raise ServiceError(
-            _("%(what)s is %(length)s characters long; at most %(limit)s are accepted.")
-            % {"what": what, "length": len(value), "limit": TEXT_LIMIT}
-        )
-    if "\x00" in value:
-        raise ServiceError(
-            _("%(what)s contains a NUL character (U+0000), which cannot be stored.")
-            % {"what": what}
-        )
-    return value
+    return clean_text(value, what, limit=TEXT_LIMIT)
 
 
 def _state(period: MonitoringPeriod, allowed: tuple[str, ...], doing: str) -> None:
