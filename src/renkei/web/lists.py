@@ -55,8 +55,17 @@ class Column:
     value: Callable[[Any], Any]
 
 
-def _words(text: str) -> list[str]:
+def search_words(text: str) -> list[str]:
+    """The words of a search or of a row's text, compared width- and case-blind (NFKC, casefold):
+    what the office's lists and the API's list filters match on."""
     return unicodedata.normalize("NFKC", text).casefold().split()
+
+
+def matches(words: list[str], text: str) -> bool:
+    """Does a row whose text is ``text`` hold every one of the search ``words``?"""
+    haystack = " ".join(search_words(text))
+    return all(w in haystack for w in words)
+
 
 
 def safe_cell(value: Any) -> Any:
@@ -94,9 +103,9 @@ class OfficeList:
         self.columns = columns
         self.name = name
         self.query = request.GET.get("q", "")[:QUERY_MAX].strip()
-        words = _words(self.query)
+        words = search_words(self.query)
         if words:
-            rows = [r for r in rows if all(w in " ".join(_words(text(r))) for w in words)]
+            rows = [r for r in rows if matches(words, text(r))]
         self.all_rows = list(rows)
         self.export = self._export(request.GET.get("export", ""))
         paginator = Paginator(self.all_rows, per_page)

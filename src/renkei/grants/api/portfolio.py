@@ -5,7 +5,6 @@ page)."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, Literal
 
 from django.http import Http404
@@ -17,6 +16,7 @@ from renkei.apikit import op
 from renkei.grants import selectors
 from renkei.grants.models import GrantState
 from renkei.grants.selectors import CallFigures, GrantRow, Money
+from renkei.web.lists import matches, search_words
 
 router = Router(tags=["grants"])
 
@@ -104,10 +104,6 @@ class PortfolioOut(Schema):
     readings: list[ReadingOut] = Field(description="How the figures are read.")
 
 
-def _words(text: str) -> list[str]:
-    return unicodedata.normalize("NFKC", text).casefold().split()
-
-
 def _money(m: Money) -> MoneyOut:
     return MoneyOut(decided_jpy=m.decided_jpy, fixed_jpy=m.fixed_jpy, paid_jpy=m.paid_jpy)
 
@@ -170,9 +166,9 @@ def portfolio(request, filters: Query[PortfolioFilters]) -> PortfolioOut:
             "overdue": "1" if filters.overdue else "",
         },
     )
-    words = _words(filters.q)
+    words = search_words(filters.q)
     if words:  # as the office list searches: every word, ignoring case and full-width forms
-        rows = [r for r in rows if all(w in " ".join(_words(r.text())) for w in words)]
+        rows = [r for r in rows if matches(words, r.text())]
     return PortfolioOut(
         as_of=selectors.today(),
         count=len(rows),

@@ -8,7 +8,6 @@ a plan the caller may not see is 404."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated
 
 from django.http import Http404
@@ -19,6 +18,7 @@ from renkei import access
 from renkei.apikit import op, path_id, plain, text
 from renkei.monitoring import selectors
 from renkei.monitoring.services.annual import annual_report_from_monitoring
+from renkei.web.lists import matches, search_words
 
 router = Router(tags=["monitoring"])
 
@@ -246,10 +246,6 @@ class PortfolioOut(Schema):
     readings: list[ReadingOut] = Field(description="How the figures are read.")
 
 
-def _words(value: str) -> list[str]:
-    return unicodedata.normalize("NFKC", value).casefold().split()
-
-
 def _row(r: selectors.PlanRow) -> PlanRowOut:
     return PlanRowOut(
         plan_id=r.plan.pk,
@@ -295,9 +291,9 @@ def portfolio(request, filters: Query[PortfolioFilters]) -> PortfolioOut:
             "provisional": "1" if filters.provisional else "",
         },
     )
-    words = _words(filters.q)
+    words = search_words(filters.q)
     if words:  # as the office list searches: every word, ignoring case and full-width forms
-        rows = [r for r in rows if all(w in " ".join(_words(r.text())) for w in words)]
+        rows = [r for r in rows if matches(words, r.text())]
     return PortfolioOut(
         as_of=selectors.today(),
         count=len(rows),
