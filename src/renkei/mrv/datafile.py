@@ -50,10 +50,14 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 @dataclass(frozen=True)
 class CellError:
-    """A bad cell: ``where`` is ``Readings!D7`` (workbook) or ``data.csv:7:value`` (CSV)."""
+    """A bad cell: ``where`` is ``Readings!D7`` (workbook) or ``data.csv:7:value`` (CSV).
+    ``message`` is English; ``code`` and ``values`` let a caller say it in the reader's language
+    (``renkei.monitoring.services.intake`` does)."""
 
     where: str
     message: str
+    code: str = ""
+    values: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -245,6 +249,8 @@ def _read(table: _Table) -> ReadOutcome:
     assumed_jst = False
     count = 0
     unit_letter = _column_ref(table, columns["unit"])
+    # the unit column's letter in a workbook, "" in a CSV (for the caller's own wording)
+    unit_col = _column_letter(columns["unit"]) if unit_letter.startswith("column ") else ""
     for number, row in table.rows:
         if all(_blank(cell) for cell in row):
             continue
@@ -257,14 +263,15 @@ def _read(table: _Table) -> ReadOutcome:
             )
         cells = {c: (row[i] if i < len(row) else None) for c, i in columns.items()}
 
-        def bad(column: str, message: str, *, _n: int = number) -> None:
-            errors.append(CellError(table.where(_n, columns[column], column), message))
+        def bad(column: str, message: str, code: str, *, _n: int = number, **values: str) -> None:
+            where = table.where(_n, columns[column], column)
+            errors.append(CellError(where, message, code, {"column": column, **values}))
 
         before = len(errors)
         texts: dict[str, str] = {}
         for column in ("site", "point", "parameter", "unit"):
             if _blank(cells[column]):
-                bad(column, f"the {column} is empty — {_EXAMPLES[column]}")
+                bad(column, f"the {column} is empty — {_EXAMPLES[column]}", "empty")
             else:
                 texts[column] = _text(cells[column])
         times: dict[str, dt.datetime] = {}
@@ -275,6 +282,7 @@ def _read(table: _Table) -> ReadOutcome:
                     column,
                     f"the {column} time is empty — give it as ISO 8601, "
                     "e.g. 2025-04-01T00:00+09:00",
+                    "time_empty",
                 )
                 continue
             try:
@@ -284,6 +292,8 @@ def _read(table: _Table) -> ReadOutcome:
                     column,
                     f"{_shown(raw)} is not an ISO 8601 time — give e.g. "
                     "2025-04-01T00:00+09:00 or 2025-04-01",
+                    "not_time",
+                    value=_shown(raw),
                 )
                 continue
             assumed_jst = assumed_jst or jst
@@ -292,12 +302,17 @@ def _read(table: _Table) -> ReadOutcome:
                 "end",
                 f"the end {times['end'].isoformat()} is not after the start "
                 f"{times['start'].isoformat()} — a reading covers [start, end)",
+                "end_not_after_start",
+                end=times["end"].isoformat(),
+                start=times["start"].isoformat(),
             )
         value = None
         if _blank(cells["value"]):
             bad(
                 "value",
                 f"the value is empty — give the reading in the unit of {unit_letter}, e.g. 1234.5",
+                "value_empty",
+                unit_letter=unit_col,
             )
         else:
             try:
@@ -307,6 +322,9 @@ def _read(table: _Table) -> ReadOutcome:
                     "value",
                     f"{_shown(cells['value'])} is not a number — give the reading in the unit "
                     f"of {unit_letter}, e.g. 1234.5",
+                    "not_number",
+                    value=_shown(cells["value"]),
+                    unit_letter=unit_col,
                 )
         if len(errors) > before or value is None:
             continue

@@ -28,6 +28,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkei import clock
 from renkei.audit.services import audit_record
@@ -181,6 +182,53 @@ def _keep(
 
 def _error(where: str, message: str) -> dict[str, str]:
     return {"where": where, "message": message}
+
+
+# the MRV core's cell errors (``renkei.mrv.datafile.CellError.code``) in the reader's language
+CELL_MESSAGES = {
+    "empty": gettext_lazy("The %(column)s is empty: %(example)s."),
+    "time_empty": gettext_lazy(
+        "The %(column)s time is empty: give it as ISO 8601, e.g. 2025-04-01T00:00+09:00."
+    ),
+    "not_time": gettext_lazy(
+        "%(value)s is not an ISO 8601 time: give e.g. 2025-04-01T00:00+09:00 or 2025-04-01."
+    ),
+    "end_not_after_start": gettext_lazy(
+        "The end %(end)s is not after the start %(start)s: a reading covers [start, end)."
+    ),
+    "value_empty": gettext_lazy(
+        "The value is empty: give the reading in the unit of %(unit_column)s, e.g. 1234.5."
+    ),
+    "not_number": gettext_lazy(
+        "%(value)s is not a number: give the reading in the unit of %(unit_column)s, e.g. 1234.5."
+    ),
+}
+CELL_EXAMPLES = {
+    "site": gettext_lazy("give the site's code as in the monitoring plan, e.g. A"),
+    "point": gettext_lazy("give the monitoring point's code as in the monitoring plan, e.g. 1"),
+    "parameter": gettext_lazy(
+        "give the monitored parameter as the methodology writes it, e.g. EC_PJ"
+    ),
+    "unit": gettext_lazy("give the value's unit, e.g. MWh"),
+}
+
+
+def cell_message(error: Any) -> str:
+    """A cell error of the MRV core's reader in the reader's language (its English message when
+    the code is not one known here)."""
+    template = CELL_MESSAGES.get(getattr(error, "code", ""))
+    if template is None:
+        return error.message
+    values = dict(error.values)
+    values["example"] = str(CELL_EXAMPLES.get(values.get("column", ""), ""))
+    letter = values.get("unit_letter", "")
+    values["unit_column"] = (
+        _("column %(letter)s") % {"letter": letter} if letter else _("the unit column")
+    )
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return error.message
 
 
 def finding_json(finding: Any) -> dict[str, Any]:
@@ -498,7 +546,7 @@ def upload_sheet(*, actor: Any, plan: MonitoringPlan, upload: UploadedFile) -> D
     points = _plan_points(plan)
     window = monitoring_window(plan)
     methodology = methodology_or_none(plan)
-    errors = [_error(e.where, e.message) for e in outcome.errors]
+    errors = [_error(e.where, cell_message(e)) for e in outcome.errors]
     notes: list = []
     kept = []
     for reading in outcome.readings:
