@@ -121,7 +121,7 @@ class AnswerIn(Schema):
     comment: Reason = Field(default="", description="Required for an objection.")
 
 
-class ReasonIn(Schema):
+class AdoptionReasonIn(Schema):
     reason: Required = Field(description="Reason sent to the applicant.")
 
 
@@ -319,7 +319,7 @@ def naiji_download(request, proposal_id: ProposalId) -> HttpResponse:
     summary="Not adopted, with the reason sent to the applicant (office)",
     **op({200: (SelectionOut, "Decided; the applicant is notified.")}, *_OFFICE_ERRORS),
 )
-def reject(request, proposal_id: ProposalId, body: ReasonIn) -> SelectionOut:
+def reject(request, proposal_id: ProposalId, body: AdoptionReasonIn) -> SelectionOut:
     """Not adopted, from any open stage or undecided; the applicant is told the reason."""
     proposal = _officevisible_proposal(request, proposal_id)
     services.selection_reject(actor=request.user, proposal=proposal, reason=body.reason)

@@ -85,7 +85,7 @@ class ScreeningOut(Schema):
     items: list[ScreeningItemOut] = Field(description="The requirements screened, in order.")
 
 
-class DecisionIn(Schema):
+class ReviewDecisionIn(Schema):
     decision: Literal["pass", "fail"] = Field(description="Whether the requirement is met.")
     reason: Reason = Field(
         default="",
@@ -343,7 +343,7 @@ def screening_start(request, proposal_id: ProposalId) -> ScreeningOut:
     summary="Decide a screening item (office)",
     **op({200: (ScreeningOut, "Decided.")}, *_OFFICE_WRITE),
 )
-def screening_item_decide(request, item_id: ItemId, body: DecisionIn) -> ScreeningOut:
+def screening_item_decide(request, item_id: ItemId, body: ReviewDecisionIn) -> ScreeningOut:
     """Pass or fail; a reason is required where the decision departs from the rules core or
     the item needed the office's confirmation. Refused (422) once the screening is complete."""
     _office(request)

@@ -67,7 +67,6 @@ def matches(words: list[str], text: str) -> bool:
     return all(w in haystack for w in words)
 
 
-
 def safe_cell(value: Any) -> Any:
     """A value as a spreadsheet cell: numbers stay numbers, times in JST without a zone, text
     that a spreadsheet would run as a formula is quoted."""

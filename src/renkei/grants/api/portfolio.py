@@ -36,7 +36,7 @@ class PortfolioFilters(Schema):
     limit: Annotated[int, Field(ge=1, le=1000)] = Field(200, description="Rows at most.")
 
 
-class DeadlineOut(Schema):
+class PortfolioDeadlineOut(Schema):
     key: str = Field(description="The deadline's key (e.g. year_end_report:2024).")
     label: str = Field(description="What it is, in the request's language.")
     due_on: dt.date = Field(description="Due date (JST).")
@@ -51,7 +51,9 @@ class PortfolioGrantOut(Schema):
     country: str = Field(description="Host country.")
     state: str = Field(description="State: " + ", ".join(GrantState.values) + ".")
     eco_lease: bool = Field(description="A JCM eco-lease project.")
-    next_deadline: DeadlineOut | None = Field(description="Earliest open due date from today.")
+    next_deadline: PortfolioDeadlineOut | None = Field(
+        description="Earliest open due date from today."
+    )
     overdue: int = Field(description="Open due dates already past.")
     decided_jpy: int | None = Field(description="Subsidy amount in force (JPY).")
     fixed_jpy: int | None = Field(description="Amount fixed (JPY).")
@@ -134,7 +136,9 @@ def _row(r: GrantRow) -> PortfolioGrantOut:
         country=r.country,
         state=r.state,
         eco_lease=r.eco_lease,
-        next_deadline=DeadlineOut(key=d.key, label=d.label, due_on=d.due_on, clause=d.clause)
+        next_deadline=PortfolioDeadlineOut(
+            key=d.key, label=d.label, due_on=d.due_on, clause=d.clause
+        )
         if d
         else None,
         overdue=r.overdue,

@@ -38,7 +38,7 @@ class ExpectedOut(Schema):
     used: str | None = Field(description="Which one is used: completion, adoption or null (A-34).")
 
 
-class PeriodOut(Schema):
+class AnnualPeriodOut(Schema):
     start: dt.date = Field(description="First day of the monitoring period.")
     end: dt.date = Field(description="Last day (inclusive).")
     version: int = Field(description="The latest version of the period.")
@@ -58,7 +58,7 @@ class ShareOut(Schema):
     basis: str | None = Field(description="verified, monitored or null (not computed).")
 
 
-class YearOut(Schema):
+class AnnualYearOut(Schema):
     year: int = Field(description="Calendar year of the reporting period.")
     start: dt.date = Field(description="First day of the reporting period.")
     end: dt.date = Field(description="Last day of the reporting period.")
@@ -75,7 +75,7 @@ class YearOut(Schema):
     shares: list[ShareOut] = Field(description="The monitoring periods counted.")
 
 
-class ReadingOut(Schema):
+class AnnualReadingOut(Schema):
     id: str = Field(description="The reading's id.")
     text: str = Field(description="What it says, in the request's language.")
 
@@ -84,12 +84,12 @@ class ReductionsOut(Schema):
     plan_id: int = Field(description="Monitoring plan id.")
     grant_id: int = Field(description="Grant id.")
     expected: ExpectedOut = Field(description="Expected annual reductions (A-34).")
-    periods: list[PeriodOut] = Field(description="Per monitoring period, in time order.")
-    years: list[YearOut] = Field(description="Per reporting period of the 事業報告書.")
-    readings: list[ReadingOut] = Field(description="How the figures are read.")
+    periods: list[AnnualPeriodOut] = Field(description="Per monitoring period, in time order.")
+    years: list[AnnualYearOut] = Field(description="Per reporting period of the 事業報告書.")
+    readings: list[AnnualReadingOut] = Field(description="How the figures are read.")
 
 
-class AnnualIn(Schema):
+class MonitoringAnnualIn(Schema):
     period_start: dt.date = Field(description="First day of the reporting period.")
     period_end: dt.date = Field(description="Last day of the reporting period.")
     operating_status: Long = Field(description="Operating status of the equipment.")
@@ -109,8 +109,8 @@ def _expected(e: selectors.Expected) -> ExpectedOut:
     )
 
 
-def _year(y: selectors.YearFigures) -> YearOut:
-    return YearOut(
+def _year(y: selectors.YearFigures) -> AnnualYearOut:
+    return AnnualYearOut(
         year=y.year,
         start=y.start,
         end=y.end,
@@ -138,8 +138,8 @@ def _year(y: selectors.YearFigures) -> YearOut:
     )
 
 
-def _readings() -> list[ReadingOut]:
-    return [ReadingOut(id=i, text=str(t)) for i, t in selectors.READINGS.items()]
+def _readings() -> list[AnnualReadingOut]:
+    return [AnnualReadingOut(id=i, text=str(t)) for i, t in selectors.READINGS.items()]
 
 
 def _plan(request, plan_id: int):
@@ -157,7 +157,7 @@ def reductions_out(plan) -> ReductionsOut:
         grant_id=plan.grant_id,
         expected=_expected(expected),
         periods=[
-            PeriodOut(
+            AnnualPeriodOut(
                 start=f.start,
                 end=f.end,
                 version=f.period.version,
@@ -191,7 +191,7 @@ def reductions(request, plan_id: PlanId) -> ReductionsOut:
     summary="File the annual project report from monitoring (the representative participant)",
     **op({201: (ReductionsOut, "Submitted.")}, 400, 401, 403, 404, 422),
 )
-def annual_report(request, plan_id: PlanId, body: AnnualIn) -> Status:
+def annual_report(request, plan_id: PlanId, body: MonitoringAnnualIn) -> Status:
     """For a reporting period of the useful life that has ended: the reductions are monitoring's
     (verified where available, else monitored); a shortfall needs its reason (4.(8))."""
     plan = _plan(request, plan_id)
@@ -200,7 +200,7 @@ def annual_report(request, plan_id: PlanId, body: AnnualIn) -> Status:
 
 
 # --- the office's MRV portfolio ---------------------------------------------------------------
-class PortfolioFilters(Schema):
+class MrvPortfolioFilters(Schema):
     methodology: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}_[A-Za-z]{2}\d{3}$")] | None
     ) = Field(None, description="Only plans with this methodology id (e.g. ID_AM003).")
@@ -239,11 +239,11 @@ class PlanRowOut(Schema):
     annual_due: int = Field(description="Annual reports due (period ended, not submitted).")
 
 
-class PortfolioOut(Schema):
+class MrvPortfolioOut(Schema):
     as_of: dt.date = Field(description="Today in JST: the day overdue is counted from.")
     count: int = Field(description="Plans the filters keep (before offset and limit).")
     plans: list[PlanRowOut] = Field(description="The plans (offset, limit).")
-    readings: list[ReadingOut] = Field(description="How the figures are read.")
+    readings: list[AnnualReadingOut] = Field(description="How the figures are read.")
 
 
 def _row(r: selectors.PlanRow) -> PlanRowOut:
@@ -274,9 +274,9 @@ def _row(r: selectors.PlanRow) -> PlanRowOut:
 @router.get(
     "/monitoring/portfolio",
     summary="The office's MRV portfolio",
-    **op({200: (PortfolioOut, "Every plan the filters keep.")}, 400, 401, 404, 422),
+    **op({200: (MrvPortfolioOut, "Every plan the filters keep.")}, 400, 401, 404, 422),
 )
-def portfolio(request, filters: Query[PortfolioFilters]) -> PortfolioOut:
+def portfolio(request, filters: Query[MrvPortfolioFilters]) -> MrvPortfolioOut:
     """Every monitoring plan with its methodology, country, technologies, monitoring end,
     periods by state, expected / monitored / verified reductions and overdue; the office's
     only (anyone else: 404, as on the page)."""
@@ -294,7 +294,7 @@ def portfolio(request, filters: Query[PortfolioFilters]) -> PortfolioOut:
     words = search_words(filters.q)
     if words:  # as the office list searches: every word, ignoring case and full-width forms
         rows = [r for r in rows if matches(words, r.text())]
-    return PortfolioOut(
+    return MrvPortfolioOut(
         as_of=selectors.today(),
         count=len(rows),
         plans=[_row(r) for r in rows[filters.offset : filters.offset + filters.limit]],

@@ -186,7 +186,7 @@ def upload_interval(
     return Status(202, upload_out(upload))
 
 
-class PointOut(Schema):
+class IntakePointOut(Schema):
     site: str = Field(description="Site code.")
     point: str = Field(description="Monitoring point code.")
     values: dict[str, str] = Field(description='Monitored totals, e.g. {"EC_PJ": "12.5 MWh"}.')
@@ -196,7 +196,7 @@ class PointOut(Schema):
 class PeriodDataOut(Schema):
     start: dt.date = Field(description="First day (JST).")
     end: dt.date = Field(description="Last day (JST), inclusive.")
-    points: list[PointOut] = Field(description="Per monitoring point.")
+    points: list[IntakePointOut] = Field(description="Per monitoring point.")
     fixed: dict[str, str] = Field(description="Project-level fixed values.")
     findings: list[dict[str, Any]] = Field(description="Quality findings.")
     adjustments: list[dict[str, Any]] = Field(description="The methodology's treatments applied.")
@@ -231,7 +231,7 @@ def period_data(request, plan_id: PlanId, query: Query[PeriodQuery]) -> PeriodDa
         start=query.start,
         end=query.end,
         points=[
-            PointOut(
+            IntakePointOut(
                 site=p.site,
                 point=p.point,
                 values={k: _q(v) for k, v in p.values.items()},

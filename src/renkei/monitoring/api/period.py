@@ -25,7 +25,7 @@ Reason = text(services.REASON_LIMIT)
 ERRORS = (400, 401, 403, 404, 422)
 
 
-class PeriodOut(Schema):
+class MonitoringPeriodOut(Schema):
     id: int = Field(description="Monitoring period id.")
     plan_id: int = Field(description="Monitoring plan id.")
     start: dt.date = Field(description="First day of the period.")
@@ -46,14 +46,14 @@ class PeriodOut(Schema):
     submitted_at: dt.datetime | None = Field(description="When it was submitted (+09:00).")
 
 
-class PeriodDetailOut(PeriodOut):
+class PeriodDetailOut(MonitoringPeriodOut):
     result: dict[str, Any] = Field(
         description="The computation (renkei.mrv.compute.result_json): per site and point, "
         "every step, the adjustments with their effect, the notes, and the inputs it took."
     )
 
 
-def period_out(period: MonitoringPeriod, *, detail: bool = False) -> PeriodOut:
+def period_out(period: MonitoringPeriod, *, detail: bool = False) -> MonitoringPeriodOut:
     values = {
         "id": period.pk,
         "plan_id": period.plan_id,
@@ -72,7 +72,7 @@ def period_out(period: MonitoringPeriod, *, detail: bool = False) -> PeriodOut:
     }
     if detail:
         return PeriodDetailOut(**values, result=plain(period.result or {}))
-    return PeriodOut(**values)
+    return MonitoringPeriodOut(**values)
 
 
 class PeriodIn(Schema):
@@ -91,9 +91,11 @@ def _period(request, period_id: int) -> MonitoringPeriod:
 @router.get(
     "/monitoring/plans/{plan_id}/periods",
     summary="The monitoring periods of a plan",
-    **op({200: (list[PeriodOut], "The periods the caller sees, by start.")}, 401, 404, 422),
+    **op(
+        {200: (list[MonitoringPeriodOut], "The periods the caller sees, by start.")}, 401, 404, 422
+    ),
 )
-def period_list(request, plan_id: PlanId) -> list[PeriodOut]:
+def period_list(request, plan_id: PlanId) -> list[MonitoringPeriodOut]:
     """Every version; a TPE verifier sees only the periods assigned to its organisation."""
     plan = visible_or_404(plans_for(request.user), plan_id)
     periods = periods_for(request.user).filter(plan=plan).order_by("start", "version")
@@ -103,7 +105,7 @@ def period_list(request, plan_id: PlanId) -> list[PeriodOut]:
 @router.post(
     "/monitoring/plans/{plan_id}/periods",
     summary="Create a monitoring period (the representative participant)",
-    **op({201: (PeriodOut, "Created, as a draft.")}, *ERRORS),
+    **op({201: (MonitoringPeriodOut, "Created, as a draft.")}, *ERRORS),
 )
 def period_create(request, plan_id: PlanId, body: PeriodIn) -> Status:
     """Within the monitoring span (start of operation to the end of the useful life, 2.(1)②);
@@ -139,9 +141,9 @@ def period_compute(request, period_id: PeriodId) -> PeriodDetailOut:
 @router.post(
     "/monitoring/periods/{period_id}/submit",
     summary="Submit the monitoring report for verification (the representative participant)",
-    **op({200: (PeriodOut, "Submitted.")}, *ERRORS),
+    **op({200: (MonitoringPeriodOut, "Submitted.")}, *ERRORS),
 )
-def period_submit(request, period_id: PeriodId) -> PeriodOut:
+def period_submit(request, period_id: PeriodId) -> MonitoringPeriodOut:
     """Draft or returned → submitted; computed after the last data change."""
     period = services.period_submit(actor=request.user, period=_period(request, period_id))
     return period_out(period)
@@ -150,7 +152,7 @@ def period_submit(request, period_id: PeriodId) -> PeriodOut:
 @router.post(
     "/monitoring/periods/{period_id}/correction",
     summary="Correct a verified period with a new version (the representative participant)",
-    **op({201: (PeriodOut, "The correction: a new draft version.")}, *ERRORS),
+    **op({201: (MonitoringPeriodOut, "The correction: a new draft version.")}, *ERRORS),
 )
 def period_correct(request, period_id: PeriodId, body: CorrectionIn) -> Status:
     """The verified period stays in force, unchanged, until the correction is verified."""

@@ -97,7 +97,7 @@ class MeterOut(Schema):
     calibration_valid_until: dt.date | None = Field(description="Calibration valid until.")
 
 
-class PointOut(Schema):
+class MonitoringPointOut(Schema):
     id: int = Field(description="Point id.")
     site: str = Field(description="Site code.")
     code: str = Field(description="Point code.")
@@ -123,7 +123,7 @@ class PlanOut(Schema):
     end: EndOut = Field(description="The monitoring period (2.(1)②).")
     sites: list[SiteOut] = Field(description="Sites.")
     meters: list[MeterOut] = Field(description="Meters with their calibration.")
-    points: list[PointOut] = Field(description="Monitoring points.")
+    points: list[MonitoringPointOut] = Field(description="Monitoring points.")
     fixed: list[FixedOut] = Field(description="Parameters fixed ex ante.")
     updated_at: dt.datetime = Field(description="Last change (+09:00).")
 
@@ -212,7 +212,7 @@ def plan_out(plan: MonitoringPlan) -> PlanOut:
             for m in plan.meters.select_related("site").order_by("serial")
         ],
         points=[
-            PointOut(
+            MonitoringPointOut(
                 id=p.pk,
                 site=p.site.code,
                 code=p.code,

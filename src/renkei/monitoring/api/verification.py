@@ -28,7 +28,7 @@ ERRORS = (400, 401, 403, 404, 422)
 
 
 # --- answers -----------------------------------------------------------------------------------
-class FindingOut(Schema):
+class VerificationFindingOut(Schema):
     id: int = Field(description="Finding id.")
     kind: Literal["car", "cl"] = Field(
         description="car: corrective action request; cl: clarification request."
@@ -58,7 +58,7 @@ class VerificationOut(Schema):
     tpe: int | None = Field(description="The assigned TPE organisation's id.")
     tpe_name: str = Field(description="The assigned TPE's name (empty if none).")
     assigned_at: dt.datetime | None = Field(description="When it was assigned (+09:00).")
-    findings: list[FindingOut] = Field(description="The findings, oldest first.")
+    findings: list[VerificationFindingOut] = Field(description="The findings, oldest first.")
     verification: IssuedOut | None = Field(description="The verification, once issued.")
 
 
@@ -120,7 +120,7 @@ def _finding(request, finding_id: int) -> Finding:
 
 
 # --- requests ----------------------------------------------------------------------------------
-class AssignIn(Schema):
+class TpeAssignIn(Schema):
     tpe: Annotated[int, Field(ge=1, le=MAX_ID)] = Field(
         description="The TPE organisation's id (an organisation of kind tpe)."
     )
@@ -133,7 +133,7 @@ class FindingIn(Schema):
     text: Long = Field(description="What the TPE found or asks.")
 
 
-class AnswerIn(Schema):
+class FindingAnswerIn(Schema):
     answer: Long = Field(description="The participant's answer to the finding.")
 
 
@@ -190,7 +190,7 @@ def verified_reductions(request, plan_id: PlanId) -> list[dict]:
     summary="Assign a submitted period to a TPE (office)",
     **_ok("Assigned; the TPE's verifiers are told.", 201),
 )
-def tpe_assign(request, period_id: PeriodId, body: AssignIn) -> Status:
+def tpe_assign(request, period_id: PeriodId, body: TpeAssignIn) -> Status:
     """Another TPE may be assigned until the assigned one has raised a finding."""
     period = _period(request, period_id)
     services.tpe_assign(actor=request.user, period=period, tpe=body.tpe)
@@ -238,7 +238,7 @@ def period_return(request, period_id: PeriodId) -> dict:
     summary="Answer a finding (the representative participant's applicants)",
     **_ok("Answered."),
 )
-def finding_answer(request, finding_id: FindingId, body: AnswerIn) -> dict:
+def finding_answer(request, finding_id: FindingId, body: FindingAnswerIn) -> dict:
     """While the period is returned; resubmitting the period is the period part's operation."""
     finding = _finding(request, finding_id)
     services.finding_answer(actor=request.user, finding=finding, answer=body.answer)
