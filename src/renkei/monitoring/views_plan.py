@@ -109,10 +109,18 @@ class PointForm(forms.Form):
 class FixedForm(forms.Form):
     parameter = forms.ChoiceField(label=gettext_lazy("Parameter fixed ex ante"))
     point = forms.ChoiceField(label=gettext_lazy("For"), required=False)
-    value = forms.DecimalField(label=gettext_lazy("Value"), max_digits=20, decimal_places=8)
-    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20)
+    factor = forms.ChoiceField(
+        label=gettext_lazy("From the office's emission-factor table"), required=False
+    )
+    value = forms.DecimalField(
+        label=gettext_lazy("Value"), max_digits=20, decimal_places=8, required=False
+    )
+    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20, required=False)
     source = forms.CharField(
-        label=gettext_lazy("Source"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=gettext_lazy("Source"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
     )
 
     def __init__(self, *args: Any, plan: MonitoringPlan, fixed: list[str], **kwargs: Any):
@@ -122,6 +130,21 @@ class FixedForm(forms.Form):
             (p.pk, f"{p.site.code}/{p.code} ({p.parameter})")
             for p in plan.points.select_related("site")
         ]
+        self.fields["factor"].choices = [("", gettext_lazy("— none: type the value below —"))] + [
+            (f.pk, services.factor_source(f))
+            for f in EmissionFactor.objects.order_by("country", "system")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("factor"):
+            for name in ("value", "unit", "source"):
+                if data.get(name) in (None, ""):
+                    self.add_error(
+                        name,
+                        gettext_lazy("Give it, or choose a factor of the office's table."),
+                    )
+        return data
 
 
 class FactorForm(forms.Form):
@@ -422,6 +445,7 @@ def plan_fixed(request: HttpRequest, pk: int) -> HttpResponse:
             unit=c["unit"],
             source=c["source"],
             point=int(c["point"]) if c["point"] else None,
+            factor=int(c["factor"]) if c["factor"] else None,
         ),
         _("The fixed value is recorded."),
     )

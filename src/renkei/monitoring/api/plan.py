@@ -303,11 +303,23 @@ class PointIn(Schema):
 
 class FixedIn(Schema):
     parameter: text(40) = Field(description="A parameter the methodology fixes ex ante.")
-    value: Decimal = Field(description='Decimal string, e.g. "2.1".')
-    unit: Unit = Field(description="Its unit (converts to the methodology's).")
-    source: Source = Field(description="Where the value comes from.")
+    value: Decimal | None = Field(
+        default=None, description='Decimal string, e.g. "2.1" (required without factor_id).'
+    )
+    unit: Unit | None = Field(
+        default=None, description="Its unit, converting to the methodology's (idem)."
+    )
+    source: Source | None = Field(default=None, description="Where the value comes from (idem).")
     point_id: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="One point (None: the project)."
+    )
+    factor_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="An emission factor of the office's table (GET /monitoring/emission-factors):"
+        " the value, unit and source are then the factor's, and its validity must cover every "
+        "period computed with it.",
     )
 
 
@@ -432,6 +444,7 @@ def set_fixed(request, plan_id: PlanId, body: FixedIn):
         unit=body.unit,
         source=body.source,
         point=body.point_id,
+        factor=body.factor_id,
     )
     return plan_out(plan)
 

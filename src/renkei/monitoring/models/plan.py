@@ -105,6 +105,11 @@ class FixedValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=8)
     unit = models.CharField(_("unit"), max_length=20)
     source = models.TextField(_("source"))
+    # an emission factor taken from the office's table: its validity must cover every period
+    # computed with it (renkei.monitoring.services.period)
+    factor = models.ForeignKey(
+        "EmissionFactor", on_delete=models.PROTECT, null=True, blank=True, related_name="uses"
+    )
 
     class Meta:
         # one value per parameter for the project, and one per parameter and point (two

@@ -346,6 +346,11 @@ def period_compute(*, actor: Any, period: MonitoringPeriod) -> MonitoringPeriod:
         period = locked_period(period)
         _editable(period, _("Computing the reductions"))
         plan = period.plan
+        from renkei.monitoring.services.plan import factors_not_covering
+
+        stale = factors_not_covering(plan, period.start, period.end)
+        if stale:
+            raise ServiceError(stale[0], errors=stale)
         try:
             methodology = _methodology(plan, period.start, period.end)
             data = _period_data(plan, period.start, period.end)

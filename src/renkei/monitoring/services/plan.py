@@ -562,6 +562,8 @@ def point_add(
 
 
 def _decimal(value: Any, what: str) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ServiceError(_("%(what)s is required.") % {"what": what})
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
@@ -590,10 +592,22 @@ def fixed_set(
     unit: str,
     source: str,
     point: MonitoringPoint | int | None = None,
+    factor: EmissionFactor | int | None = None,
 ) -> FixedValue:
     """A parameter the methodology fixes ex ante, for the project or one point, with its source;
-    its unit converts to the methodology's. Set again, it replaces the value (audited)."""
+    its unit converts to the methodology's. Set again, it replaces the value (audited). With
+    ``factor`` (a row of the office's emission-factor table) the value, unit and source are the
+    factor's, and every period computed with it must lie within its validity."""
     require(actor, "edit_monitoring_plan", plan)
+    factor_row = None
+    if factor is not None:
+        pk = factor.pk if isinstance(factor, EmissionFactor) else factor
+        factor_row = EmissionFactor.objects.filter(pk=pk).first()
+        if factor_row is None:
+            raise ServiceError(
+                _("The emission factor is not in the office's table; choose one it lists.")
+            )
+        value, unit, source = factor_row.value, "tCO2/MWh", factor_source(factor_row)
     parameter = _text(parameter, _("The parameter"), limit=40)
     number = _decimal(value, _("The value"))
     unit = _text(unit, _("The unit"), limit=20)
@@ -631,7 +645,7 @@ def fixed_set(
         before = (str(row.value), row.unit, row.source) if row else None
         if row is None:
             row = FixedValue(plan=plan, point=point_row, parameter=parameter)
-        row.value, row.unit, row.source = number, unit, source
+        row.value, row.unit, row.source, row.factor = number, unit, source, factor_row
         row.save()
         _touch(plan)
         audit_record(
@@ -644,10 +658,48 @@ def fixed_set(
                 "value": str(number),
                 "unit": unit,
                 "source": source,
+                "factor": factor_row.pk if factor_row else None,
                 "before": before,
             },
         )
     return row
+
+
+def factor_source(factor: EmissionFactor) -> str:
+    """How a fixed value taken from the office's table names its source."""
+    until = factor.valid_until.isoformat() if factor.valid_until else "…"
+    return (
+        f"{factor.country} {factor.system} ({factor.case}): {factor.source} "
+        f"[{factor.status}; {factor.valid_from.isoformat()}–{until}]"
+    )
+
+
+def factors_not_covering(plan: MonitoringPlan, start: dt.date, end: dt.date) -> list[str]:
+    """The plan's fixed values taken from the emission-factor table whose factor is not valid
+    for the whole of [start, end], each said with its validity and what would be right."""
+    out = []
+    for row in plan.fixed.select_related("factor").filter(factor__isnull=False):
+        f = row.factor
+        if f.valid_from <= start and (f.valid_until is None or f.valid_until >= end):
+            continue
+        out.append(
+            _(
+                "%(parameter)s = %(value)s is the emission factor %(factor)s, valid from "
+                "%(from)s to %(until)s, which does not cover %(start)s–%(end)s: load the factor "
+                "valid for the period into the office's table and set %(parameter)s from it, or "
+                "split the period at the factor's validity."
+            )
+            % {
+                "parameter": row.parameter,
+                "value": row.value.normalize(),
+                "factor": f"{f.country} {f.system} ({f.case})",
+                "from": f.valid_from,
+                "until": f.valid_until or "—",
+                "start": start,
+                "end": end,
+            }
+        )
+    return out
 
 
 # --- selectors --------------------------------------------------------------------------------
