@@ -360,21 +360,36 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
-    def recount(self, dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]]) -> list:
+    def recount(
+        self,
+        dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
+        full: frozenset[tuple[str, str]] = frozenset(),
+    ) -> list:
         """Exact counts and totals of the points the screen did not clear. Each point gets a
         number, so that the readings are grouped by one integer rather than by two strings.
 
         First one aggregate per point: readings off the grid, on it, the distinct intervals read
         (a bitmap), the negative and implausible ones, and the totals as if no interval were
         read twice. Only the points where some interval was read twice are then regrouped per
-        interval, to count each interval once with its smallest valid value."""
-        ids = {key: n for n, key in enumerate(dirty)}
+        interval, to count each interval once with its smallest valid value.
+
+        The points of ``full`` passed the screen's test of the times (every interval once, none
+        off the grid: the same test that clears a point) and are here only for their values or
+        their meter's calibration: no bitmap is built for them. They are numbered first."""
+        order = sorted(dirty, key=lambda key: key not in full)
+        ids = {key: n for n, key in enumerate(order)}
+        n_full = sum(key in full for key in dirty)
         step, slots = self.step, self.slots
         if slots <= _BITMAP_MAX:
-            bits = f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid)"
-            distinct, bits_text = "coalesce(bit_count(bits), 0)", "bits::VARCHAR"
+            bits = f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND id >= {n_full})"
+            distinct = (
+                f"CASE WHEN id < {n_full} THEN a.on_grid ELSE coalesce(bit_count(bits), 0) END"
+            )
+            bits_text = "bits::VARCHAR"
         else:
-            bits, distinct, bits_text = "count(DISTINCT k) FILTER (on_grid)", "bits", "''"
+            bits = f"count(DISTINCT k) FILTER (on_grid AND id >= {n_full})"
+            distinct = f"CASE WHEN id < {n_full} THEN a.on_grid ELSE bits END"
+            bits_text = "''"
         valid = "on_grid AND NOT neg AND NOT impl"
         first = self.con.execute(
             f"""WITH {_points(dirty, ids)}, base AS ({self._base(dirty)}),
@@ -504,6 +519,7 @@ def _outcome(
     outside = {(s, p): n for s, p, n in q.outside()}
     grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
+    full: set[tuple[str, str]] = set()
     missing: dict[tuple[str, str], int] = {}
     keys = sorted(set(screened) | set(outside) | set(meters))
     suspect = None if row_groups is None else _suspect(keys, row_groups, maximum)
@@ -544,8 +560,10 @@ def _outcome(
             continue
         lo, hi = window if window is not None else (0, slots * step)
         dirty[key] = (lo, hi, cap)
+        if n == slots and hashed == grid:
+            full.add(key)
     maps: dict[tuple[str, str], str] = {}
-    for row in q.recount(dirty) if dirty else ():
+    for row in q.recount(dirty, frozenset(full)) if dirty else ():
         site, point, off_grid, distinct, dups, neg, impl, uncal, ok_total, uncal_total, bits = row
         key = (site, point)
         if distinct < slots:
