@@ -228,3 +228,96 @@ def test_parquet_with_naive_times_is_read_as_jst(tmp_path) -> None:
     assert result.totals[("A", "1")].value == 3
     gap = [f for f in result.findings if f.kind == "gap"]
     assert len(gap) == 1 and gap[0].start == START + dt.timedelta(minutes=45)
+
+
+def test_stored_with_delta_encoded_times(tmp_path) -> None:
+    # version 2 pages: the sorted times are stored as deltas, a few bits a row, not 8 bytes
+    _, parquet = stored(tmp_path, [("A", 1, stamp(k), 1) for k in range(4)])
+    con = meter.connect()
+    encodings = con.execute(
+        "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'timestamp'",
+        [str(parquet)],
+    ).fetchall()
+    con.close()
+    assert encodings and all("DELTA_BINARY_PACKED" in e for (e,) in encodings)
+
+
+N = 2048  # intervals a site: DuckDB writes row groups of whole 2,048-row vectors
+
+
+def many_row_groups(tmp_path, faults):
+    """Ten sites × N intervals, 2 × N rows a row group (so two sites a group, A-B, C-D, …), with
+    ``faults``: {site: {interval: [values read in it]}}; every other interval is read once, 1."""
+    parquet = tmp_path / "groups.parquet"
+    con = meter.connect()
+    con.execute("CREATE TABLE t (site VARCHAR, point VARCHAR, k INT, value DECIMAL(18, 6))")
+    con.execute(f"INSERT INTO t SELECT s, '1', k, 1 FROM unnest(?) a(s), range({N}) b(k)",
+                [list("ABCDEFGHIJ")])  # fmt: skip
+    for site, slots in faults.items():
+        for k, values in slots.items():
+            con.execute("DELETE FROM t WHERE site = ? AND k = ?", [site, k])
+            for v in values:
+                con.execute("INSERT INTO t VALUES (?, '1', ?, ?)", [site, k, v])
+    con.execute(
+        f"""COPY (SELECT site, point, TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)
+                  AS timestamp, value FROM t ORDER BY site, point, k)
+            TO '{parquet}' ({meter.PARQUET_OPTIONS}, ROW_GROUP_SIZE {2 * N})"""
+    )
+    groups = con.execute(
+        "SELECT stats_min_value, stats_max_value FROM parquet_metadata(?) "
+        "WHERE path_in_schema = 'site' ORDER BY row_group_id",
+        [str(parquet)],
+    ).fetchall()
+    con.close()
+    assert groups == [("A", "B"), ("C", "D"), ("E", "F"), ("G", "H"), ("I", "J")]
+    return parquet
+
+
+def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path) -> None:
+    # a negative in C and an implausible value in H: their row groups (C with D, G with H) are
+    # read again, and D's and G's readings, all valid, stay as they are
+    parquet = many_row_groups(
+        tmp_path,
+        {"C": {3: [-1]}, "H": {0: [50]}, "E": {0: [1, 2], N - 1: []}},  # E: 00:00 twice, last gone
+    )
+    result = totals(parquet, hours=N // 4, maximum=Decimal(10))
+    assert sorted((f.kind, f.site) for f in result.findings) == [
+        ("duplicate", "E"),
+        ("gap", "E"),
+        ("implausible", "H"),
+        ("negative", "C"),
+    ]
+    expected = dict.fromkeys("ABCDEFGHIJ", N) | {"C": N - 1, "E": N - 1, "H": N - 1}
+    assert {k[0]: q.value for k, q in result.totals.items()} == expected
+    c = result.counts
+    assert (c["negative"], c["implausible"], c["duplicates"], c["missing_intervals"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+
+
+def test_without_row_group_statistics_the_values_bounds_are_read(tmp_path, monkeypatch) -> None:
+    parquet = many_row_groups(tmp_path, {"C": {3: [-1]}})
+    with_stats = totals(parquet, hours=N // 4, maximum=Decimal(10))
+    monkeypatch.setattr(meter, "_value_bounds", lambda rows: None)
+    without = totals(parquet, hours=N // 4, maximum=Decimal(10))
+    assert [(f.kind, f.site) for f in without.findings] == [("negative", "C")]
+    assert without.totals == with_stats.totals and without.counts == with_stats.counts
+
+
+def test_row_group_statistics_that_cannot_be_used() -> None:
+    ok = (16, 0, 1, "A", "B", True, "0.000000", "9.000000")
+    assert meter._value_bounds([ok]) == [("A", "B", Decimal(0), Decimal(9))]
+    for bad in (
+        (16, 0, 1, None, "B", True, "0", "9"),  # no site statistics
+        (16, 0, 1, "A", "B", False, "0", "9"),  # the sites' truncated: not exact bounds
+        (16, 0, 1, "A", "B", True, None, "9"),  # no value statistics
+        (16, 0, 1, "A", "B", True, "0", "nan"),
+    ):
+        assert meter._value_bounds([ok, bad]) is None
+    keys = [("A", "1"), ("B", "1"), ("B", "2"), ("C", "1")]
+    groups = [("A", "B", Decimal(0), Decimal(5)), ("B", "C", Decimal(-1), Decimal(5))]
+    assert meter._suspect(keys, groups, None) == {("B", "1"), ("B", "2"), ("C", "1")}
+    assert meter._suspect(keys, groups[:1], {("B", "2"): Decimal(4)}) == {("B", "2")}

@@ -7,15 +7,19 @@ A reading at ``timestamp`` covers ``[timestamp, timestamp + interval)``. A times
 offset is Japan time (the session's time zone is Asia/Tokyo). Values are stored as
 ``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet metadata.
 
-``period_totals`` works in two passes: one aggregate over every row gives per (site, point) the
-count, the sum, the smallest and largest value and time, and the number of distinct interval
-slots (a bitmap per point: ``bitstring_agg``); a point whose figures show nothing wrong is done.
-Only the points that show something (a negative or implausible value, a duplicate, a missing
-interval, a timestamp off the grid, a reading outside its meter's calibration) are read again to
-count, name and treat each fault exactly. Clean data thus costs about one plain aggregate."""
+``period_totals`` works in two passes: one aggregate over the period's rows gives per (site,
+point) the count, the sum and the XOR of a 64-bit hash of each time; the smallest and largest
+value come from the file's row-group statistics (read from the rows only when the file lacks
+them). A point whose figures show nothing wrong is done. Only the points that show something (a
+negative or implausible value in their row groups, a duplicate, a missing interval, a timestamp
+off the grid, a reading outside its meter's calibration) are read again, from their row groups
+only, to count, name and treat each fault exactly; only those with an interval read twice are
+regrouped per interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
+(delta-encoded) times and hashes them; benchmarks/README.md has the figures."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import tempfile
@@ -40,6 +44,11 @@ SAMPLE = 20  # bad rows named in a StoreOutcome
 GAP_RANGES = 10  # missing ranges named per point
 _BITMAP_MAX = 1 << 22  # slots per point counted with a bitmap; beyond, count(DISTINCT)
 _US = 1_000_000
+PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
+"""How meter data is stored. Parquet's version 2 data pages encode the sorted timestamps as
+deltas (DELTA_BINARY_PACKED): a regular 15-minute series takes a few bits per row instead of
+eight bytes, so the checks that read the times read ~1 MiB instead of ~200 MiB for a year of
+1,000 sites. Files written with version 1 pages (or by other tools) are read all the same."""
 
 
 @dataclass
@@ -180,7 +189,7 @@ def store_interval(
         dest.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
             f"COPY (SELECT * FROM staged WHERE NOT ({empty}) ORDER BY site, point, timestamp) "
-            f"TO '{_sql_path(dest)}' (FORMAT parquet, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
+            f"TO '{_sql_path(dest)}' ({PARQUET_OPTIONS}, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
         )
         kept = staged - nulls
         if progress is not None:
@@ -292,30 +301,47 @@ class _Query:
         self.inside = (
             f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
         )
-        # when the file's own statistics put every time inside the period, no row is tested
+        # from the file's own statistics (its footer, read once): when they put every time
+        # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
+        self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
-            first, last, unknown = con.execute(
-                "SELECT epoch_us(min(stats_min::TIMESTAMPTZ)),"
-                " epoch_us(max(stats_max::TIMESTAMPTZ)),"
-                " count(*) FILTER (stats_min IS NULL OR stats_max IS NULL) "
-                "FROM parquet_metadata(?) WHERE path_in_schema = 'timestamp'",
+            rows = con.execute(
+                """SELECT any_value(row_group_num_rows),
+                     epoch_us(any_value(stats_min_value) FILTER (path_in_schema = 'timestamp')
+                       ::TIMESTAMPTZ),
+                     epoch_us(any_value(stats_max_value) FILTER (path_in_schema = 'timestamp')
+                       ::TIMESTAMPTZ),
+                     any_value(stats_min_value) FILTER (path_in_schema = 'site'),
+                     any_value(stats_max_value) FILTER (path_in_schema = 'site'),
+                     bool_and(coalesce(min_is_exact AND max_is_exact, false))
+                       FILTER (path_in_schema = 'site'),
+                     any_value(stats_min_value) FILTER (path_in_schema = 'value'),
+                     any_value(stats_max_value) FILTER (path_in_schema = 'value')
+                   FROM parquet_metadata(?) GROUP BY row_group_id""",
                 [str(parquet)],
-            ).fetchone()
-            self.all_inside = not unknown and first is not None and s_us <= first and last < e_us
+            ).fetchall()
         except duckdb.Error:
-            pass  # no usable statistics: every row is tested
+            return  # no usable statistics: every row is tested, the values' bounds are read
+        rows = [row for row in rows if row[0]]
+        self.all_inside = bool(rows) and all(
+            first is not None and last is not None and s_us <= first and last < e_us
+            for _, first, last, *_ in rows
+        )
+        self.value_bounds = _value_bounds(rows)
 
-    def screen(self) -> list[tuple]:
-        """One aggregate over the period's rows: per point the count, the sum, the smallest and
-        largest value, and the XOR of a 64-bit hash of each time. A point whose count is the
-        number of intervals and whose XOR is that of the interval grid has every interval once
-        and nothing off the grid: any other multiset of times with that count differs from the
-        grid by an odd number of some time, so its XOR differs unless 64-bit hashes collide (a
-        chance of the order of 2^-64). Every other point is read again, exactly."""
+    def screen(self, with_bounds: bool) -> list[tuple]:
+        """One aggregate over the period's rows: per point the count, the sum, the XOR of a
+        64-bit hash of each time, and (``with_bounds``) the smallest and largest value. A point
+        whose count is the number of intervals and whose XOR is that of the interval grid has
+        every interval once and nothing off the grid: any other multiset of times with that count
+        differs from the grid by an odd number of some time, so its XOR differs unless 64-bit
+        hashes collide (a chance of the order of 2^-64).
+        Every other point is read again, exactly."""
+        bounds = "min(value), max(value)" if with_bounds else "NULL, NULL"
         return self.con.execute(
             f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp::TIMESTAMPTZ)),
-                  min(value), max(value)
+                  {bounds}
                 FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
         ).fetchall()
@@ -334,60 +360,131 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
-    def recount(self, dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]]) -> list:
+    def recount(
+        self,
+        dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
+        full: frozenset[tuple[str, str]] = frozenset(),
+    ) -> list:
         """Exact counts and totals of the points the screen did not clear. Each point gets a
-        number, so that the readings are grouped by one integer (point × slots + slot) rather
-        than by two strings and a slot: the hash table is several times cheaper."""
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE dirty (id BIGINT, site VARCHAR, point VARCHAR, "
-            "lo BIGINT, hi BIGINT, cap DECIMAL(18,6))"
-        )
-        self.con.executemany(
-            "INSERT INTO dirty VALUES (?, ?, ?, ?, ?, ?)",
-            [(n, s, p, lo, hi, cap) for n, ((s, p), (lo, hi, cap)) in enumerate(dirty.items())],
-        )
+        number, so that the readings are grouped by one integer rather than by two strings.
+
+        First one aggregate per point: readings off the grid, on it, the distinct intervals read
+        (a bitmap), the negative and implausible ones, and the totals as if no interval were
+        read twice. Only the points where some interval was read twice are then regrouped per
+        interval, to count each interval once with its smallest valid value.
+
+        The points of ``full`` passed the screen's test of the times (every interval once, none
+        off the grid: the same test that clears a point) and are here only for their values or
+        their meter's calibration: no bitmap is built for them. They are numbered first."""
+        order = sorted(dirty, key=lambda key: key not in full)
+        ids = {key: n for n, key in enumerate(order)}
+        n_full = sum(key in full for key in dirty)
         step, slots = self.step, self.slots
-        # a list of literals, which DuckDB checks against each row group's statistics: in data
-        # stored sorted by site (store_interval sorts it) only the row groups of these are read
-        sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in dirty}))
-        bits_first = (
-            f"bitstring_agg(k, 0, {slots - 1}) FILTER (nth = 1)::VARCHAR"
-            if slots <= _BITMAP_MAX
-            else "''"
-        )
-        return self.con.execute(
-            f"""WITH base AS (
-                  SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d,
-                         x.lo, x.hi, x.cap
-                  FROM {self.file} r JOIN dirty x USING (site, point)
-                  WHERE {self.inside} AND r.site IN ({sites})),
-                off_grid AS (
-                  SELECT id, count(*) FILTER (d % {step} <> 0) AS misaligned
-                  FROM base GROUP BY id),
-                ranked AS (
-                  SELECT id, d // {step} AS k, value, d >= lo AND d + {step} <= hi AS cal,
-                         value < 0 AS neg, cap IS NOT NULL AND value > cap AS impl,
-                         row_number() OVER (
-                           PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
-                           value > cap), value) AS nth
-                  FROM base WHERE d % {step} = 0),
+        if slots <= _BITMAP_MAX:
+            bits = f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND id >= {n_full})"
+            distinct = (
+                f"CASE WHEN id < {n_full} THEN a.on_grid ELSE coalesce(bit_count(bits), 0) END"
+            )
+            bits_text = "bits::VARCHAR"
+        else:
+            bits = f"count(DISTINCT k) FILTER (on_grid AND id >= {n_full})"
+            distinct = f"CASE WHEN id < {n_full} THEN a.on_grid ELSE bits END"
+            bits_text = "''"
+        valid = "on_grid AND NOT neg AND NOT impl"
+        first = self.con.execute(
+            f"""WITH {_points(dirty, ids)}, base AS ({self._base(dirty)}),
+                flagged AS (
+                  SELECT id, value, d // {step} AS k, d % {step} = 0 AS on_grid,
+                         d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
+                         cap IS NOT NULL AND value > cap AS impl
+                  FROM base),
                 agg AS (
-                  SELECT id, count(*) FILTER (nth = 1) AS slots,
-                         {bits_first} AS bits, count(*) FILTER (nth > 1) AS dups,
-                         count(*) FILTER (neg) AS neg, count(*) FILTER (impl) AS impl,
-                         count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal) AS uncal,
-                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl AND cal), 0)
-                           AS ok_total,
-                         coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
-                           AND NOT cal), 0) AS uncal_total
-                  FROM ranked GROUP BY id)
-                SELECT x.site, x.point, o.misaligned, coalesce(a.slots, 0),
-                       coalesce(a.dups, 0), coalesce(a.neg, 0), coalesce(a.impl, 0),
-                       coalesce(a.uncal, 0), coalesce(a.ok_total, 0),
-                       coalesce(a.uncal_total, 0), a.bits
-                FROM off_grid o JOIN dirty x USING (id) LEFT JOIN agg a USING (id)
+                  SELECT id, count(*) FILTER (NOT on_grid) AS misaligned,
+                         count(*) FILTER (on_grid) AS on_grid, {bits} AS bits,
+                         count(*) FILTER (on_grid AND neg) AS neg,
+                         count(*) FILTER (on_grid AND impl) AS impl,
+                         count(*) FILTER ({valid} AND NOT cal) AS uncal,
+                         coalesce(sum(value) FILTER ({valid} AND cal), 0) AS ok_total,
+                         coalesce(sum(value) FILTER ({valid} AND NOT cal), 0) AS uncal_total
+                  FROM flagged GROUP BY id)
+                SELECT x.site, x.point, a.misaligned, {distinct} AS slots,
+                       a.on_grid - {distinct} AS dups, a.neg, a.impl, a.uncal, a.ok_total,
+                       a.uncal_total, {bits_text}
+                FROM agg a JOIN dirty x USING (id)
                 ORDER BY x.site, x.point"""
         ).fetchall()
+        repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in first if row[4]}
+        if not repeated:
+            return first
+        exact = {
+            (site, point): rest
+            for site, point, *rest in self.con.execute(
+                f"""WITH {_points(repeated, ids)}, base AS ({self._base(repeated)}),
+                    ranked AS (
+                      SELECT id, value, d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
+                             cap IS NOT NULL AND value > cap AS impl,
+                             row_number() OVER (
+                               PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
+                               value > cap), value) AS nth
+                      FROM base WHERE d % {step} = 0),
+                    agg AS (
+                      SELECT id,
+                             count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal)
+                               AS uncal,
+                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
+                               AND cal), 0) AS ok_total,
+                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
+                               AND NOT cal), 0) AS uncal_total
+                      FROM ranked GROUP BY id)
+                    SELECT x.site, x.point, a.uncal, a.ok_total, a.uncal_total
+                    FROM agg a JOIN dirty x USING (id)"""
+            ).fetchall()
+        }
+        return [
+            (*row[:7], *exact[(row[0], row[1])], row[10]) if (row[0], row[1]) in exact else row
+            for row in first
+        ]
+
+    def _base(self, points: Mapping[tuple[str, str], Any]) -> str:
+        """The period's readings of ``points`` (the table ``dirty``), as offsets from the
+        period's start. The sites are also given as literals, which DuckDB checks against each
+        row group's statistics: in data stored sorted by site (store_interval sorts it) only the
+        row groups of these sites are read."""
+        sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
+        return (
+            f"SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d, "
+            f"x.lo, x.hi, x.cap FROM {self.file} r JOIN dirty x USING (site, point) "
+            f"WHERE {self.inside} AND r.site IN ({sites})"
+        )
+
+
+def _points(points: Mapping[tuple[str, str], tuple[int, int, Decimal | None]], ids: Mapping) -> str:
+    """The table ``dirty`` (id, site, point, calibration from/to, bound) of ``points``, written
+    out as SQL literals (one statement, where inserting row by row costs ~1 ms a row)."""
+    rows = ", ".join(
+        f"({ids[(site, point)]}, '{_sql_text(site)}', '{_sql_text(point)}', {lo}, {hi}, "
+        f"{'NULL' if cap is None else repr(str(Decimal(cap)))}::DECIMAL(18, 6))"
+        for (site, point), (lo, hi, cap) in points.items()
+    )
+    return f"dirty (id, site, point, lo, hi, cap) AS (VALUES {rows})"
+
+
+def _value_bounds(rows: list[tuple]) -> list[tuple[str, str, Decimal, Decimal]] | None:
+    """Per row group, from its statistics: the first and last site and the smallest and largest
+    value; None when a row group lacks them (or the sites' are not exact): the screen then reads
+    the values' bounds from the rows themselves."""
+    bounds = []
+    for *_, first, last, exact, vmin, vmax in rows:
+        if first is None or last is None or not exact or vmin is None or vmax is None:
+            return None
+        try:
+            low, high = Decimal(vmin), Decimal(vmax)
+        except ArithmeticError:
+            return None
+        if not (low.is_finite() and high.is_finite()):
+            return None
+        bounds.append((first, last, low, high))
+    return bounds
 
 
 def _limit(maximum: Any, key: tuple[str, str]) -> Decimal | None:
@@ -417,12 +514,15 @@ def _outcome(
         ),
         0,
     )  # fmt: skip
-    screened = {(s, p): rest for s, p, *rest in q.screen()}
+    row_groups = q.value_bounds
+    screened = {(s, p): rest for s, p, *rest in q.screen(with_bounds=row_groups is None)}
     outside = {(s, p): n for s, p, n in q.outside()}
     grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
+    full: set[tuple[str, str]] = set()
     missing: dict[tuple[str, str], int] = {}
     keys = sorted(set(screened) | set(outside) | set(meters))
+    suspect = None if row_groups is None else _suspect(keys, row_groups, maximum)
     for key in keys:
         site, point = key
         counts["points"] += 1
@@ -449,16 +549,21 @@ def _outcome(
         if (
             n == slots
             and hashed == grid
-            and vmin >= 0
-            and (cap is None or vmax <= cap)
+            and (
+                key not in suspect
+                if suspect is not None
+                else vmin >= 0 and (cap is None or vmax <= cap)
+            )
             and (window is None or (window[0] <= 0 and window[1] >= slots * step))
         ):
             totals[key] = Quantity(Decimal(total), unit)
             continue
         lo, hi = window if window is not None else (0, slots * step)
         dirty[key] = (lo, hi, cap)
+        if n == slots and hashed == grid:
+            full.add(key)
     maps: dict[tuple[str, str], str] = {}
-    for row in q.recount(dirty) if dirty else ():
+    for row in q.recount(dirty, frozenset(full)) if dirty else ():
         site, point, off_grid, distinct, dups, neg, impl, uncal, ok_total, uncal_total, bits = row
         key = (site, point)
         if distinct < slots:
@@ -505,6 +610,28 @@ def _outcome(
     if missing:
         _gaps(q, missing, maps, findings, adjustments, start=start)
     return MeterOutcome(dict(sorted(totals.items())), findings, counts, adjustments, unit)
+
+
+def _suspect(
+    keys: list[tuple[str, str]],
+    row_groups: list[tuple[str, str, Decimal, Decimal]],
+    maximum: Any,
+) -> set[tuple[str, str]]:
+    """The points that may hold a negative or implausible value: those whose site lies within
+    a row group whose smallest value is negative, or whose largest is above the point's bound.
+    (The file's statistics bound every row, so a point outside this set has no such value; a
+    point inside it is only read again, exactly.)"""
+    suspect: set[tuple[str, str]] = set()
+    for first, last, vmin, vmax in row_groups:
+        if vmin >= 0 and maximum is None:
+            continue
+        i = bisect.bisect_left(keys, (first,))
+        while i < len(keys) and keys[i][0] <= last:
+            cap = _limit(maximum, keys[i])
+            if vmin < 0 or (cap is not None and vmax > cap):
+                suspect.add(keys[i])
+            i += 1
+    return suspect
 
 
 def _window(info: MeterInfo | None, s_us: int, step: int, slots: int) -> tuple[int, int] | None:
