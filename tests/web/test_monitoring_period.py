@@ -9,7 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from monitoringfactories import cast, operating_grant, plan_for
 from monitoringfactories_period import D, assign, period_data, put
 
@@ -308,10 +308,31 @@ def test_the_database_refuses_to_change_a_verified_period(verified, change) -> N
     assert (stored.state, stored.emission_reductions_tco2) == ("verified", 27)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the delete trigger is PostgreSQL's (SQLite empties test tables with DELETE)",
+)
 def test_the_database_refuses_to_delete_a_verified_period(verified) -> None:
     period, _people = verified
     period.assignment.delete()
     with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        MonitoringPeriod.objects.filter(pk=period.pk).delete()
+    assert MonitoringPeriod.objects.filter(pk=period.pk).exists()
+
+
+def test_a_verified_period_is_kept_by_its_verification(verified) -> None:
+    """On both databases: the verification protects its period from deletion."""
+    from renkei.monitoring.models import Verification
+
+    period, people = verified
+    Verification.objects.create(
+        period=period,
+        verified_tco2=27,
+        verified_on=D("2025-10-15"),
+        statement="verified (test)",
+        verifier=people.verifier,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
         MonitoringPeriod.objects.filter(pk=period.pk).delete()
     assert MonitoringPeriod.objects.filter(pk=period.pk).exists()
 
