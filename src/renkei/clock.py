@@ -4,6 +4,7 @@ seed calls (whose windows are in the past) by setting RENKEI_DEMO_NOW, shown in 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,3 +18,11 @@ def now() -> dt.datetime:
             raise ValueError("RENKEI_DEMO_NOW must include a time zone, e.g. +09:00")
         return value
     return timezone.now()
+
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def today() -> dt.date:
+    """Today's date in Japan Standard Time, the calendar the calls count their days in."""
+    return now().astimezone(JST).date()

@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
@@ -40,8 +39,6 @@ from renkei.grants.models.closing import AmountFixing, Payment
 from renkei.grants.models.schedule import GrantDeadline
 from renkei.grants.services.schedule import duties
 from renkei.rules.jcm.schedule import fiscal_year_start
-
-JST = ZoneInfo("Asia/Tokyo")
 
 #: grants whose decided amount is not counted (no decision, or the decision cancelled)
 NOT_COUNTED = (GrantState.NAIJI_REVOKED, GrantState.CANCELLED)
@@ -76,8 +73,7 @@ READINGS = (
 )
 
 
-def today() -> dt.date:
-    return clock.now().astimezone(JST).date()
+today = clock.today
 
 
 def spread(amount: int, weights: dict[int, int]) -> dict[int, int]:

@@ -32,8 +32,7 @@ from renkei.services import ServiceError
 JST = ZoneInfo("Asia/Tokyo")
 
 
-def today() -> dt.date:
-    return clock.now().astimezone(JST).date()
+today = clock.today
 
 
 def status_of(row: GrantDeadline, on: dt.date) -> tuple[str, str]:

@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy
 
+from renkei import clock
 from renkei.grants.services import closing
 from renkei.monitoring.models import MonitoringPeriod, MonitoringPlan, PeriodState
 from renkei.monitoring.policy import plans_for
@@ -83,8 +84,7 @@ READINGS = {
 }
 
 
-def today() -> dt.date:
-    return closing.today()
+today = clock.today
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -76,8 +76,7 @@ def _lang() -> str:
     return "en" if (translation.get_language() or "ja").startswith("en") else "ja"
 
 
-def _today() -> dt.date:
-    return clock.now().astimezone(JST).date()
+_today = clock.today
 
 
 def _fresh(obj: Any) -> Any:

@@ -129,8 +129,7 @@ def rules(fn, *args: Any, **kwargs: Any) -> Any:
         raise ServiceError(str(exc)) from exc
 
 
-def today() -> dt.date:
-    return clock.now().astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+today = clock.today
 
 
 def _refresh(grant: Grant) -> None:

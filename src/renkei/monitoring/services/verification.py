@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -55,13 +54,11 @@ __all__ = [
 ]
 
 S = PeriodState
-JST = ZoneInfo("Asia/Tokyo")
 TEXT_LIMIT = 10_000
 MAX_TCO2 = 10**11  # far above any project, below the databases' bigint
 
 
-def today() -> dt.date:
-    return clock.now().astimezone(JST).date()
+today = clock.today
 
 
 # --- shared helpers ----------------------------------------------------------------------------
