@@ -111,4 +111,7 @@ def test_no_template_has_inline_handlers_or_styles_or_unnonced_scripts() -> None
 def test_the_api_docs_load_nothing_from_a_cdn(client) -> None:
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
+    # the page's random CSRF token may spell "cdn" by chance (a CI run failed so): leave out
+    # long random tokens before looking for a CDN
+    page = re.sub(r"[A-Za-z0-9]{32,}", "<token>", page)
     assert "cdn" not in page.lower() and "https://" not in page
