@@ -643,6 +643,44 @@ def useful_lives_cmd(as_json: bool) -> None:
         click.echo(text)
 
 
+@main.group()
+def credits() -> None:
+    """JCM credits: the arithmetic of an issuance's split (issue 10)."""
+
+
+@credits.command("allocate")
+@click.option("--issued", required=True, help="credits issued, a whole number of tCO2")
+@click.option(
+    "--shares",
+    required=True,
+    help="the allocation agreement's shares in percent: goj=50,pp1=30,pp2=20 (adding up to 100)",
+)
+@click.option(
+    "--government",
+    default="goj",
+    show_default=True,
+    help="the party that is the Government of Japan (its share is rounded up)",
+)
+@JSON
+def credits_allocate(issued: str, shares: str, government: str, as_json: bool) -> None:
+    """Splits an issuance by the allocation agreement (様式5): the Government of Japan's share
+    rounded up, the others' down, the rest to the largest remainders; the parts add up to the
+    issuance exactly. The call sets no share (spec A-24)."""
+    from renkei.rules.jcm.credits import allocate, parse_shares
+
+    value = _decimal("--issued", issued)
+    if value != value.to_integral_value():
+        raise BadInput(f"--issued must be whole credits (tCO2), not {issued!r}")
+    result = allocate(int(value), parse_shares(shares), government=government.strip())
+    width = max(len(k) for k in result.allocations)
+    text = "\n".join(
+        f"{k:<{width}}  {n:>12,}  ({v.normalize():f} % of {result.issued:,} = "
+        f"{result.to_dict()['exact'][k]})" + ("  +1 remainder" if k in result.remainder_to else "")
+        for (k, n), v in zip(result.allocations.items(), result.shares.values(), strict=True)
+    )
+    _emit(result.to_dict(), as_json, text)
+
+
 def _add_mrv() -> None:
     from renkei.mrv.cli import mrv
 
