@@ -27,7 +27,8 @@ MARK = "RESULT:"
 
 
 def _report(result: dict) -> None:
-    print(MARK + json.dumps(result, sort_keys=True), flush=True)
+    # on a line of its own (a failed migration leaves "Applying x..." without its newline)
+    print("\n" + MARK + json.dumps(result, sort_keys=True), flush=True)
 
 
 def _table_counts(connection) -> dict[str, int]:
@@ -88,13 +89,22 @@ def prepare(dump: str, sidecar: str) -> None:
         cursor.execute(
             "TRUNCATE " + ", ".join(quote(t) for t in tables) + " RESTART IDENTITY CASCADE"
         )
+        # one query for every column (information_schema is slow to ask table by table)
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, "
+            "is_identity = 'YES' OR column_default LIKE 'nextval%%' "
+            "FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+        schema: dict[str, dict[str, tuple[str, bool]]] = {}
+        for table, column, data_type, numbered in cursor.fetchall():
+            schema.setdefault(table, {})[column] = (data_type, numbered)
         for table in tables:
-            cursor.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = %s",
-                [table],
-            )
-            types = dict(cursor.fetchall())
+            if table not in schema:
+                raise SystemExit(
+                    f"table {table} of the dump is not in the schema migrated to the release's "
+                    "migrations"
+                )
+            types = {column: data_type for column, (data_type, _) in schema[table].items()}
             rows = source.execute(f'SELECT * FROM "{table}"')
             columns = [d[0] for d in rows.description]
             missing = [c for c in columns if c not in types]
@@ -116,15 +126,13 @@ def prepare(dump: str, sidecar: str) -> None:
                 )
             copied[table] = len(values)
             # the sequences go on after the copied ids (what sqlsequencereset does per model)
-            for column in columns:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quote(table), column])
-                sequence = cursor.fetchone()[0]
-                if sequence:
-                    cursor.execute(
-                        f"SELECT setval(%s, COALESCE(MAX({quote(column)}), 1), "
-                        f"MAX({quote(column)}) IS NOT NULL) FROM {quote(table)}",
-                        [sequence],
-                    )
+            for column in (c for c in columns if schema[table][c][1]):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    f"COALESCE(MAX({quote(column)}), 1), MAX({quote(column)}) IS NOT NULL) "
+                    f"FROM {quote(table)}",
+                    [quote(table), column],
+                )
     _report({"applied": _applied(connection), "copied": copied})
 
 
@@ -146,8 +154,14 @@ def forward() -> None:
     before = _table_counts(connection)
     try:
         call_command("migrate", interactive=False, verbosity=1)
-    except Exception:  # the test shows which migration failed and why
-        _report({"failed": "migrate", "error": traceback.format_exc(limit=-3)})
+    except Exception as error:  # the test shows which migration failed and why
+        _report(
+            {
+                "failed": "migrate",
+                "error": "".join(traceback.format_exception_only(error)).strip(),
+                "traceback": traceback.format_exc(limit=-4),
+            }
+        )
         return
     executor = MigrationExecutor(connection)
     unapplied = [
