@@ -102,7 +102,10 @@ def uploads(home: Path) -> list[dict]:
 
 
 def make_dump(ref: str, output: Path, demo_now: str, python: str) -> dict:
-    commit = _git("rev-parse", "--verify", f"{ref}^{{commit}}")
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except subprocess.CalledProcessError:
+        sys.exit(f"{ref!r} is not a commit or tag of this repository (e.g. v0.9.0 or c3c4b6c)")
     with tempfile.TemporaryDirectory(prefix="renkei-release-") as tmp:
         tree, home = Path(tmp) / "tree", Path(tmp) / "home"
         home.mkdir()

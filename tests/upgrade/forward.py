@@ -144,6 +144,30 @@ def _converter(data_type: str):
     return lambda v: v
 
 
+def _sequences_behind(connection) -> dict[str, list[int]]:
+    """PostgreSQL: id sequences whose next value is an id a row already has (the next insert
+    would fail); SQLite numbers rows after the largest id by itself."""
+    if connection.vendor != "postgresql":
+        return {}
+    quote = connection.ops.quote_name
+    behind = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), "
+            "column_name) FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND (is_identity = 'YES' OR column_default LIKE 'nextval%%')"
+        )
+        for table, column, sequence in cursor.fetchall():
+            cursor.execute(
+                f"SELECT (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END "
+                f"FROM {sequence}), MAX({quote(column)}) FROM {quote(table)}"
+            )
+            following, largest = cursor.fetchone()
+            if largest is not None and following <= largest:
+                behind[f"{table}.{column}"] = [following, largest]
+    return behind
+
+
 def forward() -> None:
     """What an operator runs, then what the test checks."""
     from django.apps import apps
@@ -187,6 +211,7 @@ def forward() -> None:
             queries[model._meta.label] = f"{type(error).__name__}: {error}"
     _report(
         {
+            "sequences_behind": _sequences_behind(connection),
             "before": before,
             "after": _table_counts(connection),
             "unapplied": unapplied,

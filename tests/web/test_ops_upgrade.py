@@ -147,6 +147,9 @@ def test_release_demo_data_migrates_forward(sidecar: Path, tmp_path: Path) -> No
         f"rows of release {release} not kept by the migrations, table: (before, after): {lost}; "
         "if that is intended, name the table in ROWS_CHANGED_ON_PURPOSE with the reason"
     )
+    assert report["sequences_behind"] == {}, (
+        f"id sequences behind the copied rows, (next id, largest id): {report['sequences_behind']}"
+    )
     broken = {label: r for label, r in report["queries"].items() if isinstance(r, str)}
     assert not broken, f"models that cannot read the upgraded rows: {broken}"
     read = sum(report["queries"].values())
