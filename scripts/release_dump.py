@@ -1,6 +1,6 @@
 """The demo dump of a release, for the upgrade test (issue 14, "Upgrades").
 
-    python scripts/release_dump.py v0.9.0 --output tests/upgrade/data/0.9.0.sqlite3.gz
+    python scripts/release_dump.py v0.1.0 --output tests/upgrade/data/0.1.0.sqlite3.gz
 
 checks the git ref out into a temporary worktree (``git worktree add --detach``, removed
 afterwards), runs THAT version's ``manage.py migrate``, ``renkei_demo`` and
@@ -61,7 +61,7 @@ def _regexp(pattern: str | None, value: object) -> bool | None:
 
 
 def sidecar_path(output: Path) -> Path:
-    """``0.9.0.sqlite3.gz`` -> ``0.9.0.json``."""
+    """``0.1.0.sqlite3.gz`` -> ``0.1.0.json``."""
     name = output.name
     for suffix in (".gz", ".sqlite3"):
         name = name.removesuffix(suffix)
@@ -105,7 +105,7 @@ def make_dump(ref: str, output: Path, demo_now: str, python: str) -> dict:
     try:
         commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except subprocess.CalledProcessError:
-        sys.exit(f"{ref!r} is not a commit or tag of this repository (e.g. v0.9.0 or c3c4b6c)")
+        sys.exit(f"{ref!r} is not a commit or tag of this repository (e.g. v0.1.0 or c3c4b6c)")
     with tempfile.TemporaryDirectory(prefix="renkei-release-") as tmp:
         tree, home = Path(tmp) / "tree", Path(tmp) / "home"
         home.mkdir()
@@ -172,12 +172,12 @@ def make_dump(ref: str, output: Path, demo_now: str, python: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("ref", help="git ref of the release, e.g. v0.9.0")
+    parser.add_argument("ref", help="git ref of the release, e.g. v0.1.0")
     parser.add_argument(
         "--output",
         required=True,
         type=Path,
-        help="the dump, e.g. tests/upgrade/data/0.9.0.sqlite3.gz",
+        help="the dump, e.g. tests/upgrade/data/0.1.0.sqlite3.gz",
     )
     parser.add_argument(
         "--demo-now", default=DEFAULT_DEMO_NOW, help=f"RENKEI_DEMO_NOW (default {DEFAULT_DEMO_NOW})"
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.output.name.endswith(".sqlite3.gz"):
         parser.error(
-            "--output must end with .sqlite3.gz (e.g. tests/upgrade/data/0.9.0.sqlite3.gz)"
+            "--output must end with .sqlite3.gz (e.g. tests/upgrade/data/0.1.0.sqlite3.gz)"
         )
     meta = make_dump(args.ref, args.output, args.demo_now, args.python)
     rows = sum(meta["row_counts"].values())

@@ -157,9 +157,9 @@ def test_release_demo_data_migrates_forward(sidecar: Path, tmp_path: Path) -> No
 
 
 def test_a_release_dump_is_there() -> None:
-    """The upgrade test above has something to run on: the dump of the last release (0.9.0 at
+    """The upgrade test above has something to run on: the dump of the last release (0.1.0 at
     least), with its sidecar."""
-    assert "0.9.0" in [s.stem for s in SIDECARS]
+    assert "0.1.0" in [s.stem for s in SIDECARS]
     for sidecar in SIDECARS:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         assert sidecar.with_name(meta["database"]).exists(), meta["database"]
