@@ -664,6 +664,7 @@ class _Solver:
 
     def __init__(self, n: int, rows: Sequence[_Row], excluded: set[int]) -> None:
         self.n, self.rows = n, list(rows)
+        self.active = set(range(len(self.rows)))
         self.h = highspy.Highs()
         h = self.h
         h.setOptionValue("output_flag", False)
@@ -687,6 +688,7 @@ class _Solver:
             h.addRow(lo, hi, len(idx), idx, val)
 
     def enable(self, active: set[int]) -> None:
+        self.active = set(active)
         inf = highspy.kHighsInf
         for k, row in enumerate(self.rows):
             on = k in active
@@ -695,6 +697,11 @@ class _Solver:
             self.h.changeRowBounds(k, lo, hi)
 
     def solve(self, costs: Sequence[float], maximise: bool, time_limit: float) -> _Run:
+        if self.n == 0:  # no proposal: HiGHS calls the model empty; the empty set decides
+            holds = all(self.rows[k].holds(()) for k in self.active)
+            status = highspy.HighsModelStatus
+            return _Run(status.kOptimal if holds else status.kInfeasible, () if holds else None,
+                        0.0, 0.0)  # fmt: skip
         h = self.h
         h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.array(costs, dtype=float))
         h.changeObjectiveSense(
