@@ -403,7 +403,7 @@ class Conflict:
     label: str
     lo: int | None
     hi: int | None
-    achievable: int
+    achievable: int | None  # None: not found within the time limit
     text: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -830,7 +830,9 @@ def optimise(problem: Problem) -> Selection:
     conflicts: tuple[Conflict, ...] = ()
     if chosen is None:
         status = Status.INFEASIBLE
-        conflicts = _conflicts(solver, solve_rows, exclusions, props, deadline)
+        # the search gets its own time: the failed solve may have used all of it
+        search_deadline = time.monotonic() + float(problem.time_limit_s)
+        conflicts = _conflicts(solver, solve_rows, exclusions, props, search_deadline)
     else:
         broken = [row.id for row in solve_rows if not row.holds(chosen)]
         if broken:  # the solver's tolerances let a row slip: never report such a set
@@ -1077,7 +1079,12 @@ def _conflicts(
         solver.enable(active - {k})
         costs = [float(row.coeffs.get(i, 0)) for i in range(solver.n)]
         run = solver.solve(costs, row.hi is None, deadline - time.monotonic())
-        achievable = row.value(run.chosen) if run.chosen is not None else 0
+        if not run.optimal or run.chosen is None:
+            conflicts.append(Conflict(row.id, row.label, row.lo, row.hi, None,
+                                      f"'{row.label}' is part of the conflict (what the others "
+                                      "allow was not found within the time limit)"))  # fmt: skip
+            continue
+        achievable = row.value(run.chosen)
         conflicts.append(
             Conflict(
                 row.id,
