@@ -22,6 +22,7 @@ from renkei.selection.optimiser import (
     Status,
     _finish,
     _Run,
+    evaluate,
     optimise,
 )
 
@@ -319,3 +320,20 @@ def test_the_input_round_trips_through_json_with_the_same_fingerprint() -> None:
 def test_bad_input_says_what_was_wrong(make, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         make()
+
+
+def test_evaluate_says_what_a_set_chosen_by_hand_breaks() -> None:
+    problem = Problem(
+        (
+            p("a", "90", 60, eco_lease=True),
+            p("b", "80", 50),
+            p("c", "1", 1, screening_passed=False),
+        ),
+        Constraints(100, eco_lease_budget_jpy=50, countries=(Limit("VN", max=1),)),
+    )
+    portfolio, broken = evaluate(problem, ["a", "b", "c"])
+    assert portfolio.subsidy_jpy == 111 and portfolio.eco_lease_jpy == 60
+    assert broken == ("excluded:c", "budget.round", "budget.eco_lease", "country.max:VN")
+    assert evaluate(problem, ["b"])[1] == ()
+    with pytest.raises(ValueError, match="not proposals of this problem: z"):
+        evaluate(problem, ["z"])

@@ -23,6 +23,7 @@ from renkei.selection.optimiser import (
     Problem,
     Proposal,
     Status,
+    evaluate,
     optimise,
 )
 
@@ -232,3 +233,21 @@ def test_the_same_input_gives_the_same_result(problem: Problem) -> None:
     again = again.to_dict()
     first.pop("solve_seconds"), again.pop("solve_seconds")
     assert first == again
+
+
+@settings(max_examples=100, deadline=None)
+@given(problems(), st.data())
+def test_evaluate_names_exactly_the_constraints_any_set_breaks(problem: Problem, data) -> None:
+    subset = (
+        data.draw(st.lists(st.sampled_from(problem.proposals), unique=True))
+        if (problem.proposals)
+        else []
+    )
+    portfolio, named = evaluate(problem, [p.id for p in subset])
+    expected = broken(problem, tuple(subset)) - {"ratio.subsidy"}
+    assert {x for x in named if not x.startswith("excluded:")} == expected
+    assert {x for x in named if x.startswith("excluded:")} == {
+        f"excluded:{p.id}" for p in subset if excluded(p)
+    }
+    assert portfolio.subsidy_jpy == sum(p.subsidy_jpy for p in subset)
+    assert set(portfolio.ids) == {p.id for p in subset}

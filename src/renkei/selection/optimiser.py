@@ -704,8 +704,9 @@ class _Solver:
         if self.n == 0:  # no proposal: HiGHS calls the model empty; the empty set decides
             holds = all(self.rows[k].holds(()) for k in self.active)
             status = highspy.HighsModelStatus
-            return _Run(status.kOptimal if holds else status.kInfeasible, () if holds else None,
-                        0.0, 0.0)  # fmt: skip
+            return _Run(
+                status.kOptimal if holds else status.kInfeasible, () if holds else None, 0.0, 0.0
+            )
         h = self.h
         h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.array(costs, dtype=float))
         h.changeObjectiveSense(
@@ -978,6 +979,21 @@ def _portfolio(problem: Problem, chosen: Sequence[int]) -> Portfolio:
     )
 
 
+def evaluate(problem: Problem, ids: Iterable[str]) -> tuple[Portfolio, tuple[str, ...]]:
+    """Any set of proposals (the office's own choice, a walk by hand): what it adds up to and
+    the ids of the constraints it breaks (an excluded proposal breaks ``excluded:<id>``)."""
+    index = {p.id: i for i, p in enumerate(problem.proposals)}
+    wanted = list(dict.fromkeys(ids))
+    unknown = [x for x in wanted if x not in index]
+    if unknown:
+        raise ValueError(f"not proposals of this problem: {', '.join(unknown)}")
+    chosen = sorted(index[x] for x in wanted)
+    exclusions = _exclusions(problem)
+    broken = [f"excluded:{problem.proposals[i].id}" for i in chosen if i in exclusions]
+    broken += [row.id for row in _rows(problem, set(exclusions)) if not row.holds(chosen)]
+    return _portfolio(problem, chosen), tuple(broken)
+
+
 # --- explaining --------------------------------------------------------------------------
 def _differences(
     problem: Problem,
@@ -1085,9 +1101,17 @@ def _conflicts(
         costs = [float(row.coeffs.get(i, 0)) for i in range(solver.n)]
         run = solver.solve(costs, row.hi is None, deadline - time.monotonic(), integral=True)
         if not run.optimal or run.chosen is None:
-            conflicts.append(Conflict(row.id, row.label, row.lo, row.hi, None,
-                                      f"'{row.label}' is part of the conflict (what the others "
-                                      "allow was not found within the time limit)"))  # fmt: skip
+            conflicts.append(
+                Conflict(
+                    row.id,
+                    row.label,
+                    row.lo,
+                    row.hi,
+                    None,
+                    f"'{row.label}' is part of the conflict (what the others "
+                    "allow was not found within the time limit)",
+                )
+            )
             continue
         achievable = row.value(run.chosen)
         conflicts.append(
