@@ -236,6 +236,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{opt.subsidy_jpy - w_money:+,} yen"
         )
     print(f"\nslowest objective: median {worst:.3f} s (goal ≤ 10 s)")
+    # an infeasible set: more boiler projects in VN than VN may have
+    vn = next(x for x in c.countries if x.key == "VN")
+    clash = dataclasses.replace(c, pairs=(Limit("VN/boiler", min=(vn.max or 0) + 2),))
+    started = time.perf_counter()
+    result = optimise(Problem(base.proposals, clash, Objective.TCO2, Decimal(60)))
+    print(
+        f"infeasible on purpose (at least {(vn.max or 0) + 2} boiler projects in VN, at most "
+        f"{vn.max} in VN): {result.status.value} in {time.perf_counter() - started:.3f} s, "
+        f"{len(result.constraints)} constraints searched; named: "
+        + "; ".join(x.text for x in result.conflicts)
+    )
     return 0
 
 

@@ -46,3 +46,5 @@ def test_smoke_run_prints_consistent_figures(capsys) -> None:
     if "meets every constraint: yes" in tco2:
         assert re.search(r"gain over the ranking: score [+-][\d.]+, tCO2 \+", tco2)
     assert re.search(r"slowest objective: median \d+\.\d{3} s \(goal ≤ 10 s\)", out)
+    assert re.search(r"infeasible on purpose .*: infeasible in \d+\.\d{3} s, \d+ constraints", out)
+    assert "named: 'at least 3 in VN/boiler' cannot hold" in out, out
