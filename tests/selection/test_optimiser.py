@@ -337,3 +337,25 @@ def test_evaluate_says_what_a_set_chosen_by_hand_breaks() -> None:
     assert evaluate(problem, ["b"])[1] == ()
     with pytest.raises(ValueError, match="not proposals of this problem: z"):
         evaluate(problem, ["z"])
+
+
+def test_the_optimiser_stays_pure_not_even_django_indirectly() -> None:
+    """``tests/architecture`` checks the package's own import lines; this checks what importing
+    it actually loads (a helper it imports could pull Django in)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    code = (
+        "import sys, renkei.selection.optimiser\n"
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(src), "PATH": ""},
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -59,7 +59,6 @@ from fractions import Fraction
 from typing import Any
 
 import highspy
-import numpy as np
 
 from renkei.selection import Candidate, rank_within_budget
 
@@ -674,15 +673,13 @@ class _Solver:
         h.setOptionValue("mip_abs_gap", 1e-9)
         h.setOptionValue("mip_feasibility_tolerance", 1e-9)
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        upper = np.array([0.0 if i in excluded else 1.0 for i in range(n)])
-        h.addVars(n, np.zeros(n), upper)
-        h.changeColsIntegrality(
-            n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n)
-        )
+        upper = [0.0 if i in excluded else 1.0 for i in range(n)]
+        h.addVars(n, [0.0] * n, upper)
+        h.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
         inf = highspy.kHighsInf
         for row in self.rows:
-            idx = np.array(sorted(row.coeffs), dtype=np.int32)
-            val = np.array([float(row.coeffs[i]) for i in idx])
+            idx = sorted(row.coeffs)
+            val = [float(row.coeffs[i]) for i in idx]
             lo = -inf if row.lo is None else float(row.lo)
             hi = inf if row.hi is None else float(row.hi)
             h.addRow(lo, hi, len(idx), idx, val)
@@ -708,7 +705,7 @@ class _Solver:
                 status.kOptimal if holds else status.kInfeasible, () if holds else None, 0.0, 0.0
             )
         h = self.h
-        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.array(costs, dtype=float))
+        h.changeColsCost(self.n, list(range(self.n)), [float(c) for c in costs])
         h.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         )
