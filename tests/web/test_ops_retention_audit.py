@@ -37,9 +37,9 @@ def _raw(sql: str, *params) -> None:
     ids=["action", "payload", "actor"],
 )
 def test_the_database_refuses_a_raw_update_of_an_audit_event(event, sql) -> None:
-    with pytest.raises((IntegrityError, DatabaseError), match="append-only"):
-        with transaction.atomic():
-            _raw(sql, event.pk)
+    refused = pytest.raises((IntegrityError, DatabaseError), match="append-only")
+    with refused, transaction.atomic():
+        _raw(sql, event.pk)
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.action, stored.payload, stored.actor_id) == (
         "account_issue",
@@ -65,7 +65,7 @@ def test_new_events_are_still_written(event) -> None:
     reason="the delete trigger is PostgreSQL's (SQLite empties test tables with DELETE)",
 )
 def test_the_database_refuses_a_raw_delete_of_an_audit_event(event) -> None:
-    with pytest.raises((IntegrityError, DatabaseError), match="append-only"):
-        with transaction.atomic():
-            _raw("DELETE FROM audit_auditevent WHERE id = %s", event.pk)
+    refused = pytest.raises((IntegrityError, DatabaseError), match="append-only")
+    with refused, transaction.atomic():
+        _raw("DELETE FROM audit_auditevent WHERE id = %s", event.pk)
     assert AuditEvent.objects.filter(pk=event.pk).exists()
