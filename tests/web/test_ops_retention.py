@@ -66,6 +66,25 @@ def _read(name: str) -> bytes:
         return fh.read()
 
 
+def _attachment(grant: Grant, body: bytes = b"%PDF-1.7 form 1"):
+    from renkei.proposals.models import Attachment
+
+    proposal = grant.selection.proposal
+    att = Attachment(
+        proposal=proposal,
+        document_id="form1",
+        original_name="1_form.pdf",
+        content_type="application/pdf",
+        size=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        uploaded_by=proposal.created_by,
+        version=proposal.versions.first(),
+    )
+    att.file.save("1_form.pdf", ContentFile(body), save=False)
+    att.save()
+    return att
+
+
 def _part(r, key):
     return next(p for p in r.parts if p.key == key)
 
@@ -165,7 +184,11 @@ def test_the_archive_package_holds_the_records_their_files_and_checksums() -> No
     grant = _grant()
     plan_for(grant)
     doc = _document(grant)
+    attachment = _attachment(grant)
+    other = _grant()
+    _document(other, b"%PDF-1.7 other grant")
     AuditEvent.objects.create(object_type="grants.grant", object_id=str(grant.pk), action="x")
+    AuditEvent.objects.create(object_type="grants.grant", object_id=str(other.pk), action="y")
     record = grant_archive(actor=None, grant=grant, as_of=D("2030-04-01"))
 
     assert record.package.startswith(f"archive/{grant.pk}/")
@@ -189,8 +212,22 @@ def test_the_archive_package_holds_the_records_their_files_and_checksums() -> No
         "monitoring.meter",
         "audit.auditevent",
     } <= labels
+    assert "proposals.attachment" in labels
+    # only this grant's rows and files: not the other grant's, nor its audit events
+    assert {r["pk"] for r in records if r["model"] == "grants.grant"} == {grant.pk}
+    assert {r["pk"] for r in records if r["model"] == "proposals.proposal"} == {
+        grant.selection.proposal.pk
+    }
+    assert not [
+        r for r in records if r["model"] == "audit.auditevent" and r["fields"]["action"] == "y"
+    ]
     assert record.counts["rows"]["grants.grant"] == 1
-    assert record.counts["files"] == 1
+    assert record.counts["files"] == 2
+    assert {e.get("source") for e in manifest["files"]} == {
+        None,
+        doc.file.name,
+        attachment.file.name,
+    }
     assert (record.keep_until, record.reading) == (
         D("2030-03-31"),
         "jcm.reading.records_later_of_both",
@@ -306,11 +343,25 @@ def test_archiving_a_named_grant_within_its_period_is_refused_with_its_date() ->
     assert not ArchiveRecord.objects.exists()
 
 
-def test_the_command_lists_unadopted_proposals_as_kept_without_a_period() -> None:
-    _grant()
+def test_the_command_names_proposals_without_a_grant_as_kept_without_a_period() -> None:
+    from renkei.proposals.models import Proposal
+
+    grant = _grant()
+    proposal = grant.selection.proposal
+    Proposal.objects.create(
+        call=proposal.call,
+        round=proposal.round,
+        organisation=proposal.organisation,
+        title="not adopted",
+        country="KE",
+        created_by=proposal.created_by,
+    )
     out = _Out()
     call_command("renkei_retention", "--as-of", "2030-04-01", "--json", stdout=out)
-    assert json.loads(out.text)["kept_without_period"] == {"unadopted_proposals": 0}
+    assert json.loads(out.text)["kept_without_period"] == {"proposals_without_grant": 1}
+    out = _Out()
+    call_command("renkei_retention", "--as-of", "2030-04-01", stdout=out)
+    assert "Gap: 1 proposals without a grant" in out.text
 
 
 def test_only_the_office_archives() -> None:

@@ -63,9 +63,9 @@ __all__ = [
     "ReadingDate",
     "Retention",
     "grant_archive",
+    "proposals_without_grant",
     "retention_of",
     "retentions",
-    "unadopted_proposals",
     "verify_package",
 ]
 
@@ -319,9 +319,9 @@ def retentions(*, as_of: dt.date | None = None, grants: Iterable[Grant] | None =
         yield retention_of(grant, as_of=as_of)
 
 
-def unadopted_proposals() -> int:
-    """Proposals never adopted (no grant): the call sets no retention period for them; they are
-    kept, never archived by this module (the gap in docs/ops/retention.md)."""
+def proposals_without_grant() -> int:
+    """Proposals with no grant (never adopted, or adopted with no grant opened): the call sets no
+    retention period for them; they are kept, never archived here (docs/ops/retention.md)."""
     from renkei.proposals.models import Proposal
 
     return Proposal.objects.filter(selection__grant__isnull=True).count()

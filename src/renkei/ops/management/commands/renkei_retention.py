@@ -17,10 +17,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkei import clock
 from renkei.grants.models import Grant
-from renkei.ops.retention import ArchiveError, grant_archive, retentions, unadopted_proposals
+from renkei.ops.retention import ArchiveError, grant_archive, proposals_without_grant, retentions
 
-GAP_UNADOPTED = (
-    "proposals never adopted: the call sets no retention period for them; kept, not archived"
+GAP_WITHOUT_GRANT = (
+    "proposals without a grant (not adopted, or no grant opened): the call sets no retention "
+    "period for them; kept, not archived"
 )
 
 
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             "grants": [r.to_dict("en") for r in shown],
             "archived": archived,
             "failed": failed,
-            "kept_without_period": {"unadopted_proposals": unadopted_proposals()},
+            "kept_without_period": {"proposals_without_grant": proposals_without_grant()},
             "never": "deletes or changes a live record",
         }
         if options["json"]:
@@ -152,9 +153,9 @@ class Command(BaseCommand):
                 f"Archived {a['grant']}: {a['package']} ({a['rows']} rows, {a['files']} files), "
                 f"sha256 {a['sha256']}; verified; live records kept"
             )
-        n = report["kept_without_period"]["unadopted_proposals"]
+        n = report["kept_without_period"]["proposals_without_grant"]
         if n:
-            w(f"Gap: {n} {GAP_UNADOPTED}.")
+            w(f"Gap: {n} {GAP_WITHOUT_GRANT}.")
         w(
             "Renkei never deletes the live records: deleting them after archiving is the "
             "office's decision, which the call does not take (docs/ops/retention.md)."
