@@ -399,3 +399,29 @@ def test_the_retention_panel_is_in_japanese_by_default(client) -> None:
     client.force_login(User.objects.filter(role=Role.OFFICE).first())
     page = client.get(reverse("grants:detail", args=[grant.pk])).content.decode()
     assert "記録の保管" in page and "2030-03-31" in page
+
+
+def test_naming_an_archived_grant_again_archives_nothing_and_is_not_an_error() -> None:
+    grant = _grant()
+    args = ("renkei_retention", "--archive", "--as-of", "2030-04-01", "--grant", grant.number)
+    call_command(*args, stdout=_Out())
+    out = _Out()
+    call_command(*args, "--json", stdout=out)
+    report = json.loads(out.text)
+    assert (report["archived"], report["failed"]) == ([], [])
+    assert report["grants"][0]["archived"]["package"] == ArchiveRecord.objects.get().package
+
+
+def test_verify_reads_every_package_back_and_names_a_damaged_one() -> None:
+    grant = _grant()
+    _document(grant)
+    record = grant_archive(actor=None, grant=grant, as_of=D("2030-04-01"))
+    out = _Out()
+    call_command("renkei_retention", "--verify", stdout=out)
+    assert f"{grant.number}: {record.package}: OK" in out.text
+    with default_storage.open(
+        f"{record.package}/files/{GrantDocument.objects.get().file.name}", "wb"
+    ) as fh:
+        fh.write(b"damaged")
+    with pytest.raises(CommandError, match="differs from its SHA-256 in the manifest"):
+        call_command("renkei_retention", "--verify", stdout=_Out())

@@ -17,7 +17,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkei import clock
 from renkei.grants.models import Grant
-from renkei.ops.retention import ArchiveError, grant_archive, proposals_without_grant, retentions
+from renkei.ops.models import ArchiveRecord
+from renkei.ops.retention import (
+    ArchiveError,
+    grant_archive,
+    proposals_without_grant,
+    retentions,
+    verify_package,
+)
 
 GAP_WITHOUT_GRANT = (
     "proposals without a grant (not adopted, or no grant opened): the call sets no retention "
@@ -54,8 +61,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--all", action="store_true", help="list every grant, not only due")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="read every archive package back and check it against its manifest",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verify"]:
+            return self._verify(options["json"])
         today = clock.today()
         as_of = _date(options["as_of"]) if options["as_of"] else today
         if options["archive"] and as_of > today:
@@ -76,7 +90,7 @@ class Command(BaseCommand):
         archived, failed = [], []
         if options["archive"]:
             for r in found:
-                if not r.due and not named:
+                if r.archive is not None or (not r.due and not named):
                     continue
                 try:
                     record = grant_archive(actor=None, grant=r.grant, as_of=as_of)
@@ -121,6 +135,30 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(
                 f"{len(failed)} grant(s) not archived: " + "; ".join(f["error"] for f in failed)
+            )
+
+    def _verify(self, as_json: bool) -> None:
+        results = []
+        for record in ArchiveRecord.objects.select_related("grant").order_by("pk"):
+            try:
+                verify_package(record.package, record.sha256)
+                error = ""
+            except ArchiveError as exc:
+                error = str(exc)
+            results.append(
+                {"grant": record.grant.number, "package": record.package, "error": error}
+            )
+        if as_json:
+            self.stdout.write(json.dumps({"verified": results}, ensure_ascii=False, indent=1))
+        else:
+            for r in results:
+                self.stdout.write(f"{r['grant']}: {r['package']}: {r['error'] or 'OK'}")
+            if not results:
+                self.stdout.write("No archive package recorded.")
+        bad = [r for r in results if r["error"]]
+        if bad:
+            raise CommandError(
+                f"{len(bad)} package(s) damaged: " + "; ".join(r["error"] for r in bad)
             )
 
     def _text(self, report: dict[str, Any], found: list) -> None:
