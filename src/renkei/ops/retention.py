@@ -58,6 +58,7 @@ from renkei.services import NotAllowed, ServiceError
 
 __all__ = [
     "ARCHIVE_ROOT",
+    "AlreadyArchived",
     "ArchiveError",
     "Part",
     "ReadingDate",
@@ -79,6 +80,10 @@ SKIP = {"audit.auditevent", "ops.archiverecord"}
 
 class ArchiveError(ServiceError):
     """An archive refused or failed: the message says which grant, why, and what would work."""
+
+
+class AlreadyArchived(ArchiveError):
+    """The grant has its archive already (another run may have made it a moment ago)."""
 
 
 @dataclass(frozen=True)
@@ -534,7 +539,7 @@ def grant_archive(*, actor: Any, grant: Grant, as_of: dt.date | None = None) -> 
         )
         r = retention_of(grant, as_of=as_of)
         if r.archive is not None:
-            raise ArchiveError(
+            raise AlreadyArchived(
                 f"grant {grant.number} was archived on {r.archive.created_at.date().isoformat()} "
                 f"({r.archive.package}); nothing to do"
             )
@@ -549,31 +554,31 @@ def grant_archive(*, actor: Any, grant: Grant, as_of: dt.date | None = None) -> 
         try:
             folder, sha, counts = _write_package(grant, r, written)
             verify_package(folder, sha)
-        except Exception:
+            record = ArchiveRecord.objects.create(
+                grant=grant,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                as_of=as_of,
+                package=folder,
+                sha256=sha,
+                counts=counts,
+                keep_until=r.keep_until,
+                reading=r.reading,
+            )
+            audit_record(
+                actor=actor,
+                obj=grant,
+                action="grant_archive",
+                payload={
+                    "package": folder,
+                    "sha256": sha,
+                    "keep_until": r.keep_until.isoformat(),
+                    "reading": r.reading,
+                    "as_of": as_of.isoformat(),
+                    "files": counts["files"],
+                    "rows": sum(counts["rows"].values()),
+                },
+            )
+        except Exception:  # nothing recorded: this package's own files go again
             _discard(written)
             raise
-        record = ArchiveRecord.objects.create(
-            grant=grant,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            as_of=as_of,
-            package=folder,
-            sha256=sha,
-            counts=counts,
-            keep_until=r.keep_until,
-            reading=r.reading,
-        )
-        audit_record(
-            actor=actor,
-            obj=grant,
-            action="grant_archive",
-            payload={
-                "package": folder,
-                "sha256": sha,
-                "keep_until": r.keep_until.isoformat(),
-                "reading": r.reading,
-                "as_of": as_of.isoformat(),
-                "files": counts["files"],
-                "rows": sum(counts["rows"].values()),
-            },
-        )
     return record

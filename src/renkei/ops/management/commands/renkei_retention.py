@@ -19,6 +19,7 @@ from renkei import clock
 from renkei.grants.models import Grant
 from renkei.ops.models import ArchiveRecord
 from renkei.ops.retention import (
+    AlreadyArchived,
     ArchiveError,
     grant_archive,
     proposals_without_grant,
@@ -94,6 +95,8 @@ class Command(BaseCommand):
                     continue
                 try:
                     record = grant_archive(actor=None, grant=r.grant, as_of=as_of)
+                except AlreadyArchived:  # by another run since the listing: nothing new
+                    continue
                 except ArchiveError as exc:
                     failed.append({"grant": r.grant.number, "error": str(exc)})
                     continue
