@@ -383,7 +383,8 @@ def _notes_text(notes: Any, lang: str) -> str:
     "--event",
     required=True,
     help="pre-registration, grant-application, completion-report, year-end-report, payment, "
-    "jcm-registration, first-issuance, records-retention, final-inspection, annual-report",
+    "jcm-registration, first-issuance, records-retention, property-ledger-retention, "
+    "final-inspection, annual-report",
 )
 @click.option("--date", "day", required=True, help="the event's basis date, YYYY-MM-DD")
 @click.option(

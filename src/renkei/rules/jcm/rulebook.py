@@ -249,6 +249,7 @@ class Schedule(Strict):
     issuance_after_life_end_years: Cited[int]
     issuance_2030_rule: TextRule
     records_retention_years: Cited[int]
+    property_ledger_retention_after_life_end_years: Cited[int] | None = None
     property_disposal_approval_unit_price_jpy: Cited[int]
     order_after_grant_decision: Cited[bool]
 

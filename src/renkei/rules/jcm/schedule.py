@@ -32,6 +32,7 @@ EVENTS = (
     "jcm-registration",
     "first-issuance",
     "records-retention",
+    "property-ledger-retention",
     "final-inspection",
     "annual-report",
 )
@@ -244,15 +245,49 @@ def deadline(
         notes = (Note("jcm.note.in_principle", (n.clause,)),)
         return Deadline(event, day, add_years(day, n.value), n.clause, {}, notes)
     if event == "records-retention":
+        # 「補助事業完了後5年間」: counted from completion (the due date, spec DL12); the named
+        # alternative counts from the end of the fiscal year of completion (A-20): both in extra
         book.period.require(book.id, "a completion on", day)
         n = s.records_retention_years
-        notes = (reading(book, "jcm.reading.records_from_completion"),)
-        return Deadline(event, day, add_years(day, n.value), n.clause, {}, notes)
+        from_completion = add_years(day, n.value)
+        from_fy_end = add_years(fiscal_year_end(day), n.value)
+        extra = {
+            "from_completion": from_completion,
+            "from_fiscal_year_end": from_fy_end,
+            "later_of_both": max(from_completion, from_fy_end),
+        }
+        later = {k: v.isoformat() for k, v in extra.items()}
+        later["until"] = later.pop("later_of_both")
+        notes = (
+            reading(book, "jcm.reading.records_from_completion"),
+            reading(book, "jcm.reading.records_later_of_both", later),
+        )
+        return Deadline(event, day, from_completion, n.clause, extra, notes)
+    if event == "property-ledger-retention":
+        return _property_ledger(book, day)
     if event == "final-inspection":
         return _final_inspection(book, day)
     if event == "annual-report":
         return _annual_report(book, day, useful_life_years)
     raise UnknownChoice("event", event, EVENTS)
+
+
+def _property_ledger(book: JcmRulebook, life_end: dt.date) -> Deadline:
+    """How long the property ledger (4.(8)) is kept, from the day the useful life ends (E): the
+    call sets no period; property management runs to E (2.(5)①(エ)), so at least to E, and the
+    spec's reading A-20 holds it a year beyond (``property_ledger_retention_after_life_end_years``).
+    """
+    n = book.schedule.property_ledger_retention_after_life_end_years
+    if n is None:
+        raise BadInput(f"{book.id} sets no property-ledger retention (a JCM rulebook does)")
+    until = add_years(life_end, n.value)
+    note = reading(
+        book,
+        "jcm.reading.property_ledger_after_life_end",
+        {"life_end": life_end.isoformat(), "until": until.isoformat()},
+    )
+    extra = {"at_least_until": life_end}
+    return Deadline("property-ledger-retention", life_end, until, n.clause, extra, (note,))
 
 
 def _final_inspection(book: JcmRulebook, day: dt.date) -> Deadline:
