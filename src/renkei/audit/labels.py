@@ -13,6 +13,7 @@ ACTIONS = {
     "account_consent_ask": _("Organisation's consent asked"),
     "account_consent_decline": _("Organisation declined the request"),
     "proposal_create": _("Proposal created"),
+    "grant_archive": _("Records archived"),
     "proposal_update_document": _("Proposal saved"),
     "attachment_add": _("Attachment uploaded"),
     "attachment_remove": _("Attachment removed"),
