@@ -67,7 +67,7 @@ install -d -o nobody -g nogroup -m 0755 "$D/home/var/static"
 step "2. install a release (a clean clone, a virtual environment, the prod extra)"
 git clone -q "$REPO" "$D/renkei"
 git -C "$D/renkei" log -1 --format='%h %s'
-python3 -m venv "$D/venv"
+/usr/bin/python3 -m venv "$D/venv"   # not a per-user Python (pyenv under /root): the service user must reach it
 "$D/venv/bin/pip" install -q "$D/renkei[prod]"
 "$D/venv/bin/pip" list 2>/dev/null | grep -iE '^(renkei|gunicorn|django|django-q2|psycopg) '
 install -m 0755 "$D/renkei/deploy/renkei-manage" "$D/renkei-manage"
