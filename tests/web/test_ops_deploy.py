@@ -26,6 +26,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -327,3 +328,23 @@ def test_the_smtp_relay_is_set_from_the_environment(tmp_path) -> None:
     )
     assert both.returncode != 0
     assert "exclude each other" in both.stderr
+
+
+# --- the first account of a new installation ------------------------------------------------------
+@pytest.mark.django_db
+def test_createsuperuser_makes_the_first_office_account(monkeypatch) -> None:
+    """The recipe's first account (`createsuperuser --noinput`): the default role, applicant,
+    needs an organisation that a fresh installation does not have, and the command failed on
+    the check constraint (the drill found it); a superuser belongs to the program office."""
+    from django.core.management import call_command
+
+    from renkei.accounts.models import Role, User
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "first-Account-2026")
+    call_command("createsuperuser", "--noinput", username="admin", email="admin@example.org")
+    admin = User.objects.get(username="admin")
+    assert (admin.role, admin.is_superuser, admin.is_staff) == (Role.OFFICE, True, True)
+    assert admin.check_password("first-Account-2026")
+    # an explicit role still wins (a superuser who is, say, a reviewer)
+    User.objects.create_superuser("rev", "rev@example.org", "x-Password-2026", role=Role.REVIEWER)
+    assert User.objects.get(username="rev").role == Role.REVIEWER
