@@ -174,6 +174,21 @@ curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' -H 'Host: 127.0.0.1' h
 echo "--- an upload over the limit is refused by nginx with its page"
 head -c $((22 * 1024 * 1024)) /dev/zero >"$D/big.bin"
 curl -ksS -o /dev/null -w '%{http_code}\n' -b "$D/cookies" -F "file=@$D/big.bin" "$SITE/proposals/"
+echo "--- wrong passwords from one client (127.0.0.2) do not lock out another (127.0.0.3)"
+post_login() { # source address, login, password: prints the status of the log-in POST
+    local jar="$D/cookies.$1" token
+    token=$(curl -ksS --interface "$1" -c "$jar" "$SITE/accounts/login/" |
+        sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)
+    curl -ksS --interface "$1" -o /dev/null -w '%{http_code}' -b "$jar" \
+        -H "Referer: $SITE/accounts/login/" --data-urlencode "csrfmiddlewaretoken=$token" \
+        --data-urlencode "username=$2" --data-urlencode "password=$3" "$SITE/accounts/login/"
+}
+for n in $(seq 11); do printf '%s ' "$(post_login 127.0.0.2 "guess$n@example.org" wrong)"; done
+echo "(127.0.0.2: 200 = wrong password, 429 = locked out)"
+status=$(post_login 127.0.0.3 drilladmin drill-Password-2026)
+echo "127.0.0.3 with the right password: $status"
+[ "$status" = 302 ] || fail "another client was locked out (RENKEI_PROXY_COUNT / X-Forwarded-For)"
+psql "$PG/$DB" -c "SELECT ip_address, count(*), max(failures_since_start) AS failures FROM axes_accessattempt GROUP BY ip_address"
 echo "--- the workers run the scheduled reminder job, once"
 for _ in $(seq 120); do
     n=$(psql "$PG/$DB" -tAc "SELECT count(*) FROM django_q_task WHERE \"group\" = 'renkei.grants: due-date reminders'")

@@ -348,3 +348,66 @@ def test_createsuperuser_makes_the_first_office_account(monkeypatch) -> None:
     # an explicit role still wins (a superuser who is, say, a reviewer)
     User.objects.create_superuser("rev", "rev@example.org", "x-Password-2026", role=Role.REVIEWER)
     assert User.objects.get(username="rev").role == Role.REVIEWER
+
+
+# --- the client's address behind the proxy ----------------------------------------------------
+def _meta(remote: str, forwarded: str | None = None):
+    from django.test import RequestFactory
+
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **extra)
+
+
+def test_the_client_address_is_the_one_the_trusted_proxies_saw(settings) -> None:
+    from renkei.web.client_ip import client_ip
+
+    settings.RENKEI_PROXY_COUNT = 0  # no proxy: what a client writes is never read
+    assert client_ip(_meta("198.51.100.7", "192.0.2.9")) == "198.51.100.7"
+    settings.RENKEI_PROXY_COUNT = 1  # nginx in front: X-Forwarded-For $remote_addr
+    assert client_ip(_meta("127.0.0.1", "192.0.2.9")) == "192.0.2.9"
+    # a client's own X-Forwarded-For is on the left; the proxy's address for it on the right
+    assert client_ip(_meta("127.0.0.1", "6.6.6.6, 192.0.2.9")) == "192.0.2.9"
+    assert client_ip(_meta("127.0.0.1")) == "127.0.0.1"  # not through the proxy
+    assert client_ip(_meta("127.0.0.1", "not-an-address")) == "127.0.0.1"
+    settings.RENKEI_PROXY_COUNT = 2  # a load balancer, then nginx ($proxy_add_x_forwarded_for)
+    assert client_ip(_meta("127.0.0.1", "6.6.6.6, 192.0.2.9, 10.0.0.5")) == "192.0.2.9"
+    assert client_ip(_meta("127.0.0.1", "10.0.0.5")) == "127.0.0.1"
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_one_clients_wrong_passwords_lock_out_only_that_client(
+    client, settings
+) -> None:
+    """The drill's finding: behind nginx every request comes from 127.0.0.1, and axes counted
+    that address (RENKEI_PROXY_COUNT had no effect), so ten wrong passwords from one client
+    refused log-ins from every client. Counted per client, another client logs in."""
+    from django.test import Client
+    from webfactories import UserFactory
+
+    settings.RENKEI_PROXY_COUNT = 1
+    UserFactory(username="office@example.org", email="office@example.org", password="Right-pw-1")
+    via_nginx = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            "/accounts/login/",
+            {"username": f"guess{n}@example.org", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="192.0.2.66",
+            **via_nginx,
+        )
+    refused = client.post(
+        "/accounts/login/",
+        {"username": "office@example.org", "password": "Right-pw-1"},
+        HTTP_X_FORWARDED_FOR="192.0.2.66",
+        **via_nginx,
+    )
+    assert refused.status_code == 429  # that client waits
+    other = Client()
+    answer = other.post(
+        "/accounts/login/",
+        {"username": "office@example.org", "password": "Right-pw-1"},
+        HTTP_X_FORWARDED_FOR="192.0.2.77",
+        **via_nginx,
+    )
+    assert answer.status_code == 302 and "_auth_user_id" in other.session

@@ -138,6 +138,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = (
     int(os.environ["RENKEI_PROXY_COUNT"]) if os.environ.get("RENKEI_PROXY_COUNT") else None
 )
+# --- production recipe: the client's address behind a proxy (issue 14) ---------------------------
+# RENKEI_PROXY_COUNT trusted proxies in front append to X-Forwarded-For; the client is the
+# address they received the request from (renkei.web.client_ip), for the log-in throttle and
+# the password reset limit alike. Unset or 0: the connection's address, X-Forwarded-For ignored.
+RENKEI_PROXY_COUNT = int(os.environ.get("RENKEI_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "renkei.web.client_ip.client_ip"
+# --- end of production recipe: the client's address ----------------------------------------------
 # Password reset requests: per address and per e-mail (renkei.accounts.views.password_reset).
 RENKEI_PASSWORD_RESET_LIMIT = "5/h"
 
