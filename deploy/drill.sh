@@ -79,7 +79,9 @@ sed -e "s|^RENKEI_HOME=.*|RENKEI_HOME=$D/home|" \
     -e "s|^RENKEI_ALLOWED_HOSTS=.*|RENKEI_ALLOWED_HOSTS=127.0.0.1,localhost|" \
     -e "s|^RENKEI_BASE_URL=.*|RENKEI_BASE_URL=$SITE|" \
     -e "s|^DATABASE_URL=.*|DATABASE_URL=$PG/$DB|" \
-    -e "s|^RENKEI_EMAIL_BACKEND=.*|RENKEI_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend|" \
+    -e "s|^RENKEI_EMAIL_HOST=.*|RENKEI_EMAIL_HOST=127.0.0.1|" \
+    -e "s|^RENKEI_EMAIL_PORT=.*|RENKEI_EMAIL_PORT=8025|" \
+    -e "s|^RENKEI_EMAIL_USE_TLS=.*|RENKEI_EMAIL_USE_TLS=0|" \
     -e "s|^RENKEI_LOG_LEVEL=.*|RENKEI_LOG_LEVEL=INFO|" \
     "$D/renkei/deploy/renkei.env.example" >"$D/renkei.env"
 chgrp nogroup "$D/renkei.env" && chmod 0640 "$D/renkei.env"
@@ -102,6 +104,14 @@ if command -v systemd-analyze >/dev/null; then
         systemd-analyze verify "$D/$unit" && echo "$unit: verified"
     done
 fi
+
+step "e-mail: a local SMTP server that prints what it receives (the template's SMTP backend)"
+/usr/bin/python3 -u -W ignore -m smtpd -n -c DebuggingServer 127.0.0.1:8025 >"$D/logs/smtp.log" 2>&1 &
+echo "$! smtp" >>"$PIDS"
+sleep 1
+manage sendtestemail drill@example.org
+sleep 1
+grep -m1 'Subject:' "$D/logs/smtp.log" || fail "the test e-mail did not reach the SMTP server"
 
 step "6. the web processes: the unit's ExecStart with 2 workers"
 WEB=$(exec_start renkei-web.service | sed 's/--workers [0-9]*/--workers 2/')
