@@ -230,6 +230,10 @@ def test_nginx_passes_an_upload_at_the_limit_and_leaves_security_headers_to_djan
     assert limit + BODY_SLACK < body <= limit + 2 * 1024**2
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
     assert "proxy_set_header Host $http_host;" in conf  # the port stays for the CSRF check
+    # one proxy that writes the client's address: the template counts it and trusts its scheme
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    values = template_values()
+    assert (values["RENKEI_PROXY_COUNT"], values["RENKEI_PROXY_SSL_HEADER"]) == ("1", "1")
     assert "ssl_certificate " in conf and "listen 443 ssl" in conf
     assert "Strict-Transport-Security" not in conf  # HSTS is Django's (SECURE_HSTS_SECONDS)
     static = re.search(r"location /static/ \{\s*alias (\S+);", conf).group(1)
