@@ -4,6 +4,7 @@ country. Who may see what is decided in one place: ``renkei.access``."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,16 @@ class Organisation(models.Model):
         return self.name
 
 
+class UserManager(DjangoUserManager):
+    """Django's, except that a superuser (``manage.py createsuperuser``, the first account of a
+    new installation: docs/ops/deployment.md) belongs to the program office: the default role,
+    applicant, needs an organisation, which a fresh installation does not have."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.OFFICE)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     organisation = models.ForeignKey(
@@ -68,6 +79,8 @@ class User(AbstractUser):
         blank=True,
         default="",
     )
+
+    objects = UserManager()
 
     class Meta:
         constraints = [

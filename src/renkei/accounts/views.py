@@ -43,6 +43,7 @@ from renkei.accounts.services import (
     organisation_snapshot,
 )
 from renkei.services import ServiceError
+from renkei.web.client_ip import client_ip
 from renkei.web.lists import Column, OfficeList
 
 
@@ -145,7 +146,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: RenkeiPasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"].strip().casefold()
-        address = self.request.META.get("REMOTE_ADDR", "")
+        address = client_ip(self.request)
         count, per = _limit(settings.RENKEI_PASSWORD_RESET_LIMIT)
         since = clock.now() - per
         recent = PasswordResetRequest.objects.filter(requested_at__gte=since)

@@ -138,6 +138,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = (
     int(os.environ["RENKEI_PROXY_COUNT"]) if os.environ.get("RENKEI_PROXY_COUNT") else None
 )
+# --- production recipe: the client's address behind a proxy (issue 14) ---------------------------
+# RENKEI_PROXY_COUNT trusted proxies in front append to X-Forwarded-For; the client is the
+# address they received the request from (renkei.web.client_ip), for the log-in throttle and
+# the password reset limit alike. Unset or 0: the connection's address, X-Forwarded-For ignored.
+RENKEI_PROXY_COUNT = int(os.environ.get("RENKEI_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "renkei.web.client_ip.client_ip"
+# --- end of production recipe: the client's address ----------------------------------------------
 # Password reset requests: per address and per e-mail (renkei.accounts.views.password_reset).
 RENKEI_PASSWORD_RESET_LIMIT = "5/h"
 
@@ -202,6 +209,26 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("RENKEI_FROM_EMAIL", "renkei@example.org")
 RENKEI_BASE_URL = os.environ.get("RENKEI_BASE_URL", "http://127.0.0.1:8000")
+
+# --- production recipe: e-mail over SMTP (issue 14, docs/ops/deployment.md) ---------------------
+# With RENKEI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend, the relay is set here
+# (Django's EMAIL_* settings). TLS is STARTTLS on the submission port (587); SSL is implicit TLS
+# (465); the two exclude each other.
+EMAIL_HOST = os.environ.get("RENKEI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RENKEI_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("RENKEI_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RENKEI_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("RENKEI_EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("RENKEI_EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("RENKEI_EMAIL_TIMEOUT", 30))  # seconds; Django's is none
+SERVER_EMAIL = DEFAULT_FROM_EMAIL  # the sender of Django's own error mails, if any are set up
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "RENKEI_EMAIL_USE_TLS=1 and RENKEI_EMAIL_USE_SSL=1 exclude each other: set "
+        "RENKEI_EMAIL_USE_TLS=1 for STARTTLS (usually port 587) or RENKEI_EMAIL_USE_SSL=1 for "
+        "implicit TLS (usually port 465), not both."
+    )
+# --- end of production recipe: e-mail ------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
