@@ -355,6 +355,8 @@ def test_api_matrix(role, users, objects) -> None:
                 response = client.post(url, data)
             else:
                 response = client.post(url, json.dumps(data or {}), content_type="application/json")
+        if response.streaming:  # a streamed file (the document): read to the end, then closed
+            b"".join(response.streaming_content)
         key = f"{method} {path} ({obj})"
         got[key] = response.status_code
         want[key] = expected[ROLES.index(role)]

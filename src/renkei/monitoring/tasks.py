@@ -2,23 +2,18 @@
 import of interval meter data (``services.intake.upload_interval`` queues it).
 
 The CSV is read into Parquet by ``renkei.mrv.meter.store_interval`` (DuckDB), never row by row
-in Django. Both files go through the platform's storage: the uploaded CSV is read from the
-storage's local path when it has one (``FileSystemStorage``) or copied to a temporary file
-first; the Parquet file is written at the storage's local path of its name (in its location,
-``var/uploads`` by default). An object store (S3 and the like) has no local path: there the
-Parquet file would be written to a temporary file and saved through the storage, and read back
-by DuckDB over its ``httpfs`` extension (or copied back before each period's computation); see
-docs/monitoring.md ("Monitoring data intake")."""
+in Django. Both files go through the platform's storage (``renkei.storage``), whichever it is
+(``RENKEI_STORAGE``, docs/ops/storage.md): the uploaded CSV is read from the storage's local path
+when it has one (``FileSystemStorage``), else from a temporary copy; the Parquet file is written
+at its local path in the storage, else to a temporary file that is then saved through the
+storage (an S3-compatible object store) under its name. So any worker on any machine imports,
+and any web process reads the dataset back (``services.intake.period_data``)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -40,25 +35,9 @@ from renkei.monitoring.services.intake import (
     methodology_or_none,
     monitoring_window,
 )
+from renkei.storage import local_copy, new_stored_file
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
-
-
-@contextlib.contextmanager
-def _local(name: str) -> Iterator[str]:
-    """A local path of a stored file: the storage's own, or a temporary copy."""
-    try:
-        yield default_storage.path(name)
-        return
-    except NotImplementedError:
-        pass
-    with (
-        default_storage.open(name, "rb") as src,
-        tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as tmp,
-    ):
-        shutil.copyfileobj(src, tmp)
-        tmp.flush()
-        yield tmp.name
 
 
 def _progress(upload_id: int):
@@ -122,17 +101,26 @@ def _import(upload: DataUpload) -> None:
     from renkei.mrv.types import MrvError
 
     plan = upload.plan
-    dataset = f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}.parquet"
-    dest = default_storage.path(dataset)  # see the module's docstring for an object store
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    with _local(upload.stored_name) as src:
+    name = f"{FOLDER}/{plan.pk}/{uuid.uuid4().hex}.parquet"
+    with local_copy(upload.stored_name) as src, new_stored_file(name) as parquet:
         try:
             outcome = meter.store_interval(
-                src, dest, unit=upload.unit, progress=_progress(upload.pk)
+                src, parquet.path, unit=upload.unit, progress=_progress(upload.pk)
             )
         except MrvError as exc:  # named by the file's name as uploaded, not as stored
             message = str(exc).replace(os.path.basename(src), upload.original_name)
             raise MrvError(message, code=exc.code) from None
+        coverage, left_out, findings = _check_against_plan(upload, parquet.path)
+        dataset = parquet.save()  # the name the storage kept it under
+    try:
+        _done(upload, outcome, dataset, coverage, left_out, findings)
+    except BaseException:  # no dataset is left without its upload's row
+        default_storage.delete(dataset)
+        raise
+
+
+def _done(upload: DataUpload, outcome: Any, dataset: str, coverage, left_out, findings) -> None:
+    plan = upload.plan
     errors = [_error_json(e, upload.original_name) for e in outcome.errors]
     if outcome.bad_rows > len(outcome.errors):
         errors.append(
@@ -142,7 +130,6 @@ def _import(upload: DataUpload) -> None:
                 % {"n": outcome.bad_rows, "shown": len(outcome.errors)},
             }
         )
-    coverage, left_out, findings = _check_against_plan(upload, dest)
     errors += [e for e, _n in left_out]
     kept = max(0, min(outcome.rows_kept, outcome.rows_read) - sum(n for _e, n in left_out))
     with transaction.atomic():

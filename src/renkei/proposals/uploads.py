@@ -9,8 +9,11 @@ carries a ``RefusedUpload`` with the size that was sent, so the attachment servi
 its usual message ("… is 25.3 MB; the limit is 20 MB") instead of the file silently missing.
 
 Small files stay in memory, larger ones stream to a temporary file in ``FILE_UPLOAD_TEMP_DIR``
-(``var/incoming`` by default, next to the storage's ``var/uploads``): on the same file system as
-the storage, saving it is a rename, not a copy.
+(``var/incoming`` by default, next to the storage's ``var/uploads``): scratch space of this one
+request, deleted when it ends. Keeping the file is always the storage's work (the services save
+it with ``FieldFile.save`` / ``Storage.save``, never at a path): with ``FileSystemStorage`` on
+the same file system that is a rename, not a copy; with an object store (``RENKEI_STORAGE=s3``)
+the temporary file is uploaded to it, so that every web process sees it.
 """
 
 from __future__ import annotations

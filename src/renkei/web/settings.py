@@ -167,11 +167,60 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # Uploaded attachments live outside the web root and are served only through a view that checks
 # permission; there is deliberately no MEDIA_URL route.
-STORAGES = {
-    "default": {
+# --- storage (issue 14) ---------------------------------------------------------------------------
+# Every uploaded file (proposals' attachments, grant documents, monitoring uploads and the Parquet
+# meter datasets) goes through Django's storage API, so that every web process and worker, on any
+# machine, sees every file. RENKEI_STORAGE chooses where they live (docs/ops/storage.md):
+# - filesystem (the default): the directory RENKEI_UPLOAD_DIR (default var/uploads; relative to
+#   RENKEI_HOME); several machines must share it (a network file system);
+# - s3: an S3-compatible object store (django-storages): RENKEI_S3_BUCKET (required),
+#   RENKEI_S3_ENDPOINT_URL (empty: AWS itself), RENKEI_S3_REGION, RENKEI_S3_PREFIX (a key prefix);
+#   the credentials are boto3's own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or the
+#   machine's role). Objects are private (no ACL is sent: a bucket with ACLs disabled, AWS's
+#   default, refuses any but the owner's, and an object is private without one), a name is never
+#   replaced (file_overwrite off), and the backend gives no URL at all (renkei.web.storage): files
+#   are served only through Renkei's permission-checking views. A file read back is spooled to
+#   disk past 5 MB (in FILE_UPLOAD_TEMP_DIR), not held in memory.
+RENKEI_STORAGE = os.environ.get("RENKEI_STORAGE", "").strip() or "filesystem"
+if RENKEI_STORAGE == "filesystem":
+    _upload_dir = Path(os.environ.get("RENKEI_UPLOAD_DIR", "").strip() or VAR_DIR / "uploads")
+    _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "uploads"), "base_url": None},
-    },
+        "OPTIONS": {"location": str(BASE_DIR / _upload_dir), "base_url": None},
+    }
+elif RENKEI_STORAGE == "s3":
+    _s3_bucket = os.environ.get("RENKEI_S3_BUCKET", "").strip()
+    if not _s3_bucket:
+        raise ImproperlyConfigured(
+            "RENKEI_STORAGE=s3 needs RENKEI_S3_BUCKET, the name of the bucket that holds the "
+            "uploaded files (and RENKEI_S3_ENDPOINT_URL for a store other than AWS S3); see "
+            "docs/ops/storage.md."
+        )
+    _s3_endpoint = os.environ.get("RENKEI_S3_ENDPOINT_URL", "").strip() or None
+    _default_storage = {
+        "BACKEND": "renkei.web.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "endpoint_url": _s3_endpoint,
+            "region_name": os.environ.get("RENKEI_S3_REGION", "").strip() or None,
+            "location": os.environ.get("RENKEI_S3_PREFIX", "").strip().strip("/"),
+            "default_acl": None,
+            "file_overwrite": False,
+            # a self-hosted store (MinIO, Ceph, …) is reached by path (endpoint/bucket/key): it
+            # seldom has a DNS name per bucket; AWS itself chooses
+            "addressing_style": "path" if _s3_endpoint else None,
+            "max_memory_size": 5 * 1024 * 1024,
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"RENKEI_STORAGE={RENKEI_STORAGE!r} is not a storage Renkei knows: set it to "
+        "'filesystem' (the default: files in RENKEI_UPLOAD_DIR) or 's3' (an S3-compatible "
+        "object store: RENKEI_S3_BUCKET, …); see docs/ops/storage.md."
+    )
+# --- end of storage (issue 14) --------------------------------------------------------------------
+STORAGES = {
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 RENKEI_UPLOAD_MAX_BYTES = int(os.environ.get("RENKEI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
@@ -497,10 +497,13 @@ def document_download(request, grant_id: GrantId, document_id: path_id("Document
     """A file uploaded to the grant, for the office and the consortium."""
     grant = _visible(request, grant_id)
     doc = get_object_or_404(GrantDocument, grant=grant, pk=document_id)
-    with doc.file.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type=doc.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{doc.pk}{_ext(doc.original_name)}"'
-    return response
+    # streamed from the storage (a local file or an object store), never read whole into memory
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=f"{doc.pk}{_ext(doc.original_name)}",
+        content_type=doc.content_type,
+    )
 
 
 def _ext(name: str) -> str:

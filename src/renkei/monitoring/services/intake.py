@@ -36,6 +36,7 @@ from renkei.monitoring.models import DataUpload, MonitoringPlan, MonitoringPoint
 from renkei.monitoring.services.core import locked_plan, require
 from renkei.proposals.services import check_file
 from renkei.services import ServiceError, check_lengths
+from renkei.storage import LocalCopies
 
 __all__ = [
     "INTERVALS",
@@ -703,6 +704,14 @@ def _overlaps(span: list[str] | None, begin: dt.datetime, stop: dt.datetime) -> 
 
 
 def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodData:
+    """The monitored totals per point over [start, end] (see ``_gather``). The interval
+    datasets are read by DuckDB from a local path: the storage's own, or a copy downloaded from
+    an object store for this computation only (each dataset once, deleted after)."""
+    with LocalCopies() as local:
+        return _gather(plan, start, end, local)
+
+
+def _gather(plan: MonitoringPlan, start: dt.date, end: dt.date, local: LocalCopies) -> PeriodData:
     """The monitored totals per point over [start, end] (whole days, JST) from the spreadsheet
     readings and the interval datasets of the plan, with the plan's fixed values, the quality
     findings and the methodology's adjustments, and the uploads used.
@@ -807,7 +816,7 @@ def period_data(plan: MonitoringPlan, start: dt.date, end: dt.date) -> PeriodDat
         if not take:
             continue
         outcome = meter.period_totals(
-            default_storage.path(upload.dataset),
+            local.path(upload.dataset),
             start=begin,
             end=stop,
             interval_minutes=upload.interval_minutes,
