@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import shutil
 import tempfile
@@ -42,6 +43,7 @@ from renkei.monitoring.services.intake import (
 )
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -88,6 +90,8 @@ def run_interval_import(upload_id: int) -> str:
         try:
             _import(upload)
         except Exception as exc:  # recorded, never lost: the upload says why
+            if not isinstance(exc, ValueError):  # a fault, not the file's: its traceback
+                logger.exception("meter data import %s failed", upload_id)
             _fail(upload, exc)
             return "failed"
     return "done"
