@@ -110,10 +110,10 @@ def test_an_incoming_request_id_is_kept_only_in_the_strict_shape(log_lines) -> N
     assert ids[0] == "lb-0123456789abcdef" and len(set(ids)) == 6  # each request its own
 
 
-def test_the_client_address_is_logged_only_when_asked(log_lines, monkeypatch) -> None:
+def test_the_client_address_is_logged_only_when_asked(log_lines, settings) -> None:
     Client().get("/api/health", REMOTE_ADDR="198.51.100.7")
-    monkeypatch.setenv("RENKEI_LOG_CLIENT_IP", "1")
-    Client().get("/api/health", REMOTE_ADDR="198.51.100.8")  # the middleware reads it at start
+    settings.RENKEI_LOG_CLIENT_IP = True  # RENKEI_LOG_CLIENT_IP=1; read when the server starts
+    Client().get("/api/health", REMOTE_ADDR="198.51.100.8")
     first, second = _requests(log_lines())
     assert "198.51.100.7" not in json.dumps(first) and "client_ip" not in first
     assert second["client_ip"] == "198.51.100.8"

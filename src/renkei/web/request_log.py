@@ -24,13 +24,13 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
-import os
 import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
@@ -96,7 +96,7 @@ def _size(response: HttpResponse) -> int | None:
 
 
 def log_client_ip() -> bool:
-    return os.environ.get("RENKEI_LOG_CLIENT_IP", "0") == "1"
+    return bool(getattr(settings, "RENKEI_LOG_CLIENT_IP", False))
 
 
 class RequestLogMiddleware:

@@ -261,6 +261,8 @@ if RENKEI_LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITIC
         "CRITICAL (default INFO)."
     )
 RENKEI_LOG_LEVEL = RENKEI_LOG_LEVEL.upper()
+# the client's address is personal data (APPI): logged only when the office has a purpose for it
+RENKEI_LOG_CLIENT_IP = os.environ.get("RENKEI_LOG_CLIENT_IP", "0") == "1"
 _LIBRARY_LOG_LEVEL = "WARNING" if RENKEI_LOG_LEVEL in ("DEBUG", "INFO") else RENKEI_LOG_LEVEL
 LOGGING = {
     "version": 1,
