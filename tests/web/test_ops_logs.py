@@ -96,6 +96,8 @@ def test_an_anonymous_request_names_no_user_and_an_unknown_path_is_logged_withou
     assert line["route"] is None and line["path"] == "/no/such/page/"
     assert line["user_id"] is None and line["role"] is None
     assert "someone@example.org" not in json.dumps(log_lines())
+    Client().get("/no/such%0AINFO%20forged%20line/")
+    assert _requests(log_lines())[1]["path"] == "/no/such\\x0aINFO forged line/"
 
 
 def test_an_incoming_request_id_is_kept_only_in_the_strict_shape(log_lines) -> None:

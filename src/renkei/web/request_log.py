@@ -95,6 +95,15 @@ def _size(response: HttpResponse) -> int | None:
     return len(response.content)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escaped(match: re.Match) -> str:
+    """A control character of a path (``%0A`` decodes to a line break) written as ``\\x0a``, so
+    that a plain-text log line cannot be forged."""
+    return f"\\x{ord(match.group()):02x}"
+
+
 def log_client_ip() -> bool:
     return bool(getattr(settings, "RENKEI_LOG_CLIENT_IP", False))
 
@@ -134,7 +143,7 @@ class RequestLogMiddleware:
             "role": getattr(user, "role", None) if user is not None else None,
         }
         if route is None:  # matched nothing: the path as asked, without its query string
-            fields["path"] = request.path[:PATH_MAX]
+            fields["path"] = _CONTROL.sub(_escaped, request.path[:PATH_MAX])
         if self.with_ip:
             fields["client_ip"] = request.META.get("REMOTE_ADDR", "")
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
