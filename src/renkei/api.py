@@ -5,7 +5,8 @@ This module only composes: it builds the ``NinjaAPI``, installs the shared error
 mounts each stage's router (``renkei.<app>.api``); what the routers share (authentication, value
 types, the error body, response documentation, conversions) is ``renkei.apikit``.
 
-- Session authentication (the site's login cookie) for everything except the health check, the
+- Session authentication (the site's login cookie) for everything except the health and
+  readiness checks (the operations router, ``renkei.ops.api``), the
   list of calls, the public pre-registration form (5.(1)①) and the public list of adopted
   projects; ninja checks CSRF for session-authenticated requests (send the ``csrftoken``
   cookie's value as ``X-CSRFToken``).
@@ -29,6 +30,7 @@ from renkei.apikit import DecimalParser, django_auth, install_error_handlers, op
 from renkei.calls.api import router as calls_router
 from renkei.grants.api import router as grants_router
 from renkei.monitoring.api import router as monitoring_router
+from renkei.ops.api import router as ops_router
 from renkei.proposals.api import router as proposals_router
 from renkei.reviews.api import router as reviews_router
 
@@ -41,8 +43,8 @@ api = NinjaAPI(
         "operations as the web pages, under the same permissions.\n\n"
         "**Authentication**: the site's session cookie (log in at `/accounts/login/`). Unsafe "
         "methods also need the CSRF token: the `csrftoken` cookie's value in an `X-CSRFToken` "
-        "header. `GET /api/health`, `GET /api/calls`, `POST /api/preregistrations` and "
-        "`GET /api/adopted` are public.\n\n"
+        "header. `GET /api/health`, `GET /api/ready`, `GET /api/calls`, "
+        "`POST /api/preregistrations` and `GET /api/adopted` are public.\n\n"
         '**Errors** always have the body `{"detail": "...", "errors": ["..."]}`: '
         "400 malformed request, 401 not logged in, 403 not allowed (or CSRF token missing), "
         "404 not found or not visible to you, 422 refused by validation, the rules or the "
@@ -81,3 +83,5 @@ api.add_router("/", reviews_router)
 api.add_router("/", adoption_router)
 api.add_router("/", grants_router)
 api.add_router("/", monitoring_router)
+# operations (not a stage): readiness beside the liveness above
+api.add_router("/", ops_router)

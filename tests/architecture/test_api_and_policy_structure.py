@@ -72,7 +72,8 @@ def test_every_stage_has_its_router_and_its_policy() -> None:
 
 def test_the_root_api_only_mounts_routers_and_uses_the_shared_kit() -> None:
     imports = _renkei_imports(SRC / "api.py")
-    allowed = {"renkei.apikit"} | {f"renkei.{stage}.api" for stage in STAGES}
+    # and the operations router (readiness, renkei.ops: not a stage of the pipeline)
+    allowed = {"renkei.apikit", "renkei.ops.api"} | {f"renkei.{stage}.api" for stage in STAGES}
     assert imports <= allowed, sorted(imports - allowed)
     assert {f"renkei.{stage}.api" for stage in STAGES} <= imports  # every router is mounted
 
@@ -86,6 +87,12 @@ def test_access_imports_only_the_stage_policies() -> None:
 
 def test_the_shared_kit_imports_no_stage_nor_the_composing_modules() -> None:
     imports = _renkei_imports(SRC / "apikit.py")
+    bad = {m for m in imports if _stage(m) or m in ("renkei.api", "renkei.access")}
+    assert not bad, sorted(bad)
+
+
+def test_the_operations_router_imports_no_stage_nor_the_root_api() -> None:
+    imports = _renkei_imports(SRC / "ops" / "api.py")
     bad = {m for m in imports if _stage(m) or m in ("renkei.api", "renkei.access")}
     assert not bad, sorted(bad)
 

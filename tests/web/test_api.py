@@ -697,6 +697,7 @@ ROLES = [
 P = "/api/proposals/{proposal_id}"
 MATRIX = {
     ("GET", "/api/health", None): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/ready", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/calls", None): [200, 200, 200, 200, 200, 200, 200, 200],
     ("POST", "/api/preregistrations", None): [201, 201, 201, 201, 201, 201, 201, 201],
     ("POST", "/api/account-requests", None): [201, 201, 201, 201, 201, 201, 201, 201],

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from renkei.errors import UnknownChoice
 from renkei.rules import assess_proposal, validate_proposal
 from renkei.rules.countries import country_name_en
 from renkei.rules.jcm.adoption import reconstructed_table
@@ -32,7 +33,7 @@ def _english(text: str) -> bool:
 def _technology_en(key: str) -> str:
     try:
         return reconstructed_table().technology(key).name_en
-    except Exception:  # an unknown technology is reported by the assessment, not here
+    except UnknownChoice:  # an unknown technology is reported by the assessment, not here
         return key
 
 

@@ -432,11 +432,12 @@ def _methodology_provisional(methodology_id: str, version: str) -> bool:
     core can load the methodology; False when it cannot say."""
     try:
         from renkei.mrv import methodologies
+        from renkei.mrv.types import MrvError
     except ImportError:
         return False
     try:
         return bool(methodologies.load(methodology_id, version).provisional)
-    except Exception:  # an unknown id/version: the plan part refuses it; here: not flagged
+    except MrvError:  # an unknown id/version: the plan part refuses it; here: not flagged
         return False
 
 

@@ -12,6 +12,7 @@ and any web process reads the dataset back (``services.intake.period_data``)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import uuid
 from typing import Any
@@ -38,6 +39,7 @@ from renkei.monitoring.services.intake import (
 from renkei.storage import local_copy, new_stored_file
 
 FUNC = "renkei.monitoring.tasks.run_interval_import"
+logger = logging.getLogger(__name__)
 
 
 def _progress(upload_id: int):
@@ -67,6 +69,8 @@ def run_interval_import(upload_id: int) -> str:
         try:
             _import(upload)
         except Exception as exc:  # recorded, never lost: the upload says why
+            if not isinstance(exc, ValueError):  # a fault, not the file's: its traceback
+                logger.exception("meter data import %s failed", upload_id)
             _fail(upload, exc)
             return "failed"
     return "done"

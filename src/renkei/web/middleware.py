@@ -16,8 +16,10 @@ from collections.abc import Callable
 
 from django.db import OperationalError
 from django.db.utils import InterfaceError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import TemplateDoesNotExist, loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
 
@@ -49,7 +51,38 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_ERRORS):
         return database_busy(request, exception)
-    return django_server_error(request)
+    return server_fault(request)
+
+
+def server_fault(request: HttpRequest) -> HttpResponse:
+    """The 500 answer, with the request's id (``renkei.web.request_log``) for the user to quote
+    to the office: the same id is on the error's log record, with its traceback. The page is
+    rendered as Django renders its own (no context processors: nothing that needs the
+    database), in Japanese and English as the page always was; the API gets its error body."""
+    reference = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        detail = _(
+            "Server error: the request could not be completed because of a fault on the server."
+        )
+        if reference:
+            detail += " " + _reference_text(reference)
+        return JsonResponse({"detail": detail, "errors": []}, status=500)
+    try:
+        template = loader.get_template("500.html")
+    except TemplateDoesNotExist:
+        return django_server_error(request)
+    context = {"reference": reference}
+    if reference:
+        for language in ("ja", "en"):
+            with translation.override(language):
+                context[f"reference_{language}"] = _reference_text(reference)
+    return HttpResponseServerError(template.render(context))
+
+
+def _reference_text(reference: str) -> str:
+    return _(
+        "If you contact the program office about this error, quote this reference: %(reference)s"
+    ) % {"reference": reference}
 
 
 def database_busy(request: HttpRequest, exception: Exception) -> HttpResponse:

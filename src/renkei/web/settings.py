@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # --- logs (issue 14): times every request, gives it its id, logs its line
+    "renkei.web.request_log.RequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -312,19 +314,57 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Errors are logged (to stderr, which the WSGI server or systemd collects): a server error with
-# its traceback, a refused request and the database-busy answers of renkei.web.middleware.
+# --- logs (issue 14) ----------------------------------------------------------------------------
+# Everything is logged to stderr, which the WSGI server, systemd (journald) or the container
+# runtime collects: one JSON object per line (python-json-logger) without debug, readable lines
+# with it (RENKEI_LOG_FORMAT=json|plain overrides). renkei.request has one line per request
+# (renkei.web.request_log); every record carries the id of the request it was logged in
+# (request_id), Django's server errors with their traceback among them. Never logged: query
+# strings, bodies, names, e-mail addresses, the client's address unless RENKEI_LOG_CLIENT_IP=1
+# (docs/ops/logs.md). RENKEI_LOG_LEVEL (default INFO) is the level of Renkei's own loggers;
+# Django's and the libraries' never go below WARNING (django.db.backends at DEBUG would print
+# every SQL statement with its values).
+RENKEI_LOG_FORMAT = os.environ.get("RENKEI_LOG_FORMAT", "") or ("plain" if DEBUG else "json")
+if RENKEI_LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(
+        f"RENKEI_LOG_FORMAT is {RENKEI_LOG_FORMAT!r}; set it to json or plain (or leave it unset: "
+        "json without debug, plain with RENKEI_DEBUG=1)."
+    )
+RENKEI_LOG_LEVEL = os.environ.get("RENKEI_LOG_LEVEL", "") or "INFO"
+if RENKEI_LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"RENKEI_LOG_LEVEL is {RENKEI_LOG_LEVEL!r}; set it to DEBUG, INFO, WARNING, ERROR or "
+        "CRITICAL (default INFO)."
+    )
+RENKEI_LOG_LEVEL = RENKEI_LOG_LEVEL.upper()
+# the client's address is personal data (APPI): logged only when the office has a purpose for it
+RENKEI_LOG_CLIENT_IP = os.environ.get("RENKEI_LOG_CLIENT_IP", "0") == "1"
+_LIBRARY_LOG_LEVEL = "WARNING" if RENKEI_LOG_LEVEL in ("DEBUG", "INFO") else RENKEI_LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "renkei.web.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "renkei.web.request_log.JsonFormatter"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": RENKEI_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
-        "django": {"handlers": ["stderr"], "level": os.environ.get("RENKEI_LOG_LEVEL", "WARNING")},
-        "renkei": {"handlers": ["stderr"], "level": os.environ.get("RENKEI_LOG_LEVEL", "WARNING")},
-        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "renkei": {"handlers": ["stderr"], "level": RENKEI_LOG_LEVEL},
+        "django": {"handlers": ["stderr"], "level": _LIBRARY_LOG_LEVEL},
+        "django-q": {"handlers": ["stderr"], "level": _LIBRARY_LOG_LEVEL},
+        "axes": {"handlers": ["stderr"], "level": _LIBRARY_LOG_LEVEL},
     },
 }
+
+# the health endpoints answer a load balancer's plain-HTTP probe instead of redirecting it
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/(health|ready)$"]
 
 # The demo runs "as of" a moment inside the seed calls; empty means real time.
 RENKEI_DEMO_NOW = os.environ.get("RENKEI_DEMO_NOW", "")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from renkei.api import api
+from renkei.ops.health import healthz
 from renkei.web import account, views
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("renkei.grants.urls")),
     path("", include("renkei.monitoring.urls")),
     path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),  # readiness for a load balancer (docs/ops/logs.md)
     path("admin/", admin.site.urls),
 ]
 

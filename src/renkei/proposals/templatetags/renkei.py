@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import get_language
 
 from renkei.audit import labels
+from renkei.errors import RulebookInvalid
 from renkei.rules._result import render
 
 register = template.Library()
@@ -17,7 +18,7 @@ def status_label(status: str) -> str:
     lang = "en" if (get_language() or "ja").startswith("en") else "ja"
     try:
         return render(f"status.{status}", {}, lang)
-    except Exception:  # an unknown status shows as it is rather than breaking the page
+    except RulebookInvalid:  # an unknown status shows as it is rather than breaking the page
         return status
 
 
