@@ -825,7 +825,9 @@ def optimise(problem: Problem) -> Selection:
     )
     index = {p.id: i for i, p in enumerate(props)}
     greedy = tuple(index[r.candidate.id] for r in ranked if r.funded)
-    greedy_feasible = all(row.holds(greedy) for row in rows)
+    # against the solver's rows: the greedy set is also its starting point, and a set with no
+    # subsidy has no tCO2 per yen
+    greedy_feasible = all(row.holds(greedy) for row in solve_rows)
 
     chosen, status, gap, bound, iterations = _solve_objective(
         problem, solver, deadline, greedy if greedy_feasible else None
