@@ -656,6 +656,21 @@ def _check_target_database(
             else "check DATABASE_URL"
         )
         raise RestoreRefused(f"cannot connect to the target {where} ({exc}): {hint}") from exc
+    try:
+        _check_target_contents(db, settings_dict, manifest, engine, where)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _check_target_contents(
+    db: BaseDatabaseWrapper,
+    settings_dict: dict[str, Any],
+    manifest: dict[str, Any],
+    engine: str,
+    where: str,
+) -> None:
     if engine == "postgresql":
         tool_major = pg_tool_major("pg_restore")
         check_pg_tool("pg_restore", tool_major, db.pg_version // 10000, RestoreRefused)
@@ -673,7 +688,6 @@ def _check_target_database(
     ]
     present = [t for t in tables if t in django_tables]
     if with_rows or present:
-        db.close()
         parts = []
         for label, names in (("tables with rows", with_rows), ("Renkei's tables present", present)):
             if names:
@@ -688,7 +702,6 @@ def _check_target_database(
             f"the target {where} is not empty ({'; '.join(parts)}): "
             f"a restore writes only into an empty database. Restore into {fresh}"
         )
-    return db
 
 
 def _check_target_storage(storage: Storage) -> None:
@@ -819,13 +832,16 @@ def backup_restore(
         try:
             dump = work / "dump"
             db.close()
-            _write(archive, manifest, dump, storage)
+            # the database first (all or nothing), then the files: a failed database restore
+            # leaves the storage empty for the next attempt
+            _write(archive, manifest, dump, None)
             if manifest["database"]["engine"] == "sqlite":
                 _restore_sqlite(dump, settings_dict)
             else:
                 _restore_postgresql(dump, settings_dict)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        _write(archive, manifest, None, storage)
         db = _open_database(settings_dict, "renkei_restore_target")
         if manifest["database"]["engine"] == "postgresql":
             with db.cursor() as cursor:
@@ -836,16 +852,19 @@ def backup_restore(
     return RestoreResult(manifest, pending)
 
 
-def _write(archive: Path, manifest: dict[str, Any], dump: Path, storage: Storage) -> None:
-    """Second reading: the dump to ``dump``, every file into ``storage``, each hashed again."""
+def _write(
+    archive: Path, manifest: dict[str, Any], dump: Path | None, storage: Storage | None
+) -> None:
+    """Read the archive again: the dump to ``dump`` (then stop) or every file into
+    ``storage``, each hashed again."""
     files = {FILES_PREFIX + entry["name"]: entry for entry in manifest["files"]}
     with _members(archive) as members:
         for member, stream in members:
-            if member.name == manifest["database"]["member"]:
+            if dump is not None and member.name == manifest["database"]["member"]:
                 with open(dump, "wb") as out:
                     digest, _size = _copy_hashing(stream, archive, member, out.write)
                 expected = manifest["database"]["sha256"]
-            elif member.name in files:
+            elif storage is not None and member.name in files:
                 entry = files[member.name]
                 reader = _HashingReader(stream)
                 content = File(reader, name=posixpath.basename(entry["name"]))
@@ -864,3 +883,5 @@ def _write(archive: Path, manifest: dict[str, Any], dump: Path, storage: Storage
                     f"the member {member.name!r} changed between the verification and the "
                     "restore: the archive file is being modified; copy it somewhere stable"
                 )
+            if dump is not None:
+                return
