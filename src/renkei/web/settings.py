@@ -137,10 +137,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_USERNAME_CALLABLE = "renkei.accounts.backends.login_key"
 AXES_LOCKOUT_CALLABLE = "renkei.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = (
-    int(os.environ["RENKEI_PROXY_COUNT"]) if os.environ.get("RENKEI_PROXY_COUNT") else None
-)
 # --- production recipe: the client's address behind a proxy (issue 14) ---------------------------
+# (django-axes' own AXES_IPWARE_PROXY_COUNT needs django-ipware, which Renkei does not install.)
 # RENKEI_PROXY_COUNT trusted proxies in front append to X-Forwarded-For; the client is the
 # address they received the request from (renkei.web.client_ip), for the log-in throttle and
 # the password reset limit alike. Unset or 0: the connection's address, X-Forwarded-For ignored.

@@ -12,6 +12,8 @@ run the application under a role without it). Same pattern as monitoring 0002.""
 
 from django.db import migrations
 
+from renkei.dbvendor import per_vendor
+
 TABLE = "audit_auditevent"
 MESSAGE = "audit events are append-only: an audit event cannot be changed or deleted"
 
@@ -35,20 +37,12 @@ POSTGRES_DROP = [
 ]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_records_follow_the_clock")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+            per_vendor({"sqlite": SQLITE, "postgresql": POSTGRES}),
+            per_vendor({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
         )
     ]

@@ -9,6 +9,8 @@ triggers do not see)."""
 
 from django.db import migrations
 
+from renkei.dbvendor import per_vendor
+
 TABLE = "monitoring_monitoringperiod"
 MESSAGE = "a verified monitoring period cannot be changed: correct it with a new version"
 COLUMNS = (
@@ -57,20 +59,12 @@ POSTGRES_DROP = [
 ]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("monitoring", "0001_initial")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+            per_vendor({"sqlite": SQLITE, "postgresql": POSTGRES}),
+            per_vendor({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
         )
     ]
