@@ -160,6 +160,12 @@ step "9. checks"
 for _ in $(seq 60); do curl -ksf "$SITE/api/health" >/dev/null && break; sleep 1; done
 echo "--- health over HTTPS"
 curl -ksS "$SITE/api/health"; echo
+echo "--- readiness over HTTPS (database, storage probe, worker) and one JSON request line"
+ready=$(curl -ksS -w ' %{http_code}' "$SITE/healthz")
+echo "$ready"
+case "$ready" in *" 200") ;; *) fail "readiness is not 200: $ready" ;; esac
+grep -m1 'renkei.request' "$D/logs/web.log" | cut -c1-200 ||
+    fail "no JSON request line in the web log"
 echo "--- the log-in page over HTTPS: status, HSTS, secure cookie"
 curl -ksS -D "$D/login.headers" -o "$D/login.html" -c "$D/cookies" "$SITE/accounts/login/"
 grep -iE '^(HTTP|strict-transport-security|set-cookie|content-security-policy)' "$D/login.headers" |
@@ -210,6 +216,16 @@ psql "$PG/$DB" -c "SELECT name, next_run FROM django_q_schedule"
 # django-q logs at WARNING and above (docs/ops/logs.md): a quiet worker log is a healthy one
 grep -H -iE 'schedule|processed|renkei' "$D/logs/worker1.log" "$D/logs/worker2.log" | cut -c1-200 |
     head -12 || echo "(nothing in the workers' logs at WARNING and above)"
+
+step "10. a backup, restored into a scratch database and storage, verified"
+manage renkei_backup --output "$D/home/backup.tar.gz"
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS ${DB}_restore" -c "CREATE DATABASE ${DB}_restore"
+mkdir -p "$D/restore" && chown nobody:nogroup "$D/restore"
+"${AS_SERVICE[@]}" sh -c "set -a; . '$D/renkei.env'; set +a; \
+    DATABASE_URL='$PG/${DB}_restore' RENKEI_UPLOAD_DIR='$D/restore/uploads' \
+    '$D/venv/bin/django-admin' renkei_restore '$D/home/backup.tar.gz'" ||
+    fail "the backup did not restore"
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS ${DB}_restore"
 
 step "the end"
 if [ "${DRILL_KEEP:-0}" = 1 ]; then
