@@ -6,6 +6,8 @@
 #
 #   deploy/drill.sh [REPOSITORY]        # default: this checkout (commit first: it is cloned)
 #   DRILL_KEEP=1 deploy/drill.sh        # leave everything running (the PIDs are in $DRILL_DIR/pids)
+#   DRILL_S3=1 deploy/drill.sh          # uploads in object storage: an S3-compatible server
+#                                       # (moto's, from this checkout's .venv: make test makes it)
 #
 # Stand-ins for a real machine, all under $DRILL_DIR (default /tmp/drill), so that nothing else
 # on the machine is touched:
@@ -84,6 +86,25 @@ sed -e "s|^RENKEI_HOME=.*|RENKEI_HOME=$D/home|" \
     -e "s|^RENKEI_EMAIL_USE_TLS=.*|RENKEI_EMAIL_USE_TLS=0|" \
     -e "s|^RENKEI_LOG_LEVEL=.*|RENKEI_LOG_LEVEL=INFO|" \
     "$D/renkei/deploy/renkei.env.example" >"$D/renkei.env"
+if [ "${DRILL_S3:-0}" = 1 ]; then
+    # the object store: moto's S3-compatible server on 127.0.0.1:9000 stands in for the real one
+    MOTO=$REPO/.venv/bin/moto_server
+    [ -x "$MOTO" ] || fail "DRILL_S3=1 needs $MOTO (run make test once in $REPO)"
+    "$MOTO" -H 127.0.0.1 -p 9000 >"$D/logs/s3.log" 2>&1 &
+    echo "$! s3" >>"$PIDS"
+    for _ in $(seq 30); do curl -sf -o /dev/null http://127.0.0.1:9000/ && break; sleep 1; done
+    AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill-secret "$D/venv/bin/python" -c \
+        "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:9000', \
+region_name='us-east-1').create_bucket(Bucket='renkei-drill')"
+    sed -i -e "s|^RENKEI_STORAGE=.*|RENKEI_STORAGE=s3|" \
+        -e "s|^# RENKEI_S3_BUCKET=.*|RENKEI_S3_BUCKET=renkei-drill|" \
+        -e "s|^# RENKEI_S3_ENDPOINT_URL=.*|RENKEI_S3_ENDPOINT_URL=http://127.0.0.1:9000|" \
+        -e "s|^# RENKEI_S3_REGION=.*|RENKEI_S3_REGION=us-east-1|" \
+        -e "s|^# RENKEI_S3_PREFIX=.*|RENKEI_S3_PREFIX=live|" \
+        -e "s|^# AWS_ACCESS_KEY_ID=.*|AWS_ACCESS_KEY_ID=drill|" \
+        -e "s|^# AWS_SECRET_ACCESS_KEY=.*|AWS_SECRET_ACCESS_KEY=drill-secret|" "$D/renkei.env"
+    grep -E '^(RENKEI_STORAGE|RENKEI_S3_)' "$D/renkei.env"
+fi
 chgrp nogroup "$D/renkei.env" && chmod 0640 "$D/renkei.env"
 diff "$D/renkei/deploy/renkei.env.example" "$D/renkei.env" | grep '^>' | sed 's/SECRET_KEY=.*/SECRET_KEY=<generated>/' || true
 
@@ -218,11 +239,13 @@ grep -H -iE 'schedule|processed|renkei' "$D/logs/worker1.log" "$D/logs/worker2.l
     head -12 || echo "(nothing in the workers' logs at WARNING and above)"
 
 step "10. a backup, restored into a scratch database and storage, verified"
+manage shell -c "from django.core.files.base import ContentFile; from django.core.files.storage \
+import default_storage as s; print('stored', s.save('drill/見本.txt', ContentFile('drill'.encode())))"
 manage renkei_backup --output "$D/home/backup.tar.gz"
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS ${DB}_restore" -c "CREATE DATABASE ${DB}_restore"
 mkdir -p "$D/restore" && chown nobody:nogroup "$D/restore"
 "${AS_SERVICE[@]}" sh -c "set -a; . '$D/renkei.env'; set +a; \
-    DATABASE_URL='$PG/${DB}_restore' RENKEI_UPLOAD_DIR='$D/restore/uploads' \
+    DATABASE_URL='$PG/${DB}_restore' RENKEI_UPLOAD_DIR='$D/restore/uploads' RENKEI_S3_PREFIX=restore \
     '$D/venv/bin/django-admin' renkei_restore '$D/home/backup.tar.gz'" ||
     fail "the backup did not restore"
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS ${DB}_restore"
