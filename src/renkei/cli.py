@@ -673,13 +673,14 @@ def credits_allocate(issued: str, shares: str, government: str, as_json: bool) -
     if value != value.to_integral_value():
         raise BadInput(f"--issued must be whole credits (tCO2), not {issued!r}")
     result = allocate(int(value), parse_shares(shares), government=government.strip())
+    data = result.to_dict()
     width = max(len(k) for k in result.allocations)
     text = "\n".join(
         f"{k:<{width}}  {n:>12,}  ({v.normalize():f} % of {result.issued:,} = "
-        f"{result.to_dict()['exact'][k]})" + ("  +1 remainder" if k in result.remainder_to else "")
+        f"{data['exact'][k]})" + ("  +1 remainder" if k in result.remainder_to else "")
         for (k, n), v in zip(result.allocations.items(), result.shares.values(), strict=True)
     )
-    _emit(result.to_dict(), as_json, text)
+    _emit(data, as_json, text)
 
 
 def _add_mrv() -> None:

@@ -657,6 +657,22 @@ def _exclusions(problem: Problem) -> dict[int, Reason]:
     return out
 
 
+_EXACT_IN_DOUBLE = 2**53
+
+
+def _to_solver(value: int) -> float:
+    """An integer (yen, tCO2, a scaled score) as the double HiGHS takes. Money and credits stay
+    integers everywhere else; at the solver's boundary a double holds every integer below 2**53
+    exactly (9×10^15, far above any budget), and a larger one is refused rather than rounded.
+    The chosen set is checked again in integers after every solve."""
+    if abs(value) >= _EXACT_IN_DOUBLE:
+        raise ValueError(
+            f"{value:,} is too large for the solver to hold exactly: amounts, tCO2 and scaled "
+            f"scores must stay below {_EXACT_IN_DOUBLE:,}"
+        )
+    return float(value)
+
+
 class _Solver:
     """One HiGHS model of the 0-1 programme; rows can be switched off (for the conflict
     search) and the objective replaced (Dinkelbach, the 'what would be achievable' runs)."""
@@ -679,9 +695,9 @@ class _Solver:
         inf = highspy.kHighsInf
         for row in self.rows:
             idx = sorted(row.coeffs)
-            val = [float(row.coeffs[i]) for i in idx]
-            lo = -inf if row.lo is None else float(row.lo)
-            hi = inf if row.hi is None else float(row.hi)
+            val = [_to_solver(row.coeffs[i]) for i in idx]
+            lo = -inf if row.lo is None else _to_solver(row.lo)
+            hi = inf if row.hi is None else _to_solver(row.hi)
             h.addRow(lo, hi, len(idx), idx, val)
 
     def enable(self, active: set[int]) -> None:
@@ -689,8 +705,8 @@ class _Solver:
         inf = highspy.kHighsInf
         for k, row in enumerate(self.rows):
             on = k in active
-            lo = -inf if not on or row.lo is None else float(row.lo)
-            hi = inf if not on or row.hi is None else float(row.hi)
+            lo = -inf if not on or row.lo is None else _to_solver(row.lo)
+            hi = inf if not on or row.hi is None else _to_solver(row.hi)
             self.h.changeRowBounds(k, lo, hi)
 
     def solve(
@@ -899,11 +915,11 @@ def _solve_objective(
     props = problem.proposals
     if problem.objective is not Objective.TCO2_PER_YEN:
         if problem.objective is Objective.TCO2:
-            costs = [float(p.lifetime_tco2) for p in props]
+            costs = [_to_solver(p.lifetime_tco2) for p in props]
             scale = 1
         else:
             scale = _score_scale(problem)
-            costs = [float(int(p.score * scale)) for p in props]
+            costs = [_to_solver(int(p.score * scale)) for p in props]
         run = solver.solve(costs, True, deadline - time.monotonic(), integral=True)
         return _finish(run, scale, 1)
     # Dinkelbach: λ = T/S of the best set so far; a set with Σ(t − λ·s) > 0 has a better ratio
@@ -913,6 +929,8 @@ def _solve_objective(
     iterations, last = 0, None
     while True:
         iterations += 1
+        # Dinkelbach's costs are fractions by nature: the solver gets them as doubles to find a
+        # candidate set, whose ratio is then compared exactly (Fraction) before it is kept
         costs = [p.lifetime_tco2 - float(lam * p.subsidy_jpy) for p in props]
         run = solver.solve(costs, True, deadline - time.monotonic())
         last = run
@@ -1097,7 +1115,7 @@ def _conflicts(
     for k in sorted(active):
         row = rows[k]
         solver.enable(active - {k})
-        costs = [float(row.coeffs.get(i, 0)) for i in range(solver.n)]
+        costs = [_to_solver(row.coeffs.get(i, 0)) for i in range(solver.n)]
         run = solver.solve(costs, row.hi is None, deadline - time.monotonic(), integral=True)
         if not run.optimal or run.chosen is None:
             conflicts.append(

@@ -72,7 +72,7 @@ def parse_shares(raw: str, option: str = "--shares") -> dict[str, Decimal]:
     """``goj=50,pp1=30,pp2=20`` → {party: percent}, in the order given."""
     shape = "party=percent,… e.g. goj=50,pp1=30,pp2=20 (percent, adding up to 100)"
     out: dict[str, Decimal] = {}
-    parts = [p for p in raw.split(",")]
+    parts = raw.split(",")
     if len(parts) > MAX_PARTIES:
         raise BadInput(f"{option}: {len(parts)} parties; at most {MAX_PARTIES}")
     for part in parts:
