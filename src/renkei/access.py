@@ -21,7 +21,10 @@ from renkei.accounts import policy as accounts_policy
 from renkei.accounts.policy import Rule, account_requests_for, role_of
 from renkei.adoption import policy as adoption_policy
 from renkei.adoption.policy import pins_for
+from renkei.c3p import policy as c3p_policy
 from renkei.calls import policy as calls_policy
+from renkei.credits import policy as credits_policy
+from renkei.credits.policy import projects_for
 from renkei.grants import policy as grants_policy
 from renkei.grants.policy import grants_for
 from renkei.monitoring import policy as monitoring_policy
@@ -48,6 +51,7 @@ __all__ = [
     "pins_for",
     "plans_for",
     "preregistrations_for",
+    "projects_for",
     "proposals_for",
     "role_of",
     "screening_passed",
@@ -73,6 +77,8 @@ RULES = _compose(
     adoption_policy,
     grants_policy,
     monitoring_policy,
+    credits_policy,
+    c3p_policy,
 )
 
 

@@ -27,7 +27,9 @@ from pydantic import Field
 from renkei.accounts.api import router as accounts_router
 from renkei.adoption.api import router as adoption_router
 from renkei.apikit import DecimalParser, django_auth, install_error_handlers, op
+from renkei.c3p.api import router as c3p_router
 from renkei.calls.api import router as calls_router
+from renkei.credits.api import router as credits_router
 from renkei.grants.api import router as grants_router
 from renkei.monitoring.api import router as monitoring_router
 from renkei.ops.api import router as ops_router
@@ -83,5 +85,7 @@ api.add_router("/", reviews_router)
 api.add_router("/", adoption_router)
 api.add_router("/", grants_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", credits_router)
+api.add_router("/", c3p_router)
 # operations (not a stage): readiness beside the liveness above
 api.add_router("/", ops_router)

@@ -11,7 +11,17 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "renkei"
 # the stages in the order of the pipeline: a stage may import earlier stages, never a later one
-STAGES = ("accounts", "calls", "proposals", "reviews", "adoption", "grants", "monitoring")
+STAGES = (
+    "accounts",
+    "calls",
+    "proposals",
+    "reviews",
+    "adoption",
+    "grants",
+    "monitoring",
+    "credits",
+    "c3p",
+)
 
 
 def _renkei_imports(path: Path) -> set[str]:

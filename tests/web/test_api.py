@@ -878,6 +878,20 @@ MONITORING_MATRICES = (
     "test_monitoring_verification_matrix",
     "test_monitoring_annual_matrix",
 )
+# the credits stage (issue 10), the selection board's optimiser (issue 13) and the C3P stage
+# (issue 11): one matrix module per part
+CREDITS_MATRICES = (
+    "test_credits_cycle_matrix",
+    "test_credits_issuance_matrix",
+    "test_credits_registry_matrix",
+    "test_credits_portfolio_matrix",
+)
+SELECTION_MATRICES = ("test_selection_board_matrix",)
+C3P_MATRICES = (
+    "test_c3p_partnership_matrix",
+    "test_c3p_project_matrix",
+    "test_c3p_matching_matrix",
+)
 
 
 def _operation(method: str, path: str) -> tuple[str, str]:
@@ -902,7 +916,11 @@ def test_the_matrix_covers_every_operation() -> None:
         {_operation(method, path) for method, path, _ in OFFICE_MATRIX},
         *(
             {_operation(key[0], key[1]) for key in importlib.import_module(name).API}
-            for name in GRANT_MATRICES + MONITORING_MATRICES
+            for name in GRANT_MATRICES
+            + MONITORING_MATRICES
+            + CREDITS_MATRICES
+            + SELECTION_MATRICES
+            + C3P_MATRICES
         ),
     ]
     covered: set = set()

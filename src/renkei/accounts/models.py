@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     # a third-party entity's verifier (TPE, JCM 2.(1)③): sees only the monitoring periods
     # assigned to its organisation (renkei.monitoring.policy)
     VERIFIER = "verifier", _("Third-party entity (TPE) verifier")
+    # administers the JCM registry's accounts (issue 10): records issuances as blocks of
+    # credits, transfers, cancellations and retirements (renkei.credits.policy)
+    REGISTRY = "registry", _("Registry administrator")
 
 
 class Organisation(models.Model):

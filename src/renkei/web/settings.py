@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "renkei.adoption",
     "renkei.grants",
     "renkei.monitoring",
+    "renkei.credits",
+    "renkei.c3p",
     "renkei.ops",  # operations: backup and restore, records retention, health
     "django_q",  # the task runner: reminders of due dates (renkei.grants.tasks)
     "ninja",  # serves the API docs' Swagger UI from static files, not from a CDN

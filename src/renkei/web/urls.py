@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("renkei.adoption.urls")),
     path("", include("renkei.grants.urls")),
     path("", include("renkei.monitoring.urls")),
+    path("", include("renkei.credits.urls")),
+    path("", include("renkei.c3p.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),  # readiness for a load balancer (docs/ops/logs.md)
     path("admin/", admin.site.urls),

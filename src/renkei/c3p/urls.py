@@ -1,0 +1,8 @@
+from renkei.c3p import views_matching, views_partnership, views_project
+
+app_name = "c3p"
+urlpatterns = [
+    *views_partnership.urlpatterns,
+    *views_project.urlpatterns,
+    *views_matching.urlpatterns,
+]

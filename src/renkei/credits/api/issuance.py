@@ -1,0 +1,7 @@
+"""The credits stage's issuance part in the REST API (issue 10)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["credits"])

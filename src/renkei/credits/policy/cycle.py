@@ -1,0 +1,7 @@
+"""Permission rules of the credits stage's cycle part (issue 10): action -> rule(user, obj)."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+RULES = MappingProxyType({})

@@ -1,0 +1,2 @@
+"""The credits stage's services: one module per part (``cycle``, ``issuance``, ``registry``,
+``portfolio``)."""
