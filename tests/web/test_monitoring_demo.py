@@ -59,3 +59,11 @@ def test_the_monitoring_story_follows_the_clock(users, first_round, settings, tm
     before = AuditEvent.objects.count()
     assert story(a).pk == plan.pk  # idempotent
     assert AuditEvent.objects.count() == before
+
+    settings.RENKEI_DEMO_NOW = "2027-03-15T10:00:00+09:00"  # period 2 verified (for credits)
+    a, _b = _story(users, first_round)
+    plan = story(a)
+    one, two = plan.periods.order_by("start")
+    assert one.state == "verified" and two.state == "verified"
+    assert two.verification.verified_tco2 == two.emission_reductions_tco2
+    assert str(two.verification.verified_on) == "2027-03-10"

@@ -10,7 +10,8 @@ of" each step's date and only once the demo's clock has reached it (as the grant
   it; the filer answers and resubmits; 2026-10-20 the TPE verifies it;
 - 2027-01-12 the data to the end of January 2027 (a year of monitoring data); period 2
   (2026-09-01 – 2026-12-31) computed and submitted; 2027-01-20 assigned and in verification;
-- 2027-01-25 the annual 事業報告書 for 2026 from the monitored and verified reductions.
+- 2027-01-25 the annual 事業報告書 for 2026 from the monitored and verified reductions;
+- 2027-03-10 the TPE verifies period 2 (so that the credits story has two verified periods).
 
 ``make demo DEMO_NOW=2027-02-01T10:00:00+09:00`` shows it all: one verified period, one in
 verification, a year of data, the annual report.
@@ -230,6 +231,16 @@ def _steps(applicant, office, verifier, tpe) -> list[Step]:
         verifying.tpe_assign(actor=office, period=period, tpe=tpe)
         verifying.verification_start(actor=verifier, period=period)
 
+    def verify_2(plan: MonitoringPlan) -> None:
+        period = _period(plan, "2026-09-01")
+        verifying.verification_issue(
+            actor=verifier,
+            period=period,
+            verified_tco2=period.emission_reductions_tco2,
+            verified_on=_d("2027-03-10"),
+            statement="(サンプル) モニタリング報告書の削減量を検証しました。",
+        )
+
     def annual(plan: MonitoringPlan) -> None:
         from renkei.monitoring.services.annual import annual_report_from_monitoring
 
@@ -262,4 +273,5 @@ def _steps(applicant, office, verifier, tpe) -> list[Step]:
         ("2027-01-15T10:00", lambda p: _period(p, "2026-09-01") is not None, period_2),
         ("2027-01-20T10:00", _state("2026-09-01", "submitted"), assign_2),
         ("2027-01-25T10:00", annual_done, annual),
+        ("2027-03-10T10:00", _state("2026-09-01", "in_verification"), verify_2),
     ]
