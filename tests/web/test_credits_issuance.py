@@ -306,3 +306,17 @@ def test_a_period_in_progress_is_never_requestable(x) -> None:
     p = period(x["plan"], "2026-09-01", "2026-09-10", "submitted", monitored=3)
     assert p.pk not in [q.pk for q, _t in s.issuable_periods(x["project"])]
     assert [t for _q, t in s.issuable_periods(x["project"])] == [100, 60]
+
+
+def test_a_period_past_the_bilateral_document_is_refused(x) -> None:
+    """I1: issuance is limited to the bilateral document's validity."""
+    from renkei.monitoring.models import MonitoringPlan
+
+    MonitoringPlan.objects.filter(pk=x["plan"].pk).update(bilateral_valid_until=D("2025-12-31"))
+    x["project"].plan.refresh_from_db()
+    with pytest.raises(ServiceError) as e:
+        s.issuance_request_create(actor=x["cast"].filer, project=x["project"], periods=x["periods"])
+    assert "2025-12-31" in str(e.value) and len(e.value.errors) == 1
+    assert s.issuance_request_create(
+        actor=x["cast"].filer, project=x["project"], periods=x["periods"][:1]
+    )

@@ -238,6 +238,7 @@ def _check_periods(
     )
     errors: list[str] = []
     chosen: list[tuple[MonitoringPeriod, int]] = []
+    until = issuance_due_dates(project).eligible_until  # I1 (None: not known yet)
     for pk in ids:
         period = found.get(pk)
         if period is None:
@@ -271,6 +272,16 @@ def _check_periods(
                     "first to request it here."
                 )
                 % {"start": period.start, "end": period.end, "other": held[pk]}
+            )
+            continue
+        if until is not None and period.end > until:
+            errors.append(
+                _(
+                    "The monitoring period %(start)s–%(end)s runs past %(until)s, the last day "
+                    "whose reductions may be credited (the end of the useful life or of the "
+                    "bilateral document's validity, 2.(1)③)."
+                )
+                % {"start": period.start, "end": period.end, "until": until}
             )
             continue
         chosen.append((period, int(verification.verified_tco2)))
