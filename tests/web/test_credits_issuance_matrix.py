@@ -44,6 +44,7 @@ WITHDRAW = [302, 302, 403, 404, 403, 403, 404, 403, 404, 404, 404]
 
 # (URL name, method) -> status per role, ROLES order; the withdrawal last
 PAGES = {
+    ("issuance_list", "GET"): SEES,
     ("issuance_project", "GET"): SEES,
     ("issuance_request_new", "POST"): FILE,
     ("issuance_request", "GET"): SEES,
@@ -69,6 +70,8 @@ def x(settings):
 
 
 def _url(name: str, x) -> str:
+    if name == "issuance_list":
+        return reverse("credits:issuance_list")
     pk = x["project"].pk if name in ("issuance_project", "issuance_request_new") else None
     return reverse(f"credits:{name}", args=[pk or x["request"].pk])
 

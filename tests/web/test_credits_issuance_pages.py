@@ -142,3 +142,24 @@ def test_the_joint_committee_does_not_see_a_draft(x) -> None:
         .status_code
         == 200
     )
+
+
+def test_the_list_puts_the_requests_waiting_for_a_decision_first(x) -> None:
+    first = _submitted(x)
+    s.issuance_request_approve(actor=x["cast"].jc, request=first)
+    from creditsfactories_issuance import verified
+
+    p3 = verified(x["plan"], "2026-07-01", "2026-07-31", 7)
+    waiting = s.issuance_request_submit(
+        actor=x["cast"].filer,
+        request=s.issuance_request_create(
+            actor=x["cast"].filer, project=x["project"], periods=[p3]
+        ),
+    )
+    jc = client_for(x["cast"].jc)
+    html = jc.get(reverse("credits:issuance_list")).content.decode()
+    assert html.index(f"#{waiting.pk}<") < html.index(f"#{first.pk}<")
+    only = jc.get(reverse("credits:issuance_list") + "?state=approved").content.decode()
+    assert f"#{first.pk}<" in only and f"#{waiting.pk}<" not in only
+    export = jc.get(reverse("credits:issuance_list") + "?export=csv")
+    assert export.status_code == 200 and str(x["project"]) in export.content.decode("utf-8-sig")

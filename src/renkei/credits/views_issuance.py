@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 from renkei import access
 from renkei.credits.models import IssuanceRequest, JcmProject, RequestState
 from renkei.credits.policy import projects_for
-from renkei.credits.policy.issuance import RULES, sees_request
+from renkei.credits.policy.issuance import RULES, requests_for, sees_request
 from renkei.credits.services import issuance as services
 from renkei.web.forms_run import require_can, run_form
+from renkei.web.lists import Column, OfficeList
 
 R = RequestState
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -167,6 +168,57 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     return answered or _project_page(request, project, {"new": form})
 
 
+# --- the requests the viewer sees ----------------------------------------------------------------
+COLUMNS = (
+    Column(gettext_lazy("Issuance request"), lambda r: r.pk),
+    Column(gettext_lazy("JCM project reference"), lambda r: str(r.project)),
+    Column(gettext_lazy("Grant"), lambda r: r.project.plan.grant.number),
+    Column(gettext_lazy("Country"), lambda r: r.project.plan.grant.selection.proposal.country),
+    Column(gettext_lazy("State"), lambda r: r.get_state_display()),
+    Column(gettext_lazy("Verified (tCO2)"), lambda r: r.verified_total),
+    Column(
+        gettext_lazy("Issued (tCO2)"),
+        lambda r: getattr(r, "issuance", None) and r.issuance.issued_tco2,
+    ),
+)
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """Every issuance request the viewer sees (the Joint Committee: its country's submitted and
+    decided ones; the registry: the decided ones to record), those waiting for a decision first;
+    ``?state=`` keeps one state; searchable and exported as the office's lists are. Nobody who
+    sees no JCM project has anything here (404)."""
+    if not projects_for(request.user).exists():
+        raise Http404
+    state = request.GET.get("state", "")
+    rows = list(
+        requests_for(request.user)
+        .select_related("project__plan__grant__selection__proposal", "issuance")
+        .prefetch_related("periods")
+        .order_by("-submitted_at", "-pk")
+    )
+    if state in R.values:
+        rows = [r for r in rows if r.state == state]
+    for r in rows:
+        r.verified_total = sum(p.verified_tco2 for p in r.periods.all())
+    rows.sort(key=lambda r: r.state != R.SUBMITTED)
+    listing = OfficeList(
+        request,
+        rows,
+        columns=COLUMNS,
+        text=lambda r: f"{r.pk} {r.project} {r.project.plan.grant.number}",
+        name="issuance-requests",
+    )
+    if listing.export is not None:
+        return listing.export
+    return render(
+        request,
+        "credits/issuance/list.html",
+        {"listing": listing, "rows": listing.rows, "state": state, "states": R.choices},
+    )
+
+
 # --- one request -------------------------------------------------------------------------------
 def _choices(obj: IssuanceRequest) -> list[tuple[Any, int]]:
     own = [(row.period, row.verified_tco2) for row in obj.periods.select_related("period")]
@@ -280,6 +332,7 @@ refuse = _view(
 
 Q = "credits/issuance/requests/<int:pk>/"
 urlpatterns: list = [
+    path("credits/issuance/requests/", request_list, name="issuance_list"),
     path("credits/projects/<int:pk>/issuance/", project_page, name="issuance_project"),
     path("credits/projects/<int:pk>/issuance/requests/", request_new, name="issuance_request_new"),
     path(Q, request_page, name="issuance_request"),
