@@ -19,6 +19,7 @@ from renkei.rules.jcm import (
     deadline,
     disposal,
     fixed_amount,
+    issuance_schedule,
     minor_change,
     procurement,
     rate_cap,
@@ -77,6 +78,22 @@ def _run(function: str, args: dict) -> dict:
             out |= {"report_count": len(reports), "first_report": reports[0]}
             out["last_report"] = reports[-1]
         return _with_note_codes(out)
+    if function == "issuance_schedule":
+        day = {
+            k: None if args[k] is None else dt.date.fromisoformat(args[k])
+            for k in ("registered_on", "operation_start", "bilateral_valid_until")
+        }
+        sched = issuance_schedule(BOOK, useful_life_years=args["useful_life_years"], **day)
+        out = sched.to_dict("en")
+        out["events"] = [d["event"] for d in out["deadlines"]]
+        for d in out["deadlines"]:
+            out[d["event"]] = d["due"]
+            for key in ("window_start", "reductions_until"):
+                if key in d:
+                    out[f"{d['event']}_{key}"] = d[key]
+        codes = [n["code"] for n in out["notes"]]
+        codes += [n["code"] for d in out["deadlines"] for n in d.get("notes", [])]
+        return out | {"note_codes": codes}
     if function == "change_approval":
         return _with_note_codes(change_approval(BOOK, args["before"], args["after"]).to_dict())
     if function == "minor_change":
@@ -183,6 +200,7 @@ def test_every_function_has_cases_on_both_sides() -> None:
         "fixed_amount",
         "check_decision",
         "procurement",
+        "issuance_schedule",
     }
     ce = [c for c in CASES if c["function"] == "cost_effectiveness"]
     assert any(c["output"].get("passes") for c in ce)

@@ -11,6 +11,7 @@ from renkei.credits.models.cycle import (
 from renkei.credits.models.issuance import (
     ACTIVE_REQUEST_STATES,
     Issuance,
+    IssuanceReminderSent,
     IssuanceRequest,
     IssuanceRequestPeriod,
     RequestState,
@@ -27,6 +28,7 @@ __all__ = [
     "AllocationShare",
     "Block",
     "Issuance",
+    "IssuanceReminderSent",
     "IssuanceRequest",
     "IssuanceRequestPeriod",
     "JcmProject",

@@ -99,3 +99,24 @@ class Issuance(models.Model):
                 condition=Q(vintage_end__gte=models.F("vintage_start")), name="issuance_vintage"
             ),
         ]
+
+
+class IssuanceReminderSent(models.Model):
+    """A reminder of an issuance due date (``key``: ``first-issuance``, ``issuance-2030``,
+    ``last-issuance``; ``stage``: ``before_14``, ``before_3``, ``overdue``) sent for a project:
+    the unique constraint makes two workers send it once (as the grant stage's
+    ``ReminderSent``); a moved due date reminds again."""
+
+    project = models.ForeignKey(JcmProject, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=40)
+    stage = models.CharField(max_length=20)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("issuance reminder sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "key", "stage", "due_on"], name="issuance_reminder_once"
+            ),
+        ]

@@ -30,7 +30,14 @@ from renkei.rules.jcm.grant import (
 )
 from renkei.rules.jcm.proposal import JcmProposal
 from renkei.rules.jcm.rulebook import JcmRulebook
-from renkei.rules.jcm.schedule import EVENTS, Deadline, deadline, monitoring_plan
+from renkei.rules.jcm.schedule import (
+    EVENTS,
+    Deadline,
+    IssuanceSchedule,
+    deadline,
+    issuance_schedule,
+    monitoring_plan,
+)
 from renkei.rules.jcm.subsidy import admin_cost_cap, cost_effectiveness, max_subsidy, rate_cap
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "Disposal",
     "FixedAmount",
     "Ground",
+    "IssuanceSchedule",
     "JcmProposal",
     "JcmRulebook",
     "MinorChange",
@@ -61,6 +69,7 @@ __all__ = [
     "disposal",
     "fixed_amount",
     "flat",
+    "issuance_schedule",
     "max_subsidy",
     "minor_change",
     "monitoring_plan",

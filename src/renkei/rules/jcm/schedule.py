@@ -451,3 +451,106 @@ def monitoring_plan(
         tuple(notes),
         basis,
     )
+
+
+@dataclass(frozen=True)
+class IssuanceSchedule:
+    """When a registered project's issuance requests fall due (2.(1)③, spec §2.5 I1–I6).
+
+    ``deadlines``: the first request (I2: a year from registration, in principle), the request
+    for the reductions up to 2030 (I5: during 2031, only when the useful life ends in 2031 or
+    later) and the last request (I4: within a year after the end). Between them requests may
+    bundle several years (I3); the office may ask for one in or before 2030 (I6): notes, no
+    date. ``eligible_from``/``eligible_until``: what may be credited (I1)."""
+
+    eligible_from: dt.date
+    eligible_until: dt.date
+    deadlines: tuple[Deadline, ...]
+    notes: tuple[Note, ...]
+
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
+        return {
+            "eligible_from": self.eligible_from.isoformat(),
+            "eligible_until": self.eligible_until.isoformat(),
+            "deadlines": [d.to_dict(lang) for d in self.deadlines],
+            "notes": [n.to_dict(lang) for n in self.notes],
+        }
+
+
+def issuance_schedule(
+    book: JcmRulebook,
+    *,
+    registered_on: dt.date,
+    operation_start: dt.date,
+    useful_life_years: int,
+    bilateral_valid_until: dt.date | None,
+    eco_lease: bool = False,
+) -> IssuanceSchedule:
+    """The issuance schedule of a project registered on ``registered_on`` (R) whose equipment
+    started operating on ``operation_start`` (O) with a statutory useful life (a JCM eco-lease:
+    the lease period) of ``useful_life_years``; the bilateral document valid until
+    ``bilateral_valid_until`` (None: unknown)."""
+    plan = monitoring_plan(
+        book,
+        operation_start=operation_start,
+        useful_life_years=useful_life_years,
+        bilateral_valid_until=bilateral_valid_until,
+        eco_lease=eco_lease,
+    )
+    clause = book.schedule.issuance_2030_rule.clause
+    first = deadline(book, "first-issuance", registered_on)
+    deadlines = [first]
+    if plan.reductions_to_2030_request_year is not None:
+        year = plan.reductions_to_2030_request_year
+        until = dt.date(year - 1, 12, 31)
+        deadlines.append(
+            Deadline(
+                "issuance-2030",
+                until,
+                dt.date(year, 12, 31),
+                clause,
+                {
+                    "reductions_until": until,
+                    "window_start": dt.date(year, 1, 1),
+                    "window_end": dt.date(year, 12, 31),
+                    "life_end": plan.life_end,
+                },
+                (
+                    Note("jcm.note.issuance_2030", (clause,), {"end": plan.life_end.isoformat()}),
+                    reading(
+                        book,
+                        "jcm.reading.issuance_2030_calendar_year",
+                        {"until": until.isoformat(), "year": year},
+                    ),
+                ),
+            )
+        )
+    last_notes: list[Note] = [n for n in plan.notes if n.code != "jcm.note.issuance_2030"]
+    literal = add_years(plan.life_end, book.schedule.issuance_after_life_end_years.value)
+    if plan.bounded_by_bilateral:
+        last_notes.append(
+            reading(
+                book,
+                "jcm.reading.last_issuance_after_bilateral_end",
+                {
+                    "until": plan.monitoring_end.isoformat(),
+                    "due": plan.issuance_after_life_due.isoformat(),
+                    "literal": literal.isoformat(),
+                },
+            )
+        )
+    deadlines.append(
+        Deadline(
+            "last-issuance",
+            plan.monitoring_end,
+            plan.issuance_after_life_due,
+            book.schedule.issuance_after_life_end_years.clause,
+            {"life_end": plan.life_end, "monitoring_end": plan.monitoring_end, "basis": plan.basis},
+            tuple(last_notes),
+        )
+    )
+    notes = (
+        Note("jcm.note.issuance_bundling", (clause,)),
+        Note("jcm.note.issuance_on_request", (clause,)),
+    )
+    return IssuanceSchedule(plan.operation_start, plan.monitoring_end, tuple(deadlines), notes)
