@@ -162,7 +162,7 @@ def _in_state(year: C3pProjectYear, states: Iterable[str], doing: str) -> None:
                 "fy": year.fiscal_year,
                 "state": year.get_state_display(),
                 "doing": doing,
-                "want": _(" or ").join(f"“{YearState(s).label}”" for s in states),
+                "want": " / ".join(f"“{YearState(s).label}”" for s in states),
             }
         )
 
