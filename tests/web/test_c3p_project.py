@@ -172,8 +172,13 @@ def test_reduction_and_suspension_mid_year(people, project) -> None:
     svc.c3p_year_change(actor=people.office, year=year, kind="suspension", reason="City left")
     year.refresh_from_db()
     assert year.state == "suspended"
-    with pytest.raises(ServiceError):
-        svc.c3p_settlement_submit(actor=people.lead, year=year, kind="final", lines=LINES)
+    with pytest.raises(ServiceError, match="Contracted"):  # no more activities
+        svc.c3p_activity_record(
+            actor=people.lead, year=year, item="4", title="Survey", held_on=dt.date(2025, 9, 1)
+        )
+    # what was spent before the suspension is still settled, within the reduced amount
+    last = [{"category": "personnel", "description": "Staff", "amount_jpy": 1_000_000}]
+    svc.c3p_settlement_submit(actor=people.lead, year=year, kind="final", lines=last)
     svc.c3p_year_close(actor=people.office, year=year)
     project.refresh_from_db()
     assert project.ended_at is not None

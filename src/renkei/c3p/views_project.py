@@ -292,10 +292,11 @@ def _page(request: HttpRequest, project: C3pProject, bound: dict | None = None, 
             forms_["contract"] = ContractForm(initial={"amount_jpy": current.requested_jpy})
         if office and state in (YearState.CONTRACTED, YearState.SUSPENDED):
             forms_["change"] = ChangeForm()
-        if lead and state == YearState.CONTRACTED:
-            forms_["activity"] = ActivityForm()
+        if lead and state in (YearState.CONTRACTED, YearState.SUSPENDED):
             forms_["settlement"] = SettlementForm()
             forms_["lines"] = ExpenseFormSet(prefix="line", form_kwargs={"categories": categories})
+        if lead and state == YearState.CONTRACTED:
+            forms_["activity"] = ActivityForm()
             forms_["report"] = ReportForm(initial={"deliverables": list(DELIVERABLE_NAMES)})
         if office and state in (YearState.REPORTED, YearState.SUSPENDED):
             forms_["close"] = True

@@ -500,7 +500,10 @@ def c3p_settlement_submit(
     parsed = _expense_lines(lines)
     with transaction.atomic():
         year = _locked_year(year)
-        _in_state(year, [YearState.CONTRACTED], _("filing a settlement report"))
+        # a suspended year still settles what was spent before the suspension (3.3 (3))
+        _in_state(
+            year, [YearState.CONTRACTED, YearState.SUSPENDED], _("filing a settlement report")
+        )
         if kind == C3pSettlement.Kind.FINAL and year.settlements.filter(kind=kind).exists():
             raise ServiceError(_("The year's expense settlement report is already filed."))
         book, _note = _book(year.fiscal_year)
@@ -612,8 +615,9 @@ def c3p_year_report(
 
 
 def c3p_year_close(*, actor: Any, year: C3pProjectYear) -> C3pProjectYear:
-    """The office closes the year once its reports are in (or a suspended year). Closing phase
-    2's third year, or a suspended year, ends the project period (2.1)."""
+    """The office closes the year once its reports are in, or a suspended year (whose lead may
+    have settled what it spent before the suspension). Closing phase 2's third year, or a
+    suspended year, ends the project period (2.1; 3.3 (3))."""
     _require(actor, "run_c3p_contract", year.project)
     with transaction.atomic():
         year = _locked_year(year)

@@ -224,12 +224,10 @@ def check_change(
         raise BadInput(
             f"a change is a reduction (with its new amount) or a suspension (got {kind})"
         )
-    if new_amount_jpy >= amount_jpy:
+    if new_amount_jpy >= amount_jpy or new_amount_jpy < 0:
         code = "c3pproject.change.not_lower"
     elif new_amount_jpy < settled_jpy:
         code = "c3pproject.change.below_settled"
-    elif new_amount_jpy < 0:
-        code = "c3pproject.change.not_lower"
     else:
         return Finding(
             "c3pproject.change", clause, Status.PASS, "c3pproject.change.reduction", params
