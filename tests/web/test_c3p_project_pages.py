@@ -4,6 +4,8 @@ dashboard with its budget line and its export."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from c3pfactories_project import adopted_proposal, cast, contracted_year, plan
 from django.test import Client
@@ -107,10 +109,35 @@ def test_the_dashboard_shows_amounts_against_the_budget_and_exports(world) -> No
     assert csv.status_code == 200 and "18000000" in csv.content.decode("utf-8-sig")
     filtered = client.get(reverse("c3p:project_list") + "?phase=3").content.decode()
     assert "is not a phase" in filtered
-    assert client.get(reverse("c3p:project_list") + "?country=KE").content.decode().count(
-        reverse("c3p:project_detail", args=[project.pk])
-    ) == 0
+    assert (
+        client.get(reverse("c3p:project_list") + "?country=KE")
+        .content.decode()
+        .count(reverse("c3p:project_detail", args=[project.pk]))
+        == 0
+    )
     # the lead sees its own project in the list, without the budget
     lead = _client(people.lead).get(reverse("c3p:project_list")).content.decode()
     assert reverse("c3p:project_detail", args=[project.pk]) in lead
     assert "Contract amounts against the budget" not in lead
+
+
+def test_table_3_done_against_expected(world) -> None:
+    from renkei.c3p import selectors_project as selectors
+    from renkei.c3p.services.project import c3p_activity_record
+
+    people, project = world
+    year = contracted_year(people, project.years.get())  # signed 2025-07-01
+    for day in ("2025-07-10", "2025-10-10"):
+        c3p_activity_record(
+            actor=people.lead,
+            year=year,
+            item="3",
+            title=f"Session {day}",
+            held_on=dt.date.fromisoformat(day),
+        )
+    rows = {r.item: r for r in selectors.table3(year)}
+    assert (rows["3"].done, rows["3"].expected, rows["3"].below) == (2, 3, True)
+    assert rows["2"].expected == 9  # July to March
+    assert (rows["5"].expected, rows["5"].done) == (1, 0)
+    page = _client(people.lead).get(reverse("c3p:project_detail", args=[project.pk]))
+    assert "Table 3: done and expected this year" in page.content.decode()

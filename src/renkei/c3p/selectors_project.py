@@ -13,7 +13,7 @@ from renkei.c3p.models import C3pProject, C3pProjectYear
 from renkei.c3p.policy.project import projects_for
 from renkei.calls.models import Call, Program
 
-__all__ = ["ProjectRow", "YearBudget", "budgets", "project_rows"]
+__all__ = ["ProjectRow", "Table3Row", "YearBudget", "budgets", "project_rows", "table3"]
 
 
 @dataclass
@@ -114,4 +114,48 @@ def budgets(rows: list[ProjectRow]) -> list[YearBudget]:
             budget_jpy=calls.get(fy),
         )
         for fy, ys in sorted(by_year.items())
+    ]
+
+
+@dataclass(frozen=True)
+class Table3Row:
+    item: str  # "1" … "7"
+    label: str
+    expected: int
+    approximate: bool
+    done: int
+    clause: str
+
+    @property
+    def below(self) -> bool:
+        return self.done < self.expected
+
+
+def table3(year: C3pProjectYear) -> list[Table3Row]:
+    """The year's activities recorded per Table 3 item against what the table expects for a
+    single fiscal year (3.3 (3)): about 3 report sessions, about 2 field surveys, 1 workshop, 1
+    presentation in Japan, 1 JICA field-office discussion; a monthly report for each month of
+    the contract period (Renkei's reading: from the month the contract is signed to March; the
+    guidebook gives no due day, spec §5 B-11); the deliverables once (Table 3 (1)). "About"
+    counts are expectations, not limits."""
+    from renkei.c3p.models import C3pActivity
+    from renkei.rules import load_rulebook
+
+    book = load_rulebook(year.rulebook_id)
+    done: dict[str, int] = {}
+    for a in year.activities.all():
+        done[a.item] = done.get(a.item, 0) + 1
+    expected: dict[str, tuple[int, bool, str]] = {}
+    for act in book.activities.items:
+        item = act.item.strip("()")
+        count = act.expected
+        if act.id == "monthly_reports" and year.signed_on is not None:
+            start = year.signed_on
+            count = (year.fiscal_year + 1 - start.year) * 12 + 3 - start.month + 1
+        if act.kind != "list":  # (7): the JICA discussions are what can be counted
+            expected[item] = (count, act.approximate or act.id == "monthly_reports", act.clause)
+    return [
+        Table3Row(item, str(label), *expected[item][:2], done.get(item, 0), expected[item][2])
+        for item, label in C3pActivity.Item.choices
+        if item in expected
     ]

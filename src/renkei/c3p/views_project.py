@@ -266,6 +266,7 @@ def _page(request: HttpRequest, project: C3pProject, bound: dict | None = None, 
     office = access.can(request.user, "run_c3p_contract", project)
     for y in years:
         y.findings_shown = svc.rendered(y.contract_findings, lang)
+        y.table3 = selectors.table3(y) if y.signed_on else []
         for s in y.settlements.all():
             s.findings_shown = svc.rendered(s.findings, lang)
     categories = _categories(current) if current else []
