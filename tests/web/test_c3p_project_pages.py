@@ -141,3 +141,32 @@ def test_table_3_done_against_expected(world) -> None:
     assert (rows["5"].expected, rows["5"].done) == (1, 0)
     page = _client(people.lead).get(reverse("c3p:project_detail", args=[project.pk]))
     assert "Table 3: done and expected this year" in page.content.decode()
+
+
+def test_a_suspension_on_the_page_then_the_last_settlement_and_the_close(world) -> None:
+    people, project = world
+    contracted_year(people, project.years.get())
+    office, lead = _client(people.office), _client(people.lead)
+    change = reverse("c3p:project_change", args=[project.pk])
+    page = office.post(change, {"kind": "suspension", "reason": ""})
+    assert "Record the reason for the suspension or reduction (3.3 (3)" in page.content.decode()
+    office.post(change, {"kind": "suspension", "reason": "The partner city withdrew."})
+    assert project.years.get().state == "suspended"
+    body = lead.get(reverse("c3p:project_detail", args=[project.pk])).content.decode()
+    assert reverse("c3p:project_settlement", args=[project.pk]) in body
+    assert reverse("c3p:project_activity", args=[project.pk]) not in body
+    lines = {
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "kind": "final",
+        "line-0-category": "personnel",
+        "line-0-description": "Staff until the suspension",
+        "line-0-amount_jpy": "1000000",
+    }
+    lead.post(reverse("c3p:project_settlement", args=[project.pk]), lines)
+    assert C3pSettlement.objects.get().total_incl_tax_jpy == 1_100_000
+    office.post(reverse("c3p:project_close", args=[project.pk]))
+    project.refresh_from_db()
+    assert project.ended_at is not None and project.years.get().state == "closed"
+    body = office.get(reverse("c3p:project_detail", args=[project.pk])).content.decode()
+    assert reverse("c3p:project_renew", args=[project.pk]) not in body  # the period has ended
