@@ -683,6 +683,114 @@ def credits_allocate(issued: str, shares: str, government: str, as_json: bool) -
     _emit(data, as_json, text)
 
 
+@main.group()
+def c3p() -> None:
+    """C3P after adoption: a contract year's expense settlement (issue 11)."""
+
+
+SETTLE_KEYS = {
+    "fiscal_year",
+    "contract_amount_jpy",
+    "earlier_settled_incl_tax_jpy",
+    "signed_on",
+    "lines",
+}
+LINE_KEYS = {"category", "description", "amount_jpy", "unit_price_jpy", "spent_on"}
+
+
+def _settle_lines(raw: Any) -> list[Any]:
+    from renkei.rules.c3p import ExpenseLine
+
+    if not isinstance(raw, list) or not raw:
+        raise BadInput("lines: give a list of expense lines (category, description, amount_jpy)")
+    out = []
+    for n, line in enumerate(raw, 1):
+        if (
+            not isinstance(line, dict)
+            or set(line) - LINE_KEYS
+            or not {"category", "description", "amount_jpy"} <= set(line)
+        ):
+            got = sorted(line) if isinstance(line, dict) else line
+            raise BadInput(
+                f"lines[{n}]: give category, description, amount_jpy and optionally "
+                f"unit_price_jpy, spent_on (got {got!r})"
+            )
+        day = line.get("spent_on")
+        unit = line.get("unit_price_jpy")
+        out.append(
+            ExpenseLine(
+                category=str(line["category"]),
+                description=str(line["description"]),
+                amount_jpy=_yen(f"lines[{n}].amount_jpy", str(line["amount_jpy"])),
+                unit_price_jpy=None
+                if unit is None
+                else _yen(f"lines[{n}].unit_price_jpy", str(unit)),
+                spent_on=None if day is None else _date(str(day), f"lines[{n}].spent_on"),
+            )
+        )
+    return out
+
+
+@c3p.command("settle")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML: fiscal_year, contract_amount_jpy, [earlier_settled_incl_tax_jpy], "
+    "[signed_on], lines (category, description, amount_jpy, [unit_price_jpy], "
+    "[spent_on])",
+)
+@JSON
+@LANG
+def c3p_settle(path: Path, as_json: bool, lang: str) -> None:
+    """Checks a C3P settlement report by Table 5 categories against the year's contract: the
+    categories, the equipment threshold, dates in the contract year, consumption tax, the
+    contract amount and the outsourcing share. Exit 1 when a line is refused."""
+    from renkei.rules._yaml import load_yaml_file
+    from renkei.rules.c3p import check_settlement, rulebook_for_year
+
+    doc = load_yaml_file(path)
+    if (
+        not isinstance(doc, dict)
+        or set(doc) - SETTLE_KEYS
+        or not {"fiscal_year", "contract_amount_jpy", "lines"} <= set(doc)
+    ):
+        raise BadInput(
+            f"{path}: give {', '.join(sorted(SETTLE_KEYS))} (lines, fiscal_year and "
+            "contract_amount_jpy required)"
+        )
+    fy = int(_yen("fiscal_year", str(doc["fiscal_year"])))
+    book, note = rulebook_for_year(fy)
+    signed = doc.get("signed_on")
+    result = check_settlement(
+        book,
+        _settle_lines(doc["lines"]),
+        contract_amount_jpy=_yen("contract_amount_jpy", str(doc["contract_amount_jpy"])),
+        fiscal_year=fy,
+        earlier_settled_incl_tax_jpy=_yen(
+            "earlier_settled_incl_tax_jpy", str(doc.get("earlier_settled_incl_tax_jpy", 0))
+        ),
+        contract_signed_on=None if signed is None else _date(str(signed), "signed_on"),
+    )
+    data = {
+        "rulebook": book.id,
+        "pre_tax_jpy": result.pre_tax_jpy,
+        "tax_jpy": result.tax_jpy,
+        "total_incl_tax_jpy": result.total_incl_tax_jpy,
+        "by_category": dict(result.by_category),
+        "refused": result.refused,
+        "findings": [f.to_dict(lang) for f in result.findings],
+        "notes": [note.to_dict(lang)] if note else [],
+    }
+    text = "\n".join(f"[{f.status}] {f.message(lang)} ({f.clause})" for f in result.findings) + (
+        f"\n  ※ {note.message(lang)}" if note else ""
+    )
+    _emit(data, as_json, text)
+    if result.refused:
+        sys.exit(EXIT_FAILS_RULE)
+
+
 def _add_mrv() -> None:
     from renkei.mrv.cli import mrv
 

@@ -12,6 +12,16 @@ from renkei.rules.c3p.costs import (
     contract_cap,
     cost_totals,
 )
+from renkei.rules.c3p.project import (
+    ExpenseLine,
+    check_activity_date,
+    check_change,
+    check_contract,
+    check_phase,
+    check_settlement,
+    next_year,
+    rulebook_for_year,
+)
 from renkei.rules.c3p.proposal import C3pProposal, parse_c3p_proposal
 from renkei.rules.c3p.rulebook import C3pRulebook
 from renkei.rules.c3p.scoring import (
@@ -28,12 +38,20 @@ __all__ = [
     "C3pProposal",
     "C3pRulebook",
     "CostTotals",
+    "ExpenseLine",
     "assess_c3p",
+    "check_activity_date",
+    "check_change",
+    "check_contract",
     "check_costs",
+    "check_phase",
+    "check_settlement",
     "consumption_tax",
     "contract_cap",
     "cost_totals",
+    "next_year",
     "parse_c3p_proposal",
+    "rulebook_for_year",
     "score_ems",
     "score_item",
     "score_past_collaboration",
