@@ -231,25 +231,53 @@ def test_parquet_with_naive_times_is_read_as_jst(tmp_path) -> None:
 
 
 def test_stored_with_delta_encoded_times(tmp_path) -> None:
-    # version 2 pages: the sorted times are stored as deltas, a few bits a row, not 8 bytes
+    # the layout: the time as BIGINT microseconds since the epoch; version 2 pages: the sorted
+    # times are stored as deltas, a few bits a row, not 8 bytes
     _, parquet = stored(tmp_path, [("A", 1, stamp(k), 1) for k in range(4)])
     con = meter.connect()
+    columns = con.execute(
+        "SELECT name, type FROM parquet_schema(?) WHERE name <> 'duckdb_schema'", [str(parquet)]
+    ).fetchall()
     encodings = con.execute(
-        "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'timestamp'",
+        "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'epoch_us'",
         [str(parquet)],
     ).fetchall()
+    times = con.execute("SELECT epoch_us FROM read_parquet(?)", [str(parquet)]).fetchall()
     con.close()
+    assert [name for name, _t in columns] == list(meter.LAYOUT)
+    assert dict(columns)["epoch_us"] == "INT64"
+    assert times == [
+        (int((START + dt.timedelta(minutes=15 * k)).timestamp()) * 10**6,) for k in range(4)
+    ]
     assert encodings and all("DELTA_BINARY_PACKED" in e for (e,) in encodings)
+
+
+def test_a_sub_second_time_is_kept_exact(tmp_path) -> None:
+    # microseconds: a reading 0.5 s off the grid is off the grid, not rounded onto it
+    rows = [("A", 1, stamp(k), 1) for k in range(4)] + [("A", 1, stamp(1) + ".5", 9)]
+    _, parquet = stored(tmp_path, rows)
+    result = totals(parquet)
+    assert result.totals[("A", "1")].value == 4 and result.counts["misaligned"] == 1
 
 
 N = 2048  # intervals a site: DuckDB writes row groups of whole 2,048-row vectors
 
 
-def many_row_groups(tmp_path, faults):
+@pytest.fixture(params=["epoch_us", "timestamp"])
+def layout(request):
+    """The stored layout (``epoch_us``), and the earlier one (a ``timestamp`` column), which
+    datasets stored before still have: each is read to the same result."""
+    return request.param
+
+
+def many_row_groups(tmp_path, faults, layout="epoch_us"):
     """Ten sites × N intervals, 2 × N rows a row group (so two sites a group, A-B, C-D, …), with
-    ``faults``: {site: {interval: [values read in it]}}; every other interval is read once, 1."""
+    ``faults``: {site: {interval: [values read in it]}}; every other interval is read once, 1.
+    ``layout``: the time stored as ``epoch_us`` (BIGINT) or, as before, ``timestamp``."""
     parquet = tmp_path / "groups.parquet"
     con = meter.connect()
+    time = f"TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)"
+    time = f"epoch_us({time})" if layout == "epoch_us" else time
     con.execute("CREATE TABLE t (site VARCHAR, point VARCHAR, k INT, value DECIMAL(18, 6))")
     con.execute(f"INSERT INTO t SELECT s, '1', k, 1 FROM unnest(?) a(s), range({N}) b(k)",
                 [list("ABCDEFGHIJ")])  # fmt: skip
@@ -259,8 +287,7 @@ def many_row_groups(tmp_path, faults):
             for v in values:
                 con.execute("INSERT INTO t VALUES (?, '1', ?, ?)", [site, k, v])
     con.execute(
-        f"""COPY (SELECT site, point, TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)
-                  AS timestamp, value FROM t ORDER BY site, point, k)
+        f"""COPY (SELECT site, point, {time} AS {layout}, value FROM t ORDER BY site, point, k)
             TO '{parquet}' ({meter.PARQUET_OPTIONS}, ROW_GROUP_SIZE {2 * N})"""
     )
     groups = con.execute(
@@ -273,12 +300,13 @@ def many_row_groups(tmp_path, faults):
     return parquet
 
 
-def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path) -> None:
+def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path, layout) -> None:
     # a negative in C and an implausible value in H: their row groups (C with D, G with H) are
     # read again, and D's and G's readings, all valid, stay as they are
     parquet = many_row_groups(
         tmp_path,
         {"C": {3: [-1]}, "H": {0: [50]}, "E": {0: [1, 2], N - 1: []}},  # E: 00:00 twice, last gone
+        layout,
     )
     result = totals(parquet, hours=N // 4, maximum=Decimal(10))
     assert sorted((f.kind, f.site) for f in result.findings) == [
@@ -298,8 +326,10 @@ def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path) -> N
     )
 
 
-def test_without_row_group_statistics_the_values_bounds_are_read(tmp_path, monkeypatch) -> None:
-    parquet = many_row_groups(tmp_path, {"C": {3: [-1]}})
+def test_without_row_group_statistics_the_values_bounds_are_read(
+    tmp_path, monkeypatch, layout
+) -> None:
+    parquet = many_row_groups(tmp_path, {"C": {3: [-1]}}, layout)
     with_stats = totals(parquet, hours=N // 4, maximum=Decimal(10))
     monkeypatch.setattr(meter, "_value_bounds", lambda rows: None)
     without = totals(parquet, hours=N // 4, maximum=Decimal(10))

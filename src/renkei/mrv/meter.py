@@ -4,8 +4,12 @@ a columnar form and computed with a well-kept analytical engine"; benchmarks/REA
 DuckDB).
 
 A reading at ``timestamp`` covers ``[timestamp, timestamp + interval)``. A timestamp without a UTC
-offset is Japan time (the session's time zone is Asia/Tokyo). Values are stored as
-``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet metadata.
+offset is Japan time (the session's time zone is Asia/Tokyo). The stored layout (``LAYOUT``):
+``site``, ``point``, ``epoch_us`` (the time as whole microseconds since 1970-01-01 UTC, a plain
+``BIGINT``: exact, and cheaper for DuckDB to read and hash than a ``TIMESTAMPTZ``) and ``value``,
+stored as ``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet
+metadata. A file in the earlier layout (a ``timestamp`` column, with or without a time zone:
+datasets stored before, or written by another tool) is read all the same (``readings_sql``).
 
 ``period_totals`` works in two passes: one aggregate over the period's rows gives per (site,
 point) the count, the sum and the XOR of a 64-bit hash of each time; the smallest and largest
@@ -35,7 +39,15 @@ import duckdb
 from renkei.mrv.quality import JST, MeterInfo, period_bounds
 from renkei.mrv.types import Adjustment, Finding, MrvError, Quantity
 
-__all__ = ["MeterOutcome", "StoreOutcome", "connect", "period_totals", "store_interval"]
+__all__ = [
+    "LAYOUT",
+    "MeterOutcome",
+    "StoreOutcome",
+    "connect",
+    "period_totals",
+    "readings_sql",
+    "store_interval",
+]
 
 MEMORY_LIMIT = "1GB"
 """DuckDB spills to disk beyond this (the benchmark's goal: peak under 2 GiB for a year of
@@ -49,6 +61,8 @@ PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
 deltas (DELTA_BINARY_PACKED): a regular 15-minute series takes a few bits per row instead of
 eight bytes, so the checks that read the times read ~1 MiB instead of ~200 MiB for a year of
 1,000 sites. Files written with version 1 pages (or by other tools) are read all the same."""
+LAYOUT = ("site", "point", "epoch_us", "value")
+"""The stored columns: the time as a BIGINT of microseconds since the epoch (UTC), see above."""
 
 
 @dataclass
@@ -188,8 +202,9 @@ def store_interval(
         dest = Path(dest_parquet)
         dest.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
-            f"COPY (SELECT * FROM staged WHERE NOT ({empty}) ORDER BY site, point, timestamp) "
-            f"TO '{_sql_path(dest)}' ({PARQUET_OPTIONS}, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
+            f"COPY (SELECT site, point, epoch_us(timestamp) AS epoch_us, value FROM staged "
+            f"WHERE NOT ({empty}) ORDER BY site, point, epoch_us) TO '{_sql_path(dest)}' "
+            f"({PARQUET_OPTIONS}, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
         )
         kept = staged - nulls
         if progress is not None:
@@ -207,6 +222,56 @@ def _sql_path(path: Path) -> str:
 
 def _sql_text(text: str) -> str:
     return text.replace("'", "''")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """How one stored file is read: ``file`` (the Parquet scan), ``time`` (an expression giving
+    each reading's time as BIGINT microseconds since the epoch) and ``column`` (the stored time
+    column, on which a filter is pushed into the scan)."""
+
+    file: str
+    time: str
+    column: str
+
+    def inside(self, s_us: int, e_us: int) -> str:
+        """A filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
+        (row groups outside ``[s_us, e_us)`` are skipped on their statistics)."""
+        if self.column == "epoch_us":
+            return f"epoch_us >= {s_us} AND epoch_us < {e_us}"
+        return f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
+
+    def stat(self, value: str) -> str:
+        """A row group's statistic of the time column (text) as microseconds since the epoch."""
+        if self.column == "epoch_us":
+            return f"TRY_CAST({value} AS BIGINT)"
+        return f"epoch_us(TRY_CAST({value} AS TIMESTAMPTZ))"
+
+
+def _source(con: Any, parquet: str | Path) -> _Source:
+    file = f"read_parquet('{_sql_path(Path(parquet))}')"
+    columns = {
+        name
+        for (name,) in con.execute("SELECT name FROM parquet_schema(?)", [str(parquet)]).fetchall()
+    }
+    if "epoch_us" in columns:
+        return _Source(file, "epoch_us", "epoch_us")
+    if "timestamp" in columns:  # the earlier layout, or another tool's file
+        return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp")
+    raise MrvError(
+        f"{Path(parquet).name} has no time column: stored meter data has the columns "
+        f"{', '.join(LAYOUT)} (or timestamp instead of epoch_us)",
+        code="bad_file",
+    )
+
+
+def readings_sql(con: Any, parquet: str | Path) -> str:
+    """A subquery of the stored readings as ``site, point, epoch_us, value`` whichever layout the
+    file has (for the callers that read the file themselves)."""
+    source = _source(con, parquet)
+    if source.column == "epoch_us":
+        return source.file
+    return f"(SELECT site, point, {source.time} AS epoch_us, value FROM {source.file})"
 
 
 def stored_unit(con: Any, parquet: str | Path) -> str:
@@ -295,23 +360,18 @@ class _Query:
 
     def __init__(self, con: Any, parquet: Path, s_us: int, e_us: int, step: int, slots: int):
         self.con, self.s_us, self.e_us, self.step, self.slots = con, s_us, e_us, step, slots
-        self.file = f"read_parquet('{_sql_path(parquet)}')"
-        # a filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
-        # (row groups outside the period are skipped on their statistics)
-        self.inside = (
-            f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
-        )
+        source = _source(con, parquet)
+        self.file, self.time = source.file, source.time
+        self.inside = source.inside(s_us, e_us)
         # from the file's own statistics (its footer, read once): when they put every time
         # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
         self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
             rows = con.execute(
-                """SELECT any_value(row_group_num_rows),
-                     epoch_us(any_value(stats_min_value) FILTER (path_in_schema = 'timestamp')
-                       ::TIMESTAMPTZ),
-                     epoch_us(any_value(stats_max_value) FILTER (path_in_schema = 'timestamp')
-                       ::TIMESTAMPTZ),
+                f"""SELECT any_value(row_group_num_rows),
+                     {source.stat("any_value(stats_min_value) FILTER (path_in_schema = ?)")},
+                     {source.stat("any_value(stats_max_value) FILTER (path_in_schema = ?)")},
                      any_value(stats_min_value) FILTER (path_in_schema = 'site'),
                      any_value(stats_max_value) FILTER (path_in_schema = 'site'),
                      bool_and(coalesce(min_is_exact AND max_is_exact, false))
@@ -319,7 +379,7 @@ class _Query:
                      any_value(stats_min_value) FILTER (path_in_schema = 'value'),
                      any_value(stats_max_value) FILTER (path_in_schema = 'value')
                    FROM parquet_metadata(?) GROUP BY row_group_id""",
-                [str(parquet)],
+                [source.column, source.column, str(parquet)],
             ).fetchall()
         except duckdb.Error:
             return  # no usable statistics: every row is tested, the values' bounds are read
@@ -340,7 +400,7 @@ class _Query:
         Every other point is read again, exactly."""
         bounds = "min(value), max(value)" if with_bounds else "NULL, NULL"
         return self.con.execute(
-            f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp::TIMESTAMPTZ)),
+            f"""SELECT site, point, count(*), sum(value), bit_xor(hash({self.time})),
                   {bounds}
                 FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
@@ -348,7 +408,7 @@ class _Query:
 
     def grid_hash(self) -> int:
         return self.con.execute(
-            f"SELECT bit_xor(hash(make_timestamptz({self.s_us} + range * {self.step}))) "
+            f"SELECT bit_xor(hash(({self.s_us} + range * {self.step})::BIGINT)) "
             f"FROM range({self.slots})"
         ).fetchone()[0]
 
@@ -452,7 +512,7 @@ class _Query:
         row groups of these sites are read."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
         return (
-            f"SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d, "
+            f"SELECT x.id, r.value, {self.time} - {self.s_us} AS d, "
             f"x.lo, x.hi, x.cap FROM {self.file} r JOIN dirty x USING (site, point) "
             f"WHERE {self.inside} AND r.site IN ({sites})"
         )
