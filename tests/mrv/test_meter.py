@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from renkei.mrv import meter
@@ -351,3 +351,92 @@ def test_row_group_statistics_that_cannot_be_used() -> None:
     groups = [("A", "B", Decimal(0), Decimal(5)), ("B", "C", Decimal(-1), Decimal(5))]
     assert meter._suspect(keys, groups, None) == {("B", "1"), ("B", "2"), ("C", "1")}
     assert meter._suspect(keys, groups[:1], {("B", "2"): Decimal(4)}) == {("B", "2")}
+
+
+HOURS = 72  # a period of three days of hourly readings
+POINT = st.fixed_dictionaries(
+    {
+        "values": st.lists(
+            st.decimals(min_value=0, max_value=10, places=2, allow_nan=False),
+            min_size=HOURS,
+            max_size=HOURS,
+        ),
+        "negative": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=2),
+        "high": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=2),
+        "dropped": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=3),
+        "again": st.dictionaries(
+            st.integers(min_value=0, max_value=HOURS - 1),
+            st.decimals(min_value=-1, max_value=12, places=2, allow_nan=False),
+            max_size=3,
+        ),
+    }
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(points=st.lists(POINT, min_size=1, max_size=4))
+@example(  # every path at least once: clean; a negative alone; above the bound; calibrated late
+    points=[
+        {"values": [Decimal(1)] * HOURS, "negative": set(), "high": set(), "dropped": set(),
+         "again": {}},
+        {"values": [Decimal(2)] * HOURS, "negative": {3}, "high": set(), "dropped": set(),
+         "again": {}},
+        {"values": [Decimal(3)] * HOURS, "negative": set(), "high": {5}, "dropped": set(),
+         "again": {7: Decimal(1)}},
+        {"values": [Decimal(4)] * HOURS, "negative": {1}, "high": set(), "dropped": {9},
+         "again": {}},
+    ]
+)  # fmt: skip
+def test_whole_points_with_bounds_and_calibration_equal_a_plain_python_reckoning(
+    tmp_path, points
+) -> None:
+    """Points read at (nearly) every interval, each faulty or not: values above the bound or
+    negative (read again for their values alone when their times are clean), an interval
+    dropped or read twice, a meter calibrated from the second day only (discounted 25 %)."""
+    cap = Decimal(10)
+    rows, expected = [], {}
+    negatives = implausible = duplicates = missing = 0
+    first_day = START.date()
+    meters = {}
+    for i, p in enumerate(points):
+        site = f"S{i}"
+        late = i % 2 == 1  # calibrated from the second day: the first day's intervals discounted
+        meters[(site, "1")] = MeterInfo(
+            f"M-{i}", first_day + dt.timedelta(days=1 if late else -1), dt.date(2026, 1, 1)
+        )
+        total = Decimal(0)
+        for k in range(HOURS):
+            value = -p["values"][k] - 1 if k in p["negative"] else p["values"][k]
+            value = value + cap if k in p["high"] else value
+            read = [] if k in p["dropped"] else [value]
+            if k in p["again"]:
+                read.append(p["again"][k])
+            rows += [(site, 1, (START + dt.timedelta(hours=k)).isoformat(), v) for v in read]
+            negatives += sum(v < 0 for v in read)
+            implausible += sum(v > cap for v in read)
+            duplicates += max(0, len(read) - 1)
+            missing += not read
+            valid = [v for v in read if 0 <= v <= cap]
+            if valid:
+                total += min(valid) * (Decimal("0.75") if late and k < 24 else 1)
+        expected[(site, "1")] = total
+    _, parquet = stored(tmp_path, rows)
+    result = meter.period_totals(
+        parquet,
+        start=START,
+        end=START + dt.timedelta(hours=HOURS),
+        interval_minutes=60,
+        meters=meters,
+        maximum=cap,
+        treatments={"calibration_expired": "discount:25"},
+    )
+    assert {k: q.value for k, q in result.totals.items()} == expected
+    c = result.counts
+    assert (c["negative"], c["implausible"], c["duplicates"], c["missing_intervals"]) == (
+        negatives,
+        implausible,
+        duplicates,
+        missing,
+    )

@@ -420,6 +420,20 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
+    def values(self, points: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+        """For ``points`` (whose times passed the screen): per point the number of negative
+        readings, their sum and the largest reading. Only the row groups of their sites are
+        read (the sites given as literals, which DuckDB prunes on); no join: the other points of
+        those sites are read too and left out here."""
+        sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
+        inside = "" if self.all_inside else f"{self.inside} AND "
+        rows = self.con.execute(
+            f"""SELECT site, point, count_if(value < 0), coalesce(sum(least(value, 0)), 0),
+                  max(value)
+                FROM {self.file} WHERE {inside}site IN ({sites}) GROUP BY site, point"""
+        ).fetchall()
+        return {(site, point): rest for site, point, *rest in rows if (site, point) in points}
+
     def recount(
         self,
         dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
@@ -480,22 +494,17 @@ class _Query:
             (site, point): rest
             for site, point, *rest in self.con.execute(
                 f"""WITH {_points(repeated, ids)}, base AS ({self._base(repeated)}),
-                    ranked AS (
-                      SELECT id, value, d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
-                             cap IS NOT NULL AND value > cap AS impl,
-                             row_number() OVER (
-                               PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
-                               value > cap), value) AS nth
-                      FROM base WHERE d % {step} = 0),
+                    per AS (
+                      SELECT id, d,
+                             min(value) FILTER (value >= 0 AND (cap IS NULL OR value <= cap))
+                               AS v,
+                             any_value(d >= lo AND d + {step} <= hi) AS cal
+                      FROM base WHERE d % {step} = 0 GROUP BY id, d),
                     agg AS (
-                      SELECT id,
-                             count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal)
-                               AS uncal,
-                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
-                               AND cal), 0) AS ok_total,
-                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
-                               AND NOT cal), 0) AS uncal_total
-                      FROM ranked GROUP BY id)
+                      SELECT id, count(*) FILTER (v IS NOT NULL AND NOT cal) AS uncal,
+                             coalesce(sum(v) FILTER (cal), 0) AS ok_total,
+                             coalesce(sum(v) FILTER (NOT cal), 0) AS uncal_total
+                      FROM per GROUP BY id)
                     SELECT x.site, x.point, a.uncal, a.ok_total, a.uncal_total
                     FROM agg a JOIN dirty x USING (id)"""
             ).fetchall()
@@ -580,6 +589,7 @@ def _outcome(
     grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
     full: set[tuple[str, str]] = set()
+    values_only: set[tuple[str, str]] = set()
     missing: dict[tuple[str, str], int] = {}
     keys = sorted(set(screened) | set(outside) | set(meters))
     suspect = None if row_groups is None else _suspect(keys, row_groups, maximum)
@@ -622,8 +632,22 @@ def _outcome(
         dirty[key] = (lo, hi, cap)
         if n == slots and hashed == grid:
             full.add(key)
+            if lo <= 0 and hi >= slots * step:
+                values_only.add(key)
+    rows, exact = [], dict(dirty)
+    if values_only:
+        # times clean and calibrated throughout: only their values are in doubt (a row group of
+        # theirs has a negative or implausible value); read again for their values alone
+        for key, (negatives, below_zero, largest) in q.values(values_only).items():
+            cap = dirty[key][2]
+            if cap is not None and largest is not None and largest > cap:
+                continue  # an implausible reading: counted exactly below, with the rest
+            total = Decimal(screened[key][1]) - Decimal(below_zero)
+            rows.append((*key, 0, slots, 0, negatives, 0, 0, total, Decimal(0), None))
+            del exact[key]
+    rows += q.recount(exact, frozenset(full)) if exact else []
     maps: dict[tuple[str, str], str] = {}
-    for row in q.recount(dirty, frozenset(full)) if dirty else ():
+    for row in sorted(rows, key=lambda row: (row[0], row[1])):
         site, point, off_grid, distinct, dups, neg, impl, uncal, ok_total, uncal_total, bits = row
         key = (site, point)
         if distinct < slots:
