@@ -146,6 +146,8 @@ def compute(
     # point: resolved once (on the first point that takes it, so that an error names it)
     shared: dict[str, tuple[str, Fraction, Decimal, str]] = {}
     steps: list[Step] = []
+    re_shown: list[str] = []  # each point's RE and PE as shown, for the totals' lines
+    pe_shown: list[str] = []
     per_point: dict[str, Fraction] = {}
     per_site: dict[str, Fraction] = {}
     re_total = pe_total = Fraction(0)
@@ -190,14 +192,14 @@ def compute(
         re_line = fam.re(values, roles)
         pe_line = fam.pe(values, roles)
         er = re_line.value - pe_line.value
-        for key, line, note in (
-            ("RE", re_line, m.formulas["RE"]),
-            ("PE", pe_line, m.formulas["PE"]),
+        for key, line, note, shown in (
+            ("RE", re_line, m.formulas["RE"], re_shown),
+            ("PE", pe_line, m.formulas["PE"], pe_shown),
         ):
             formula = f"{line.symbols} = {line.substituted}"
-            steps.append(
-                Step(f"{key}{where}", formula, _dec(line.value), "tCO2", pv.site, pv.point, note)
-            )
+            result = _dec(line.value)
+            steps.append(Step(f"{key}{where}", formula, result, "tCO2", pv.site, pv.point, note))
+            shown.append(_fmt(result))
         steps.append(
             Step(
                 f"ER{where}",
@@ -225,8 +227,7 @@ def compute(
                 site,
             )
         )
-    sum_re = " + ".join(_fmt(s.result) for s in steps if s.key.startswith("RE["))
-    sum_pe = " + ".join(_fmt(s.result) for s in steps if s.key.startswith("PE["))
+    sum_re, sum_pe = " + ".join(re_shown), " + ".join(pe_shown)
     steps.append(Step("RE_p", f"Σ RE = {sum_re}", _dec(re_total), "tCO2"))
     steps.append(Step("PE_p", f"Σ PE = {sum_pe}", _dec(pe_total), "tCO2"))
     er_total = re_total - pe_total

@@ -84,8 +84,8 @@ def _v(x: Fraction) -> str:
 
 
 def _product(values: Values, names: Names, *symbols: str) -> Line:
-    value = Fraction(1)
-    for s in symbols:
+    value = values[symbols[0]]
+    for s in symbols[1:]:
         value *= values[s]
     return Line(
         " × ".join(names[s] for s in symbols),

@@ -17,8 +17,10 @@ value come from the file's row-group statistics (read from the rows only when th
 them). A point whose figures show nothing wrong is done. Only the points that show something (a
 negative or implausible value in their row groups, a duplicate, a missing interval, a timestamp
 off the grid, a reading outside its meter's calibration) are read again, from their row groups
-only, to count, name and treat each fault exactly; only those with an interval read twice are
-regrouped per interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
+only: a point whose times passed and whose meter is calibrated throughout, suspect only for its
+values, for its values alone (negatives and their sum, the largest); the others to count, name
+and treat each fault exactly; only those with an interval read twice are regrouped per
+interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
 (delta-encoded) times and hashes them; benchmarks/README.md has the figures."""
 
 from __future__ import annotations
