@@ -440,3 +440,27 @@ def test_whole_points_with_bounds_and_calibration_equal_a_plain_python_reckoning
         duplicates,
         missing,
     )
+
+
+def test_readings_sql_gives_one_shape_for_either_layout(tmp_path, layout) -> None:
+    parquet = many_row_groups(tmp_path, {}, layout)
+    con = meter.connect()
+    first = con.execute(
+        f"SELECT site, point, epoch_us, value FROM {meter.readings_sql(con, parquet)} "
+        "ORDER BY site, epoch_us LIMIT 2"
+    ).fetchall()
+    con.close()
+    start = int(START.timestamp()) * 10**6
+    assert first == [("A", "1", start, Decimal(1)), ("A", "1", start + 900 * 10**6, Decimal(1))]
+
+
+def test_a_file_without_a_time_column_is_refused(tmp_path) -> None:
+    parquet = tmp_path / "odd.parquet"
+    con = meter.connect()
+    con.execute(
+        f"COPY (SELECT 'A' AS site, '1' AS point, 1 AS value) TO '{parquet}' (FORMAT parquet)"
+    )
+    con.close()
+    with pytest.raises(MrvError, match="no time column") as exc:
+        totals(parquet)
+    assert exc.value.code == "bad_file"
