@@ -454,61 +454,69 @@ class _Query:
         their meter's calibration: no bitmap is built for them. They are numbered first."""
         order = sorted(dirty, key=lambda key: key not in full)
         ids = {key: n for n, key in enumerate(order)}
-        n_full = sum(key in full for key in dirty)
+        # every dirty point with the same calibration and bound (the usual case): no join, the
+        # readings grouped by their names; else numbered and joined to their own parameters
+        uniform = len(set(dirty.values())) == 1
+        n_full = 0 if uniform else sum(key in full for key in dirty)
+        key = "site, point" if uniform else "id"
         step, slots = self.step, self.slots
         if slots <= _BITMAP_MAX:
-            bits = f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND id >= {n_full})"
+            bits = (
+                f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND {n_full} <= {_id(uniform)})"
+            )
             distinct = (
-                f"CASE WHEN id < {n_full} THEN a.on_grid ELSE coalesce(bit_count(bits), 0) END"
+                f"CASE WHEN {_id(uniform, 'a.')} < {n_full} THEN a.on_grid "
+                "ELSE coalesce(bit_count(bits), 0) END"
             )
             bits_text = "bits::VARCHAR"
         else:
-            bits = f"count(DISTINCT k) FILTER (on_grid AND id >= {n_full})"
-            distinct = f"CASE WHEN id < {n_full} THEN a.on_grid ELSE bits END"
+            bits = f"count(DISTINCT k) FILTER (on_grid AND {n_full} <= {_id(uniform)})"
+            distinct = f"CASE WHEN {_id(uniform, 'a.')} < {n_full} THEN a.on_grid ELSE bits END"
             bits_text = "''"
         valid = "on_grid AND NOT neg AND NOT impl"
         first = self.con.execute(
-            f"""WITH {_points(dirty, ids)}, base AS ({self._base(dirty)}),
+            f"""WITH {self._base(dirty, ids, uniform)},
                 flagged AS (
-                  SELECT id, value, d // {step} AS k, d % {step} = 0 AS on_grid,
+                  SELECT {key}, value, d // {step} AS k, d % {step} = 0 AS on_grid,
                          d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
                          cap IS NOT NULL AND value > cap AS impl
                   FROM base),
                 agg AS (
-                  SELECT id, count(*) FILTER (NOT on_grid) AS misaligned,
+                  SELECT {key}, count(*) FILTER (NOT on_grid) AS misaligned,
                          count(*) FILTER (on_grid) AS on_grid, {bits} AS bits,
                          count(*) FILTER (on_grid AND neg) AS neg,
                          count(*) FILTER (on_grid AND impl) AS impl,
                          count(*) FILTER ({valid} AND NOT cal) AS uncal,
                          coalesce(sum(value) FILTER ({valid} AND cal), 0) AS ok_total,
                          coalesce(sum(value) FILTER ({valid} AND NOT cal), 0) AS uncal_total
-                  FROM flagged GROUP BY id)
-                SELECT x.site, x.point, a.misaligned, {distinct} AS slots,
+                  FROM flagged GROUP BY {key})
+                SELECT {_names(uniform)}, a.misaligned, {distinct} AS slots,
                        a.on_grid - {distinct} AS dups, a.neg, a.impl, a.uncal, a.ok_total,
                        a.uncal_total, {bits_text}
-                FROM agg a JOIN dirty x USING (id)
-                ORDER BY x.site, x.point"""
+                FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
         ).fetchall()
+        # (grouped by names, the other points of the same sites come too: left out here)
+        first = sorted(row for row in first if (row[0], row[1]) in dirty)
         repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in first if row[4]}
         if not repeated:
             return first
         exact = {
             (site, point): rest
             for site, point, *rest in self.con.execute(
-                f"""WITH {_points(repeated, ids)}, base AS ({self._base(repeated)}),
+                f"""WITH {self._base(repeated, ids, uniform)},
                     per AS (
-                      SELECT id, d,
+                      SELECT {key}, d,
                              min(value) FILTER (value >= 0 AND (cap IS NULL OR value <= cap))
                                AS v,
                              any_value(d >= lo AND d + {step} <= hi) AS cal
-                      FROM base WHERE d % {step} = 0 GROUP BY id, d),
+                      FROM base WHERE d % {step} = 0 GROUP BY {key}, d),
                     agg AS (
-                      SELECT id, count(*) FILTER (v IS NOT NULL AND NOT cal) AS uncal,
+                      SELECT {key}, count(*) FILTER (v IS NOT NULL AND NOT cal) AS uncal,
                              coalesce(sum(v) FILTER (cal), 0) AS ok_total,
                              coalesce(sum(v) FILTER (NOT cal), 0) AS uncal_total
-                      FROM per GROUP BY id)
-                    SELECT x.site, x.point, a.uncal, a.ok_total, a.uncal_total
-                    FROM agg a JOIN dirty x USING (id)"""
+                      FROM per GROUP BY {key})
+                    SELECT {_names(uniform)}, a.uncal, a.ok_total, a.uncal_total
+                    FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
             ).fetchall()
         }
         return [
@@ -516,17 +524,40 @@ class _Query:
             for row in first
         ]
 
-    def _base(self, points: Mapping[tuple[str, str], Any]) -> str:
-        """The period's readings of ``points`` (the table ``dirty``), as offsets from the
-        period's start. The sites are also given as literals, which DuckDB checks against each
-        row group's statistics: in data stored sorted by site (store_interval sorts it) only the
-        row groups of these sites are read."""
+    def _base(self, points: Mapping[tuple[str, str], Any], ids: Mapping, uniform: bool) -> str:
+        """The table ``base``: the period's readings of ``points``, as offsets from the period's
+        start, with their point's calibration (``lo``, ``hi``) and bound (``cap``). The sites are
+        given as literals, which DuckDB checks against each row group's statistics: in data
+        stored sorted by site (store_interval sorts it) only the row groups of these sites are
+        read. ``uniform`` (every point with the same parameters): the parameters as literals and
+        the rows of every point of these sites; else each row joined to its point's number and
+        parameters (the table ``dirty``)."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
+        where = f"WHERE {self.inside} AND r.site IN ({sites})"
+        d = f"{self.time} - {self.s_us} AS d"
+        if uniform:
+            lo, hi, cap = next(iter(points.values()))
+            return (
+                f"base AS (SELECT r.site, r.point, r.value, {d}, {lo} AS lo, {hi} AS hi, "
+                f"{_decimal(cap)} AS cap FROM {self.file} r {where})"
+            )
         return (
-            f"SELECT x.id, r.value, {self.time} - {self.s_us} AS d, "
-            f"x.lo, x.hi, x.cap FROM {self.file} r JOIN dirty x USING (site, point) "
-            f"WHERE {self.inside} AND r.site IN ({sites})"
+            f"{_points(points, ids)}, base AS (SELECT x.id, r.value, {d}, x.lo, x.hi, x.cap "
+            f"FROM {self.file} r JOIN dirty x USING (site, point) {where})"
         )
+
+
+def _id(uniform: bool, prefix: str = "") -> str:
+    """A point's number in the recount's SQL (0 for all when the points are not numbered)."""
+    return "0" if uniform else f"{prefix}id"
+
+
+def _names(uniform: bool) -> str:
+    return "a.site, a.point" if uniform else "x.site, x.point"
+
+
+def _decimal(value: Decimal | None) -> str:
+    return f"{'NULL' if value is None else repr(str(Decimal(value)))}::DECIMAL(18, 6)"
 
 
 def _points(points: Mapping[tuple[str, str], tuple[int, int, Decimal | None]], ids: Mapping) -> str:
@@ -534,7 +565,7 @@ def _points(points: Mapping[tuple[str, str], tuple[int, int, Decimal | None]], i
     out as SQL literals (one statement, where inserting row by row costs ~1 ms a row)."""
     rows = ", ".join(
         f"({ids[(site, point)]}, '{_sql_text(site)}', '{_sql_text(point)}', {lo}, {hi}, "
-        f"{'NULL' if cap is None else repr(str(Decimal(cap)))}::DECIMAL(18, 6))"
+        f"{_decimal(cap)})"
         for (site, point), (lo, hi, cap) in points.items()
     )
     return f"dirty (id, site, point, lo, hi, cap) AS (VALUES {rows})"
