@@ -441,8 +441,10 @@ class _Query:
         dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
         full: frozenset[tuple[str, str]] = frozenset(),
     ) -> list:
-        """Exact counts and totals of the points the screen did not clear. Each point gets a
-        number, so that the readings are grouped by one integer rather than by two strings.
+        """Exact counts and totals of the points the screen did not clear. When they all have
+        the same calibration and bound, the readings are grouped by their names with the
+        parameters as literals; else each point gets a number and its readings are joined to
+        their parameters and grouped by that integer (see ``_base``).
 
         First one aggregate per point: readings off the grid, on it, the distinct intervals read
         (a bitmap), the negative and implausible ones, and the totals as if no interval were
@@ -451,7 +453,8 @@ class _Query:
 
         The points of ``full`` passed the screen's test of the times (every interval once, none
         off the grid: the same test that clears a point) and are here only for their values or
-        their meter's calibration: no bitmap is built for them. They are numbered first."""
+        their meter's calibration: when the points are numbered, no bitmap is built for them
+        (they are numbered first)."""
         order = sorted(dirty, key=lambda key: key not in full)
         ids = {key: n for n, key in enumerate(order)}
         # every dirty point with the same calibration and bound (the usual case): no join, the
