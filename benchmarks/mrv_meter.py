@@ -41,7 +41,8 @@ MAXIMUM = Decimal(100)  # kWh per 15 minutes: the plausibility bound given for e
 
 def generate(path: Path, sites: int, days: int) -> None:
     """The readings, in DuckDB alone, sorted by site, point and time and written with the same
-    Parquet options as ``meter.store_interval`` stores them: values 0–9.999 kWh; site s with
+    Parquet options and layout (``meter.LAYOUT``: the time as BIGINT microseconds) as
+    ``meter.store_interval`` stores them: values 0–9.999 kWh; site s with
     s % 100 == 7 lacks its second day, == 8 has a negative reading every 97 intervals, == 9
     repeats its first 10."""
     slots = days * SLOTS_PER_DAY
@@ -60,7 +61,7 @@ def generate(path: Path, sites: int, days: int) -> None:
                ORDER BY s, k"""
     con.execute(
         f"""COPY (SELECT 'S' || lpad(s::VARCHAR, 5, '0') AS site, '1' AS point,
-                  TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k) AS timestamp,
+                  epoch_us(TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)) AS epoch_us,
                   (CASE WHEN s % 100 = 8 AND k % 97 = 5 THEN -1
                         ELSE (hash(s, k) % 10000) / 1000 END)::DECIMAL(18, 6) AS value
                 FROM ({keys}))
@@ -174,9 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     work = args.dir or Path(tempfile.gettempdir()) / "renkei-mrv-bench"
     work.mkdir(parents=True, exist_ok=True)
-    # "v2": Parquet version 2 pages, as store_interval writes them (a file left by an older run
-    # of this script, with version 1 pages, is not reused)
-    parquet = work / f"meter_{args.sites}x{args.days}_v2.parquet"
+    # "v3": Parquet version 2 pages and the time as BIGINT microseconds (meter.LAYOUT), as
+    # store_interval writes them (a file left by an older run of this script is not reused)
+    parquet = work / f"meter_{args.sites}x{args.days}_v3.parquet"
     if not parquet.exists():
         t0 = time.perf_counter()
         subprocess.run(

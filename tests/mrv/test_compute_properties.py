@@ -134,3 +134,39 @@ def _check(result, n_points: int) -> None:
     else:
         assert result.emission_reductions_tco2 == 0
     assert [s.key for s in result.steps if s.key == "ER_p"] == ["ER_p"]  # rounded once
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            amounts,
+            st.sampled_from(["MWh", "kWh", "GJ"]),
+            st.one_of(st.none(), ratios),  # the point's own COP_RE, or the project's
+            st.one_of(st.none(), factors),  # the point's own EF_elec, or the project's
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    cop_re=ratios,
+    factor=factors,
+)
+def test_each_points_steps_are_those_it_gets_alone(rows, cop_re, factor) -> None:
+    """A value the project fixes is resolved once for all points (compute's speed for 1,000
+    points): a point that gives its own value is never given the shared one, nor the reverse,
+    and each point's lines read as when it is computed alone."""
+    fixed = {"COP_RE": Quantity(cop_re, "-"), "EF_elec": ef(factor)}
+    points = []
+    for i, (ec, unit, own_cop, own_ef) in enumerate(rows):
+        mine = {"COP_PJ": Quantity(Decimal("5.5"), "-")}
+        if own_cop is not None:
+            mine["COP_RE"] = Quantity(own_cop, "-")
+        if own_ef is not None:
+            mine["EF_elec"] = Quantity(own_ef * 1000, "kgCO2/MWh")
+        points.append(compute.PointValues("A", str(i), {"EC_PJ": Quantity(ec, unit)}, mine))
+    together = compute.compute(COP, fixed=fixed, points=points)
+    for pv in points:
+        alone = compute.compute(COP, fixed=fixed, points=[pv])
+        assert [s for s in together.steps if s.point == pv.point] == [
+            s for s in alone.steps if s.point == pv.point
+        ]

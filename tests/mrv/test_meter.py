@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from renkei.mrv import meter
@@ -231,25 +231,53 @@ def test_parquet_with_naive_times_is_read_as_jst(tmp_path) -> None:
 
 
 def test_stored_with_delta_encoded_times(tmp_path) -> None:
-    # version 2 pages: the sorted times are stored as deltas, a few bits a row, not 8 bytes
+    # the layout: the time as BIGINT microseconds since the epoch; version 2 pages: the sorted
+    # times are stored as deltas, a few bits a row, not 8 bytes
     _, parquet = stored(tmp_path, [("A", 1, stamp(k), 1) for k in range(4)])
     con = meter.connect()
+    columns = con.execute(
+        "SELECT name, type FROM parquet_schema(?) WHERE name <> 'duckdb_schema'", [str(parquet)]
+    ).fetchall()
     encodings = con.execute(
-        "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'timestamp'",
+        "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'epoch_us'",
         [str(parquet)],
     ).fetchall()
+    times = con.execute("SELECT epoch_us FROM read_parquet(?)", [str(parquet)]).fetchall()
     con.close()
+    assert [name for name, _t in columns] == list(meter.LAYOUT)
+    assert dict(columns)["epoch_us"] == "INT64"
+    assert times == [
+        (int((START + dt.timedelta(minutes=15 * k)).timestamp()) * 10**6,) for k in range(4)
+    ]
     assert encodings and all("DELTA_BINARY_PACKED" in e for (e,) in encodings)
+
+
+def test_a_sub_second_time_is_kept_exact(tmp_path) -> None:
+    # microseconds: a reading 0.5 s off the grid is off the grid, not rounded onto it
+    rows = [("A", 1, stamp(k), 1) for k in range(4)] + [("A", 1, stamp(1) + ".5", 9)]
+    _, parquet = stored(tmp_path, rows)
+    result = totals(parquet)
+    assert result.totals[("A", "1")].value == 4 and result.counts["misaligned"] == 1
 
 
 N = 2048  # intervals a site: DuckDB writes row groups of whole 2,048-row vectors
 
 
-def many_row_groups(tmp_path, faults):
+@pytest.fixture(params=["epoch_us", "timestamp"])
+def layout(request):
+    """The stored layout (``epoch_us``), and the earlier one (a ``timestamp`` column), which
+    datasets stored before still have: each is read to the same result."""
+    return request.param
+
+
+def many_row_groups(tmp_path, faults, layout="epoch_us"):
     """Ten sites × N intervals, 2 × N rows a row group (so two sites a group, A-B, C-D, …), with
-    ``faults``: {site: {interval: [values read in it]}}; every other interval is read once, 1."""
+    ``faults``: {site: {interval: [values read in it]}}; every other interval is read once, 1.
+    ``layout``: the time stored as ``epoch_us`` (BIGINT) or, as before, ``timestamp``."""
     parquet = tmp_path / "groups.parquet"
     con = meter.connect()
+    time = f"TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)"
+    time = f"epoch_us({time})" if layout == "epoch_us" else time
     con.execute("CREATE TABLE t (site VARCHAR, point VARCHAR, k INT, value DECIMAL(18, 6))")
     con.execute(f"INSERT INTO t SELECT s, '1', k, 1 FROM unnest(?) a(s), range({N}) b(k)",
                 [list("ABCDEFGHIJ")])  # fmt: skip
@@ -259,8 +287,7 @@ def many_row_groups(tmp_path, faults):
             for v in values:
                 con.execute("INSERT INTO t VALUES (?, '1', ?, ?)", [site, k, v])
     con.execute(
-        f"""COPY (SELECT site, point, TIMESTAMPTZ '{START.isoformat()}' + to_minutes(15 * k)
-                  AS timestamp, value FROM t ORDER BY site, point, k)
+        f"""COPY (SELECT site, point, {time} AS {layout}, value FROM t ORDER BY site, point, k)
             TO '{parquet}' ({meter.PARQUET_OPTIONS}, ROW_GROUP_SIZE {2 * N})"""
     )
     groups = con.execute(
@@ -273,12 +300,13 @@ def many_row_groups(tmp_path, faults):
     return parquet
 
 
-def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path) -> None:
+def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path, layout) -> None:
     # a negative in C and an implausible value in H: their row groups (C with D, G with H) are
     # read again, and D's and G's readings, all valid, stay as they are
     parquet = many_row_groups(
         tmp_path,
         {"C": {3: [-1]}, "H": {0: [50]}, "E": {0: [1, 2], N - 1: []}},  # E: 00:00 twice, last gone
+        layout,
     )
     result = totals(parquet, hours=N // 4, maximum=Decimal(10))
     assert sorted((f.kind, f.site) for f in result.findings) == [
@@ -298,8 +326,10 @@ def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path) -> N
     )
 
 
-def test_without_row_group_statistics_the_values_bounds_are_read(tmp_path, monkeypatch) -> None:
-    parquet = many_row_groups(tmp_path, {"C": {3: [-1]}})
+def test_without_row_group_statistics_the_values_bounds_are_read(
+    tmp_path, monkeypatch, layout
+) -> None:
+    parquet = many_row_groups(tmp_path, {"C": {3: [-1]}}, layout)
     with_stats = totals(parquet, hours=N // 4, maximum=Decimal(10))
     monkeypatch.setattr(meter, "_value_bounds", lambda rows: None)
     without = totals(parquet, hours=N // 4, maximum=Decimal(10))
@@ -321,3 +351,116 @@ def test_row_group_statistics_that_cannot_be_used() -> None:
     groups = [("A", "B", Decimal(0), Decimal(5)), ("B", "C", Decimal(-1), Decimal(5))]
     assert meter._suspect(keys, groups, None) == {("B", "1"), ("B", "2"), ("C", "1")}
     assert meter._suspect(keys, groups[:1], {("B", "2"): Decimal(4)}) == {("B", "2")}
+
+
+HOURS = 72  # a period of three days of hourly readings
+POINT = st.fixed_dictionaries(
+    {
+        "values": st.lists(
+            st.decimals(min_value=0, max_value=10, places=2, allow_nan=False),
+            min_size=HOURS,
+            max_size=HOURS,
+        ),
+        "negative": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=2),
+        "high": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=2),
+        "dropped": st.sets(st.integers(min_value=0, max_value=HOURS - 1), max_size=3),
+        "again": st.dictionaries(
+            st.integers(min_value=0, max_value=HOURS - 1),
+            st.decimals(min_value=-1, max_value=12, places=2, allow_nan=False),
+            max_size=3,
+        ),
+    }
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(points=st.lists(POINT, min_size=1, max_size=4))
+@example(  # every path at least once: clean; a negative alone; above the bound; calibrated late
+    points=[
+        {"values": [Decimal(1)] * HOURS, "negative": set(), "high": set(), "dropped": set(),
+         "again": {}},
+        {"values": [Decimal(2)] * HOURS, "negative": {3}, "high": set(), "dropped": set(),
+         "again": {}},
+        {"values": [Decimal(3)] * HOURS, "negative": set(), "high": {5}, "dropped": set(),
+         "again": {7: Decimal(1)}},
+        {"values": [Decimal(4)] * HOURS, "negative": {1}, "high": set(), "dropped": {9},
+         "again": {}},
+    ]
+)  # fmt: skip
+def test_whole_points_with_bounds_and_calibration_equal_a_plain_python_reckoning(
+    tmp_path, points
+) -> None:
+    """Points read at (nearly) every interval, each faulty or not: values above the bound or
+    negative (read again for their values alone when their times are clean), an interval
+    dropped or read twice, a meter calibrated from the second day only (discounted 25 %)."""
+    cap = Decimal(10)
+    rows, expected = [], {}
+    negatives = implausible = duplicates = missing = 0
+    first_day = START.date()
+    meters = {}
+    for i, p in enumerate(points):
+        site = f"S{i}"
+        late = i % 2 == 1  # calibrated from the second day: the first day's intervals discounted
+        meters[(site, "1")] = MeterInfo(
+            f"M-{i}", first_day + dt.timedelta(days=1 if late else -1), dt.date(2026, 1, 1)
+        )
+        total = Decimal(0)
+        for k in range(HOURS):
+            value = -p["values"][k] - 1 if k in p["negative"] else p["values"][k]
+            value = value + cap if k in p["high"] else value
+            read = [] if k in p["dropped"] else [value]
+            if k in p["again"]:
+                read.append(p["again"][k])
+            rows += [(site, 1, (START + dt.timedelta(hours=k)).isoformat(), v) for v in read]
+            negatives += sum(v < 0 for v in read)
+            implausible += sum(v > cap for v in read)
+            duplicates += max(0, len(read) - 1)
+            missing += not read
+            valid = [v for v in read if 0 <= v <= cap]
+            if valid:
+                total += min(valid) * (Decimal("0.75") if late and k < 24 else 1)
+        expected[(site, "1")] = total
+    _, parquet = stored(tmp_path, rows)
+    result = meter.period_totals(
+        parquet,
+        start=START,
+        end=START + dt.timedelta(hours=HOURS),
+        interval_minutes=60,
+        meters=meters,
+        maximum=cap,
+        treatments={"calibration_expired": "discount:25"},
+    )
+    assert {k: q.value for k, q in result.totals.items()} == expected
+    c = result.counts
+    assert (c["negative"], c["implausible"], c["duplicates"], c["missing_intervals"]) == (
+        negatives,
+        implausible,
+        duplicates,
+        missing,
+    )
+
+
+def test_readings_sql_gives_one_shape_for_either_layout(tmp_path, layout) -> None:
+    parquet = many_row_groups(tmp_path, {}, layout)
+    con = meter.connect()
+    first = con.execute(
+        f"SELECT site, point, epoch_us, value FROM {meter.readings_sql(con, parquet)} "
+        "ORDER BY site, epoch_us LIMIT 2"
+    ).fetchall()
+    con.close()
+    start = int(START.timestamp()) * 10**6
+    assert first == [("A", "1", start, Decimal(1)), ("A", "1", start + 900 * 10**6, Decimal(1))]
+
+
+def test_a_file_without_a_time_column_is_refused(tmp_path) -> None:
+    parquet = tmp_path / "odd.parquet"
+    con = meter.connect()
+    con.execute(
+        f"COPY (SELECT 'A' AS site, '1' AS point, 1 AS value) TO '{parquet}' (FORMAT parquet)"
+    )
+    con.close()
+    with pytest.raises(MrvError, match="no time column") as exc:
+        totals(parquet)
+    assert exc.value.code == "bad_file"

@@ -212,11 +212,12 @@ def _check_against_plan(upload: DataUpload, parquet: str):
     infos = meter_infos(metered.values())
     names = ", ".join(f"{s}/{c}" for s, c in sorted(metered)) or "—"
     with duckdb.connect() as con:
+        seconds = "epoch_us / 1e6"
         rows = con.execute(
-            "SELECT site, point, count(*), min(epoch(timestamp)), max(epoch(timestamp)), "
-            "count(*) FILTER (WHERE epoch(timestamp) < ? OR epoch(timestamp) >= ?) "
-            "FROM read_parquet(?) GROUP BY site, point ORDER BY site, point",
-            [begin, stop, parquet],
+            f"SELECT site, point, count(*), min({seconds}), max({seconds}), "
+            f"count(*) FILTER (WHERE {seconds} < ? OR {seconds} >= ?) "
+            f"FROM {meter.readings_sql(con, parquet)} GROUP BY site, point ORDER BY site, point",
+            [begin, stop],
         ).fetchall()
     left_out: list[tuple[dict[str, str], int]] = []
     coverage: dict[str, list[str]] = {}

@@ -104,8 +104,9 @@ def _check_meter(
             con = meter.connect()
             try:
                 first, last = con.execute(
-                    "SELECT min(timestamp)::DATE, max(timestamp)::DATE FROM read_parquet(?)",
-                    [str(parquet)],
+                    "SELECT make_timestamptz(min(epoch_us))::DATE, "
+                    "make_timestamptz(max(epoch_us))::DATE "
+                    f"FROM {meter.readings_sql(con, parquet)}"
                 ).fetchone()
             finally:
                 con.close()

@@ -50,8 +50,12 @@ def _where(site: str, point: str) -> str:
     return f"[site={site},point={point}]"
 
 
-def _check_names(m: Methodology, given: Mapping[str, Quantity], where: str) -> None:
-    known = {p.name for p in m.parameters}
+def _check_names(
+    m: Methodology, given: Mapping[str, Quantity], where: str, known: frozenset[str] = frozenset()
+) -> None:
+    known = known or frozenset(p.name for p in m.parameters)
+    if known.issuperset(given):
+        return
     unknown = sorted(set(given) - known)
     if unknown:
         listed = ", ".join(f"{p.name} ({p.unit})" for p in m.parameters)
@@ -136,8 +140,14 @@ def compute(
             "give each point's monitored values",
             code="no_points",
         )
-    _check_names(m, fixed, " (project fixed values)")
+    known = frozenset(by_name)
+    _check_names(m, fixed, " (project fixed values)", known)
+    # a parameter no point overrides resolves to the same value, formula and origin at every
+    # point: resolved once (on the first point that takes it, so that an error names it)
+    shared: dict[str, tuple[str, Fraction, Decimal, str]] = {}
     steps: list[Step] = []
+    re_shown: list[str] = []  # each point's RE and PE as shown, for the totals' lines
+    pe_shown: list[str] = []
     per_point: dict[str, Fraction] = {}
     per_site: dict[str, Fraction] = {}
     re_total = pe_total = Fraction(0)
@@ -152,11 +162,25 @@ def compute(
                 code="duplicate_point",
             )
         seen.add((pv.site, pv.point))
-        _check_names(m, pv.values, f" (site {pv.site} point {pv.point})")
-        _check_names(m, pv.fixed, f" (site {pv.site} point {pv.point} fixed values)")
-        values = {
-            symbol: _resolve(m, by_name[name], pv, fixed, steps) for symbol, name in roles.items()
-        }
+        _check_names(m, pv.values, f" (site {pv.site} point {pv.point})", known)
+        _check_names(m, pv.fixed, f" (site {pv.site} point {pv.point} fixed values)", known)
+        values = {}
+        for symbol, name in roles.items():
+            if name in pv.values or name in pv.fixed:
+                values[symbol] = _resolve(m, by_name[name], pv, fixed, steps)
+                continue
+            if name not in shared:
+                values[symbol] = _resolve(m, by_name[name], pv, fixed, steps)
+                last = steps[-1]
+                shared[name] = (last.formula, values[symbol], last.result, last.note)
+                continue
+            formula, value, result, origin = shared[name]
+            steps.append(
+                Step(
+                    f"{name}{where}", formula, result, by_name[name].unit, pv.site, pv.point, origin
+                )
+            )
+            values[symbol] = value
         for symbol in fam.divisors:
             if values[symbol] == 0:
                 raise MrvError(
@@ -168,14 +192,14 @@ def compute(
         re_line = fam.re(values, roles)
         pe_line = fam.pe(values, roles)
         er = re_line.value - pe_line.value
-        for key, line, note in (
-            ("RE", re_line, m.formulas["RE"]),
-            ("PE", pe_line, m.formulas["PE"]),
+        for key, line, note, shown in (
+            ("RE", re_line, m.formulas["RE"], re_shown),
+            ("PE", pe_line, m.formulas["PE"], pe_shown),
         ):
             formula = f"{line.symbols} = {line.substituted}"
-            steps.append(
-                Step(f"{key}{where}", formula, _dec(line.value), "tCO2", pv.site, pv.point, note)
-            )
+            result = _dec(line.value)
+            steps.append(Step(f"{key}{where}", formula, result, "tCO2", pv.site, pv.point, note))
+            shown.append(_fmt(result))
         steps.append(
             Step(
                 f"ER{where}",
@@ -203,8 +227,7 @@ def compute(
                 site,
             )
         )
-    sum_re = " + ".join(_fmt(s.result) for s in steps if s.key.startswith("RE["))
-    sum_pe = " + ".join(_fmt(s.result) for s in steps if s.key.startswith("PE["))
+    sum_re, sum_pe = " + ".join(re_shown), " + ".join(pe_shown)
     steps.append(Step("RE_p", f"Σ RE = {sum_re}", _dec(re_total), "tCO2"))
     steps.append(Step("PE_p", f"Σ PE = {sum_pe}", _dec(pe_total), "tCO2"))
     er_total = re_total - pe_total

@@ -43,20 +43,26 @@ _NEAR = Context(prec=80)  # for a value shown to SHOWN_PLACES places (below 10**
 _SHOWN = Decimal(1).scaleb(-SHOWN_PLACES)
 
 
-@lru_cache(maxsize=65536)
 def to_decimal(value: Fraction) -> Decimal:
     """``value`` as a decimal: exact when it has a finite decimal expansion, else rounded
     (half-even) to ``SHOWN_PLACES`` places, for display only."""
-    den = value.denominator
-    for prime in (2, 5):
-        while den % prime == 0:
-            den //= prime
+    # cached on the two integers: hashing a Fraction costs a modular inverse (pow), which was
+    # most of the time of a cache hit
+    return _to_decimal(value.numerator, value.denominator)
+
+
+@lru_cache(maxsize=65536)
+def _to_decimal(numerator: int, denominator: int) -> Decimal:
+    den = denominator
+    den >>= (den & -den).bit_length() - 1  # the factors 2
+    while den % 5 == 0:
+        den //= 5
     if den == 1:  # a finite decimal: the division is exact
-        exact = _EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
+        exact = _EXACT.divide(Decimal(numerator), Decimal(denominator))
         if exact == exact.to_integral_value():
             return exact.quantize(1, context=_EXACT)
         return exact.normalize(_EXACT)
-    shown = _NEAR.divide(Decimal(value.numerator), Decimal(value.denominator))
+    shown = _NEAR.divide(Decimal(numerator), Decimal(denominator))
     return shown.quantize(_SHOWN, context=_EXACT)
 
 
@@ -78,8 +84,8 @@ def _v(x: Fraction) -> str:
 
 
 def _product(values: Values, names: Names, *symbols: str) -> Line:
-    value = Fraction(1)
-    for s in symbols:
+    value = values[symbols[0]]
+    for s in symbols[1:]:
         value *= values[s]
     return Line(
         " × ".join(names[s] for s in symbols),

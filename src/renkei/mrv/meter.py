@@ -4,8 +4,12 @@ a columnar form and computed with a well-kept analytical engine"; benchmarks/REA
 DuckDB).
 
 A reading at ``timestamp`` covers ``[timestamp, timestamp + interval)``. A timestamp without a UTC
-offset is Japan time (the session's time zone is Asia/Tokyo). Values are stored as
-``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet metadata.
+offset is Japan time (the session's time zone is Asia/Tokyo). The stored layout (``LAYOUT``):
+``site``, ``point``, ``epoch_us`` (the time as whole microseconds since 1970-01-01 UTC, a plain
+``BIGINT``: exact, and cheaper for DuckDB to read and hash than a ``TIMESTAMPTZ``) and ``value``,
+stored as ``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet
+metadata. A file in the earlier layout (a ``timestamp`` column, with or without a time zone:
+datasets stored before, or written by another tool) is read all the same (``readings_sql``).
 
 ``period_totals`` works in two passes: one aggregate over the period's rows gives per (site,
 point) the count, the sum and the XOR of a 64-bit hash of each time; the smallest and largest
@@ -13,8 +17,10 @@ value come from the file's row-group statistics (read from the rows only when th
 them). A point whose figures show nothing wrong is done. Only the points that show something (a
 negative or implausible value in their row groups, a duplicate, a missing interval, a timestamp
 off the grid, a reading outside its meter's calibration) are read again, from their row groups
-only, to count, name and treat each fault exactly; only those with an interval read twice are
-regrouped per interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
+only: a point whose times passed and whose meter is calibrated throughout, suspect only for its
+values, for its values alone (negatives and their sum, the largest); the others to count, name
+and treat each fault exactly; only those with an interval read twice are regrouped per
+interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
 (delta-encoded) times and hashes them; benchmarks/README.md has the figures."""
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ import duckdb
 from renkei.mrv.quality import JST, MeterInfo, period_bounds
 from renkei.mrv.types import Adjustment, Finding, MrvError, Quantity
 
-__all__ = ["MeterOutcome", "StoreOutcome", "connect", "period_totals", "store_interval"]
+__all__ = [
+    "LAYOUT",
+    "MeterOutcome",
+    "StoreOutcome",
+    "connect",
+    "period_totals",
+    "readings_sql",
+    "store_interval",
+]
 
 MEMORY_LIMIT = "1GB"
 """DuckDB spills to disk beyond this (the benchmark's goal: peak under 2 GiB for a year of
@@ -49,6 +63,8 @@ PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
 deltas (DELTA_BINARY_PACKED): a regular 15-minute series takes a few bits per row instead of
 eight bytes, so the checks that read the times read ~1 MiB instead of ~200 MiB for a year of
 1,000 sites. Files written with version 1 pages (or by other tools) are read all the same."""
+LAYOUT = ("site", "point", "epoch_us", "value")
+"""The stored columns: the time as a BIGINT of microseconds since the epoch (UTC), see above."""
 
 
 @dataclass
@@ -188,8 +204,9 @@ def store_interval(
         dest = Path(dest_parquet)
         dest.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
-            f"COPY (SELECT * FROM staged WHERE NOT ({empty}) ORDER BY site, point, timestamp) "
-            f"TO '{_sql_path(dest)}' ({PARQUET_OPTIONS}, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
+            f"COPY (SELECT site, point, epoch_us(timestamp) AS epoch_us, value FROM staged "
+            f"WHERE NOT ({empty}) ORDER BY site, point, epoch_us) TO '{_sql_path(dest)}' "
+            f"({PARQUET_OPTIONS}, KV_METADATA {{unit: '{_sql_text(unit)}'}})"
         )
         kept = staged - nulls
         if progress is not None:
@@ -207,6 +224,56 @@ def _sql_path(path: Path) -> str:
 
 def _sql_text(text: str) -> str:
     return text.replace("'", "''")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """How one stored file is read: ``file`` (the Parquet scan), ``time`` (an expression giving
+    each reading's time as BIGINT microseconds since the epoch) and ``column`` (the stored time
+    column, on which a filter is pushed into the scan)."""
+
+    file: str
+    time: str
+    column: str
+
+    def inside(self, s_us: int, e_us: int) -> str:
+        """A filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
+        (row groups outside ``[s_us, e_us)`` are skipped on their statistics)."""
+        if self.column == "epoch_us":
+            return f"epoch_us >= {s_us} AND epoch_us < {e_us}"
+        return f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
+
+    def stat(self, value: str) -> str:
+        """A row group's statistic of the time column (text) as microseconds since the epoch."""
+        if self.column == "epoch_us":
+            return f"TRY_CAST({value} AS BIGINT)"
+        return f"epoch_us(TRY_CAST({value} AS TIMESTAMPTZ))"
+
+
+def _source(con: Any, parquet: str | Path) -> _Source:
+    file = f"read_parquet('{_sql_path(Path(parquet))}')"
+    columns = {
+        name
+        for (name,) in con.execute("SELECT name FROM parquet_schema(?)", [str(parquet)]).fetchall()
+    }
+    if "epoch_us" in columns:
+        return _Source(file, "epoch_us", "epoch_us")
+    if "timestamp" in columns:  # the earlier layout, or another tool's file
+        return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp")
+    raise MrvError(
+        f"{Path(parquet).name} has no time column: stored meter data has the columns "
+        f"{', '.join(LAYOUT)} (or timestamp instead of epoch_us)",
+        code="bad_file",
+    )
+
+
+def readings_sql(con: Any, parquet: str | Path) -> str:
+    """A subquery of the stored readings as ``site, point, epoch_us, value`` whichever layout the
+    file has (for the callers that read the file themselves)."""
+    source = _source(con, parquet)
+    if source.column == "epoch_us":
+        return source.file
+    return f"(SELECT site, point, {source.time} AS epoch_us, value FROM {source.file})"
 
 
 def stored_unit(con: Any, parquet: str | Path) -> str:
@@ -295,23 +362,18 @@ class _Query:
 
     def __init__(self, con: Any, parquet: Path, s_us: int, e_us: int, step: int, slots: int):
         self.con, self.s_us, self.e_us, self.step, self.slots = con, s_us, e_us, step, slots
-        self.file = f"read_parquet('{_sql_path(parquet)}')"
-        # a filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
-        # (row groups outside the period are skipped on their statistics)
-        self.inside = (
-            f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
-        )
+        source = _source(con, parquet)
+        self.file, self.time = source.file, source.time
+        self.inside = source.inside(s_us, e_us)
         # from the file's own statistics (its footer, read once): when they put every time
         # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
         self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
             rows = con.execute(
-                """SELECT any_value(row_group_num_rows),
-                     epoch_us(any_value(stats_min_value) FILTER (path_in_schema = 'timestamp')
-                       ::TIMESTAMPTZ),
-                     epoch_us(any_value(stats_max_value) FILTER (path_in_schema = 'timestamp')
-                       ::TIMESTAMPTZ),
+                f"""SELECT any_value(row_group_num_rows),
+                     {source.stat("any_value(stats_min_value) FILTER (path_in_schema = ?)")},
+                     {source.stat("any_value(stats_max_value) FILTER (path_in_schema = ?)")},
                      any_value(stats_min_value) FILTER (path_in_schema = 'site'),
                      any_value(stats_max_value) FILTER (path_in_schema = 'site'),
                      bool_and(coalesce(min_is_exact AND max_is_exact, false))
@@ -319,7 +381,7 @@ class _Query:
                      any_value(stats_min_value) FILTER (path_in_schema = 'value'),
                      any_value(stats_max_value) FILTER (path_in_schema = 'value')
                    FROM parquet_metadata(?) GROUP BY row_group_id""",
-                [str(parquet)],
+                [source.column, source.column, str(parquet)],
             ).fetchall()
         except duckdb.Error:
             return  # no usable statistics: every row is tested, the values' bounds are read
@@ -340,7 +402,7 @@ class _Query:
         Every other point is read again, exactly."""
         bounds = "min(value), max(value)" if with_bounds else "NULL, NULL"
         return self.con.execute(
-            f"""SELECT site, point, count(*), sum(value), bit_xor(hash(timestamp::TIMESTAMPTZ)),
+            f"""SELECT site, point, count(*), sum(value), bit_xor(hash({self.time})),
                   {bounds}
                 FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
@@ -348,7 +410,7 @@ class _Query:
 
     def grid_hash(self) -> int:
         return self.con.execute(
-            f"SELECT bit_xor(hash(make_timestamptz({self.s_us} + range * {self.step}))) "
+            f"SELECT bit_xor(hash(({self.s_us} + range * {self.step})::BIGINT)) "
             f"FROM range({self.slots})"
         ).fetchone()[0]
 
@@ -360,13 +422,29 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
+    def values(self, points: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+        """For ``points`` (whose times passed the screen): per point the number of negative
+        readings, their sum and the largest reading. Only the row groups of their sites are
+        read (the sites given as literals, which DuckDB prunes on); no join: the other points of
+        those sites are read too and left out here."""
+        sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
+        inside = "" if self.all_inside else f"{self.inside} AND "
+        rows = self.con.execute(
+            f"""SELECT site, point, count_if(value < 0), coalesce(sum(least(value, 0)), 0),
+                  max(value)
+                FROM {self.file} WHERE {inside}site IN ({sites}) GROUP BY site, point"""
+        ).fetchall()
+        return {(site, point): rest for site, point, *rest in rows if (site, point) in points}
+
     def recount(
         self,
         dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
         full: frozenset[tuple[str, str]] = frozenset(),
     ) -> list:
-        """Exact counts and totals of the points the screen did not clear. Each point gets a
-        number, so that the readings are grouped by one integer rather than by two strings.
+        """Exact counts and totals of the points the screen did not clear. When they all have
+        the same calibration and bound, the readings are grouped by their names with the
+        parameters as literals; else each point gets a number and its readings are joined to
+        their parameters and grouped by that integer (see ``_base``).
 
         First one aggregate per point: readings off the grid, on it, the distinct intervals read
         (a bitmap), the negative and implausible ones, and the totals as if no interval were
@@ -375,69 +453,73 @@ class _Query:
 
         The points of ``full`` passed the screen's test of the times (every interval once, none
         off the grid: the same test that clears a point) and are here only for their values or
-        their meter's calibration: no bitmap is built for them. They are numbered first."""
+        their meter's calibration: when the points are numbered, no bitmap is built for them
+        (they are numbered first)."""
         order = sorted(dirty, key=lambda key: key not in full)
         ids = {key: n for n, key in enumerate(order)}
-        n_full = sum(key in full for key in dirty)
+        # every dirty point with the same calibration and bound (the usual case): no join, the
+        # readings grouped by their names; else numbered and joined to their own parameters
+        uniform = len(set(dirty.values())) == 1
+        n_full = 0 if uniform else sum(key in full for key in dirty)
+        key = "site, point" if uniform else "id"
         step, slots = self.step, self.slots
         if slots <= _BITMAP_MAX:
-            bits = f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND id >= {n_full})"
+            bits = (
+                f"bitstring_agg(k, 0, {slots - 1}) FILTER (on_grid AND {n_full} <= {_id(uniform)})"
+            )
             distinct = (
-                f"CASE WHEN id < {n_full} THEN a.on_grid ELSE coalesce(bit_count(bits), 0) END"
+                f"CASE WHEN {_id(uniform, 'a.')} < {n_full} THEN a.on_grid "
+                "ELSE coalesce(bit_count(bits), 0) END"
             )
             bits_text = "bits::VARCHAR"
         else:
-            bits = f"count(DISTINCT k) FILTER (on_grid AND id >= {n_full})"
-            distinct = f"CASE WHEN id < {n_full} THEN a.on_grid ELSE bits END"
+            bits = f"count(DISTINCT k) FILTER (on_grid AND {n_full} <= {_id(uniform)})"
+            distinct = f"CASE WHEN {_id(uniform, 'a.')} < {n_full} THEN a.on_grid ELSE bits END"
             bits_text = "''"
         valid = "on_grid AND NOT neg AND NOT impl"
         first = self.con.execute(
-            f"""WITH {_points(dirty, ids)}, base AS ({self._base(dirty)}),
+            f"""WITH {self._base(dirty, ids, uniform)},
                 flagged AS (
-                  SELECT id, value, d // {step} AS k, d % {step} = 0 AS on_grid,
+                  SELECT {key}, value, d // {step} AS k, d % {step} = 0 AS on_grid,
                          d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
                          cap IS NOT NULL AND value > cap AS impl
                   FROM base),
                 agg AS (
-                  SELECT id, count(*) FILTER (NOT on_grid) AS misaligned,
+                  SELECT {key}, count(*) FILTER (NOT on_grid) AS misaligned,
                          count(*) FILTER (on_grid) AS on_grid, {bits} AS bits,
                          count(*) FILTER (on_grid AND neg) AS neg,
                          count(*) FILTER (on_grid AND impl) AS impl,
                          count(*) FILTER ({valid} AND NOT cal) AS uncal,
                          coalesce(sum(value) FILTER ({valid} AND cal), 0) AS ok_total,
                          coalesce(sum(value) FILTER ({valid} AND NOT cal), 0) AS uncal_total
-                  FROM flagged GROUP BY id)
-                SELECT x.site, x.point, a.misaligned, {distinct} AS slots,
+                  FROM flagged GROUP BY {key})
+                SELECT {_names(uniform)}, a.misaligned, {distinct} AS slots,
                        a.on_grid - {distinct} AS dups, a.neg, a.impl, a.uncal, a.ok_total,
                        a.uncal_total, {bits_text}
-                FROM agg a JOIN dirty x USING (id)
-                ORDER BY x.site, x.point"""
+                FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
         ).fetchall()
+        # (grouped by names, the other points of the same sites come too: left out here)
+        first = sorted(row for row in first if (row[0], row[1]) in dirty)
         repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in first if row[4]}
         if not repeated:
             return first
         exact = {
             (site, point): rest
             for site, point, *rest in self.con.execute(
-                f"""WITH {_points(repeated, ids)}, base AS ({self._base(repeated)}),
-                    ranked AS (
-                      SELECT id, value, d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
-                             cap IS NOT NULL AND value > cap AS impl,
-                             row_number() OVER (
-                               PARTITION BY id, d ORDER BY value < 0 OR (cap IS NOT NULL AND
-                               value > cap), value) AS nth
-                      FROM base WHERE d % {step} = 0),
+                f"""WITH {self._base(repeated, ids, uniform)},
+                    per AS (
+                      SELECT {key}, d,
+                             min(value) FILTER (value >= 0 AND (cap IS NULL OR value <= cap))
+                               AS v,
+                             any_value(d >= lo AND d + {step} <= hi) AS cal
+                      FROM base WHERE d % {step} = 0 GROUP BY {key}, d),
                     agg AS (
-                      SELECT id,
-                             count(*) FILTER (nth = 1 AND NOT neg AND NOT impl AND NOT cal)
-                               AS uncal,
-                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
-                               AND cal), 0) AS ok_total,
-                             coalesce(sum(value) FILTER (nth = 1 AND NOT neg AND NOT impl
-                               AND NOT cal), 0) AS uncal_total
-                      FROM ranked GROUP BY id)
-                    SELECT x.site, x.point, a.uncal, a.ok_total, a.uncal_total
-                    FROM agg a JOIN dirty x USING (id)"""
+                      SELECT {key}, count(*) FILTER (v IS NOT NULL AND NOT cal) AS uncal,
+                             coalesce(sum(v) FILTER (cal), 0) AS ok_total,
+                             coalesce(sum(v) FILTER (NOT cal), 0) AS uncal_total
+                      FROM per GROUP BY {key})
+                    SELECT {_names(uniform)}, a.uncal, a.ok_total, a.uncal_total
+                    FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
             ).fetchall()
         }
         return [
@@ -445,17 +527,40 @@ class _Query:
             for row in first
         ]
 
-    def _base(self, points: Mapping[tuple[str, str], Any]) -> str:
-        """The period's readings of ``points`` (the table ``dirty``), as offsets from the
-        period's start. The sites are also given as literals, which DuckDB checks against each
-        row group's statistics: in data stored sorted by site (store_interval sorts it) only the
-        row groups of these sites are read."""
+    def _base(self, points: Mapping[tuple[str, str], Any], ids: Mapping, uniform: bool) -> str:
+        """The table ``base``: the period's readings of ``points``, as offsets from the period's
+        start, with their point's calibration (``lo``, ``hi``) and bound (``cap``). The sites are
+        given as literals, which DuckDB checks against each row group's statistics: in data
+        stored sorted by site (store_interval sorts it) only the row groups of these sites are
+        read. ``uniform`` (every point with the same parameters): the parameters as literals and
+        the rows of every point of these sites; else each row joined to its point's number and
+        parameters (the table ``dirty``)."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
+        where = f"WHERE {self.inside} AND r.site IN ({sites})"
+        d = f"{self.time} - {self.s_us} AS d"
+        if uniform:
+            lo, hi, cap = next(iter(points.values()))
+            return (
+                f"base AS (SELECT r.site, r.point, r.value, {d}, {lo} AS lo, {hi} AS hi, "
+                f"{_decimal(cap)} AS cap FROM {self.file} r {where})"
+            )
         return (
-            f"SELECT x.id, r.value, epoch_us(r.timestamp::TIMESTAMPTZ) - {self.s_us} AS d, "
-            f"x.lo, x.hi, x.cap FROM {self.file} r JOIN dirty x USING (site, point) "
-            f"WHERE {self.inside} AND r.site IN ({sites})"
+            f"{_points(points, ids)}, base AS (SELECT x.id, r.value, {d}, x.lo, x.hi, x.cap "
+            f"FROM {self.file} r JOIN dirty x USING (site, point) {where})"
         )
+
+
+def _id(uniform: bool, prefix: str = "") -> str:
+    """A point's number in the recount's SQL (0 for all when the points are not numbered)."""
+    return "0" if uniform else f"{prefix}id"
+
+
+def _names(uniform: bool) -> str:
+    return "a.site, a.point" if uniform else "x.site, x.point"
+
+
+def _decimal(value: Decimal | None) -> str:
+    return f"{'NULL' if value is None else repr(str(Decimal(value)))}::DECIMAL(18, 6)"
 
 
 def _points(points: Mapping[tuple[str, str], tuple[int, int, Decimal | None]], ids: Mapping) -> str:
@@ -463,7 +568,7 @@ def _points(points: Mapping[tuple[str, str], tuple[int, int, Decimal | None]], i
     out as SQL literals (one statement, where inserting row by row costs ~1 ms a row)."""
     rows = ", ".join(
         f"({ids[(site, point)]}, '{_sql_text(site)}', '{_sql_text(point)}', {lo}, {hi}, "
-        f"{'NULL' if cap is None else repr(str(Decimal(cap)))}::DECIMAL(18, 6))"
+        f"{_decimal(cap)})"
         for (site, point), (lo, hi, cap) in points.items()
     )
     return f"dirty (id, site, point, lo, hi, cap) AS (VALUES {rows})"
@@ -520,6 +625,7 @@ def _outcome(
     grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
     full: set[tuple[str, str]] = set()
+    values_only: set[tuple[str, str]] = set()
     missing: dict[tuple[str, str], int] = {}
     keys = sorted(set(screened) | set(outside) | set(meters))
     suspect = None if row_groups is None else _suspect(keys, row_groups, maximum)
@@ -562,8 +668,22 @@ def _outcome(
         dirty[key] = (lo, hi, cap)
         if n == slots and hashed == grid:
             full.add(key)
+            if lo <= 0 and hi >= slots * step:
+                values_only.add(key)
+    rows, exact = [], dict(dirty)
+    if values_only:
+        # times clean and calibrated throughout: only their values are in doubt (a row group of
+        # theirs has a negative or implausible value); read again for their values alone
+        for key, (negatives, below_zero, largest) in q.values(values_only).items():
+            cap = dirty[key][2]
+            if cap is not None and largest is not None and largest > cap:
+                continue  # an implausible reading: counted exactly below, with the rest
+            total = Decimal(screened[key][1]) - Decimal(below_zero)
+            rows.append((*key, 0, slots, 0, negatives, 0, 0, total, Decimal(0), None))
+            del exact[key]
+    rows += q.recount(exact, frozenset(full)) if exact else []
     maps: dict[tuple[str, str], str] = {}
-    for row in q.recount(dirty, frozenset(full)) if dirty else ():
+    for row in sorted(rows, key=lambda row: (row[0], row[1])):
         site, point, off_grid, distinct, dups, neg, impl, uncal, ok_total, uncal_total, bits = row
         key = (site, point)
         if distinct < slots:

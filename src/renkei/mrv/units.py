@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from renkei.mrv.types import MrvError, Quantity
 
@@ -60,6 +61,7 @@ _DIMENSION_NAMES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def _lookup(unit: str) -> tuple[Fraction, str] | None:
     unit = _ALIASES.get(unit.strip(), unit.strip())
     if unit in _BASE:
@@ -70,6 +72,12 @@ def _lookup(unit: str) -> tuple[Fraction, str] | None:
         if top and bottom and top[1] and bottom[1]:
             return top[0] / bottom[0], f"{top[1]}/{bottom[1]}"
     return None
+
+
+@lru_cache(maxsize=1024)
+def _canonical(unit: str) -> str | None:
+    """How ``unit`` is spelled once known (``kwh`` → ``kWh``); None for an unknown unit."""
+    return _ALIASES.get(unit.strip(), unit.strip()) if _lookup(unit) is not None else None
 
 
 def dimension(unit: str) -> str:
@@ -100,6 +108,8 @@ def _describe(dim: str) -> str:
 def convert(q: Quantity, to: str, *, name: str = "") -> Quantity:
     """``q`` expressed in ``to``; a unit of another dimension is refused naming the unit the
     parameter (``name``, when given) takes."""
+    if q.unit == to and _canonical(to) == to:  # already in the (known) unit asked for
+        return q
     what = f"{name} " if name else ""
     source, target = _lookup(q.unit), _lookup(to)
     if target is None:
