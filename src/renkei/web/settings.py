@@ -400,3 +400,11 @@ RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD = (
     if os.environ.get("RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD")
     else None
 )
+# The Government of Japan's share in a project's credit allocation agreement (form 5): the JCM
+# call sets no share (2.(1)③, 2.(5)②(カ), 5.(3)①(ケ); spec §2.6, §5 A-24 [GAP]); the split comes
+# from the Joint Committee's rules, the bilateral document and the agreement itself. An office
+# that requires a minimum gives it here in percent WITH its source (the instruction or document
+# that sets it, shown to the participants); unset: no minimum, and the pages say the office has
+# set none (renkei.credits.services.cycle.goj_minimum).
+RENKEI_GOJ_MIN_SHARE_PERCENT = os.environ.get("RENKEI_GOJ_MIN_SHARE_PERCENT") or None
+RENKEI_GOJ_MIN_SHARE_SOURCE = os.environ.get("RENKEI_GOJ_MIN_SHARE_SOURCE", "")

@@ -121,3 +121,167 @@ class AllocationShare(models.Model):
                 condition=Q(percent__gt=0) & Q(percent__lte=100), name="share_percent_range"
             ),
         ]
+
+
+# --- the PDD, its local stakeholder consultation and the TPE's validation (2.(1)①) -------------
+class PddVersion(models.Model):
+    """One version of the project design document (PDD) with its local stakeholder consultation
+    (LSC, 「地域住民等への説明やコメント聴取」: a part of the PDD, 2.(1)①). A change is a new
+    version with its reason; the earlier ones are kept. The documents are ``CycleDocument``."""
+
+    project = models.ForeignKey(JcmProject, on_delete=models.PROTECT, related_name="pdds")
+    version = models.PositiveSmallIntegerField()
+    title = models.CharField(_("PDD title"), max_length=300)
+    lsc_held_on = models.DateField(_("local stakeholder consultation held on"))
+    lsc_summary = models.TextField(
+        _("local stakeholder consultation: who was heard, what was said")
+    )
+    reason = models.TextField(_("reason for the new version"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("PDD version")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="pdd_version_once"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(reason=""), name="pdd_new_version_has_reason"
+            ),
+        ]
+
+
+class CycleDocument(models.Model):
+    """A file of a PDD version: the PDD itself, the LSC's record, or another annex. Files are
+    added, never overwritten (a new version of the PDD carries its own)."""
+
+    class Kind(models.TextChoices):
+        PDD = "pdd", _("Project design document (PDD)")
+        LSC = "lsc", _("Local stakeholder consultation record")
+        OTHER = "other", _("Other annex")
+
+    pdd = models.ForeignKey(PddVersion, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind of document"), max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="credits/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("PDD document")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="cycledocument_sha256_hex"
+            ),
+        ]
+
+
+class ValidationAssignment(models.Model):
+    """The TPE organisation the office assigned to validate the project (2.(1)①)."""
+
+    project = models.OneToOneField(
+        JcmProject, on_delete=models.PROTECT, related_name="validation_assignment"
+    )
+    tpe = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=clock.now)
+
+
+class ValidationFinding(models.Model):
+    """A corrective action request (CAR) or clarification request (CL) of the validating TPE,
+    with the participant's answer."""
+
+    class Kind(models.TextChoices):
+        CAR = "car", _("Corrective action request (CAR)")
+        CL = "cl", _("Clarification request (CL)")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    project = models.ForeignKey(
+        JcmProject, on_delete=models.PROTECT, related_name="validation_findings"
+    )
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=clock.now)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+
+class ValidationReport(models.Model):
+    """The TPE's validation report on one PDD version: issued once, never changed."""
+
+    project = models.OneToOneField(
+        JcmProject, on_delete=models.PROTECT, related_name="validation_report"
+    )
+    pdd = models.ForeignKey(PddVersion, on_delete=models.PROTECT, related_name="+")
+    validated_on = models.DateField(_("validated on"))
+    opinion = models.TextField(_("validation opinion"))
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=clock.now)
+
+
+# --- the registration request to the Joint Committee (2.(1)①, 2.(5)②(オ)) ---------------------
+class RegistrationRequest(models.Model):
+    """A request to register the project with the Joint Committee of its country, and the
+    Joint Committee's answer: registered (date R and the JCM project reference, on the project)
+    or refused with its reason. After a refusal the participant may request again."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting for the Joint Committee")
+        REGISTERED = "registered", _("Registered")
+        REFUSED = "refused", _("Refused")
+
+    project = models.ForeignKey(
+        JcmProject, on_delete=models.PROTECT, related_name="registration_requests"
+    )
+    requested_on = models.DateField(_("requested on"))
+    # the due date the rules core gave (completion + 1 year, 原則として) and whether it was late
+    due_on = models.DateField(_("due (in principle)"), null=True, blank=True)
+    late = models.BooleanField(default=False)
+    note = models.TextField(_("note to the Joint Committee"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    reason = models.TextField(_("reason for the refusal"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration request")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(outcome="pending"),
+                name="registration_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="refused") | ~Q(reason=""),
+                name="registration_refusal_has_reason",
+            ),
+        ]

@@ -1,7 +1,8 @@
 """Who is who in the credits stage: the office sees every JCM project; the applicants of the
 grant's consortium see their project's; a Joint Committee contact sees the projects of its
-country once their registration has been requested; a registry administrator sees the ledger;
-nobody else sees anything (404). Each part's rules (``cycle``, ``issuance``, ``registry``,
+country once their registration has been requested; a TPE verifier sees the projects whose
+validation the office assigned to its organisation (2.(1)①); a registry administrator sees the
+ledger; nobody else sees anything (404). Each part's rules (``cycle``, ``issuance``, ``registry``,
 ``portfolio``) build on these."""
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def projects_for(user: Any) -> QuerySet[JcmProject]:
         )
     if role == Role.REGISTRY:
         return qs.filter(state=ProjectState.REGISTERED)
+    if role == Role.VERIFIER:
+        if user.organisation_id is None:
+            return qs.none()
+        return qs.filter(validation_assignment__tpe_id=user.organisation_id)
     return qs.none()
 
 
