@@ -48,6 +48,9 @@ def lines(version, *items: tuple[str, str, int], milestones: dict | None = None)
 
 def publish(selection, **values) -> None:
     """The record published at 内示 (3.(4)), as ``selection_adopt`` freezes it."""
+    # the 内示 number as ``selection_adopt`` gives it: it carries the receipt number (not public)
+    selection.naiji_number = f"N-{selection.proposal.receipt_number}"
+    type(selection).objects.filter(pk=selection.pk).update(naiji_number=selection.naiji_number)
     selection.published = {
         "country": selection.proposal.country,
         "title": selection.proposal.title,

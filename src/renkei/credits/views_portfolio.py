@@ -285,7 +285,6 @@ def open_data_json(request: HttpRequest) -> HttpResponse:
     """Every dataset as one JSON document (at most ``OPEN_DATA_MAX_ROWS`` rows each)."""
     body: dict[str, Any] = {
         "generated_at": clock.now().isoformat(),
-        "licence": "CC BY 4.0",
         "targets": [asdict(t) | {"tco2": t.tco2} for t in selectors.TARGETS],
     }
     for name in DATASETS:
@@ -358,7 +357,9 @@ def iati_xml() -> bytes:
             "iati-activity",
             {"last-updated-datetime": now, "{http://www.w3.org/XML/1998/namespace}lang": "en"},
         )
-        ET.SubElement(activity, "iati-identifier").text = f"{ref}-{s.naiji_number}"
+        # the selection's id: the 内示 number carries the proposal's receipt number, which the
+        # call does not publish (3.(4))
+        ET.SubElement(activity, "iati-identifier").text = f"{ref}-JCM-MP-{s.pk}"
         org = ET.SubElement(activity, "reporting-org", {"ref": ref, "type": "10"})
         ET.SubElement(org, "narrative").text = MOEJ_NAME
         title = ET.SubElement(activity, "title")
