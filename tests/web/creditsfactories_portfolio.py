@@ -23,6 +23,7 @@ __all__ = [
     "cast",
     "issue",
     "lines",
+    "many_projects",
     "registered",
     "world",
 ]
@@ -199,3 +200,30 @@ def world():
         "other": other,
         "cast": cast(grant),
     }
+
+
+def many_projects(n: int, *, periods: int = 4) -> None:
+    """``n`` registered projects (countries and technologies varied), each with ``periods``
+    verified half-year periods and one issuance per two periods, half of it the government's:
+    the benchmark's portfolio (built through the factories above, not in bulk)."""
+    countries = ("KE", "ID", "VN", "TH", "MN", "PH")
+    technologies = ("Chiller", "Solar PV", "Boiler", "LED")
+    for i in range(n):
+        grant = operating_grant(operation="2025-04-01", life=10 + i % 6, title=f"案件{i}")
+        proposal = grant.selection.proposal
+        type(proposal).objects.filter(pk=proposal.pk).update(country=countries[i % 6])
+        lines(grant.selection.version, (technologies[i % 4], str(500 + i), 10 + i % 6))
+        publish(grant.selection)
+        plan = plan_for(grant)
+        made = []
+        start = D("2025-04-01")
+        for _k in range(periods):
+            end = D(f"{start.year + (start.month + 5) // 12}-{(start.month + 5) % 12 + 1:02d}-01")
+            end -= dt.timedelta(days=1)
+            made.append(period(plan, str(start), str(end), "verified", monitored=300, verified=290))
+            start = end + dt.timedelta(days=1)
+        project = registered(grant, reference=f"B{i:05d}")
+        agreement(project, "50")
+        to = accounts(proposal.organisation)
+        for k in range(0, periods, 2):
+            issue(project, made[k : k + 2], 580, goj=290, to=to)
