@@ -311,3 +311,11 @@ def test_the_public_api_pages_and_refuses_too_large_a_page(data):
     text = json.dumps([projects, holdings, body])
     for secret in _secrets(data):
         assert secret not in text, secret
+
+
+def test_the_public_page_shows_a_bounded_list_and_says_where_the_rest_is(data, monkeypatch):
+    monkeypatch.setattr("renkei.credits.views_portfolio.PUBLIC_PAGE_ROWS", 1)
+    html = client_for(None).get("/credits/public/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    issuances = html.split('id="issuances"', 1)[1].split('id="holdings"', 1)[0]
+    assert issuances.count("<td>KE901</td>") == 1  # of two
+    assert "The first 1 of 2 are shown; the open data and the API hold them all." in issuances

@@ -250,6 +250,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 # --- public -----------------------------------------------------------------------------------
 #: at most this many rows of each dataset in one file (the API pages through any number)
 OPEN_DATA_MAX_ROWS = 10_000
+#: rows of each list on the public page (the open data and the API have every row)
+PUBLIC_PAGE_ROWS = 200
 DATASETS = ("projects", "issuances", "holdings")
 ACCOUNT_KINDS = dict(AccountKind.choices)
 
@@ -269,9 +271,16 @@ def public(request: HttpRequest) -> HttpResponse:
         request,
         "credits/portfolio/public.html",
         {
-            "projects": projects,
-            "issuances": issuances,
-            "holdings": holdings,
+            # the page shows the first PUBLIC_PAGE_ROWS of each list; the open data has them all
+            "projects": projects[:PUBLIC_PAGE_ROWS],
+            "issuances": issuances[:PUBLIC_PAGE_ROWS],
+            "holdings": holdings[:PUBLIC_PAGE_ROWS],
+            "counts": {
+                "projects": len(projects),
+                "issuances": len(issuances),
+                "holdings": len(holdings),
+            },
+            "page_rows": PUBLIC_PAGE_ROWS,
             "kinds": ACCOUNT_KINDS,
             "issued": sum(i.issued_tco2 for i in issuances),
             "delivered": sum(h.quantity_tco2 for h in holdings),
