@@ -211,6 +211,7 @@ def test_the_public_page_needs_no_login_and_shows_projects_issuances_holdings(da
     assert "KE901" in html and "冷凍倉庫省エネ" in html
     assert "2025-04-01 – 2025-12-31" in html  # the first issuance's vintage
     assert "Issued: 1,230 tCO2" in html
+    assert client_for(None).get("/api/docs").status_code == 200  # the page's API link
     for secret in _secrets(data):
         assert secret not in html, secret
 
