@@ -52,75 +52,103 @@ class CreditsPortfolioFiguresOut(Schema):
 
 class CreditsPortfolioYearOut(Schema):
     fiscal_year: int = Field(description="Japanese fiscal year (April–March), by its first year.")
-    expected_tco2: Decimal
-    monitored_tco2: int
-    verified_tco2: int
-    issued_tco2: int
-    delivered_tco2: int
+    expected_tco2: Decimal = Field(description="Expected reductions (tCO2, decimal to 0.001 t).")
+    monitored_tco2: int = Field(description="Monitored reductions (whole tCO2).")
+    verified_tco2: int = Field(description="Verified reductions (whole tCO2).")
+    issued_tco2: int = Field(description="Credits issued (whole tCO2).")
+    delivered_tco2: int = Field(
+        description="Credits delivered to the Government of Japan (whole tCO2)."
+    )
     projected_tco2: Decimal = Field(description="Verified where verified, else expected.")
     projected_goj_tco2: int = Field(description="The government's share of the projection.")
-    cumulative_projected_tco2: Decimal
-    cumulative_projected_goj_tco2: int
+    cumulative_projected_tco2: Decimal = Field(
+        description="Projected reductions from the first year to this one."
+    )
+    cumulative_projected_goj_tco2: int = Field(
+        description="The government's projected share from the first year to this one."
+    )
 
 
 class CreditsPortfolioTargetOut(Schema):
     mtco2: int = Field(description="The target in MtCO2 (public and private JCM credits).")
     fiscal_year: int = Field(description="Cumulative by the end of this fiscal year.")
-    basis: str
+    basis: str = Field(description="What the target rests on.")
     source: str = Field(description="Where the target is published.")
-    expected_tco2: Decimal
-    projected_tco2: Decimal
-    projected_goj_tco2: int
-    issued_tco2: int
-    delivered_tco2: int
+    expected_tco2: Decimal = Field(description="Expected reductions (tCO2, decimal to 0.001 t).")
+    projected_tco2: Decimal = Field(
+        description="Projected reductions (decimal, reading credits.portfolio.projection)."
+    )
+    projected_goj_tco2: int = Field(
+        description="The government's share of the projection (whole tCO2)."
+    )
+    issued_tco2: int = Field(description="Credits issued (whole tCO2).")
+    delivered_tco2: int = Field(
+        description="Credits delivered to the Government of Japan (whole tCO2)."
+    )
     projected_share_percent: Decimal = Field(description="Projected as % of the target.")
     delivered_share_percent: Decimal = Field(description="Delivered as % of the target.")
 
 
 class CreditsPortfolioProjectOut(Schema):
-    selection_id: int
-    receipt_number: str
-    grant_number: str
-    title: str
-    country: str
-    call_id: int
-    technology: str
+    selection_id: int = Field(description="The adoption decision (selection) id.")
+    receipt_number: str = Field(description="The proposal's receipt number.")
+    grant_number: str = Field(description="The grant's number, once there is a grant.")
+    title: str = Field(description="The proposal's title.")
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
+    call_id: int = Field(description="The call.")
+    technology: str = Field(description="The project's technologies, joined with ' + '.")
     project_state: str = Field(
         description="The JCM project's state ("
         + ", ".join(ProjectState.values)
         + "), or empty when there is none yet."
     )
-    reference: str
-    registered_on: dt.date | None
-    operation_start: dt.date | None
-    expected_annual_tco2: Decimal | None
+    reference: str = Field(
+        description="The Joint Committee's JCM project reference, once registered."
+    )
+    registered_on: dt.date | None = Field(
+        description="The day the Joint Committee registered the project."
+    )
+    operation_start: dt.date | None = Field(
+        description="Start of operation (the grant's, else the proposal's planned one)."
+    )
+    expected_annual_tco2: Decimal | None = Field(
+        description="Expected annual reductions (tCO2/year, decimal)."
+    )
     expected_from: str | None = Field(description="completion, adoption, or null.")
-    expected_tco2: Decimal
-    monitored_tco2: int
-    verified_tco2: int
-    issued_tco2: int
-    delivered_tco2: int
+    expected_tco2: Decimal = Field(description="Expected reductions (tCO2, decimal to 0.001 t).")
+    monitored_tco2: int = Field(description="Monitored reductions (whole tCO2).")
+    verified_tco2: int = Field(description="Verified reductions (whole tCO2).")
+    issued_tco2: int = Field(description="Credits issued (whole tCO2).")
+    delivered_tco2: int = Field(
+        description="Credits delivered to the Government of Japan (whole tCO2)."
+    )
     goj_share_percent: Decimal | None = Field(
         description="The government's share in the allocation agreement in force."
     )
 
 
 class CreditsPortfolioReadingOut(Schema):
-    id: str
+    id: str = Field(description="The reading's id.")
     text: str = Field(description="How a figure is read, in the request's language.")
 
 
 class CreditsPortfolioOut(Schema):
-    as_of: dt.date
+    as_of: dt.date = Field(description="Today in JST: the day the figures are read on.")
     count: int = Field(description="Projects the filters keep (before offset and limit).")
-    totals: CreditsPortfolioFiguresOut
-    targets: list[CreditsPortfolioTargetOut]
-    by_country: list[CreditsPortfolioFiguresOut]
-    by_technology: list[CreditsPortfolioFiguresOut]
-    by_call: list[CreditsPortfolioFiguresOut]
-    years: list[CreditsPortfolioYearOut]
+    totals: CreditsPortfolioFiguresOut = Field(description="Every project the filters keep.")
+    targets: list[CreditsPortfolioTargetOut] = Field(
+        description="Japan's public JCM targets with this portfolio's figures against them."
+    )
+    by_country: list[CreditsPortfolioFiguresOut] = Field(description="By host country.")
+    by_technology: list[CreditsPortfolioFiguresOut] = Field(
+        description="By technology (a project's technologies joined with ' + ')."
+    )
+    by_call: list[CreditsPortfolioFiguresOut] = Field(description="By call.")
+    years: list[CreditsPortfolioYearOut] = Field(
+        description="By fiscal year, up to the last target's year, with the projection."
+    )
     projects: list[CreditsPortfolioProjectOut] = Field(description="The projects (offset, limit).")
-    readings: list[CreditsPortfolioReadingOut]
+    readings: list[CreditsPortfolioReadingOut] = Field(description="How the figures are read.")
 
 
 def _figures(g: selectors.Figures) -> CreditsPortfolioFiguresOut:
@@ -240,52 +268,54 @@ class CreditsPortfolioPublicProjectOut(Schema):
     reference: str = Field(description="The Joint Committee's JCM project reference.")
     country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
     title: str = Field(description="Project name as published at 内示 (3.(4)).")
-    title_en: str
+    title_en: str = Field(description="Project name in English, as published.")
     company: str = Field(description="Company as published at 内示 (3.(4)).")
-    company_en: str
-    registered_on: dt.date
+    company_en: str = Field(description="Company in English, as published.")
+    registered_on: dt.date = Field(
+        description="The day the Joint Committee registered the project."
+    )
     annual_reduction_tco2: str = Field(description="Expected reductions as published (t/year).")
-    issued_tco2: int
+    issued_tco2: int = Field(description="Credits issued (whole tCO2).")
     delivered_tco2: int = Field(description="Of them, the Government of Japan's.")
 
 
 class CreditsPortfolioPublicIssuanceOut(Schema):
-    project_reference: str
-    country: str
-    decided_on: dt.date
-    vintage_start: dt.date
-    vintage_end: dt.date
-    issued_tco2: int
+    project_reference: str = Field(description="The JCM project reference.")
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
+    decided_on: dt.date = Field(description="The day the Joint Committee decided the issuance.")
+    vintage_start: dt.date = Field(description="First day of the periods the issuance covers.")
+    vintage_end: dt.date = Field(description="Last day of the periods the issuance covers.")
+    issued_tco2: int = Field(description="Credits issued (whole tCO2).")
     delivered_tco2: int = Field(description="Of them, the Government of Japan's.")
 
 
 class CreditsPortfolioPublicHoldingOut(Schema):
-    project_reference: str
-    country: str
+    project_reference: str = Field(description="The JCM project reference.")
+    country: str = Field(description="Host country (ISO 3166-1 alpha-2).")
     account_kind: str = Field(description="One of: " + ", ".join(AccountKind.values) + ".")
     registry: str = Field(description="JP (Japan's JCM registry) or the partner country's code.")
-    quantity_tco2: int
+    quantity_tco2: int = Field(description="Credits (whole tCO2).")
 
 
 class CreditsPortfolioPublicProjectsOut(Schema):
     count: int = Field(description="Rows in all.")
-    offset: int
-    limit: int
-    items: list[CreditsPortfolioPublicProjectOut]
+    offset: int = Field(description="Rows skipped.")
+    limit: int = Field(description="Rows at most in this page.")
+    items: list[CreditsPortfolioPublicProjectOut] = Field(description="This page's rows.")
 
 
 class CreditsPortfolioPublicIssuancesOut(Schema):
-    count: int
-    offset: int
-    limit: int
-    items: list[CreditsPortfolioPublicIssuanceOut]
+    count: int = Field(description="Rows in all.")
+    offset: int = Field(description="Rows skipped.")
+    limit: int = Field(description="Rows at most in this page.")
+    items: list[CreditsPortfolioPublicIssuanceOut] = Field(description="This page's rows.")
 
 
 class CreditsPortfolioPublicHoldingsOut(Schema):
-    count: int
-    offset: int
-    limit: int
-    items: list[CreditsPortfolioPublicHoldingOut]
+    count: int = Field(description="Rows in all.")
+    offset: int = Field(description="Rows skipped.")
+    limit: int = Field(description="Rows at most in this page.")
+    items: list[CreditsPortfolioPublicHoldingOut] = Field(description="This page's rows.")
 
 
 def _page(rows, page: CreditsPortfolioPageIn, out, item):
