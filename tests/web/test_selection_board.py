@@ -224,5 +224,9 @@ def test_the_api_runs_lists_reads_and_reruns(small_round):  # noqa: F811
     again = client.post(f"/api/selection-optimiser/runs/{run['id']}/rerun")
     assert again.status_code == 201
     assert again.json()["same_result"] is True and again.json()["reproduces"] == run["id"]
+    for seconds in ("NaN", "100", "0"):
+        slow = post_json(client, base, {"time_limit_s": seconds})
+        assert slow.status_code == 422, seconds
+        assert "The time limit must be between 0.1 and 60 seconds" in slow.json()["errors"][0]
     both = post_json(client, base, {"fixed_in": [1], "fixed_out": [1]})
     assert both.status_code == 422 and "fixed both in and out" in both.json()["detail"]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
@@ -66,9 +67,8 @@ class SelectionOptimiserRunIn(Schema):
     )
     time_limit_s: Decimal = Field(
         default=DEFAULT_TIME_LIMIT_S,
-        ge=optimiser.MIN_TIME_LIMIT_S,
-        le=optimiser.MAX_TIME_LIMIT_S,
-        description="The solver's time limit in seconds (part of the inputs).",
+        description="The solver's time limit in seconds, 0.1 to 60 (part of the inputs; "
+        "outside that range: 422).",
     )
     count_round_adoptions: bool = Field(
         default=False,
@@ -176,7 +176,8 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
     both = sorted(set(payload.fixed_in) & set(payload.fixed_out))
     if both:
         raise ServiceError(
-            "A proposal is fixed both in and out: " + ", ".join(str(x) for x in both)
+            _("A proposal is fixed both in and out: %(ids)s.")
+            % {"ids": ", ".join(str(x) for x in both)}
         )
     key_case = {"country": str.upper, "technology": str, "pair": str}
     run = optimiser.optimiser_run(

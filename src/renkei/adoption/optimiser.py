@@ -275,7 +275,8 @@ def check_settings(settings: Settings, rows: Sequence[Row]) -> list[str]:
         errors.append(_("The objective “score with a tCO2 floor” needs a tCO2 floor."))
     if settings.tco2_floor is not None and settings.tco2_floor < 0:
         errors.append(_("The tCO2 floor must be a whole number of tonnes, 0 or more."))
-    if not (MIN_TIME_LIMIT_S <= settings.time_limit_s <= MAX_TIME_LIMIT_S):
+    limit = settings.time_limit_s
+    if not (limit.is_finite() and MIN_TIME_LIMIT_S <= limit <= MAX_TIME_LIMIT_S):
         errors.append(
             _("The time limit must be between %(lo)s and %(hi)s seconds (got %(value)s).")
             % {"lo": MIN_TIME_LIMIT_S, "hi": MAX_TIME_LIMIT_S, "value": settings.time_limit_s}
