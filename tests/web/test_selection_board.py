@@ -195,7 +195,7 @@ def test_the_api_runs_lists_reads_and_reruns(small_round):  # noqa: F811
     client = client_for(office)
     base = f"/api/rounds/{chosen.pk}/selection-optimiser/runs"
     refused = post_json(
-        client, base, {"limits": [{"kind": "country", "key": "fr", "max": 1}], "fixed_in": [1]}
+        client, base, {"limits": [{"kind": "country", "key": "fr", "max": 1}], "fixed_in": [999999]}
     )
     assert refused.status_code == 422
     body = refused.json()
@@ -224,9 +224,11 @@ def test_the_api_runs_lists_reads_and_reruns(small_round):  # noqa: F811
     again = client.post(f"/api/selection-optimiser/runs/{run['id']}/rerun")
     assert again.status_code == 201
     assert again.json()["same_result"] is True and again.json()["reproduces"] == run["id"]
-    for seconds in ("NaN", "100", "0"):
+    for seconds in ("100", "0", 0):
         slow = post_json(client, base, {"time_limit_s": seconds})
         assert slow.status_code == 422, seconds
         assert "The time limit must be between 0.1 and 60 seconds" in slow.json()["errors"][0]
+    nan = post_json(client, base, {"time_limit_s": "NaN"})
+    assert nan.status_code == 422 and "time_limit_s" in nan.json()["errors"][0]
     both = post_json(client, base, {"fixed_in": [1], "fixed_out": [1]})
     assert both.status_code == 422 and "fixed both in and out" in both.json()["detail"]

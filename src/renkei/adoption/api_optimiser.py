@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from renkei import access
 from renkei.accounts.models import Role
@@ -28,6 +28,7 @@ router = Router(tags=["selection"])
 
 RoundId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Round id.")]
 RunId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Optimiser run id.")]
+Seconds = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3})?$")]
 _READ = (401, 404, 422)
 _WRITE = (400, 401, 403, 404, 422)
 
@@ -65,8 +66,8 @@ class SelectionOptimiserRunIn(Schema):
     fixed_out: list[int] = Field(
         default_factory=list, max_length=1000, description="Proposals the office fixes out."
     )
-    time_limit_s: Decimal = Field(
-        default=DEFAULT_TIME_LIMIT_S,
+    time_limit_s: int | Seconds = Field(
+        default=str(DEFAULT_TIME_LIMIT_S),
         description="The solver's time limit in seconds, 0.1 to 60 (part of the inputs; "
         "outside that range: 422).",
     )
@@ -190,7 +191,7 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
                 (x.kind, Limit(key_case[x.kind](x.key), x.min, x.max)) for x in payload.limits
             ),
             fixed=fixed,
-            time_limit_s=payload.time_limit_s,
+            time_limit_s=Decimal(payload.time_limit_s),
             count_round_adoptions=payload.count_round_adoptions,
         ),
     )
