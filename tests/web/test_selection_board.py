@@ -65,12 +65,18 @@ def test_a_run_is_stored_with_its_inputs_and_reproduces(board_round):  # noqa: F
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", run.fingerprint)
     assert run.inputs["model"] == "renkei.selection.optimiser/1"
     result = run.result
-    # the ranking stops at the 58M boiler in Indonesia with 52M left; the optimiser fills it
+    # the ranking funds the 160M boiler in Thailand and stops at the 58M boiler in Indonesia
+    # with 22M left; the optimiser leaves the Thai boiler for the Indonesian boiler and the
+    # Mongolian transformer, which together score more
     transformer, boiler = _pk(board_round, "MN", "transformer"), _pk(board_round, "ID", "boiler")
-    assert transformer in result["optimiser"]["ids"]
-    assert transformer not in result["ranking"]["ids"] and boiler not in result["ranking"]["ids"]
-    assert [d["id"] for d in result["only_optimiser"]] == [transformer]
-    assert result["only_optimiser"][0]["reasons"][0]["code"] == "below_funding_line"
+    thai = _pk(board_round, "TH", "boiler")
+    assert thai in result["ranking"]["ids"] and thai not in result["optimiser"]["ids"]
+    assert [d["id"] for d in result["only_optimiser"]] == [boiler, transformer]
+    assert {r["code"] for r in result["only_optimiser"][0]["reasons"]} == {"below_funding_line"}
+    assert [d["id"] for d in result["only_ranking"]] == [thai]
+    (full,) = result["only_ranking"][0]["reasons"]  # no room for it beside the other four
+    assert full["code"] == "constraint_full" and full["params"]["constraint"] == "budget.round"
+    assert result["optimiser"]["subsidy_jpy"] == 206_000_000
     assert [d["id"] for d in result["excluded"]] == [_pk(board_round, "VN", "boiler")]
     assert Decimal(result["optimiser"]["score"]) > Decimal(result["ranking"]["score"])
     event = AuditEvent.objects.get(action="optimiser_run", object_id=str(run.pk))
@@ -180,7 +186,10 @@ def test_the_board_runs_shows_the_difference_and_keeps_what_was_typed(board_roun
     assert shown.count("<svg") == 3  # budget, by country, by technology
     assert "Balance by country" in shown and "Balance by technology" in shown
     assert "country TH max 1</textarea>" in shown  # the run's constraints, shown again
-    assert transformer in run.result["optimiser"]["ids"]
+    # at most one in Thailand and the heat pump out: the Thai boiler stays, the Indonesian one
+    # comes in
+    assert _pk(board_round, "ID", "boiler") in run.result["optimiser"]["ids"]
+    assert transformer not in run.result["optimiser"]["ids"]
     # reproduced from the stored inputs
     again = client.post(reverse("adoption:selection_board_rerun", args=[run.pk]))
     rerun = OptimiserRun.objects.get(reproduces=run)

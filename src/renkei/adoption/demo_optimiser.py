@@ -34,7 +34,7 @@ TEMPLATE = "jcm-multi-site-pass.yaml"
 TITLE_SUFFIX = "(最適化の比較)"
 
 # (title, country, technology, methodology, annual tCO2, useful life, equipment yen, subsidy
-#  requested, share of the reviewers' maximum points (tenths), passes basic screening)
+#  requested, share of the reviewers' maximum points (%), passes basic screening)
 SAMPLES = [
     (
         "モンゴル工業団地の屋根置き太陽光発電",
@@ -45,7 +45,7 @@ SAMPLES = [
         17,
         260_000_000,
         78_000_000,
-        8,
+        80,
         True,
     ),
     (
@@ -56,8 +56,8 @@ SAMPLES = [
         3000,
         15,
         330_000_000,
-        130_000_000,
-        8,
+        160_000_000,
+        75,
         True,
     ),
     (
@@ -69,7 +69,7 @@ SAMPLES = [
         10,
         200_000_000,
         58_000_000,
-        7,
+        70,
         True,
     ),
     (
@@ -81,7 +81,7 @@ SAMPLES = [
         10,
         90_000_000,
         40_000_000,
-        7,
+        70,
         True,
     ),
     (
@@ -93,7 +93,7 @@ SAMPLES = [
         15,
         70_000_000,
         30_000_000,
-        6,
+        60,
         True,
     ),
     (
@@ -105,7 +105,7 @@ SAMPLES = [
         10,
         80_000_000,
         38_000_000,
-        7,
+        70,
         False,
     ),
 ]
@@ -194,7 +194,7 @@ def optimiser_samples(
     return made
 
 
-def _through_review(round_, applicant, office, reviewers, document, tenths, passes) -> Proposal:
+def _through_review(round_, applicant, office, reviewers, document, percent, passes) -> Proposal:
     with _on("2024-05-10T09:00"):
         proposal = proposal_services.proposal_create(
             actor=applicant,
@@ -257,7 +257,7 @@ def _through_review(round_, applicant, office, reviewers, document, tenths, pass
                     actor=reviewer,
                     assignment=assignment,
                     criterion=c.id,
-                    points=c.max * tenths // 10,
+                    points=c.max * percent // 100,
                     justification="サンプルの評価 (sample justification)",
                 )
             review_services.review_submit(actor=reviewer, assignment=assignment)
