@@ -51,3 +51,9 @@ def test_the_demo_round_shows_the_optimiser_beside_the_ranking(users, first_roun
     assert Decimal(result["optimiser"]["score"]) > Decimal(result["ranking"]["score"])
     assert result["optimiser"]["subsidy_jpy"] > result["ranking"]["subsidy_jpy"]
     assert len(result["excluded"]) == 1  # the sample that failed basic screening
+    titles = {str(r.proposal.pk): r.proposal.title for r in rows}
+    (traded,) = result["only_ranking"]  # the Thai boiler, ranked second, blocks smaller ones
+    assert "タイ化学工場の高効率ボイラ" in titles[traded["id"]]
+    added = sorted(titles[d["id"]] for d in result["only_optimiser"])
+    assert len(added) == 3, added
+    assert any("エコリース" in t for t in added), added

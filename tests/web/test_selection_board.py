@@ -149,6 +149,8 @@ def test_the_board_runs_shows_the_difference_and_keeps_what_was_typed(board_roun
     url = reverse("adoption:selection_board") + f"?round={chosen.pk}"
     page = client.get(url).content.decode()
     assert "A decision aid: the office decides." in page
+    for beside in (reverse("reviews:ranking"), reverse("adoption:board")):  # linked from both
+        assert f'href="{url}"' in client.get(beside + f"?round={chosen.pk}").content.decode()
     assert page.count('name="fixed_') == 6
     transformer = _pk(board_round, "MN", "transformer")
     heat_pump = _pk(board_round, "TH", "heat_pump")
