@@ -243,3 +243,50 @@ def test_the_api_runs_lists_reads_and_reruns(small_round):  # noqa: F811
     assert nan.status_code == 422 and "time_limit_s" in nan.json()["errors"][0]
     both = post_json(client, base, {"fixed_in": [1], "fixed_out": [1]})
     assert both.status_code == 422 and "fixed both in and out" in both.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "country",  # nothing counted
+        "country VN",  # no bound
+        "country VN max",  # no number
+        "country VN max two",
+        "country VN max -1",
+        "country VN max 1 max 2",  # the same bound twice
+        "region ASIA max 2",  # not a kind
+        "country VN most 2",
+    ],
+)
+def test_a_line_that_is_not_a_limit_is_named(line) -> None:
+    limits, errors = optimiser.parse_limits(f"country KE max 1\n{line}")
+    assert limits == (("country", Limit("KE", None, 1)),)
+    assert errors == [
+        f"Line 2 “{line}” is not a limit: write “country VN max 2”, “technology solar_pv min 1” "
+        "or “pair VN/solar_pv min 1 max 3” (a kind, what it counts, then min and/or max with a "
+        "whole number)."
+    ]
+
+
+def test_limits_are_read_with_country_codes_in_capitals() -> None:
+    limits, errors = optimiser.parse_limits(
+        "# a comment\n\ncountry vn min 1 max 2\ntechnology solar_pv min 1\npair th/boiler max 0"
+    )
+    assert errors == []
+    assert limits == (
+        ("country", Limit("VN", 1, 2)),
+        ("technology", Limit("solar_pv", 1, None)),
+        ("pair", Limit("TH/boiler", None, 0)),
+    )
+    assert [optimiser.limit_line(k, x) for k, x in limits] == [
+        "country VN min 1 max 2",
+        "technology solar_pv min 1",
+        "pair TH/boiler max 0",
+    ]
+
+
+def test_without_a_budget_the_office_is_told_to_set_one(first_round) -> None:
+    first_round.budget_jpy = None
+    none = optimiser.Budgets(None, None, None, None, None, None)
+    with pytest.raises(ServiceError, match="Set the budget of the round or the call"):
+        optimiser.problem_for_round(first_round, optimiser.Settings(), [], none)

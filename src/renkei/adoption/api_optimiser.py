@@ -180,7 +180,6 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
             _("A proposal is fixed both in and out: %(ids)s.")
             % {"ids": ", ".join(str(x) for x in both)}
         )
-    key_case = {"country": str.upper, "technology": str, "pair": str}
     run = optimiser.optimiser_run(
         actor=request.user,
         round=chosen,
@@ -188,7 +187,8 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
             objective=Objective(payload.objective).value,
             tco2_floor=payload.tco2_floor,
             limits=tuple(
-                (x.kind, Limit(key_case[x.kind](x.key), x.min, x.max)) for x in payload.limits
+                (x.kind, Limit(optimiser.normal_key(x.kind, x.key), x.min, x.max))
+                for x in payload.limits
             ),
             fixed=fixed,
             time_limit_s=Decimal(payload.time_limit_s),

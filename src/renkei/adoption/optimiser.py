@@ -221,6 +221,18 @@ def limit_line(kind: str, limit: Limit) -> str:
     return " ".join(words)
 
 
+def normal_key(kind: str, key: str) -> str:
+    """A limit's key as the optimiser counts it: country codes in capitals (``vn`` → ``VN``,
+    ``vn/solar_pv`` → ``VN/solar_pv``), technology ids as they are."""
+    key = key.strip()
+    if kind == "country":
+        return key.upper()
+    if kind == "pair" and "/" in key:
+        country, tech = key.split("/", 1)
+        return f"{country.upper()}/{tech}"
+    return key
+
+
 def parse_limits(text: str) -> tuple[tuple[tuple[str, Limit], ...], list[str]]:
     """The board's limits, one a line: ``country VN max 2``, ``technology solar_pv min 1``,
     ``pair VN/solar_pv min 1 max 3``. Returns the limits and a message per line not understood."""
@@ -252,11 +264,9 @@ def parse_limits(text: str) -> tuple[tuple[tuple[str, Limit], ...], list[str]]:
                 % {"n": n, "line": line[:80]}
             )
             continue
-        key = words[1].upper() if kind == "country" else words[1]
-        if kind == "pair" and "/" in key:
-            country, tech = key.split("/", 1)
-            key = f"{country.upper()}/{tech}"
-        limits.append((kind, Limit(key, bounds.get("min"), bounds.get("max"))))
+        limits.append(
+            (kind, Limit(normal_key(kind, words[1]), bounds.get("min"), bounds.get("max")))
+        )
     return tuple(limits), errors
 
 
