@@ -204,6 +204,8 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
     **op({200: (list[SelectionOptimiserRunSummaryOut], "The runs.")}, *_READ),
 )
 def selection_optimiser_runs(request, round_id: RoundId):
+    """The round's stored runs, newest first, each with its status, objective, fingerprint and
+    the two sets (the inputs and result are read one run at a time)."""
     chosen = _round(request, round_id)
     return [_summary(r) for r in chosen.optimiser_runs.select_related("created_by")]
 
@@ -214,6 +216,8 @@ def selection_optimiser_runs(request, round_id: RoundId):
     **op({200: (SelectionOptimiserRunOut, "The run.")}, *_READ),
 )
 def selection_optimiser_run_detail(request, run_id: RunId):
+    """One stored run: the inputs it was given, their fingerprint and the result, as stored when
+    it ran (a decision aid: nothing in it adopts a proposal)."""
     return _full(_run(request, run_id))
 
 
