@@ -15,7 +15,7 @@ from ninja import Path, Router, Schema
 from pydantic import Field
 
 from renkei import access
-from renkei.adoption import services
+from renkei.adoption import api_optimiser, services
 from renkei.adoption.models import Hearing, PinQuery, ProjectIdeaNote, Selection, SelectionState
 from renkei.adoption.selectors import naiji_for, review_total
 from renkei.apikit import ERROR_TEXT, JST, MAX_ID, ErrorOut, Reason, op, text, visible_or_404
@@ -442,3 +442,7 @@ def adopted(request) -> list[AdoptedOut]:
         )
         for s in rows
     ]
+
+
+# the selection optimiser beside the ranking (issue 13)
+router.add_router("", api_optimiser.router)

@@ -223,3 +223,55 @@ class PinQuery(models.Model):
             ),
             models.CheckConstraint(condition=~Q(question=""), name="pin_query_has_question"),
         ]
+
+
+class OptimiserRun(models.Model):
+    """One run of the selection optimiser on a round (issue 13), beside the ranking on the
+    office's selection board: the inputs it was given (the ``renkei.selection.optimiser``
+    ``Problem`` in its stored form, built from the round's data and the office's constraints),
+    their fingerprint, the result, the solver's status, gap and time, and who ran it when.
+    Running the stored inputs again gives the same result (HiGHS single-threaded with a fixed
+    seed); a re-run names the run it reproduces and records whether the result was the same.
+    A decision aid: the office decides each proposal on its selection page, as before."""
+
+    round = models.ForeignKey(
+        "calls.Round", on_delete=models.PROTECT, related_name="optimiser_runs"
+    )
+    inputs = models.JSONField(_("inputs"), encoder=DjangoJSONEncoder)
+    fingerprint = models.CharField(max_length=71)  # "sha256:" + 64 hex digits
+    result = models.JSONField(_("result"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("solver status"), max_length=20)
+    gap = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    solve_seconds = models.DecimalField(max_digits=12, decimal_places=3)
+    model_version = models.CharField(max_length=60)
+    highs_version = models.CharField(max_length=30)
+    reproduces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reproductions"
+    )
+    same_result = models.BooleanField(null=True, blank=True)  # a re-run: same as the original
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("optimiser run")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fingerprint__regex=r"^sha256:[0-9a-f]{64}$"),
+                name="optimiser_run_fingerprint",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=("optimal", "time_limit", "infeasible")),
+                name="optimiser_run_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(reproduces__isnull=True, same_result__isnull=True)
+                | Q(reproduces__isnull=False, same_result__isnull=False),
+                name="optimiser_rerun_has_comparison",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.pk}"

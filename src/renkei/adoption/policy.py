@@ -22,7 +22,7 @@ from renkei.adoption.models import (
     Selection,
     SelectionState,
 )
-from renkei.calls.models import Program
+from renkei.calls.models import Program, Round
 from renkei.proposals.models import Proposal, ProposalState
 from renkei.proposals.policy import consortium_of
 from renkei.reviews.policy import screening_passed
@@ -118,6 +118,11 @@ def _respond_pin(user: Any, obj: Any) -> bool:
     )
 
 
+def _run_selection_optimiser(user: Any, obj: Any) -> bool:
+    """The selection optimiser on a round (issue 13): the office's decision aid alone."""
+    return isinstance(obj, Round) and role_of(user) == Role.OFFICE
+
+
 RULES: dict[str, Rule] = {
     "schedule_hearing": _hearing_or_nominate,
     "nominate": _hearing_or_nominate,
@@ -130,4 +135,5 @@ RULES: dict[str, Rule] = {
     "forward_pin": _forward_pin,
     "respond_pin": _respond_pin,
     "answer_query": _answer_query,
+    "run_selection_optimiser": _run_selection_optimiser,
 }

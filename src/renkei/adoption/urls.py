@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renkei.adoption import views
+from renkei.adoption import views, views_optimiser
 
 app_name = "adoption"
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("pins/<int:pk>/queries/", views.pin_query_ask, name="pin_query_ask"),
     path("pins/queries/<int:pk>/answer/", views.pin_query_answer, name="pin_query_answer"),
     path("adopted/", views.public, name="public"),
+    *views_optimiser.urlpatterns,
 ]
