@@ -26,6 +26,7 @@ from django.db import transaction
 from renkei import clock
 from renkei.accounts.models import Organisation, Role, User
 from renkei.adoption.demo import selection_story
+from renkei.adoption.demo_optimiser import optimiser_samples
 from renkei.calls.models import Call, Program, Round
 from renkei.calls.services import call_open_from_rulebook
 from renkei.grants.demo import grant_story
@@ -123,6 +124,15 @@ class Command(BaseCommand):
                 secretariat=users["secretariat"],
                 partner=users["partner"],
             )
+            # the selection optimiser's samples (issue 13): six more reviewed proposals in the
+            # first round, so that the optimiser's portfolio differs from the ranking's
+            optimiser_samples(
+                round_=jcm.rounds.get(code="first"),
+                applicant=users["applicant"],
+                office=users["office"],
+                reviewers=[users["reviewer"], users["reviewer2"]],
+                examples=EXAMPLES,
+            )
             grants = grant_story(
                 round_=jcm.rounds.get(code="first"),
                 applicant=users["applicant"],
@@ -153,7 +163,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Selection sample (first JCM round): the applicant answers the secretariat's "
                 "query on the PIN, the secretariat forwards it, jc-kenya answers, the office "
-                "issues 内示 and decides the eco-lease sample (Selection menu)."
+                "issues 内示 and decides the eco-lease sample (Selection menu). Selection "
+                "optimiser (office): compare its portfolio with the ranking for the first JCM "
+                "round (Selection optimiser menu)."
             )
         else:
             self.stdout.write(
