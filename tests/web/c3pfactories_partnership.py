@@ -84,3 +84,69 @@ def c3p_draft(applicant: User, title: str = "Sample C3P proposal"):
 
     round_ = Round.objects.filter(call__rulebook_id="c3p/fy2025").first() or c3p_round()
     return services.proposal_create(actor=applicant, round=round_, title=title, country="VN")
+
+
+def world() -> SimpleNamespace:
+    """The cast with a letter of interest from the Japanese municipality, the company's C3P
+    draft, a need of the partner city, a solution of the company and the company's contact
+    request about the need (for the permission matrices and the browser walk)."""
+    import datetime as dt
+
+    from renkei.c3p.services import matching, partnership
+
+    c = cast()
+    c.letter = partnership.letter_add(
+        actor=c.municipality,
+        partnership=c.partnership,
+        side="japanese_city",
+        signatory="Mayor of Sample City",
+        dated=dt.date(2025, 1, 10),
+        upload=pdf(),
+    )
+    c.proposal = c3p_draft(c.company_user)
+    c.need = matching.need_publish(
+        actor=c.partner_user,
+        sector="energy_efficiency",
+        title="Efficient street lighting",
+        problem="Old street lighting wastes electricity.",
+    )
+    c.solution = matching.solution_publish(
+        actor=c.company_user,
+        title="LED street lighting",
+        sectors=["energy_efficiency"],
+        technology="LED lamps with dimming",
+        countries=["VN"],
+    )
+    c.contact = matching.contact_request(
+        actor=c.company_user, record=c.need, message="Can we talk?"
+    )
+    return c
+
+
+ROLES = [
+    "anonymous",
+    "office",
+    "municipality",  # an applicant of the partnership's Japanese municipality
+    "partner",  # an applicant of the partnership's partner city (publishes needs)
+    "company",  # an applicant of a company: leads the C3P draft, publishes a solution
+    "outsider",  # an applicant of another partner city
+    "reviewer",
+    "secretariat",
+    "joint_committee",
+    "verifier",
+]
+
+
+def people(c: SimpleNamespace) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "office": c.office,
+        "municipality": c.municipality,
+        "partner": c.partner_user,
+        "company": c.company_user,
+        "outsider": c.outsider,
+        "reviewer": c.reviewer,
+        "secretariat": c.secretariat,
+        "joint_committee": c.joint_committee,
+        "verifier": c.verifier,
+    }

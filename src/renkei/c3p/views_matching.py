@@ -168,7 +168,7 @@ def matching_index(request: HttpRequest) -> HttpResponse:
 def matching_need_new(request: HttpRequest) -> HttpResponse:
     _reads(request)
     require_can(request, "publish_c3p_need", None)
-    form = NeedForm(request.POST or None)
+    form = NeedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         done = run_form(
             request,
@@ -186,7 +186,7 @@ def matching_need_new(request: HttpRequest) -> HttpResponse:
 def matching_solution_new(request: HttpRequest) -> HttpResponse:
     _reads(request)
     require_can(request, "publish_c3p_solution", None)
-    form = SolutionForm(request.POST or None)
+    form = SolutionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         done = run_form(
             request,
@@ -301,7 +301,7 @@ def matching_contact(request: HttpRequest, pk: int) -> HttpResponse:
     if contact is None:
         raise Http404
     can_answer = access.can(request.user, "answer_c3p_contact", contact)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         require_can(request, "answer_c3p_contact", contact)
         done = run_form(

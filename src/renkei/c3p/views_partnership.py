@@ -216,7 +216,7 @@ def partnership_new(request: HttpRequest) -> HttpResponse:
     if not access.can(request.user, "view_c3p_partnership_list", None):
         raise Http404
     require_can(request, "create_c3p_partnership", None)
-    form = PartnershipForm(request.POST or None)
+    form = PartnershipForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         done = run_form(
             request,
@@ -335,7 +335,10 @@ def partnership_pick(request: HttpRequest, proposal_pk: int) -> HttpResponse:
         raise Http404
     if not access.can(request.user, "pick_c3p_partnership", proposal):
         raise PermissionDenied
-    form = PickForm(request.POST or None, initial={"partnership": proposal.c3p_partnership_id})
+    form = PickForm(
+        request.POST if request.method == "POST" else None,
+        initial={"partnership": proposal.c3p_partnership_id},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.partnership_link_proposal(
