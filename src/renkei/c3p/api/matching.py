@@ -82,10 +82,14 @@ class C3pMatchingSolutionIn(Schema):
     title: text(200) = Field(description="Title.")
     sectors: list[str] = Field(max_length=20, description="Sector ids.")
     technology: text(services.MAX_TEXT) = Field(description="Technology or knowledge.")
-    experience: text(services.MAX_TEXT, min_length=0) = Field(default="")
-    past_projects: text(services.MAX_TEXT, min_length=0) = Field(default="")
-    countries: list[str] = Field(default=[], max_length=60, description="ISO codes.")
-    jcm_experience: bool = Field(default=False)
+    experience: text(services.MAX_TEXT, min_length=0) = Field(default="", description="Experience.")
+    past_projects: text(services.MAX_TEXT, min_length=0) = Field(
+        default="", description="Past projects."
+    )
+    countries: list[str] = Field(
+        default=[], max_length=60, description="Countries of experience or bases (ISO codes)."
+    )
+    jcm_experience: bool = Field(default=False, description="Experience with the JCM.")
 
 
 class C3pMatchingMessageIn(Schema):
@@ -170,9 +174,10 @@ def contact_out(c: ContactRequest) -> C3pMatchingContactOut:
 @router.get(
     "/c3p/matching/needs",
     summary="Open needs of partner cities",
-    **op({200: (list[C3pMatchingNeedOut], "Newest first.")}, 401, 404, 422),
+    **op({200: (list[C3pMatchingNeedOut], "Newest first.")}, 400, 401, 404, 422),
 )
 def need_list(request, filters: Query[C3pMatchingFilter]) -> list[C3pMatchingNeedOut]:
+    """Open needs, newest first; ``q`` searches the title and problem, ``sector`` filters."""
     _reads(request)
     qs = Need.objects.filter(state="open").select_related("organisation")
     if filters.sector in Sector.values:
@@ -185,9 +190,11 @@ def need_list(request, filters: Query[C3pMatchingFilter]) -> list[C3pMatchingNee
 @router.post(
     "/c3p/matching/needs",
     summary="Publish a need (a partner city's applicants)",
-    **op({201: (C3pMatchingNeedOut, "Published.")}, 401, 403, 404, 422),
+    **op({201: (C3pMatchingNeedOut, "Published.")}, 400, 401, 403, 404, 422),
 )
 def need_publish(request, body: C3pMatchingNeedIn) -> Status:
+    """A partner city's applicants publish a need: sector, problem, scale, priority (C3P §3.1
+    step 3)."""
     _reads(request)
     return Status(201, need_out(services.need_publish(actor=request.user, **body.dict())))
 
@@ -198,6 +205,8 @@ def need_publish(request, body: C3pMatchingNeedIn) -> Status:
     **op({200: (C3pMatchingNeedDetailOut, "The need and its suggestions.")}, 401, 404, 422),
 )
 def need_get(request, need_id: NeedId) -> C3pMatchingNeedDetailOut:
+    """The need and the open solutions that fit it, best first, each with the reasons it fits
+    and where the guidebook names each criterion (``renkei.c3p.matching_score``)."""
     _reads(request)
     need = Need.objects.select_related("organisation").filter(pk=need_id).first()
     if need is None:
@@ -223,9 +232,10 @@ def need_get(request, need_id: NeedId) -> C3pMatchingNeedDetailOut:
 @router.get(
     "/c3p/matching/solutions",
     summary="Open solutions of Japanese municipalities and companies",
-    **op({200: (list[C3pMatchingSolutionOut], "Newest first.")}, 401, 404, 422),
+    **op({200: (list[C3pMatchingSolutionOut], "Newest first.")}, 400, 401, 404, 422),
 )
 def solution_list(request, filters: Query[C3pMatchingFilter]) -> list[C3pMatchingSolutionOut]:
+    """Open solutions, newest first; ``q`` searches the title, technology and experience."""
     _reads(request)
     words = search_words(filters.q)
     rows = [
@@ -240,9 +250,10 @@ def solution_list(request, filters: Query[C3pMatchingFilter]) -> list[C3pMatchin
 @router.post(
     "/c3p/matching/solutions",
     summary="Publish a solution (a Japanese municipality's or company's applicants)",
-    **op({201: (C3pMatchingSolutionOut, "Published.")}, 401, 403, 404, 422),
+    **op({201: (C3pMatchingSolutionOut, "Published.")}, 400, 401, 403, 404, 422),
 )
 def solution_publish(request, body: C3pMatchingSolutionIn) -> Status:
+    """A Japanese municipality's or company's applicants publish a solution (C3P §3.1 step 4)."""
     _reads(request)
     return Status(201, solution_out(services.solution_publish(actor=request.user, **body.dict())))
 
@@ -259,18 +270,22 @@ def _contact(request, model: type, pk: int, body: C3pMatchingMessageIn) -> Statu
 @router.post(
     "/c3p/matching/needs/{need_id}/contacts",
     summary="Contact the partner city about its need, through the platform",
-    **op({201: (C3pMatchingContactOut, "Sent.")}, 401, 403, 404, 422),
+    **op({201: (C3pMatchingContactOut, "Sent.")}, 400, 401, 403, 404, 422),
 )
 def need_contact(request, need_id: NeedId, body: C3pMatchingMessageIn) -> Status:
+    """A first message to the partner city's applicants, told by notice; at most one open
+    conversation per organisation and need."""
     return _contact(request, Need, need_id, body)
 
 
 @router.post(
     "/c3p/matching/solutions/{solution_id}/contacts",
     summary="Contact the organisation about its solution, through the platform",
-    **op({201: (C3pMatchingContactOut, "Sent.")}, 401, 403, 404, 422),
+    **op({201: (C3pMatchingContactOut, "Sent.")}, 400, 401, 403, 404, 422),
 )
 def solution_contact(request, solution_id: SolutionId, body: C3pMatchingMessageIn) -> Status:
+    """A first message to the organisation's applicants, told by notice; at most one open
+    conversation per organisation and solution."""
     return _contact(request, Solution, solution_id, body)
 
 
@@ -288,15 +303,18 @@ def _visible_contact(request, pk: int) -> ContactRequest:
     **op({200: (C3pMatchingContactOut, "The conversation.")}, 401, 404, 422),
 )
 def contact_get(request, contact_id: ContactId) -> C3pMatchingContactOut:
+    """The conversation, for the two organisations' applicants and the office; authors are
+    organisations, never e-mail addresses."""
     return contact_out(_visible_contact(request, contact_id))
 
 
 @router.post(
     "/c3p/matching/contacts/{contact_id}/messages",
     summary="Write in a conversation and/or close it",
-    **op({201: (C3pMatchingContactOut, "Sent.")}, 401, 403, 404, 422),
+    **op({201: (C3pMatchingContactOut, "Sent.")}, 400, 401, 403, 404, 422),
 )
 def contact_reply(request, contact_id: ContactId, body: C3pMatchingMessageIn) -> Status:
+    """Either organisation's applicants write (at most 2,000 characters) and/or close it."""
     contact = _visible_contact(request, contact_id)
     contact = services.contact_reply(
         actor=request.user, contact=contact, message=body.message, close=body.close

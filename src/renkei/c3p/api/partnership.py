@@ -164,9 +164,12 @@ def _visible(request, pk: int) -> CityPartnership:
 @router.get(
     "/c3p/partnerships",
     summary="The city partnerships the caller may see",
-    **op({200: (list[C3pPartnershipOut], "The office: all; a city's applicants: its own.")}, 401),
+    **op(
+        {200: (list[C3pPartnershipOut], "The office: all; a city's applicants: its own.")}, 401, 404
+    ),
 )
 def partnership_list(request) -> list[C3pPartnershipOut]:
+    """The office: every partnership; an applicant: those of its organisation's cities."""
     if not access.can(request.user, "view_c3p_partnership_list", None):
         raise Http404
     return [partnership_out(p) for p in partnerships_for(request.user)[:500]]
@@ -178,15 +181,19 @@ def partnership_list(request) -> list[C3pPartnershipOut]:
     **op({200: (C3pPartnershipOut, "The partnership.")}, 401, 404, 422),
 )
 def partnership_get(request, partnership_id: PartnershipId) -> C3pPartnershipOut:
+    """The two cities, the agreements and renewals, the letters of interest and the linked
+    proposals."""
     return partnership_out(_visible(request, partnership_id))
 
 
 @router.post(
     "/c3p/partnerships",
     summary="Record a city partnership (the office)",
-    **op({201: (C3pPartnershipOut, "Recorded.")}, 401, 403, 404, 422),
+    **op({201: (C3pPartnershipOut, "Recorded.")}, 400, 401, 403, 404, 422),
 )
 def partnership_create(request, body: C3pPartnershipIn) -> Status:
+    """The office records a partnership between a Japanese municipality and a partner city
+    (C3P §1.2); each pair once."""
     if not access.can(request.user, "view_c3p_partnership_list", None):
         raise Http404
     orgs = Organisation.objects.in_bulk([body.japanese_city_id, body.partner_city_id])
@@ -205,11 +212,13 @@ def partnership_create(request, body: C3pPartnershipIn) -> Status:
 @router.post(
     "/c3p/partnerships/{partnership_id}/agreements",
     summary="Record an agreement or a renewal (the office or the two cities)",
-    **op({201: (C3pPartnershipOut, "Recorded.")}, 401, 403, 404, 422),
+    **op({201: (C3pPartnershipOut, "Recorded.")}, 400, 401, 403, 404, 422),
 )
 def agreement_record(
     request, partnership_id: PartnershipId, body: C3pPartnershipAgreementIn
 ) -> Status:
+    """An agreement signed, or a renewal of one of the partnership's (BOX 8); a renewal comes
+    after what it renews, an expiry after the signing."""
     p = _visible(request, partnership_id)
     renews = None
     if body.renews_id is not None:
@@ -225,9 +234,11 @@ def agreement_record(
 @router.put(
     "/c3p/proposals/{proposal_id}/partnership",
     summary="Pick the city partnership of a C3P proposal (its representative participant)",
-    **op({200: (C3pPartnershipPickOut, "Linked (or unlinked).")}, 401, 403, 404, 422),
+    **op({200: (C3pPartnershipPickOut, "Linked (or unlinked).")}, 400, 401, 403, 404, 422),
 )
 def partnership_pick(request, proposal_id: ProposalId, body: C3pPartnershipPickIn):
+    """The proposal's cities, agreement and letters are then taken from the partnership (C3P
+    §3.2 (7)–(9)); null unlinks (the cities stay as they were, typed from then on)."""
     proposal = access.proposals_for(request.user).filter(pk=proposal_id).first()
     if proposal is None:
         raise Http404
