@@ -114,6 +114,7 @@ def test_contacts_go_through_the_platform_only(c) -> None:
     notice = Notice.objects.get(recipient=c.partner_user)
     assert "would like to talk" in notice.message
     assert "@" not in notice.message  # nobody's address
+    assert notice.link == reverse("c3p:matching_contact", args=[contact.pk])
     with pytest.raises(ServiceError, match="already in contact"):
         services.contact_request(actor=c.company_user, record=need, message="again")
     with pytest.raises(NotAllowed):  # its own need

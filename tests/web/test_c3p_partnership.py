@@ -241,7 +241,10 @@ def test_a_c3p_proposal_picks_its_partnership_instead_of_retyping_it(c) -> None:
         "concluded_on": "2022-04-01",
     }
     # the two cities' applicants are told; the history shows the proposal
-    assert Notice.objects.filter(recipient=c.partner_user).exists()
+    notice = Notice.objects.get(
+        recipient=c.partner_user, subject="A C3P proposal names your city partnership"
+    )
+    assert notice.link == reverse("c3p:partnership_detail", args=[c.partnership.pk])
     assert list(c.partnership.proposals.all()) == [linked]
     # unlinking keeps the cities as they were (typed from now on)
     unlinked = services.partnership_link_proposal(

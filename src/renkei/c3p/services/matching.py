@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -258,7 +259,7 @@ def contact_request(*, actor: Any, record: Need | Solution, message: str) -> Con
             subject=gettext_noop("A contact request on the C3P matching"),
             message=gettext_noop("%(org)s would like to talk about “%(title)s”."),
             values={"org": str(actor.organisation), "title": fresh.title},
-            link=f"/c3p/matching/contacts/{contact.pk}/",
+            link=reverse("c3p:matching_contact", args=[contact.pk]),
         )
     return contact
 
@@ -301,7 +302,7 @@ def contact_reply(
             subject=gettext_noop("A reply on the C3P matching"),
             message=gettext_noop("%(org)s wrote about “%(title)s”."),
             values={"org": str(actor.organisation), "title": fresh.subject.title},
-            link=f"/c3p/matching/contacts/{fresh.pk}/",
+            link=reverse("c3p:matching_contact", args=[fresh.pk]),
         )
     return fresh
 

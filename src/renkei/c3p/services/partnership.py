@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -251,7 +252,7 @@ def agreement_record(
             subject=gettext_noop("A collaboration agreement was recorded"),
             message=gettext_noop("%(title)s (%(partnership)s) was recorded on the platform."),
             values={"title": title, "partnership": str(p)},
-            link=f"/c3p/partnerships/{p.pk}/",
+            link=reverse("c3p:partnership_detail", args=[p.pk]),
             email=False,
         )
     return agreement
@@ -361,7 +362,7 @@ def letter_add(
             subject=gettext_noop("A letter of interest was added"),
             message=gettext_noop("A letter of interest from %(signatory)s was added to %(p)s."),
             values={"signatory": signatory, "p": str(p)},
-            link=f"/c3p/partnerships/{p.pk}/",
+            link=reverse("c3p:partnership_detail", args=[p.pk]),
             email=False,
         )
     return letter
@@ -446,7 +447,7 @@ def partnership_link_proposal(
                 subject=gettext_noop("A C3P proposal names your city partnership"),
                 message=gettext_noop("%(org)s's proposal “%(title)s” names the partnership %(p)s."),
                 values={"org": str(fresh.organisation), "title": fresh.title, "p": str(p)},
-                link=f"/c3p/partnerships/{p.pk}/",
+                link=reverse("c3p:partnership_detail", args=[p.pk]),
             )
     fresh.refresh_from_db()
     return fresh
