@@ -70,6 +70,17 @@ class Proposal(models.Model):
     receipt_number = models.CharField(
         _("receipt number"), max_length=30, null=True, blank=True, unique=True
     )
+    # a C3P proposal's city-to-city partnership (issue 11): the Japanese municipality, the
+    # partner city, their agreement and letters are the partnership's, picked instead of
+    # retyped (the document's cities stay what the rules core assesses: renkei.c3p fills them)
+    c3p_partnership = models.ForeignKey(
+        "c3p.CityPartnership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("city partnership"),
+    )
 
     class Meta:
         verbose_name = _("proposal")
