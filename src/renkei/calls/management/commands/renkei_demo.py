@@ -57,6 +57,9 @@ USERS = [
     ("secretariat", Role.SECRETARIAT, None, "", False),
     ("jc-kenya", Role.JOINT_COMMITTEE, None, "KE", False),
     ("tpe", Role.VERIFIER, "サンプル検証機関株式会社", "", False),
+    ("registry", Role.REGISTRY, None, "", False),
+    # the sample partner city of the C3P partnership and matching samples (issue 11)
+    ("partner-city", Role.APPLICANT, "Sample Partner City", "", False),
 ]
 
 
@@ -72,6 +75,7 @@ SAMPLE_ORGANISATIONS = {
     "Sample Highlands Tea Ltd.": ("Sample Highlands Tea Ltd.", Organisation.Kind.COMPANY, "KE"),
     # the third-party entity (TPE) that verifies the monitoring sample
     "サンプル検証機関株式会社": ("Sample Verification Co.", Organisation.Kind.TPE, "JP"),
+    "Sample Partner City": ("Sample Partner City", Organisation.Kind.PARTNER_CITY, "VN"),
 }
 
 # the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
@@ -115,6 +119,7 @@ class Command(BaseCommand):
                 users = self._users()
             self._samples(users["applicant"], jcm)
             self._c3p_samples(users["applicant"], c3p)
+            self._c3p_partnerships(users)
             story = selection_story(
                 round_=jcm.rounds.get(code="first"),
                 applicant=users["applicant"],
@@ -249,6 +254,24 @@ class Command(BaseCommand):
                 name=partner,
                 country=pc,
                 defaults=dict(name_en=partner, kind=Organisation.Kind.PARTNER_CITY),
+            )
+
+    def _c3p_partnerships(self, users: dict[str, User]) -> None:
+        """The guidebook's partnerships (BOX 8) as records, the sample municipality's
+        partnership with the sample partner city, and a need with two matching solutions."""
+        from renkei.c3p import demo_partnership as demo
+
+        with transaction.atomic():
+            demo.load_reference_partnerships()
+            demo.sample_partnership(
+                office=users["office"],
+                municipality=users["municipality"],
+                partner_city_user=users["partner-city"],
+            )
+            demo.sample_matching(
+                partner_city_user=users["partner-city"],
+                municipality=users["municipality"],
+                company=users["applicant"],
             )
 
     def _users(self) -> dict[str, User]:

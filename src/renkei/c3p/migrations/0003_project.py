@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('c3p', '0001_initial'),
+        ('c3p', '0002_partnership'),
         ('proposals', '0007_partner_invitation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0001_initial'),
+        ('credits', '0002_cycle'),
     ]
 
     operations = [
