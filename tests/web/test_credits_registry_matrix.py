@@ -111,6 +111,7 @@ def test_the_page_matrix_covers_every_registry_url() -> None:
 
 R = "/api/credits/registry"
 A = R + "/accounts/{account}"
+RECORD_API = [401, 201, 403, 404, 404, 404, 404, 404, 404, 404, 404]
 MOVED = [401, 201, 403, 404, 201, 404, 403, 404, 404, 404, 404]
 # (method, path) -> status per role, ROLES order
 API = {
@@ -122,19 +123,7 @@ API = {
     ("POST", A + "/cancellations"): MOVED,
     ("POST", A + "/retirements"): MOVED,
     ("GET", R + "/issuances"): [401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
-    ("POST", R + "/issuances/{issuance}/record"): [
-        401,
-        201,
-        403,
-        404,
-        404,
-        404,
-        404,
-        404,
-        404,
-        404,
-        404,
-    ],  # fmt: skip
+    ("POST", R + "/issuances/{issuance}/record"): RECORD_API,
     ("GET", R + "/reconciliation"): [401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
 }
 

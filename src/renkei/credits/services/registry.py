@@ -78,7 +78,7 @@ def _require(user: Any, action: str, obj: Any = None) -> None:
 
 def _locked_account(account: Account | int) -> Account:
     pk = account.pk if isinstance(account, Account) else account
-    return Account.objects.select_for_update().select_related("holder").get(pk=pk)
+    return Account.objects.select_for_update(of=("self",)).select_related("holder").get(pk=pk)
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -356,7 +356,7 @@ def registry_transfer(
         if destination.pk == source.pk:
             raise ServiceError(_("The destination is the account itself: choose another."))
         # fresh blocks under lock: a transfer of the same credits at once waits here
-        held = Block.objects.select_for_update().filter(account=source)
+        held = Block.objects.select_for_update(of=("self",)).filter(account=source)
         if block is not None:
             block_pk = block.pk if isinstance(block, Block) else block
             held = held.filter(pk=block_pk)
