@@ -61,7 +61,7 @@ def test_blocks_stay_within_their_issuance(recorded) -> None:
 
 
 def test_credits_in_a_final_account_never_change(recorded) -> None:
-    lg, accounts, blocks = recorded
+    lg, accounts, _blocks = recorded
     services.registry_cancel(actor=lg.partner, source=accounts["ke"], quantity=24)
     cancelled = Block.objects.get(account=accounts["ke_cancel"])
     _refused(
