@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -247,8 +248,6 @@ def issuance_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done:
         return done
-    from django.contrib import messages
-
     for error in form.non_field_errors():
         messages.error(request, error)
     return redirect("credits:registry_issuances")

@@ -207,6 +207,8 @@ def accounts(request) -> list[CreditsRegistryAccountOut]:
     **op({201: (CreditsRegistryAccountDetailOut, "Opened.")}, 400, 401, 403, 404, 422),
 )
 def account_open(request, body: CreditsRegistryAccountIn) -> Status:
+    """The registry administrator only: JP or a partner registry; a holding account names its
+    holder; one account of a kind per holder (or per registry without a holder)."""
     _see(request, "view_credits_registry")
     holder = None
     if body.holder_id is not None:
@@ -225,6 +227,8 @@ def account_open(request, body: CreditsRegistryAccountIn) -> Status:
     **op({200: (CreditsRegistryAccountDetailOut, "The account.")}, 401, 404, 422),
 )
 def account(request, account_id: AccountId) -> CreditsRegistryAccountDetailOut:
+    """Its blocks (serial ranges) and its last 200 movements; an account the caller may not
+    see is 404."""
     return _detail(_visible(request, account_id))
 
 
@@ -240,6 +244,8 @@ def _moved(request, account_id: int, run) -> Status:
     **op({201: (CreditsRegistryAccountDetailOut, "Moved.")}, 400, 401, 403, 404, 422),
 )
 def transfer(request, account_id: AccountId, body: CreditsRegistryTransferIn) -> Status:
+    """The holder's applicants or the registry administrator; never out of a final account.
+    The part of a block moved becomes a new block in the destination; the rest stays."""
     return _moved(
         request,
         account_id,
@@ -260,6 +266,7 @@ def transfer(request, account_id: AccountId, body: CreditsRegistryTransferIn) ->
     **op({201: (CreditsRegistryAccountDetailOut, "Delivered.")}, 400, 401, 403, 404, 422),
 )
 def deliver(request, account_id: AccountId, body: CreditsRegistryMoveIn) -> Status:
+    """Into the government account of registry JP (JCM 2.(1)③ 「日本国政府の口座に納入」)."""
     return _moved(
         request,
         account_id,
@@ -275,6 +282,7 @@ def deliver(request, account_id: AccountId, body: CreditsRegistryMoveIn) -> Stat
     **op({201: (CreditsRegistryAccountDetailOut, "Cancelled.")}, 400, 401, 403, 404, 422),
 )
 def cancel(request, account_id: AccountId, body: CreditsRegistryMoveIn) -> Status:
+    """Into the source registry's cancellation account; the credits never move again."""
     return _moved(
         request,
         account_id,
@@ -290,6 +298,7 @@ def cancel(request, account_id: AccountId, body: CreditsRegistryMoveIn) -> Statu
     **op({201: (CreditsRegistryAccountDetailOut, "Retired.")}, 400, 401, 403, 404, 422),
 )
 def retire(request, account_id: AccountId, body: CreditsRegistryMoveIn) -> Status:
+    """Into the source registry's retirement account; the credits never move again."""
     return _moved(
         request,
         account_id,
@@ -317,6 +326,7 @@ def _issuance_out(i: Issuance) -> CreditsRegistryIssuanceOut:
     **op({200: (list[CreditsRegistryIssuanceOut], "The issuances.")}, 401, 404),
 )
 def issuances(request) -> list[CreditsRegistryIssuanceOut]:
+    """Every issuance the Joint Committee decided, with its blocks once recorded."""
     _see(request, "view_credits_ledger")
     rows = Issuance.objects.select_related("request__project").order_by("decided_on", "pk")
     return [_issuance_out(i) for i in rows]
@@ -328,6 +338,9 @@ def issuances(request) -> list[CreditsRegistryIssuanceOut]:
     **op({201: (CreditsRegistryIssuanceOut, "Recorded.")}, 400, 401, 403, 404, 422),
 )
 def issuance_record(request, issuance_id: IssuanceId) -> Status:
+    """The registry administrator only: the blocks split by the allocation agreement (the
+    Government of Japan's share rounded up, the others' down, the rest to the largest
+    remainders) into each party's account; a second recording is refused (422)."""
     _see(request, "view_credits_ledger")
     issuance = Issuance.objects.filter(pk=issuance_id).first()
     if issuance is None:
@@ -342,6 +355,7 @@ def issuance_record(request, issuance_id: IssuanceId) -> Status:
     **op({200: (CreditsRegistryReconciliationOut, "The reconciliation.")}, 401, 404),
 )
 def reconciliation(request) -> CreditsRegistryReconciliationOut:
+    """Per account, blocks held = movements in − out; per issuance, blocks = issued."""
     _see(request, "view_credits_ledger")
     report = services.reconcile()
     return CreditsRegistryReconciliationOut(

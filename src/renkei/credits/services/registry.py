@@ -38,7 +38,6 @@ from renkei.accounts.models import Organisation, Role, User
 from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
 from renkei.credits.models import (
-    FINAL_KINDS,
     JAPAN,
     Account,
     AccountKind,
@@ -580,7 +579,3 @@ def reconcile() -> Reconciliation:
             IssuanceCheck(i, int(i.issued_tco2), per_issuance.get(i.pk, 0)) for i in issuances
         ],
     )
-
-
-def is_final(account: Account) -> bool:
-    return account.kind in FINAL_KINDS
