@@ -16,11 +16,20 @@ from renkei.credits.models.issuance import (
     IssuanceRequestPeriod,
     RequestState,
 )
-from renkei.credits.models.registry import FINAL_KINDS, Account, AccountKind, Block
+from renkei.credits.models.registry import (
+    FINAL_KINDS,
+    JAPAN,
+    Account,
+    AccountKind,
+    Block,
+    Movement,
+    MovementKind,
+)
 
 __all__ = [
     "ACTIVE_REQUEST_STATES",
     "FINAL_KINDS",
+    "JAPAN",
     "Account",
     "AccountKind",
     "AgreementState",
@@ -32,6 +41,8 @@ __all__ = [
     "IssuanceRequest",
     "IssuanceRequestPeriod",
     "JcmProject",
+    "Movement",
+    "MovementKind",
     "ProjectState",
     "RequestState",
 ]
