@@ -1,5 +1,5 @@
 """The registry ledger's invariants held by the database itself (issue 10: "Invariants the
-database holds, not only Python"; migration ``credits.0002_registry``): each guard refuses a
+database holds, not only Python"; migration ``credits.0004_registry``): each guard refuses a
 raw SQL write that goes around the services. Runs on SQLite and, in the PostgreSQL pass of
 `make test`, on PostgreSQL (the exclusion constraint there, triggers on both)."""
 

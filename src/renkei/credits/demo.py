@@ -7,8 +7,8 @@ once the demo's clock has reached it:
 - 2026-08-31 the registry administrator opens the accounts (``demo_registry.open_accounts``);
 - 2026-11-02 the filer requests issuance for period 1 (verified 2026-10-20); 2026-11-30 the Joint
   Committee issues; 2026-12-07 the registry records the issuance as blocks split by the
-  allocation agreement; 2026-12-14 the Japanese participant's credits are delivered to the
-  Government of Japan's account;
+  allocation agreement; 2026-12-14 the Japanese participants' credits are delivered to the
+  Government of Japan's account (JCM 2.(1)③);
 - 2027-03-22 the request for period 2 (verified 2027-03-10); 2027-04-19 issued; 2027-04-26
   recorded; 2027-05-10 delivered.
 
@@ -30,6 +30,8 @@ from renkei import clock
 from renkei.credits.demo_cycle import cycle_story
 from renkei.credits.models import (
     Account,
+    AccountKind,
+    AgreementState,
     Issuance,
     IssuanceRequest,
     JcmProject,
@@ -95,16 +97,15 @@ def _steps(applicant, joint_committee, registry) -> list[Step]:
     from renkei.credits.services import issuance as issuing
 
     def accounts_open(project: JcmProject) -> bool:
-        return Account.objects.filter(kind="government").exists() and Account.objects.filter(
-            holder__in=[
-                s.organisation_id
-                for s in project.agreements.get(state="current").shares.filter(
-                    is_government=False
-                )
-            ]
-        ).count() >= project.agreements.get(state="current").shares.filter(
-            is_government=False
-        ).count()
+        agreement = project.agreements.get(state=AgreementState.CURRENT)
+        parties = agreement.shares.filter(is_government=False).values_list("organisation_id")
+        held = Account.objects.filter(kind=AccountKind.HOLDING, holder__in=parties).count()
+        return (
+            held == len(parties)
+            and Account.objects.filter(
+                registry="JP", kind=AccountKind.GOVERNMENT, holder=None
+            ).exists()
+        )
 
     def open_accounts(project: JcmProject) -> None:
         demo_registry.open_accounts(registry, project)
@@ -127,7 +128,11 @@ def _steps(applicant, joint_committee, registry) -> list[Step]:
         demo_registry.record_issuances(registry, project)
 
     def deliver(project: JcmProject) -> None:
+        # the representative participant delivers its own credits; a Japanese participant
+        # without a demo login (the sample consortium's second company) has the registry
+        # administrator deliver its credits on its instruction
         demo_registry.deliver_to_goj(applicant, project)
+        demo_registry.deliver_to_goj(registry, project)
 
     def requested(n: int) -> Callable[[JcmProject], bool]:
         return lambda p: len(_requests(p)) > n
@@ -156,4 +161,6 @@ def _steps(applicant, joint_committee, registry) -> list[Step]:
 
 def _japanese_holdings(project: JcmProject, issuance: Issuance) -> bool:
     """Whether credits of ``issuance`` still sit in a Japanese-registry holding account."""
-    return issuance.blocks.filter(account__registry="JP", account__kind="holding").exists()
+    return issuance.blocks.filter(
+        account__registry="JP", account__kind=AccountKind.HOLDING
+    ).exists()

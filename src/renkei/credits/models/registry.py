@@ -10,7 +10,7 @@ block's is the range ``…-<first>-<last>``, e.g. ``KE-KE001-20260216-20260831-0
 (numbers at least six digits wide). The Joint Committee's reference is unique among projects
 and a project's periods are issued once (``issuance_period_once``), so no two issuances share
 the prefix; within an issuance, the database refuses two blocks holding one serial
-(migration ``0002_registry``)."""
+(migration ``0004_registry``)."""
 
 from __future__ import annotations
 

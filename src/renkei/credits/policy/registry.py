@@ -8,7 +8,7 @@
   the delivery on every consortium member).
 - A Joint Committee contact sees the accounts of its country's registry, read-only.
 - Nobody else sees anything (404). Credits in a final account never move (spec §2.6; the
-  database refuses it too: migration ``credits.0002_registry``).
+  database refuses it too: migration ``credits.0004_registry``).
 
 ``obj`` is an ``Account`` (or an ``Issuance`` to record, or nothing for the ledger as a whole)."""
 

@@ -16,7 +16,7 @@ lock, a ``Movement`` per range of serials moved, an audit event, and notices aft
   stays. Credits in a cancellation or retirement account never move again.
 
 The read side (balances, the ledger, its reconciliation) is at the end of the module. The
-database holds the ledger's invariants itself (migration ``credits.0002_registry``); the
+database holds the ledger's invariants itself (migration ``credits.0004_registry``); the
 refusals here come first, with a message that says what would be right."""
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from renkei.adoption.demo import selection_story
 from renkei.adoption.demo_optimiser import optimiser_samples
 from renkei.calls.models import Call, Program, Round
 from renkei.calls.services import call_open_from_rulebook
+from renkei.credits.demo import CREDITS_DEMO_NOW, credits_story
+from renkei.credits.models import Issuance
 from renkei.grants.demo import grant_story
 from renkei.monitoring.demo import monitoring_story
 from renkei.proposals import services
@@ -155,6 +157,15 @@ class Command(BaseCommand):
                 verifier=users["tpe"],
                 tpe=users["tpe"].organisation,
             )
+            jcm_project = credits_story(
+                plan=plan,
+                applicant=users["applicant"],
+                office=users["office"],
+                verifier=users["tpe"],
+                tpe=users["tpe"].organisation,
+                joint_committee=users["jc-kenya"],
+                registry=users["registry"],
+            )
         if emails:
             self.stdout.write(f"{len(emails)} e-mails of the samples: {self._keep(emails)}")
         self.stdout.write("\nDemo logins (user / password):")
@@ -199,6 +210,20 @@ class Command(BaseCommand):
                 "report are there when the demo runs later, e.g. "
                 f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
             )
+        if jcm_project is not None:
+            issued = ", ".join(
+                f"{i.vintage_start}–{i.vintage_end}: {i.issued_tco2} tCO2"
+                for i in Issuance.objects.filter(request__project=jcm_project).order_by("pk")
+            )
+            self.stdout.write(
+                f"JCM project sample (JCM projects menu): {jcm_project} "
+                f"{jcm_project.get_state_display()}; issuances: {issued or '—'} "
+                "(JCM registry, Credits portfolio and the public JCM credits page)."
+            )
+        self.stdout.write(
+            "JCM credits: the sample registered with two issuances delivered to the Government "
+            f"of Japan's account: make demo DEMO_NOW={CREDITS_DEMO_NOW}"
+        )
         self.stdout.write(
             "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
             f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"

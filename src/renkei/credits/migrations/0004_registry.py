@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_registry_role'),
-        ('credits', '0001_initial'),
+        ('credits', '0003_issuance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
