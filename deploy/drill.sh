@@ -111,6 +111,7 @@ diff "$D/renkei/deploy/renkei.env.example" "$D/renkei.env" | grep '^>' | sed 's/
 step "5. once per release: migrate, schedule the reminders, check; collect the static files"
 manage migrate --noinput | tail -3
 manage renkei_reminders
+manage renkei_issuance_reminders
 manage check --deploy --fail-level WARNING
 manage collectstatic --noinput
 DJANGO_SUPERUSER_PASSWORD=drill-Password-2026 manage createsuperuser --noinput \

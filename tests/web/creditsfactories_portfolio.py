@@ -116,9 +116,6 @@ def accounts(holder: Organisation):
     return goj, holding, cancel
 
 
-_serial = itertools.count(1, 1_000_000)
-
-
 def issue(project, periods, issued: int, *, goj: int, to=None, cancelled: int = 0, on="2026-06-01"):
     """An approved request for ``periods`` and its issuance of ``issued`` credits: ``goj`` of
     them in the government's account (``cancelled`` of those moved on to its cancellation
@@ -146,7 +143,7 @@ def issue(project, periods, issued: int, *, goj: int, to=None, cancelled: int = 
     goj_account, holding, cancel = to or accounts(
         project.plan.grant.selection.proposal.organisation
     )
-    start = next(_serial)
+    start = 1  # serials are numbered within their issuance (1..issued)
     parts = [(goj_account, goj - cancelled), (cancel, cancelled), (holding, issued - goj)]
     for account, n in parts:
         if n:

@@ -408,3 +408,7 @@ RENKEI_ANNUAL_REPORT_DUE_DAYS_AFTER_PERIOD = (
 # set none (renkei.credits.services.cycle.goj_minimum).
 RENKEI_GOJ_MIN_SHARE_PERCENT = os.environ.get("RENKEI_GOJ_MIN_SHARE_PERCENT") or None
 RENKEI_GOJ_MIN_SHARE_SOURCE = os.environ.get("RENKEI_GOJ_MIN_SHARE_SOURCE", "")
+# The reporting organisation of the open data's IATI activity file (/credits/public/): the
+# publisher's registered IATI organisation identifier. The default, XX-RENKEI, is NOT a
+# registered identifier (renkei.credits.views_portfolio): set it before publishing to IATI.
+RENKEI_IATI_REPORTING_ORG = os.environ.get("RENKEI_IATI_REPORTING_ORG", "XX-RENKEI")

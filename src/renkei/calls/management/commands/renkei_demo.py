@@ -204,12 +204,6 @@ class Command(BaseCommand):
                 f"Monitoring sample (Monitoring menu): {plan.grant.number} "
                 f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}."
             )
-        else:
-            self.stdout.write(
-                "Monitoring (MRV): the sample's plan, meter data, verified period and annual "
-                "report are there when the demo runs later, e.g. "
-                f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
-            )
         if jcm_project is not None:
             issued = ", ".join(
                 f"{i.vintage_start}–{i.vintage_end}: {i.issued_tco2} tCO2"
@@ -220,14 +214,18 @@ class Command(BaseCommand):
                 f"{jcm_project.get_state_display()}; issuances: {issued or '—'} "
                 "(JCM registry, Credits portfolio and the public JCM credits page)."
             )
-        self.stdout.write(
-            "JCM credits: the sample registered with two issuances delivered to the Government "
-            f"of Japan's account: make demo DEMO_NOW={CREDITS_DEMO_NOW}"
+        later = []
+        if plan is None:
+            later.append(f"monitoring (MRV) with DEMO_NOW={GRANTS_DEMO_NOW}")
+        if (
+            jcm_project is None
+            or not Issuance.objects.filter(request__project=jcm_project).count() >= 2
+        ):
+            later.append(f"JCM credits (two issuances delivered) with DEMO_NOW={CREDITS_DEMO_NOW}")
+        later.append(
+            f"C3P proposals (the FY2025 call opens 2025-02-10) with DEMO_NOW={C3P_DEMO_NOW}"
         )
-        self.stdout.write(
-            "C3P: the FY2025 call opens on 2025-02-10; to submit C3P proposals run the demo "
-            f"as of that call, e.g. make demo DEMO_NOW={C3P_DEMO_NOW}"
-        )
+        self.stdout.write("Run `make demo DEMO_NOW=…` for other moments: " + "; ".join(later) + ".")
 
     def _keep(self, emails: list) -> str:
         """Append the e-mails to var/demo-emails.txt; returns where they are."""
