@@ -41,40 +41,48 @@ class C3pProjectFindingOut(Schema):
 
 class C3pProjectChangeOut(Schema):
     kind: str = Field(description="reduction or suspension (3.3 (3)).")
-    amount_before_jpy: int
-    amount_after_jpy: int
-    reason: str
-    decided_at: dt.datetime
+    amount_before_jpy: int = Field(description="The contract amount before it, yen incl. tax.")
+    amount_after_jpy: int = Field(
+        description="The contract amount after it, yen incl. tax (a suspension keeps it)."
+    )
+    reason: str = Field(description="The office's reason for the change.")
+    decided_at: dt.datetime = Field(
+        description="When the office decided it (ISO 8601 with its UTC offset)."
+    )
 
 
 class C3pProjectActivityOut(Schema):
     item: str = Field(description="Table 3 item, 1 to 7.")
-    title: str
-    held_on: dt.date
+    title: str = Field(description="What the activity was, as the lead organisation recorded it.")
+    held_on: dt.date = Field(description="The day it was held, inside the contract year.")
 
 
 class C3pProjectExpenseOut(Schema):
     category: str = Field(description="Table 5 category id.")
-    description: str
+    description: str = Field(description="What the expense was for.")
     amount_jpy: int = Field(description="Before tax.")
-    unit_price_jpy: int | None
-    spent_on: dt.date | None
+    unit_price_jpy: int | None = Field(
+        description="Yen before tax for one unit (equipment and consumables), if given."
+    )
+    spent_on: dt.date | None = Field(description="The day it was spent, if given.")
 
 
 class C3pProjectSettlementOut(Schema):
-    id: int
+    id: int = Field(description="Settlement report id.")
     kind: str = Field(description="interim (2.3) or final (2.1, the year's end).")
-    pre_tax_jpy: int
+    pre_tax_jpy: int = Field(description="The sum of its lines, yen before tax.")
     tax_jpy: int = Field(description="Consumption tax, 10% rounded down (Table 5).")
-    total_incl_tax_jpy: int
+    total_incl_tax_jpy: int = Field(description="Pre-tax sum plus the tax, yen incl. tax.")
     flagged: bool = Field(description="A finding needs the office's review.")
-    findings: list[C3pProjectFindingOut]
-    lines: list[C3pProjectExpenseOut]
+    findings: list[C3pProjectFindingOut] = Field(
+        description="The rules' findings on it (Table 5, 3.3 (3)), with the tax worked out."
+    )
+    lines: list[C3pProjectExpenseOut] = Field(description="Its expense lines, as filed.")
 
 
 class C3pProjectYearOut(Schema):
-    id: int
-    fiscal_year: int
+    id: int = Field(description="Contract year id.")
+    fiscal_year: int = Field(description="The fiscal year (April to March) of the contract year.")
     phase: int = Field(description="1 or 2 (2.1).")
     year_in_phase: int = Field(description="1 to 3 (2.1).")
     state: str = Field(
@@ -84,54 +92,88 @@ class C3pProjectYearOut(Schema):
     novelty: str = Field(description="Phase 2's novelty (Table 6 item 1), if phase 2 year 1.")
     requested_jpy: int | None = Field(description="Requested in the plan, incl. tax.")
     contract_amount_jpy: int | None = Field(description="The contract amount incl. tax.")
-    field_survey_addition_jpy: int
-    reduction_reason: str
-    signed_on: dt.date | None
-    contract_findings: list[C3pProjectFindingOut]
-    changes: list[C3pProjectChangeOut]
-    activities: list[C3pProjectActivityOut]
-    settlements: list[C3pProjectSettlementOut]
-    business_report: str
-    deliverables: list[str]
+    field_survey_addition_jpy: int = Field(
+        description="Yen the office added to the cap for field surveys (3.3 (3) fn 1); 0 if none."
+    )
+    reduction_reason: str = Field(
+        description="The office's reason for contracting below the request (empty if none)."
+    )
+    signed_on: dt.date | None = Field(description="The day the contract was signed, once signed.")
+    contract_findings: list[C3pProjectFindingOut] = Field(
+        description="The rules' findings on the contract when it was signed (empty before)."
+    )
+    changes: list[C3pProjectChangeOut] = Field(
+        description="Mid-year reductions and suspensions (3.3 (3)), oldest first."
+    )
+    activities: list[C3pProjectActivityOut] = Field(
+        description="Table 3 activities recorded, by date."
+    )
+    settlements: list[C3pProjectSettlementOut] = Field(
+        description="Settlement reports filed (Table 5), oldest first."
+    )
+    business_report: str = Field(description="The year-end business report (2.1; empty before).")
+    deliverables: list[str] = Field(
+        description="Table 3 (1) deliverables filed: report_ja_print, summary_pptx, report_dvd."
+    )
 
 
 class C3pProjectOut(Schema):
-    id: int
+    id: int = Field(description="C3P project id.")
     proposal_id: int = Field(description="The adopted C3P proposal it points at.")
-    title: str
-    lead_organisation: str
-    country: str
-    japanese_city: str
-    partner_city: str
-    ended_at: dt.datetime | None
-    end_reason: str
-    years: list[C3pProjectYearOut]
+    title: str = Field(description="The proposal's title.")
+    lead_organisation: str = Field(description="The name of the proposal's lead organisation.")
+    country: str = Field(description="The proposal's host country (ISO 3166-1 alpha-2).")
+    japanese_city: str = Field(
+        description="The Japanese city of the adopted proposal, in Japanese (empty if none)."
+    )
+    partner_city: str = Field(description="The partner city of the adopted proposal.")
+    ended_at: dt.datetime | None = Field(
+        description="When the project period ended (ISO 8601 with its UTC offset); null if running."
+    )
+    end_reason: str = Field(
+        description="Why it ended: suspended (3.3 (3)) or two phases done (2.1); empty if not."
+    )
+    years: list[C3pProjectYearOut] = Field(description="Its contract years, by fiscal year.")
 
 
 class C3pProjectRowOut(Schema):
-    id: int
-    title: str
-    lead_organisation: str
-    country: str
-    fiscal_year: int | None
-    phase: int | None
-    year_in_phase: int | None
-    state: str | None
-    contract_amount_jpy: int | None
-    contracted_all_years_jpy: int
-    ended: bool
+    id: int = Field(description="C3P project id.")
+    title: str = Field(description="The proposal's title.")
+    lead_organisation: str = Field(description="The name of the proposal's lead organisation.")
+    country: str = Field(description="The proposal's host country (ISO 3166-1 alpha-2).")
+    fiscal_year: int | None = Field(description="The current (latest) contract year's fiscal year.")
+    phase: int | None = Field(description="The current contract year's phase, 1 or 2.")
+    year_in_phase: int | None = Field(description="The current contract year's year, 1 to 3.")
+    state: str | None = Field(
+        description="The current contract year's state: planning, plan_submitted, contracted, "
+        "suspended, reported or closed."
+    )
+    contract_amount_jpy: int | None = Field(
+        description="The current contract year's contract amount, yen incl. tax (null unsigned)."
+    )
+    contracted_all_years_jpy: int = Field(
+        description="The contract amounts of all its years, yen incl. tax."
+    )
+    ended: bool = Field(description="The project period has ended.")
 
 
 class C3pProjectBudgetOut(Schema):
-    fiscal_year: int
-    contracted_jpy: int
+    fiscal_year: int = Field(description="The fiscal year (April to March).")
+    contracted_jpy: int = Field(
+        description="The contract amounts of the listed projects' years in it, yen incl. tax."
+    )
     budget_jpy: int | None = Field(description="The C3P call's budget for that year, if entered.")
-    remaining_jpy: int | None
+    remaining_jpy: int | None = Field(
+        description="The budget less the contracted amounts, yen (negative if over; null if no "
+        "budget)."
+    )
 
 
 class C3pProjectListOut(Schema):
-    count: int
-    projects: list[C3pProjectRowOut]
+    count: int = Field(description="How many projects the filters keep.")
+    projects: list[C3pProjectRowOut] = Field(
+        description="The projects the filters keep, the newest first."
+    )
     budgets: list[C3pProjectBudgetOut] = Field(description="The office's only (else empty).")
 
 
@@ -141,51 +183,67 @@ class C3pProjectCreateIn(Schema):
 
 
 class C3pProjectPlanIn(Schema):
-    overview: Long
-    methods: Long
-    structure: Long
-    timeline: Long
-    other: LongOptional = ""
+    overview: Long = Field(description="Project overview (BOX 6).")
+    methods: Long = Field(description="Implementation methods and content (BOX 6).")
+    structure: Long = Field(description="Implementation structure (BOX 6).")
+    timeline: Long = Field(description="Timeline (BOX 6).")
+    other: LongOptional = Field("", description="Anything else (BOX 6); may be empty.")
     requested_jpy: Yen = Field(description="Requested amount incl. tax.")
 
 
 class C3pProjectContractIn(Schema):
     amount_jpy: Yen = Field(description="Contract amount incl. tax (3.3 (3)).")
-    signed_on: dt.date
+    signed_on: dt.date = Field(description="The day it is signed, inside the year's fiscal year.")
     field_survey_addition_jpy: Yen = Field(0, description="At most 5,000,000 (3.3 (3) fn 1).")
-    field_survey_tasks: LongOptional = ""
+    field_survey_tasks: LongOptional = Field(
+        "", description="The tasks requiring field surveys; needed with an addition."
+    )
     reduction_reason: LongOptional = Field("", description="Needed below the requested amount.")
 
 
 class C3pProjectChangeIn(Schema):
-    kind: Literal["reduction", "suspension"]
+    kind: Literal["reduction", "suspension"] = Field(
+        description="reduction (a lower amount, never below what is settled) or suspension (the "
+        "year takes no more filings; 3.3 (3))."
+    )
     new_amount_jpy: Yen | None = Field(None, description="For a reduction.")
-    reason: LongOptional = ""
+    reason: LongOptional = Field(
+        "", description="The office's reason; a change without one is refused (422)."
+    )
 
 
 class C3pProjectActivityIn(Schema):
     item: Literal["1", "2", "3", "4", "5", "6", "7"] = Field(description="Table 3 item.")
-    title: text(200)
-    held_on: dt.date
+    title: text(200) = Field(description="What the activity was.")
+    held_on: dt.date = Field(description="The day it was held, inside the contract year.")
 
 
 class C3pProjectExpenseIn(Schema):
     category: text(40) = Field(description="A Table 5 category id, e.g. overseas_travel.")
-    description: text(200)
+    description: text(200) = Field(description="What the expense was for.")
     amount_jpy: Yen = Field(description="Before tax.")
-    unit_price_jpy: Yen | None = None
-    spent_on: dt.date | None = None
+    unit_price_jpy: Yen | None = Field(
+        None,
+        description="Yen before tax for one unit: equipment below JPY 200,000 a unit is refused "
+        "(the amount counts if not given), a consumable at or above it is flagged.",
+    )
+    spent_on: dt.date | None = Field(None, description="The day spent, inside the contract year.")
 
 
 class C3pProjectSettlementIn(Schema):
-    kind: Literal["interim", "final"]
-    lines: list[C3pProjectExpenseIn] = Field(min_length=1, max_length=60)
+    kind: Literal["interim", "final"] = Field(
+        description="interim (during the year, 2.3) or final (the year's expense settlement, 2.1)."
+    )
+    lines: list[C3pProjectExpenseIn] = Field(
+        min_length=1, max_length=60, description="Its expense lines, 1 to 60."
+    )
 
 
 class C3pProjectReportIn(Schema):
-    business_report: Long
+    business_report: Long = Field(description="The year-end business report (2.1).")
     deliverables: list[Literal["report_ja_print", "summary_pptx", "report_dvd"]] = Field(
-        max_length=3
+        max_length=3,
+        description="The Table 3 (1) deliverables delivered: every one of the three is needed.",
     )
 
 
@@ -194,10 +252,20 @@ class C3pProjectRenewIn(Schema):
 
 
 class C3pProjectFilters(Schema):
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
-    phase: Literal["1", "2"] | None = None
-    fiscal_year: Annotated[int, Field(ge=2000, le=2100)] | None = None
-    q: Annotated[str, Field(max_length=200)] = ""
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = Field(
+        None, description="Only projects in this country (ISO 3166-1 alpha-2, either case)."
+    )
+    phase: Literal["1", "2"] | None = Field(
+        None, description="Only projects whose current contract year is in this phase."
+    )
+    fiscal_year: Annotated[int, Field(ge=2000, le=2100)] | None = Field(
+        None, description="Only projects whose current contract year is this fiscal year."
+    )
+    q: Annotated[str, Field(max_length=200)] = Field(
+        "",
+        description="Words every project shown contains (title, lead organisation, country, "
+        "cities).",
+    )
 
 
 # --- conversions ------------------------------------------------------------------
@@ -360,6 +428,9 @@ def project_list(request, filters: Query[C3pProjectFilters]) -> C3pProjectListOu
     **op({201: (C3pProjectOut, "Opened, its first year in planning.")}, *ERRORS),
 )
 def project_create(request, body: C3pProjectCreateIn) -> Status:
+    """The office opens it once the proposal is adopted, with the first contract year: the
+    proposal's fiscal year, phase and year in the phase, in planning (2.1, BOX 6). A proposal
+    that is not C3P: 404; one not adopted or already with its project: 422."""
     if not access.can(request.user, "create_c3p_project"):
         raise Http404
     proposal = Proposal.objects.filter(pk=body.proposal_id, call__program="c3p").first()
@@ -375,6 +446,9 @@ def project_create(request, body: C3pProjectCreateIn) -> Status:
     **op({200: (C3pProjectOut, "The project.")}, 401, 404, 422),
 )
 def project_detail(request, project_id: ProjectId) -> C3pProjectOut:
+    """Its proposal's title, lead organisation and cities, and every contract year with its
+    requested amount, contract, changes, activities, settlement reports and year-end reports;
+    findings in the request's language."""
     return _project_out(request, _visible(request, project_id))
 
 

@@ -243,6 +243,8 @@ def issuance_request_periods(request, request_id: RequestId, body: CreditsIssuan
     **op({200: (CreditsIssuanceRequestOut, "Submitted.")}, *ERRORS),
 )
 def issuance_request_submit(request, request_id: RequestId):
+    """A draft of a registered project with an allocation agreement in force, its periods still
+    verified and held by no other active request; the Joint Committee and the office are told."""
     req = services.issuance_request_submit(
         actor=request.user, request=_request(request, request_id)
     )
@@ -255,6 +257,8 @@ def issuance_request_submit(request, request_id: RequestId):
     **op({200: (CreditsIssuanceRequestOut, "Withdrawn; its periods are free.")}, *ERRORS),
 )
 def issuance_request_withdraw(request, request_id: RequestId):
+    """A draft or a submitted request; its periods may be requested again. Once submitted, the
+    Joint Committee and the office are told."""
     req = services.issuance_request_withdraw(
         actor=request.user, request=_request(request, request_id)
     )
@@ -290,6 +294,8 @@ def issuance_request_approve(request, request_id: RequestId, body: CreditsIssuan
     **op({200: (CreditsIssuanceRequestOut, "Refused; its periods are free.")}, *ERRORS),
 )
 def issuance_request_refuse(request, request_id: RequestId, body: CreditsIssuanceRefuseIn):
+    """A submitted request, with the reason (kept as its decision note); its periods may be
+    requested again. The filers and the office are told."""
     req = services.issuance_request_refuse(
         actor=request.user, request=_request(request, request_id), reason=body.reason
     )
