@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from renkei import access
-from renkei.apikit import Id, op, path_id, text
+from renkei.apikit import Id, jst, op, path_id, text
 from renkei.c3p import selectors_project as selectors
 from renkei.c3p.models import C3pProject, C3pProjectYear
 from renkei.c3p.policy.project import projects_for
@@ -47,7 +47,7 @@ class C3pProjectChangeOut(Schema):
     )
     reason: str = Field(description="The office's reason for the change.")
     decided_at: dt.datetime = Field(
-        description="When the office decided it (ISO 8601 with its UTC offset)."
+        description="When the office decided it (ISO 8601 in JST, +09:00)."
     )
 
 
@@ -128,7 +128,7 @@ class C3pProjectOut(Schema):
     )
     partner_city: str = Field(description="The partner city of the adopted proposal.")
     ended_at: dt.datetime | None = Field(
-        description="When the project period ended (ISO 8601 with its UTC offset); null if running."
+        description="When the project period ended (ISO 8601 in JST, +09:00); null if running."
     )
     end_reason: str = Field(
         description="Why it ended: suspended (3.3 (3)) or two phases done (2.1); empty if not."
@@ -298,7 +298,7 @@ def _year(y: C3pProjectYear, lang: str) -> C3pProjectYearOut:
                 amount_before_jpy=c.amount_before_jpy,
                 amount_after_jpy=c.amount_after_jpy,
                 reason=c.reason,
-                decided_at=c.decided_at,
+                decided_at=jst(c.decided_at),
             )
             for c in y.changes.all()
         ],
@@ -346,7 +346,7 @@ def _project_out(request, project: C3pProject) -> C3pProjectOut:
         country=project.proposal.country,
         japanese_city=(doc.get("japanese_city") or {}).get("name_ja", ""),
         partner_city=(doc.get("partner_city") or {}).get("name", ""),
-        ended_at=project.ended_at,
+        ended_at=jst(project.ended_at),
         end_reason=project.end_reason,
         years=[_year(y, lang) for y in years.order_by("fiscal_year")],
     )
