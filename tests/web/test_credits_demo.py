@@ -21,12 +21,14 @@ from renkei.monitoring.demo import monitoring_story
 pytestmark = pytest.mark.django_db
 
 
-def test_the_credits_story_follows_the_clock(users, first_round, settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
+def _people():
     verifier = _tpe()
     jc = UserFactory(role=Role.JOINT_COMMITTEE, organisation=None, country="KE")
     registry = UserFactory(role=Role.REGISTRY, organisation=None)
+    return verifier, jc, registry
 
+
+def _teller(users, first_round, verifier, jc, registry):
     def story():
         a, _b = _story(users, first_round)
         plan = monitoring_story(
@@ -46,6 +48,13 @@ def test_the_credits_story_follows_the_clock(users, first_round, settings, tmp_p
             registry=registry,
         )
 
+    return story
+
+
+def test_the_credits_story_follows_the_clock(users, first_round, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    story = _teller(users, first_round, *_people())
+
     settings.RENKEI_DEMO_NOW = "2026-12-01T10:00:00+09:00"  # registered, period 1 issued
     project = story()
     assert project.state == "registered" and project.reference
@@ -58,6 +67,7 @@ def test_the_credits_story_follows_the_clock(users, first_round, settings, tmp_p
     periods = project.plan.periods.order_by("start")
     assert [i.issued_tco2 for i in (one, two)] == [p.verification.verified_tco2 for p in periods]
     assert one.recorded_at and two.recorded_at
+    assert [r.periods.count() for r in project.issuance_requests.order_by("pk")] == [1, 1]
     for issuance in (one, two):
         blocks = Block.objects.filter(issuance=issuance)
         assert sum(b.quantity for b in blocks) == issuance.issued_tco2
@@ -70,3 +80,22 @@ def test_the_credits_story_follows_the_clock(users, first_round, settings, tmp_p
     before = AuditEvent.objects.count()
     assert story().pk == project.pk  # idempotent
     assert AuditEvent.objects.count() == before
+
+
+def test_a_first_run_at_the_credits_moment_requests_each_period_at_its_own_date(
+    users, first_round, settings, tmp_path
+) -> None:
+    """`make demo DEMO_NOW=2027-06-01…` on a new database: the monitoring story verifies both
+    periods before the credits story starts; its first request (2026-11-02) still covers only
+    the period verified by then, and the second the other."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    story = _teller(users, first_round, *_people())
+    settings.RENKEI_DEMO_NOW = CREDITS_DEMO_NOW
+    project = story()
+    requests = list(project.issuance_requests.order_by("pk"))
+    assert [r.state for r in requests] == ["approved", "approved"]
+    assert [[p.period.start.isoformat() for p in r.periods.all()] for r in requests] == [
+        ["2026-02-16"],
+        ["2026-09-01"],
+    ]
+    assert all(r.issuance.recorded_at for r in requests)
