@@ -110,20 +110,17 @@ def _steps(applicant, joint_committee, registry) -> list[Step]:
     def open_accounts(project: JcmProject) -> None:
         demo_registry.open_accounts(registry, project)
 
-    def request(n: int) -> Callable[[JcmProject], None]:
-        def step(project: JcmProject) -> None:
-            # the periods verified by the step's date (a first run of the demo at a later
-            # moment has the monitoring story verify later periods before this step runs)
-            today = clock.now().astimezone(JST).date()
-            free = [
-                period
-                for period, _tco2 in issuing.issuable_periods(project)
-                if period.verification.verified_on <= today
-            ]
-            draft = issuing.issuance_request_create(actor=applicant, project=project, periods=free)
-            issuing.issuance_request_submit(actor=applicant, request=draft)
-
-        return step
+    def request(project: JcmProject) -> None:
+        # the periods verified by the step's date (a first run of the demo at a later moment
+        # has the monitoring story verify later periods before this step runs)
+        today = clock.now().astimezone(JST).date()
+        free = [
+            period
+            for period, _tco2 in issuing.issuable_periods(project)
+            if period.verification.verified_on <= today
+        ]
+        draft = issuing.issuance_request_create(actor=applicant, project=project, periods=free)
+        issuing.issuance_request_submit(actor=applicant, request=draft)
 
     def decide(n: int) -> Callable[[JcmProject], None]:
         def step(project: JcmProject) -> None:
@@ -151,22 +148,22 @@ def _steps(applicant, joint_committee, registry) -> list[Step]:
         return lambda p: len(_issuances(p)) > n and _issuances(p)[n].recorded_at is not None
 
     def delivered(n: int) -> Callable[[JcmProject], bool]:
-        return lambda p: len(_issuances(p)) > n and not _japanese_holdings(p, _issuances(p)[n])
+        return lambda p: len(_issuances(p)) > n and not _japanese_holdings(_issuances(p)[n])
 
     return [
         ("2026-08-31T10:00", accounts_open, open_accounts),
-        ("2026-11-02T10:00", requested(0), request(0)),
+        ("2026-11-02T10:00", requested(0), request),
         ("2026-11-30T10:00", issued(0), decide(0)),
         ("2026-12-07T10:00", recorded(0), record),
         ("2026-12-14T10:00", delivered(0), deliver),
-        ("2027-03-22T10:00", requested(1), request(1)),
+        ("2027-03-22T10:00", requested(1), request),
         ("2027-04-19T10:00", issued(1), decide(1)),
         ("2027-04-26T10:00", recorded(1), record),
         ("2027-05-10T10:00", delivered(1), deliver),
     ]
 
 
-def _japanese_holdings(project: JcmProject, issuance: Issuance) -> bool:
+def _japanese_holdings(issuance: Issuance) -> bool:
     """Whether credits of ``issuance`` still sit in a Japanese-registry holding account."""
     return issuance.blocks.filter(
         account__registry="JP", account__kind=AccountKind.HOLDING

@@ -217,10 +217,7 @@ class Command(BaseCommand):
         later = []
         if plan is None:
             later.append(f"monitoring (MRV) with DEMO_NOW={GRANTS_DEMO_NOW}")
-        if (
-            jcm_project is None
-            or not Issuance.objects.filter(request__project=jcm_project).count() >= 2
-        ):
+        if jcm_project is None or Issuance.objects.filter(request__project=jcm_project).count() < 2:
             later.append(f"JCM credits (two issuances delivered) with DEMO_NOW={CREDITS_DEMO_NOW}")
         later.append(
             f"C3P proposals (the FY2025 call opens 2025-02-10) with DEMO_NOW={C3P_DEMO_NOW}"
