@@ -891,6 +891,8 @@ C3P_MATRICES = (
     "test_c3p_partnership_matrix",
     "test_c3p_project_matrix",
     "test_c3p_matching_matrix",
+    "test_c3p_exit_matrix",
+    "test_c3p_activity_matrix",
 )
 
 

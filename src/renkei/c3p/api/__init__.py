@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from renkei.c3p.api import matching, partnership, project
+from renkei.c3p.api import activity, exit, matching, partnership, project
 
 router = Router(tags=["c3p"])
-for _part in (partnership, project, matching):
+for _part in (partnership, project, matching, exit, activity):
     router.add_router("/", _part.router)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from renkei.accounts.policy import Rule
-from renkei.c3p.policy import matching, partnership, project
+from renkei.c3p.policy import activity, exit, matching, partnership, project
 
 __all__ = ["RULES"]
 
@@ -21,4 +21,4 @@ def _merge(*parts) -> MappingProxyType:
     return MappingProxyType(rules)
 
 
-RULES = _merge(partnership, project, matching)
+RULES = _merge(partnership, project, matching, exit, activity)
