@@ -170,7 +170,8 @@ def selection_optimiser_run(request, round_id: RoundId, payload: SelectionOptimi
     """The optimiser's portfolio beside the ranking's, on the round's data of now, with these
     constraints; stored with its inputs. A decision aid: nothing is adopted. Constraints that
     do not fit the round (a country no candidate has, at least N where fewer count, a fixed
-    proposal that is not a candidate) answer 422 naming each one."""
+    proposal that is not a candidate) answer 422 naming each one; so does a round changed while
+    the solver ran (a score, a screening, a budget, a decision: nothing is stored, run again)."""
     chosen = _round(request, round_id)
     fixed = {str(pk): "out" for pk in payload.fixed_out}
     fixed.update({str(pk): "in" for pk in payload.fixed_in})

@@ -26,18 +26,25 @@ country or technology no candidate has, a minimum larger than the candidates it 
 fixed proposal that is not a candidate are refused with a message naming the constraint. A set
 of constraints that no portfolio meets is a result (status ``infeasible``, with the minimal
 conflicting set named), stored like any other.
+
+The solve holds no lock and no transaction (``optimiser_run``): the inputs are read in a short
+transaction, solved, and stored only if a second short transaction, with the round locked,
+finds the same inputs; a round changed meanwhile is refused naming each change
+(``RoundChanged``), nothing stored.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from renkei import access, clock
@@ -488,29 +495,162 @@ def _store(actor, chosen, problem, result, reproduces=None) -> OptimiserRun:
     return run
 
 
+class RoundChanged(ServiceError):
+    """The round's data changed while the optimiser was solving (a score, a screening, a
+    budget, a decision): the run is not stored, since its inputs are no longer the round's.
+    ``errors`` names each change."""
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """A short transaction that reads one consistent snapshot of the round: on PostgreSQL,
+    when it is the outermost transaction, REPEATABLE READ (every query sees the data as of
+    the first one, not a score saved between two of them). SQLite's transactions read one
+    snapshot already."""
+    repeatable = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if repeatable:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _serialization_failure(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40001"
+
+
+def _inputs(actor: Any, round_pk: int, settings: Settings, *, lock: bool) -> tuple[Round, Problem]:
+    rounds = Round.objects.select_related("call")
+    if lock:  # the round's row alone: not the call's, which proposal submissions lock
+        rounds = rounds.select_for_update(of=("self",))
+    chosen = rounds.get(pk=round_pk)
+    _require(actor, chosen)
+    return chosen, problem_for_round(
+        chosen, settings, round_rows(actor, chosen), budgets_of(chosen)
+    )
+
+
+def _read(actor: Any, round_pk: int, settings: Settings) -> Problem:
+    """The round's inputs, read in one short transaction (a consistent snapshot)."""
+    for attempt in (1, 2):
+        try:
+            with _snapshot():
+                return _inputs(actor, round_pk, settings, lock=False)[1]
+        except OperationalError as exc:
+            # reading caches a version's assessment (a write): two first readings of the same
+            # version at once conflict under REPEATABLE READ; the second reads again
+            if attempt == 2 or not _serialization_failure(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def changes(before: Problem, after: Problem) -> list[str]:
+    """What differs between two inputs of the same round, one sentence each, for the office."""
+    lines = []
+    old = {p.id: p for p in before.proposals}
+    new = {p.id: p for p in after.proposals}
+
+    def name(p: Candidate) -> str:
+        return p.receipt or f"#{p.id}"
+
+    for pid in sorted(old.keys() - new.keys(), key=lambda i: name(old[i])):
+        lines.append(
+            _(
+                "Proposal %(name)s is no longer a candidate (decided, withdrawn or without a "
+                "submitted review)."
+            )
+            % {"name": name(old[pid])}
+        )
+    for pid in sorted(new.keys() - old.keys(), key=lambda i: name(new[i])):
+        lines.append(_("Proposal %(name)s became a candidate.") % {"name": name(new[pid])})
+    labels = {
+        "score": _("score"),
+        "subsidy_jpy": _("subsidy"),
+        "lifetime_tco2": _("lifetime tCO2"),
+        "screening_passed": _("basic screening"),
+        "eco_lease": _("eco-lease"),
+        "country": _("country"),
+        "parts": _("technologies"),
+        "receipt": _("receipt number"),
+    }
+    for pid in sorted(old.keys() & new.keys(), key=lambda i: name(old[i])):
+        a, b = old[pid].to_dict(), new[pid].to_dict()
+        what = [label for key, label in labels.items() if a.get(key) != b.get(key)]
+        if what:
+            lines.append(
+                _("Proposal %(name)s: its %(what)s changed.")
+                % {"name": name(old[pid]), "what": ", ".join(what)}
+            )
+    a, b = before.constraints.to_dict(), after.constraints.to_dict()
+    budgets = {
+        "round_budget_jpy": _("the round's remaining budget"),
+        "call_budget_jpy": _("the call's remaining budget"),
+        "eco_lease_budget_jpy": _("the eco-lease cap's remaining part"),
+    }
+    for key, label in budgets.items():
+        if a.get(key) != b.get(key):
+            lines.append(
+                _("%(what)s changed from %(before)s to %(after)s yen.")
+                % {
+                    "what": capfirst(label),
+                    "before": "—" if a.get(key) is None else f"{a[key]:,}",
+                    "after": "—" if b.get(key) is None else f"{b[key]:,}",
+                }
+            )
+    if not lines:  # anything else the fingerprint covers
+        lines.append(_("The optimiser's input for these constraints is not the same."))
+    return lines
+
+
+def _round_changed(errors: list[str]) -> RoundChanged:
+    return RoundChanged(
+        _(
+            "The round changed while the optimiser was solving, so its result was not stored "
+            "(it would describe data that is no longer the round's): run it again on the "
+            "round's data of now. What changed:"
+        ),
+        errors=errors,
+    )
+
+
 def optimiser_run(*, actor: Any, round: Round, settings: Settings) -> OptimiserRun:
     """Run the optimiser on the round's current data with the office's settings and store the
-    run with its inputs. Refused with every problem named when the settings do not fit."""
+    run with its inputs. Refused with every problem named when the settings do not fit.
+
+    The solve (up to the 60-second time limit) holds no lock and no transaction, so reviewers
+    and the office change the round meanwhile: the inputs are read in one short transaction
+    (a consistent snapshot, with their fingerprint), solved outside it, then a second short
+    transaction locks the round, reads its inputs again and stores the run only if their
+    fingerprint is unchanged. A round that changed meanwhile is refused (``RoundChanged``,
+    naming each change) and nothing is stored: re-solving at once could double the office's
+    wait past the web server's timeout (120 s), and a run on stale data would mislead."""
+    problem = _read(actor, round.pk, settings)
+    result = _solve(problem)
     with transaction.atomic():
-        chosen = Round.objects.select_for_update().select_related("call").get(pk=round.pk)
-        _require(actor, chosen)
-        problem = problem_for_round(chosen, settings, round_rows(actor, chosen), budgets_of(chosen))
-        return _store(actor, chosen, problem, _solve(problem))
+        try:
+            chosen, now = _inputs(actor, round.pk, settings, lock=True)
+        except NotAllowed:
+            raise
+        except ServiceError as exc:  # the settings no longer fit the round's candidates
+            raise _round_changed([str(exc), *exc.errors]) from exc
+        if now.fingerprint() != problem.fingerprint():
+            raise _round_changed(changes(problem, now))
+        return _store(actor, chosen, problem, result)
 
 
 def optimiser_rerun(*, actor: Any, run: OptimiserRun) -> OptimiserRun:
     """Run a stored run's inputs again (not the round's data of today): the new run records
-    whether the result is the same."""
+    whether the result is the same. The stored inputs never change, so the solve runs outside
+    any transaction and nothing needs checking again before the new run is stored."""
+    original = OptimiserRun.objects.select_related("round__call").get(pk=run.pk)
+    _require(actor, original.round)
+    try:
+        problem = Problem.from_dict(original.inputs)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError(
+            _("The stored inputs cannot be read by this version of Renkei: %(error)s")
+            % {"error": exc}
+        ) from exc
+    result = _solve(problem)
     with transaction.atomic():
-        original = (
-            OptimiserRun.objects.select_for_update().select_related("round__call").get(pk=run.pk)
-        )
-        _require(actor, original.round)
-        try:
-            problem = Problem.from_dict(original.inputs)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ServiceError(
-                _("The stored inputs cannot be read by this version of Renkei: %(error)s")
-                % {"error": exc}
-            ) from exc
-        return _store(actor, original.round, problem, _solve(problem), reproduces=original)
+        return _store(actor, original.round, problem, result, reproduces=original)
