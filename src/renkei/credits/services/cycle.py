@@ -37,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -717,6 +717,27 @@ def registration_request(*, actor: Any, project: JcmProject, note: str = "") -> 
     return request
 
 
+def _reference_free(project: JcmProject, reference: str) -> None:
+    """Refused when another project has the reference. The check before writing says it in
+    most cases; two projects registered with one reference at once both pass it, and the
+    database's unique constraint refuses the second, which then asks again (its transaction
+    sees the first one's commit)."""
+    taken = (
+        JcmProject.objects.filter(reference=reference)
+        .exclude(pk=project.pk)
+        .select_related("plan__grant")
+        .first()
+    )
+    if taken is not None:
+        raise ServiceError(
+            _(
+                "The JCM project reference %(reference)s is already the reference of "
+                "%(other)s; each registered project has its own."
+            )
+            % {"reference": reference, "other": taken.plan.grant.number}
+        )
+
+
 def registration_decide(
     *,
     actor: Any,
@@ -753,17 +774,15 @@ def registration_decide(
                     )
                     % {"date": registered_on, "requested": request.requested_on}
                 )
-            taken = JcmProject.objects.filter(reference=reference).exclude(pk=project.pk).first()
-            if taken is not None:
-                raise ServiceError(
-                    _(
-                        "The JCM project reference %(reference)s is already the reference of "
-                        "%(other)s; each registered project has its own."
-                    )
-                    % {"reference": reference, "other": taken.plan.grant.number}
-                )
+            _reference_free(project, reference)
             request.outcome = RegistrationRequest.Outcome.REGISTERED
             project.registered_on, project.reference = registered_on, reference
+            try:  # another project registered with it meanwhile: the constraint says so
+                with transaction.atomic():
+                    project.save(update_fields=["registered_on", "reference"])
+            except IntegrityError:
+                _reference_free(project, reference)
+                raise  # not the reference's constraint: as it is
             to = S.REGISTERED
         else:
             request.outcome = RegistrationRequest.Outcome.REFUSED
