@@ -62,6 +62,7 @@ from renkei.credits.models.cycle import (
 )
 from renkei.errors import BadInput, RenkeiError
 from renkei.monitoring.models import MonitoringPlan
+from renkei.monitoring.services import findings
 from renkei.proposals.models import ProposalPartner
 from renkei.proposals.services import check_file
 from renkei.rules.jcm import credits as credit_rules
@@ -370,15 +371,7 @@ def validation_tpe_assign(*, actor: Any, project: JcmProject, tpe: Any) -> Valid
     with transaction.atomic():
         project = locked_project(project)
         _state(project, (S.PREPARING, S.IN_VALIDATION), _("Assigning a TPE"))
-        org = Organisation.objects.filter(pk=getattr(tpe, "pk", tpe)).first()
-        if org is None or org.kind != Organisation.Kind.TPE:
-            raise ServiceError(
-                _(
-                    "%(org)s is not a third-party entity (TPE); choose an organisation of the "
-                    "kind “Third-party entity (TPE)”."
-                )
-                % {"org": getattr(org, "name", "—")}
-            )
+        org = findings.tpe_organisation(tpe)
         current = ValidationAssignment.objects.filter(project=project).first()
         before = None
         if current is not None:
@@ -447,11 +440,7 @@ def validation_finding_raise(
     """A corrective action request (CAR) or clarification request (CL), during validation; the
     filer is told."""
     require(actor, "raise_validation_finding", project)
-    if kind not in ValidationFinding.Kind.values:
-        raise ServiceError(
-            _("%(kind)s is not a kind of finding; choose CAR (corrective action) or CL.")
-            % {"kind": kind or "—"}
-        )
+    findings.check_kind(kind, ValidationFinding)
     text = clean_text(text, _("The finding"), limit=TEXT_LIMIT)
     with transaction.atomic():
         project = locked_project(project)
@@ -489,18 +478,11 @@ def validation_finding_answer(
         finding = _finding(finding)
         project = finding.project
         _state(project, (S.IN_VALIDATION,), _("Answering a finding"))
-        if finding.status == ValidationFinding.Status.CLOSED:
-            raise ServiceError(_("This finding is closed; it needs no answer."))
-        before = finding.status
-        finding.answer, finding.answered_by, finding.answered_at = answer, actor, clock.now()
-        finding.status = ValidationFinding.Status.ANSWERED
-        finding.save()
-        audit_record(
+        findings.answer(
+            finding,
             actor=actor,
-            obj=finding,
+            text=answer,
             action="validation_finding_answer",
-            from_state=before,
-            to_state=finding.status,
             payload={"project": project.pk},
         )
         assignment = ValidationAssignment.objects.filter(project=project).first()
@@ -520,20 +502,12 @@ def validation_finding_close(*, actor: Any, finding: ValidationFinding) -> Valid
     with transaction.atomic():
         finding = _finding(finding)
         _state(finding.project, (S.IN_VALIDATION,), _("Closing a finding"))
-        if finding.status == ValidationFinding.Status.CLOSED:
-            raise ServiceError(_("This finding is already closed."))
-        before = finding.status
-        finding.status, finding.closed_at = ValidationFinding.Status.CLOSED, clock.now()
-        finding.save(update_fields=["status", "closed_at"])
-        audit_record(
+        return findings.close(
+            finding,
             actor=actor,
-            obj=finding,
             action="validation_finding_close",
-            from_state=before,
-            to_state=finding.status,
             payload={"project": finding.project_id},
         )
-    return finding
 
 
 def validation_issue(
@@ -550,9 +524,7 @@ def validation_issue(
         _state(project, (S.IN_VALIDATION,), _("Issuing the validation report"))
         pdd = latest_pdd(project)
         errors = []
-        unresolved = project.validation_findings.exclude(
-            status=ValidationFinding.Status.CLOSED
-        ).count()
+        unresolved = findings.unresolved(project.validation_findings)
         if unresolved:
             errors.append(
                 _(

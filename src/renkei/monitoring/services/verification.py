@@ -39,6 +39,7 @@ from renkei.monitoring.models import (
     Verification,
     VerificationAssignment,
 )
+from renkei.monitoring.services import findings
 from renkei.monitoring.services.core import locked_period, require
 from renkei.services import ServiceError, clean_text
 
@@ -163,15 +164,7 @@ def tpe_assign(
         period = locked_period(period)
         _fixed(period)
         _state(period, (S.SUBMITTED,), _("Assigning a TPE"))
-        tpe = Organisation.objects.filter(pk=getattr(tpe, "pk", tpe)).first()
-        if tpe is None or tpe.kind != Organisation.Kind.TPE:
-            raise ServiceError(
-                _(
-                    "%(org)s is not a third-party entity (TPE); choose an organisation of the "
-                    "kind “Third-party entity (TPE)”."
-                )
-                % {"org": getattr(tpe, "name", "—")}
-            )
+        tpe = findings.tpe_organisation(tpe)
         current = VerificationAssignment.objects.filter(period=period).first()
         if current is not None:
             if current.tpe_id == tpe.pk:
@@ -238,11 +231,7 @@ def verification_start(*, actor: Any, period: MonitoringPeriod) -> MonitoringPer
 def finding_raise(*, actor: Any, period: MonitoringPeriod, kind: str, text: str) -> Finding:
     """A corrective action request (CAR) or clarification request (CL), during verification."""
     require(actor, "raise_finding", period)
-    if kind not in Finding.Kind.values:
-        raise ServiceError(
-            _("%(kind)s is not a kind of finding; choose CAR (corrective action) or CL.")
-            % {"kind": kind or "—"}
-        )
+    findings.check_kind(kind, Finding)
     text = _text(text, _("The finding"))
     with transaction.atomic():
         period = locked_period(period)
@@ -306,21 +295,13 @@ def finding_answer(*, actor: Any, finding: Finding, answer: str) -> Finding:
         period = finding.period
         _fixed(period)
         _state(period, (S.RETURNED,), _("Answering a finding"))
-        if finding.status == Finding.Status.CLOSED:
-            raise ServiceError(_("This finding is closed; it needs no answer."))
-        before = finding.status
-        finding.answer, finding.answered_by, finding.answered_at = answer, actor, clock.now()
-        finding.status = Finding.Status.ANSWERED
-        finding.save()
-        audit_record(
+        return findings.answer(
+            finding,
             actor=actor,
-            obj=finding,
+            text=answer,
             action="finding_answer",
-            from_state=before,
-            to_state=finding.status,
             payload={"period": period.pk},
         )
-    return finding
 
 
 def finding_close(*, actor: Any, finding: Finding) -> Finding:
@@ -331,20 +312,9 @@ def finding_close(*, actor: Any, finding: Finding) -> Finding:
         period = finding.period
         _fixed(period)
         _state(period, (S.IN_VERIFICATION,), _("Closing a finding"))
-        if finding.status == Finding.Status.CLOSED:
-            raise ServiceError(_("This finding is already closed."))
-        before = finding.status
-        finding.status, finding.closed_at = Finding.Status.CLOSED, clock.now()
-        finding.save(update_fields=["status", "closed_at"])
-        audit_record(
-            actor=actor,
-            obj=finding,
-            action="finding_close",
-            from_state=before,
-            to_state=finding.status,
-            payload={"period": period.pk},
+        return findings.close(
+            finding, actor=actor, action="finding_close", payload={"period": period.pk}
         )
-    return finding
 
 
 def _whole_tonnes(value: Any) -> int:
@@ -377,7 +347,7 @@ def verification_issue(
         _fixed(period)
         _state(period, (S.IN_VERIFICATION,), _("Issuing the verification"))
         errors: list[str] = []
-        unresolved = period.findings.exclude(status=Finding.Status.CLOSED).count()
+        unresolved = findings.unresolved(period.findings)
         if unresolved:
             errors.append(
                 _(
