@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 from adoptionfactories_optimiser import board_round  # noqa: F401 (fixtures)
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from test_api import client_for
 
@@ -150,6 +150,42 @@ def test_the_board_and_the_api_say_the_round_changed_and_keep_what_was_typed(
         "The round's remaining budget changed from 250,000,000 to 240,000,000 yen."
     ]
     assert not OptimiserRun.objects.exists()
+
+
+def test_a_serialization_failure_while_reading_reads_again_once(
+    board_round,  # noqa: F811
+    monkeypatch,
+):
+    """Reading caches a version's assessment (a write): under REPEATABLE READ two first readings
+    at once conflict (SQLSTATE 40001); the reading is done again, once, and nothing else is."""
+    chosen, office = board_round["round"], board_round["office"]
+    real, calls = optimiser._inputs, []
+
+    def conflict(sqlstate):  # as Django wraps the driver's error: the driver's is the cause
+        error = OperationalError("could not serialize access")
+        error.__cause__ = type("DriverError", (Exception,), {"sqlstate": sqlstate})()
+        return error
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["lock"])
+        if len(calls) <= failures:
+            raise conflict(sqlstate)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optimiser, "_inputs", flaky)
+    failures, sqlstate = 1, "40001"
+    run = optimiser.optimiser_run(actor=office, round=chosen, settings=optimiser.Settings())
+    assert calls == [False, False, True] and run.status == "optimal"
+    calls.clear()
+    failures = 2  # twice: said as it is (the middleware answers 503, try again)
+    with pytest.raises(OperationalError):
+        optimiser.optimiser_run(actor=office, round=chosen, settings=optimiser.Settings())
+    assert calls == [False, False]
+    calls.clear()
+    failures, sqlstate = 1, "40P01"  # another database error: not read again
+    with pytest.raises(OperationalError):
+        optimiser.optimiser_run(actor=office, round=chosen, settings=optimiser.Settings())
+    assert calls == [False]
 
 
 @pytest.mark.django_db(transaction=True)
