@@ -43,6 +43,12 @@ def test_the_demo_adopts_two_c3p_proposals_and_runs_their_projects(settings) -> 
     assert new.sample and continuing.sample
     partnership = new.c3p_partnership
     assert partnership is not None and partnership.japanese_city.name == "サンプル市"
+    link = new.c3p_partnership_link  # asked by the lead, confirmed by the municipality
+    assert (link.state, link.requested_by.username, link.decided_by.username) == (
+        "confirmed",
+        "applicant",
+        "municipality",
+    )
     assert new.review_assignments.filter(submitted_at__isnull=False).count() == 2
 
     one, two = C3pProject.objects.get(proposal=new).years.order_by("fiscal_year")

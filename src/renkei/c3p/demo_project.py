@@ -356,7 +356,7 @@ def c3p_adoption_story(
     for by the lead organisation and confirmed by the municipality."""
     from django.db import transaction
 
-    from renkei.c3p.services import partnership as partnerships
+    from renkei.c3p.demo_partnership import link_sample_proposal
 
     if clock.now() < ADOPTED_AT:
         return []
@@ -365,14 +365,11 @@ def c3p_adoption_story(
         round_.save(update_fields=["budget_jpy"])
 
     def link(proposal: Proposal) -> Proposal:
-        if partnership is None:
+        if partnership is None or municipality is None:
             return proposal
-        asked = partnerships.partnership_link_proposal(
-            actor=lead, proposal=proposal, partnership=partnership
+        return link_sample_proposal(
+            applicant=lead, proposal=proposal, partnership_=partnership, municipality=municipality
         )
-        if municipality is None or not hasattr(partnerships, "partnership_link_confirm"):
-            return asked
-        return partnerships.partnership_link_confirm(actor=municipality, proposal=asked)
 
     made = []
     for name, title, project, linker in (
