@@ -193,37 +193,32 @@ class Command(BaseCommand):
                 "The selection sample is built when the demo runs after 2024-06-05, e.g. "
                 "make demo DEMO_NOW=2024-06-20T10:00:00+09:00"
             )
+        # the JCM stages after selection on one line (the output stays within 20 lines)
+        jcm_parts = []
         if grants:
             states = ", ".join(f"{g.number}: {g.get_state_display()}" for g in grants)
-            self.stdout.write(f"Grant samples (Grants menu): {states}.")
-        self.stdout.write(
-            "The grant stage from 内示 to payment and the years after: run the demo later, e.g. "
-            f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
-        )
+            jcm_parts.append(f"grants (Grants menu): {states}")
         if plan is not None:
             periods = ", ".join(
                 f"{p.start}–{p.end}: {p.get_state_display()}"
                 for p in plan.periods.order_by("start", "version")
             )
-            self.stdout.write(
-                f"Monitoring sample (Monitoring menu): {plan.grant.number} "
-                f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}."
+            jcm_parts.append(
+                f"monitoring (Monitoring menu): {plan.grant.number} "
+                f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}"
             )
         if jcm_project is not None:
             issued = ", ".join(
                 f"{i.vintage_start}–{i.vintage_end}: {i.issued_tco2} tCO2"
                 for i in Issuance.objects.filter(request__project=jcm_project).order_by("pk")
             )
-            self.stdout.write(
-                f"JCM project sample (JCM projects menu): {jcm_project} "
+            jcm_parts.append(
+                f"JCM project (JCM projects menu): {jcm_project} "
                 f"{jcm_project.get_state_display()}; issuances: {issued or '—'} "
-                "(JCM registry, Credits portfolio and the public JCM credits page)."
+                "(JCM registry, Credits portfolio and the public JCM credits page)"
             )
-        later = []
-        if plan is None:
-            later.append(f"monitoring (MRV) with DEMO_NOW={GRANTS_DEMO_NOW}")
-        if jcm_project is None or Issuance.objects.filter(request__project=jcm_project).count() < 2:
-            later.append(f"JCM credits (two issuances delivered) with DEMO_NOW={CREDITS_DEMO_NOW}")
+        if jcm_parts:
+            self.stdout.write("JCM samples after selection: " + " · ".join(jcm_parts) + ".")
         if c3p_projects:
             self.stdout.write(
                 "C3P project samples (C3P projects menu): "
@@ -235,13 +230,26 @@ class Command(BaseCommand):
                 )
                 + "."
             )
+        later = []
+        if clock.now() < _jst(GRANTS_DEMO_NOW[:16]):
+            later.append(
+                f"the grant stage from 内示 to payment and the years after with "
+                f"DEMO_NOW={GRANTS_DEMO_NOW}"
+            )
+        if plan is None:
+            later.append(f"monitoring (MRV) with DEMO_NOW={GRANTS_DEMO_NOW}")
+        if jcm_project is None or Issuance.objects.filter(request__project=jcm_project).count() < 2:
+            later.append(f"JCM credits (two issuances delivered) with DEMO_NOW={CREDITS_DEMO_NOW}")
         if clock.now() < C3P_PROJECT_DEMO_AT:
             later.append(
                 f"C3P proposals (the FY2025 call opens 2025-02-10) with DEMO_NOW={C3P_DEMO_NOW}; "
                 f"C3P projects in year 2 and through a phase change with "
                 f"DEMO_NOW={C3P_PROJECT_DEMO_NOW}"
             )
-        self.stdout.write("Run `make demo DEMO_NOW=…` for other moments: " + "; ".join(later) + ".")
+        if later:
+            self.stdout.write(
+                "Run `make demo DEMO_NOW=…` for other moments: " + "; ".join(later) + "."
+            )
 
     def _keep(self, emails: list) -> str:
         """Append the e-mails to var/demo-emails.txt; returns where they are."""
