@@ -26,11 +26,15 @@ deadline, screened 2025-03-05, scored by both reviewers 2025-03-12, adopted 2025
 
 - a new project (the new-project example) linked to the sample city partnership, whose
   municipality confirms the link before it is submitted; it runs ``c3p_project_story``;
-- a continuing project in phase 1, year 3 (the ongoing example as a third-year entrant:
-  continuing years are screened through the open call, spec §3.3, B-22 [INTERP]); its story
-  (``c3p_project_story(..., novelty=...)``) closes phase 1 and opens phase 2 on 2026-04-08 with
-  its higher novelty recorded (2.1; Table 6 item 1). A third phase is never opened (2.1: "a
-  maximum of two phases"): the rules core refuses it (``next_year``), shown on the project page.
+- a continuing project in phase 1, year 3 (the ongoing example as a third-year entrant: the
+  guidebook scores continuing projects in the call's "Ongoing project" column, Table 4/6 item 1,
+  "Past achievements will be evaluated for continuing projects"; spec §3.3, B-22 [INTERP]); its
+  story (``c3p_project_story(..., novelty=...)``) closes phase 1 and opens phase 2 on 2026-04-08
+  with its higher novelty recorded (2.1; Table 6 item 1: "Projects transitioning to Phase 2 ...
+  must demonstrate a higher standard of novelty"). The FY2026 call is not loaded, so the phase 2
+  year is the office's renewal with the FY2025 rulebook carried (the project part's reading,
+  noted at its contract). A third phase is never opened (2.1: "a maximum of two phases"): the
+  project period ends with phase 2's third year and a renewal is refused with 2.1 on the page.
 """
 
 from __future__ import annotations
