@@ -1,8 +1,10 @@
 """The C3P partnership and matching parts walked in a browser (issue 11): the Japanese
 municipality's applicant opens its partnership, records a renewal (an expiry before the date
 refused with its message, the title typed kept); the partner city's applicant adds its letter of
-interest (refused without its Japanese translation first); the company leading a C3P draft picks
-the partnership from the editor and finds the cities filled in; the partner city publishes a
+interest (refused without its Japanese translation first); the company leading a C3P draft asks
+to name the partnership from the editor, which stays pending until the municipality confirms it
+on the partnership's page (a decline without a reason refused first), then finds the cities
+filled in; the partner city publishes a
 need, the company a solution; the need's page suggests the solution with its reasons; the company
 contacts the partner city through the platform and the partner city answers; a reviewer has no
 part in it (404). The browsers are Japanese: messages are asserted in the catalogue's Japanese.
@@ -103,6 +105,34 @@ def test_c3p_partnership_and_matching_walk(new_page, log_in, story, tmp_path, sc
     cp.locator("#id_partnership").select_option(str(c.partnership.pk))
     with cp.expect_navigation():
         cp.click("#pick")
+    expect(cp.locator("main")).to_contain_text(
+        ja(
+            "Asked: the Japanese municipality confirms or declines naming its partnership; "
+            "until then the proposal keeps the cities as typed."
+        )
+    )
+    assert Proposal.objects.get(pk=c.proposal.pk).c3p_partnership is None  # pending
+    cp.goto(f"/c3p/partnerships/pick/{c.proposal.pk}/")
+    expect(cp.locator("#link-state")).to_contain_text(
+        ja("Awaiting the municipality's confirmation")
+    )
+
+    # the municipality answers on its partnership's page: a decline needs its reason
+    mp.goto(f"/c3p/partnerships/{c.partnership.pk}/")
+    request = mp.locator("#link-requests")
+    expect(request).to_contain_text(c.proposal.title)
+    request.locator('input[value="decline"]').check()
+    with mp.expect_navigation():
+        request.locator("button[type=submit]").click()
+    request = mp.locator("#link-requests")
+    expect(request).to_contain_text(ja("Say why the municipality declines, for the applicant."))
+    request.locator('input[value="confirm"]').check()
+    with mp.expect_navigation():
+        request.locator("button[type=submit]").click()
+    expect(mp.locator("#link-requests")).to_contain_text(ja("Confirmed by the municipality"))
+    screenshot(mp, "c3p-partnership-link-confirmed")
+
+    cp.goto(f"/proposals/{c.proposal.pk}/edit/")
     expect(cp.locator("#partnership-link")).to_contain_text(str(c.partnership))
     expect(cp.locator('input[name="city-name_ja"]')).to_have_value("サンプル市")
     document = Proposal.objects.get(pk=c.proposal.pk).document

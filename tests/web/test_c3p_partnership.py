@@ -15,8 +15,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from test_api import client_for
 
-from renkei.accounts.models import Notice
-from renkei.c3p.models import CityPartnership, CollaborationAgreement, LetterOfInterest
+from renkei.accounts.models import Notice, User
+from renkei.audit.models import AuditEvent
+from renkei.c3p.models import (
+    CityPartnership,
+    CollaborationAgreement,
+    LetterOfInterest,
+    PartnershipLink,
+)
 from renkei.c3p.policy.partnership import partnerships_for
 from renkei.c3p.reference_partnerships import PARTNERSHIPS
 from renkei.c3p.services import partnership as services
@@ -226,10 +232,26 @@ def test_a_c3p_proposal_picks_its_partnership_instead_of_retyping_it(c) -> None:
         upload=pdf(),
     )
     proposal = c3p_draft(c.company_user)
-    linked = services.partnership_link_proposal(
+    asked = services.partnership_link_proposal(
         actor=c.company_user, proposal=proposal, partnership=c.partnership
     )
+    # issue 11: the Japanese municipality consents; until then the link is pending
+    assert asked.c3p_partnership is None
+    link = asked.c3p_partnership_link
+    assert (link.state, link.partnership, link.requested_by) == (
+        "requested",
+        c.partnership,
+        c.company_user,
+    )
+    asked_notice = Notice.objects.get(recipient=c.municipality)
+    assert asked_notice.subject == "A C3P proposal asks to name your city partnership"
+    assert asked_notice.link == reverse("c3p:partnership_detail", args=[c.partnership.pk])
+    assert not Notice.objects.filter(recipient=c.partner_user, subject__contains="C3P").exists()
+    services.partnership_link_confirm(actor=c.municipality, link=link)
+    linked = Proposal.objects.get(pk=proposal.pk)
     assert linked.c3p_partnership == c.partnership
+    link.refresh_from_db()
+    assert (link.state, link.decided_by) == ("confirmed", c.municipality)
     doc = linked.document
     assert doc["japanese_city"]["name_ja"] == "サンプル市"
     assert doc["japanese_city"]["letter_of_interest"] is True
@@ -246,12 +268,95 @@ def test_a_c3p_proposal_picks_its_partnership_instead_of_retyping_it(c) -> None:
     )
     assert notice.link == reverse("c3p:partnership_detail", args=[c.partnership.pk])
     assert list(c.partnership.proposals.all()) == [linked]
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="c3p_partnership_link").values_list(
+            "action", flat=True
+        )
+    )
+    assert actions[-2:] == ["c3p_partnership_link_request", "c3p_partnership_link_confirm"]
     # unlinking keeps the cities as they were (typed from now on)
     unlinked = services.partnership_link_proposal(
         actor=c.company_user, proposal=proposal, partnership=None
     )
     assert unlinked.c3p_partnership is None
     assert unlinked.document["japanese_city"]["name_ja"] == "サンプル市"
+
+
+def test_the_municipality_declines_with_a_reason_in_the_applicants_language(c) -> None:
+    proposal = c3p_draft(c.company_user)
+    User.objects.filter(pk=c.company_user.pk).update(language="ja")
+    services.partnership_link_proposal(
+        actor=c.company_user, proposal=proposal, partnership=c.partnership
+    )
+    link = PartnershipLink.objects.get(proposal=proposal)
+    for who in (c.office, c.partner_user, c.company_user, c.outsider):
+        with pytest.raises(NotAllowed):
+            services.partnership_link_confirm(actor=who, link=link)
+    with pytest.raises(ServiceError, match="Reason"):
+        services.partnership_link_decline(actor=c.municipality, link=link, reason="  ")
+    services.partnership_link_decline(
+        actor=c.municipality, link=link, reason="We work with another company."
+    )
+    link.refresh_from_db()
+    assert link.state == "declined" and link.reason == "We work with another company."
+    assert Proposal.objects.get(pk=proposal.pk).c3p_partnership is None
+    told = Notice.objects.get(recipient=c.company_user)
+    assert "We work with another company." in told.message and "辞退" in told.message
+    with pytest.raises(ServiceError, match="already answered"):
+        services.partnership_link_confirm(actor=c.municipality, link=link)
+    # asked again: a new request, pending again
+    services.partnership_link_proposal(
+        actor=c.company_user, proposal=proposal, partnership=c.partnership
+    )
+    link.refresh_from_db()
+    assert (link.state, link.reason) == ("requested", "")
+
+
+def test_a_member_of_the_municipality_leading_the_proposal_confirms_in_asking(c) -> None:
+    proposal = c3p_draft(c.municipality)
+    linked = services.partnership_link_proposal(
+        actor=c.municipality, proposal=proposal, partnership=c.partnership
+    )
+    assert linked.c3p_partnership == c.partnership
+    assert linked.c3p_partnership_link.state == "confirmed"
+
+
+def test_a_request_cannot_be_confirmed_once_the_proposal_is_submitted(c) -> None:
+    proposal = c3p_draft(c.company_user)
+    services.partnership_link_proposal(
+        actor=c.company_user, proposal=proposal, partnership=c.partnership
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(state="submitted", receipt_number="C-2")
+    link = PartnershipLink.objects.get(proposal=proposal)
+    with pytest.raises(ServiceError, match="can no longer be edited"):
+        services.partnership_link_confirm(actor=c.municipality, link=link)
+    link.refresh_from_db()
+    assert link.state == "requested"
+
+
+def test_the_municipality_answers_on_the_partnership_page(c) -> None:
+    proposal = c3p_draft(c.company_user)
+    services.partnership_link_proposal(
+        actor=c.company_user, proposal=proposal, partnership=c.partnership
+    )
+    link = PartnershipLink.objects.get(proposal=proposal)
+    detail = reverse("c3p:partnership_detail", args=[c.partnership.pk])
+    decide = reverse("c3p:partnership_link_decide", args=[link.pk])
+    page = client_for(c.partner_user).get(detail).content.decode()
+    assert proposal.title in page and decide not in page  # sees it pending, no form
+    client = client_for(c.municipality)
+    assert decide in client.get(detail).content.decode()
+    typed = client.post(decide, {"decision": "decline", "reason": ""})
+    assert typed.status_code == 200 and "Say why" in typed.content.decode()
+    done = client.post(decide, {"decision": "confirm"})
+    assert done.status_code == 302
+    assert Proposal.objects.get(pk=proposal.pk).c3p_partnership == c.partnership
+    page = (
+        client_for(c.company_user)
+        .get(reverse("c3p:partnership_pick", args=[proposal.pk]))
+        .content.decode()
+    )
+    assert "Confirmed by the municipality" in page
 
 
 def test_only_the_representative_picks_while_editable(c) -> None:
@@ -279,6 +384,8 @@ def test_the_editor_links_to_the_pick_page_and_the_page_links(c) -> None:
     assert bad.status_code == 200 and b"Select a valid choice" in bad.content
     done = client.post(url, {"partnership": c.partnership.pk})
     assert done.status_code == 302
+    assert "Awaiting the municipality" in client.get(url).content.decode()
+    services.partnership_link_confirm(actor=c.municipality, link=proposal.c3p_partnership_link)
     page = client.get(reverse("proposals:edit", args=[proposal.pk])).content.decode()
     assert "come from the city partnership" in page
 

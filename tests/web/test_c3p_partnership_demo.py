@@ -26,7 +26,9 @@ def test_the_demo_steps_are_idempotent() -> None:
         p = demo.sample_partnership(
             office=office, municipality=municipality, partner_city_user=partner
         )
-        linked = demo.link_sample_proposal(applicant=company, proposal=proposal, partnership_=p)
+        linked = demo.link_sample_proposal(
+            applicant=company, proposal=proposal, partnership_=p, municipality=municipality
+        )
         suggestions = demo.sample_matching(
             partner_city_user=partner, municipality=municipality, company=company
         )

@@ -11,7 +11,7 @@ redirected (302)."""
 from __future__ import annotations
 
 import pytest
-from c3pfactories_partnership import ROLES, people, world
+from c3pfactories_partnership import ROLES, pdf, people, world
 from django.urls import reverse
 from test_api import client_for, post_json, put_json
 
@@ -25,6 +25,9 @@ SEES = [302, 200, 200, 200, 404, 404, 404, 404, 404, 404]
 RECORD_GET = [302, 302, 302, 302, 404, 404, 404, 404, 404, 404]
 RECORD_FORM = [302, 200, 200, 200, 404, 404, 404, 404, 404, 404]
 PICK_GET = [302, 404, 404, 404, 200, 404, 404, 404, 404, 404]
+# the Japanese municipality answers a proposal's request; the office and the partner city see it
+DECIDE_GET = [302, 403, 302, 403, 404, 404, 404, 404, 404, 404]
+DECIDE_POST = [302, 403, 200, 403, 404, 404, 404, 404, 404, 404]
 PICK_POST = [302, 404, 404, 404, 302, 404, 404, 404, 404, 404]
 
 # (URL name, method) -> status per role, ROLES order
@@ -40,6 +43,8 @@ PAGES = {
     ("partnership_letter", "POST"): RECORD_FORM,
     ("partnership_update", "GET"): RECORD_GET,
     ("partnership_update", "POST"): RECORD_GET,
+    ("partnership_link_decide", "GET"): DECIDE_GET,
+    ("partnership_link_decide", "POST"): DECIDE_POST,
     ("partnership_pick", "GET"): PICK_GET,
     ("partnership_pick", "POST"): PICK_POST,
 }
@@ -47,7 +52,19 @@ PAGES = {
 
 @pytest.fixture
 def w():
-    return world()
+    from c3pfactories_partnership import c3p_draft
+
+    from renkei.c3p.services import partnership as services
+
+    c = world()
+    c.link = services.partnership_link_proposal(
+        actor=c.company_user, proposal=c.proposal, partnership=c.partnership
+    ).c3p_partnership_link
+    second = c3p_draft(c.company_user, title="Second C3P draft")
+    c.link2 = services.partnership_link_proposal(
+        actor=c.company_user, proposal=second, partnership=c.partnership
+    ).c3p_partnership_link
+    return c
 
 
 def _url(name: str, w) -> str:
@@ -57,6 +74,8 @@ def _url(name: str, w) -> str:
         return reverse("c3p:partnership_letter_file", args=[w.letter.pk, "letter"])
     if name == "partnership_pick":
         return reverse("c3p:partnership_pick", args=[w.proposal.pk])
+    if name == "partnership_link_decide":
+        return reverse("c3p:partnership_link_decide", args=[w.link.pk])
     return reverse(f"c3p:{name}", args=[w.partnership.pk])
 
 
@@ -91,6 +110,45 @@ API = {
     ("GET", P + "/{p}"): [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
     ("POST", P): [401, 201, 403, 403, 403, 403, 404, 404, 404, 404],
     ("POST", P + "/{p}/agreements"): [401, 201, 201, 201, 404, 404, 404, 404, 404, 404],
+    ("GET", P + "/{p}/letters"): [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    ("POST", P + "/{p}/letters"): [401, 201, 201, 201, 404, 404, 404, 404, 404, 404],
+    ("GET", "/api/c3p/letters/{letter}/{which}"): [
+        401,
+        200,
+        200,
+        200,
+        404,
+        404,
+        404,
+        404,
+        404,
+        404,
+    ],
+    # the Japanese municipality's answer (the office and the partner city see the request)
+    ("POST", "/api/c3p/partnership-links/{link2}/decline"): [
+        401,
+        403,
+        200,
+        403,
+        404,
+        404,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("POST", "/api/c3p/partnership-links/{link}/confirm"): [
+        401,
+        403,
+        200,
+        403,
+        404,
+        404,
+        404,
+        404,
+        404,
+        404,
+    ],
     ("PUT", "/api/c3p/proposals/{proposal}/partnership"): [
         401,
         404,
@@ -111,6 +169,8 @@ def _body(method: str, path: str, w) -> dict:
         return {"japanese_city_id": w.city.pk, "partner_city_id": w.other_city.pk}
     if path.endswith("/agreements"):
         return {"kind": "mou", "title": "MOU", "event": "signed", "signed_on": "2025-04-01"}
+    if path.endswith("/decline"):
+        return {"reason": "Not with this company."}
     return {"partnership_id": w.partnership.pk}
 
 
@@ -119,10 +179,29 @@ def test_every_role_on_every_partnership_operation(role, w) -> None:
     client = client_for(people(w)[role])
     got, want = {}, {}
     for (method, path), expected in API.items():
-        url = path.format(p=w.partnership.pk, proposal=w.proposal.pk)
+        url = path.format(
+            p=w.partnership.pk,
+            proposal=w.proposal.pk,
+            letter=w.letter.pk,
+            which="letter",
+            link=w.link.pk,
+            link2=w.link2.pk,
+        )
         body = _body(method, path, w)
         if method == "GET":
             response = client.get(url)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+        elif path.endswith("/letters"):  # multipart: the letter's file and its fields
+            response = client.post(
+                url,
+                {
+                    "file": pdf("other.pdf"),
+                    "side": "other",
+                    "signatory": "Chamber of commerce",
+                    "dated": "2025-02-01",
+                },
+            )
         elif method == "PUT":
             response = put_json(client, url, body)
         else:

@@ -7,7 +7,8 @@ compose: each drives this part's services and is idempotent (it checks whether i
   city's with its Japanese translation);
 - ``sample_partner_city_user(username=)``: a login of the sample partner city (a new sample
   organisation's first member: nobody else's organisation is joined);
-- ``link_sample_proposal(applicant=, proposal=, partnership=)``: a C3P proposal picks it;
+- ``link_sample_proposal(applicant=, proposal=, partnership_=, municipality=)``: a C3P
+  proposal's representative asks to name it and the municipality confirms (its consent);
 - ``sample_matching(partner_city_user=, municipality=, company=)``: a need of the partner city
   and two solutions (the municipality's and the company's), returning the suggestions.
 """
@@ -113,12 +114,21 @@ def sample_partnership(
     return p
 
 
-def link_sample_proposal(*, applicant: User, proposal: Any, partnership_: CityPartnership) -> Any:
+def link_sample_proposal(
+    *, applicant: User, proposal: Any, partnership_: CityPartnership, municipality: User
+) -> Any:
+    """The representative asks to name the partnership and a member of its Japanese
+    municipality confirms (idempotent: a proposal that names it already is left alone)."""
     if proposal.c3p_partnership_id == partnership_.pk:
         return proposal
-    return partnership.partnership_link_proposal(
+    asked = partnership.partnership_link_proposal(
         actor=applicant, proposal=proposal, partnership=partnership_
     )
+    link = asked.c3p_partnership_link
+    if link.state == link.State.REQUESTED:
+        partnership.partnership_link_confirm(actor=municipality, link=link)
+    asked.refresh_from_db()
+    return asked
 
 
 def sample_matching(

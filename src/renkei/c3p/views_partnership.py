@@ -7,7 +7,8 @@
   proposals that link to it (the history of their projects), with the forms to record each;
 - a new partnership (the office);
 - picking the partnership of a C3P proposal (its representative participant, while editable),
-  from the C3P editor.
+  from the C3P editor: a request, which a member of the Japanese municipality confirms or
+  declines on the partnership's page (shown as pending until then).
 
 Who sees what is ``policy.partnership``: a partnership someone may not see is 404.
 """
@@ -28,7 +29,12 @@ from django.utils.translation import gettext_lazy
 
 from renkei import access
 from renkei.accounts.models import Organisation
-from renkei.c3p.models import CityPartnership, CollaborationAgreement, LetterOfInterest
+from renkei.c3p.models import (
+    CityPartnership,
+    CollaborationAgreement,
+    LetterOfInterest,
+    PartnershipLink,
+)
 from renkei.c3p.policy.partnership import partnerships_for
 from renkei.c3p.services import partnership as services
 from renkei.proposals.models import Proposal
@@ -146,9 +152,48 @@ def _history(request: HttpRequest, partnership: CityPartnership) -> list[dict[st
     return out
 
 
+class LinkDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Answer"),
+        choices=[
+            ("confirm", gettext_lazy("Confirm: the proposal names our partnership")),
+            ("decline", gettext_lazy("Decline")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (when declining)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the municipality declines, for the applicant."))
+        return data
+
+
+def _requests(request: HttpRequest, partnership: CityPartnership, bound: Any = None) -> list:
+    out = []
+    links = partnership.link_requests.select_related(
+        "proposal__organisation", "requested_by", "decided_by"
+    ).order_by("-requested_at", "-pk")
+    for link in links:
+        form = None
+        if link.state == PartnershipLink.State.REQUESTED and access.can(
+            request.user, "decide_c3p_partnership_link", link
+        ):
+            form = bound if bound is not None and bound.link_pk == link.pk else LinkDecisionForm()
+        out.append({"link": link, "form": form})
+    return out
+
+
 def _detail(request: HttpRequest, partnership: CityPartnership, **forms_: Any) -> HttpResponse:
     can_record = access.can(request.user, "record_c3p_partnership", partnership)
     context = {
+        "requests": _requests(request, partnership, forms_.get("link_form")),
         "partnership": partnership,
         "agreements": partnership.agreements_in_order(),
         "letters": list(partnership.letters.select_related("proposal").all()),
@@ -317,6 +362,33 @@ def partnership_letter_file(request: HttpRequest, pk: int, which: str) -> FileRe
     return FileResponse(field.open("rb"), as_attachment=True, filename=name)
 
 
+@login_required
+def partnership_link_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member of the Japanese municipality confirms or declines a proposal's request to name
+    the partnership (its consent)."""
+    link = get_object_or_404(PartnershipLink.objects.select_related("partnership"), pk=pk)
+    partnership = _visible(request, link.partnership_id)
+    require_can(request, "decide_c3p_partnership_link", link)
+    if request.method != "POST":
+        return redirect("c3p:partnership_detail", pk=partnership.pk)
+    form = LinkDecisionForm(request.POST)
+    form.link_pk = link.pk
+
+    def decide(d: dict[str, Any]) -> PartnershipLink:
+        if d["decision"] == "confirm":
+            return services.partnership_link_confirm(actor=request.user, link=link)
+        return services.partnership_link_decline(actor=request.user, link=link, reason=d["reason"])
+
+    done = run_form(
+        request,
+        form,
+        decide,
+        done=_("Your answer was recorded and the applicant told."),
+        then=lambda x: redirect("c3p:partnership_detail", pk=partnership.pk),
+    )
+    return done or _detail(request, partnership, link_form=form)
+
+
 class PickForm(forms.Form):
     partnership = forms.ModelChoiceField(
         label=gettext_lazy("City partnership"),
@@ -351,11 +423,19 @@ def partnership_pick(request: HttpRequest, proposal_pk: int) -> HttpResponse:
         except ServiceError as exc:
             refused(form, exc)
         else:
+            proposal.refresh_from_db()
             messages.success(
                 request,
-                _("The proposal's cities, agreement and letters now come from the partnership.")
-                if form.cleaned_data["partnership"]
-                else _("The proposal no longer names a partnership: type the cities."),
+                _("The proposal no longer names a partnership: type the cities.")
+                if not form.cleaned_data["partnership"]
+                else _(
+                    "The proposal's cities, agreement and letters now come from the partnership."
+                )
+                if proposal.c3p_partnership_id
+                else _(
+                    "Asked: the Japanese municipality confirms or declines naming its "
+                    "partnership; until then the proposal keeps the cities as typed."
+                ),
             )
             return redirect("proposals:edit", pk=proposal.pk)
     rows = [
@@ -365,7 +445,14 @@ def partnership_pick(request: HttpRequest, proposal_pk: int) -> HttpResponse:
     return render(
         request,
         "c3p/partnership/pick.html",
-        {"proposal": proposal, "form": form, "rows": rows},
+        {
+            "proposal": proposal,
+            "form": form,
+            "rows": rows,
+            "link": PartnershipLink.objects.filter(proposal=proposal)
+            .select_related("partnership__japanese_city", "partnership__partner_city")
+            .first(),
+        },
     )
 
 
@@ -386,4 +473,9 @@ urlpatterns = [
         name="partnership_letter_file",
     ),
     path("c3p/partnerships/pick/<int:proposal_pk>/", partnership_pick, name="partnership_pick"),
+    path(
+        "c3p/partnerships/links/<int:pk>/decide/",
+        partnership_link_decide,
+        name="partnership_link_decide",
+    ),
 ]

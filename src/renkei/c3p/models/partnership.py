@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from renkei import clock
 from renkei.accounts.models import Organisation
 
-__all__ = ["CityPartnership", "CollaborationAgreement", "LetterOfInterest"]
+__all__ = ["CityPartnership", "CollaborationAgreement", "LetterOfInterest", "PartnershipLink"]
 
 
 class CityPartnership(models.Model):
@@ -189,3 +189,51 @@ class LetterOfInterest(models.Model):
                 condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="c3p_letter_sha256_hex"
             ),
         ]
+
+
+class PartnershipLink(models.Model):
+    """A C3P proposal's request to name a city partnership, and the Japanese municipality's
+    answer. The representative participant asks; a member of the municipality's organisation
+    confirms (the proposal then names the partnership: ``Proposal.c3p_partnership``) or declines
+    with a reason. Until then the link is pending and the proposal's cities stay as typed. One
+    request per proposal: a new one replaces the last (the audit keeps each)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting the municipality's confirmation")
+        CONFIRMED = "confirmed", _("Confirmed by the municipality")
+        DECLINED = "declined", _("Declined by the municipality")
+
+    proposal = models.OneToOneField(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="c3p_partnership_link"
+    )
+    partnership = models.ForeignKey(
+        CityPartnership, on_delete=models.PROTECT, related_name="link_requests"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("partnership link request")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="requested") | Q(decided_at__isnull=False),
+                name="c3p_link_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(reason=""),
+                name="c3p_link_declined_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} → {self.partnership} ({self.state})"

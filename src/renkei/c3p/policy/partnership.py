@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from renkei.accounts.models import Role
 from renkei.accounts.policy import Rule, role_of
-from renkei.c3p.models import CityPartnership, LetterOfInterest
+from renkei.c3p.models import CityPartnership, LetterOfInterest, PartnershipLink
 from renkei.calls.models import Program
 from renkei.proposals.models import Proposal
 from renkei.proposals.policy import EDITABLE, is_representative
@@ -76,10 +76,22 @@ def _picks(user: Any, obj: Any) -> bool:
     )
 
 
+def _decides_link(user: Any, obj: Any) -> bool:
+    """A member (applicant) of the partnership's Japanese municipality: its consent to be named
+    in a C3P proposal (the office and the partner city see the request, but do not answer)."""
+    return (
+        isinstance(obj, PartnershipLink)
+        and role_of(user) == Role.APPLICANT
+        and user.organisation_id is not None
+        and user.organisation_id == obj.partnership.japanese_city_id
+    )
+
+
 RULES: dict[str, Rule] = {
     "view_c3p_partnership_list": _lists,
     "view_c3p_partnership": _sees,
     "create_c3p_partnership": _office,
     "record_c3p_partnership": _records,
     "pick_c3p_partnership": _picks,
+    "decide_c3p_partnership_link": _decides_link,
 }

@@ -7,9 +7,11 @@ its permission check, fresh rows under lock, audit event and notices after commi
 - ``agreement_record``: an agreement signed or renewed (BOX 8);
 - ``letter_add``: a letter of interest with, from the partner city, its Japanese translation
   (C3P §3.2 Elig.(9));
-- ``partnership_link_proposal``: a C3P proposal picks its partnership; the proposal's document
-  then says what the partnership says about the two cities, the agreement and the letters (the
-  rules core assesses the document: Elig.(7)–(9)), through the proposal's own service.
+- ``partnership_link_proposal``: a C3P proposal's representative asks to name a partnership;
+  ``partnership_link_confirm`` / ``partnership_link_decline``: the Japanese municipality
+  consents (or not). Once confirmed, the proposal's document says what the partnership says
+  about the two cities, the agreement and the letters (the rules core assesses the document:
+  Elig.(7)–(9)), through the proposal's own service.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from renkei import access
+from renkei import access, clock
 from renkei.accounts.models import Organisation, Role, User
 from renkei.accounts.notices import notify
 from renkei.audit.services import audit_record
-from renkei.c3p.models import CityPartnership, CollaborationAgreement, LetterOfInterest
+from renkei.c3p.models import (
+    CityPartnership,
+    CollaborationAgreement,
+    LetterOfInterest,
+    PartnershipLink,
+)
 from renkei.c3p.reference_partnerships import PARTNERSHIPS, SOURCE
 from renkei.proposals import services as proposal_services
 from renkei.proposals.models import Proposal
@@ -38,6 +45,8 @@ __all__ = [
     "agreement_record",
     "letter_add",
     "partnership_create",
+    "partnership_link_confirm",
+    "partnership_link_decline",
     "partnership_link_proposal",
     "partnership_update",
     "partnerships_load_reference",
@@ -415,39 +424,182 @@ def partnership_document(p: CityPartnership, proposal: Proposal, document: dict)
     return doc
 
 
+def _link_members(p: CityPartnership, *, exclude: Any = None) -> list[User]:
+    return [u for u in _members(p.japanese_city_id) if exclude is None or u.pk != exclude.pk]
+
+
 def partnership_link_proposal(
     *, actor: Any, proposal: Proposal, partnership: CityPartnership | None
 ) -> Proposal:
-    """Link the C3P proposal to ``partnership`` (None: unlink, the cities stay as they were
-    and are typed again). The two cities' applicants are told."""
+    """The representative participant asks to name ``partnership`` in its C3P proposal (None:
+    unlink at once, the cities stay as they were and are typed again). The Japanese
+    municipality consents: its members are asked to confirm or decline, and until one confirms
+    the link is pending and the proposal names no partnership (its cities stay as typed). A
+    representative who is itself a member of the municipality confirms in asking."""
     require(actor, "pick_c3p_partnership", proposal)
     with transaction.atomic():
         fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
         require(actor, "pick_c3p_partnership", fresh)
         before = fresh.c3p_partnership_id
-        p = None if partnership is None else _locked(partnership)
-        Proposal.objects.filter(pk=fresh.pk).update(c3p_partnership=p)
-        fresh.c3p_partnership = p
-        if p is not None:
-            proposal_services.proposal_update_document(
+        link = PartnershipLink.objects.select_for_update().filter(proposal=fresh).first()
+        if partnership is None:
+            Proposal.objects.filter(pk=fresh.pk).update(c3p_partnership=None)
+            if link is not None:
+                link.delete()
+            audit_record(
                 actor=actor,
-                proposal=fresh,
-                document=partnership_document(p, fresh, fresh.document),
+                obj=fresh,
+                action="c3p_partnership_link_proposal",
+                from_state=str(before or ""),
+                to_state="",
             )
+            fresh.refresh_from_db()
+            return fresh
+        p = _locked(partnership)
+        if link is not None and link.partnership_id == p.pk and link.state != "declined":
+            return fresh  # already asked for (or confirmed): nothing new
+        Proposal.objects.filter(pk=fresh.pk).update(c3p_partnership=None)
+        if link is None:
+            link = PartnershipLink(proposal=fresh)
+        link.partnership, link.state = p, PartnershipLink.State.REQUESTED
+        link.requested_by, link.requested_at = actor, clock.now()
+        link.decided_by, link.decided_at, link.reason = None, None, ""
+        link.save()
         audit_record(
             actor=actor,
-            obj=fresh,
-            action="c3p_partnership_link_proposal",
+            obj=link,
+            action="c3p_partnership_link_request",
             from_state=str(before or ""),
-            to_state=str(p.pk if p else ""),
+            to_state=link.state,
+            payload={"proposal": fresh.pk, "partnership": p.pk},
         )
-        if p is not None and p.pk != before:
+        if actor.organisation_id == p.japanese_city_id:
+            _confirm(actor, link)
+        else:
             notify(
-                _members(p.japanese_city_id, p.partner_city_id),
-                subject=gettext_noop("A C3P proposal names your city partnership"),
-                message=gettext_noop("%(org)s's proposal “%(title)s” names the partnership %(p)s."),
+                _link_members(p),
+                subject=gettext_noop("A C3P proposal asks to name your city partnership"),
+                message=gettext_noop(
+                    "%(org)s asks to name the partnership %(p)s in its C3P proposal “%(title)s”: "
+                    "confirm or decline it on the partnership's page."
+                ),
                 values={"org": str(fresh.organisation), "title": fresh.title, "p": str(p)},
                 link=reverse("c3p:partnership_detail", args=[p.pk]),
             )
     fresh.refresh_from_db()
     return fresh
+
+
+def _locked_link(link: PartnershipLink) -> tuple[PartnershipLink, Proposal]:
+    proposal = Proposal.objects.select_for_update().get(pk=link.proposal_id)
+    fresh = (
+        PartnershipLink.objects.select_for_update()
+        .select_related("partnership__japanese_city", "partnership__partner_city", "requested_by")
+        .get(pk=link.pk)
+    )
+    return fresh, proposal
+
+
+def _pending(link: PartnershipLink) -> None:
+    if link.state != PartnershipLink.State.REQUESTED:
+        raise ServiceError(
+            _("This request was already answered (%(state)s).")
+            % {"state": link.get_state_display()}
+        )
+
+
+def _confirm(actor: Any, link: PartnershipLink) -> None:
+    """Inside the caller's transaction, with the proposal and the link locked."""
+    p = link.partnership
+    proposal = Proposal.objects.get(pk=link.proposal_id)
+    try:  # the document is the representative's: written as the one who asked
+        proposal_services.proposal_update_document(
+            actor=link.requested_by,
+            proposal=proposal,
+            document=partnership_document(p, proposal, proposal.document),
+        )
+    except NotAllowed as exc:
+        raise ServiceError(
+            _(
+                "The proposal can no longer be edited (it was submitted, or its representative "
+                "changed): the partnership cannot be named in it now."
+            )
+        ) from exc
+    Proposal.objects.filter(pk=proposal.pk).update(c3p_partnership=p)
+    link.state, link.decided_by, link.decided_at = (
+        PartnershipLink.State.CONFIRMED,
+        actor,
+        clock.now(),
+    )
+    link.save()
+    audit_record(
+        actor=actor,
+        obj=link,
+        action="c3p_partnership_link_confirm",
+        from_state=PartnershipLink.State.REQUESTED,
+        to_state=link.state,
+        payload={"proposal": proposal.pk, "partnership": p.pk},
+    )
+    notify(
+        _members(p.japanese_city_id, p.partner_city_id, proposal.organisation_id),
+        subject=gettext_noop("A C3P proposal names your city partnership"),
+        message=gettext_noop(
+            "%(org)s's proposal “%(title)s” names the partnership %(p)s (confirmed by the "
+            "Japanese municipality)."
+        ),
+        values={"org": str(proposal.organisation), "title": proposal.title, "p": str(p)},
+        link=reverse("c3p:partnership_detail", args=[p.pk]),
+    )
+
+
+def partnership_link_confirm(*, actor: Any, link: PartnershipLink) -> PartnershipLink:
+    """A member of the Japanese municipality confirms the request: the proposal names the
+    partnership, and its cities, agreement and letters are taken from it."""
+    require(actor, "decide_c3p_partnership_link", link)
+    with transaction.atomic():
+        link, _proposal = _locked_link(link)
+        require(actor, "decide_c3p_partnership_link", link)
+        _pending(link)
+        _confirm(actor, link)
+    return link
+
+
+def partnership_link_decline(*, actor: Any, link: PartnershipLink, reason: str) -> PartnershipLink:
+    """A member of the Japanese municipality declines the request, with its reason; the
+    representative is told and the proposal names no partnership."""
+    require(actor, "decide_c3p_partnership_link", link)
+    reason = clean_text(reason, _("Reason"))
+    with transaction.atomic():
+        link, proposal = _locked_link(link)
+        require(actor, "decide_c3p_partnership_link", link)
+        _pending(link)
+        link.state, link.decided_by, link.decided_at = (
+            PartnershipLink.State.DECLINED,
+            actor,
+            clock.now(),
+        )
+        link.reason = reason
+        link.save()
+        audit_record(
+            actor=actor,
+            obj=link,
+            action="c3p_partnership_link_decline",
+            from_state=PartnershipLink.State.REQUESTED,
+            to_state=link.state,
+            payload={"reason": reason},
+        )
+        notify(
+            _members(proposal.organisation_id),
+            subject=gettext_noop("The municipality declined to name the city partnership"),
+            message=gettext_noop(
+                "%(city)s declined to have “%(title)s” name the partnership %(p)s: %(reason)s"
+            ),
+            values={
+                "city": str(link.partnership.japanese_city),
+                "title": proposal.title,
+                "p": str(link.partnership),
+                "reason": reason,
+            },
+            link=reverse("c3p:partnership_pick", args=[proposal.pk]),
+        )
+    return link

@@ -83,6 +83,10 @@ SAMPLE_ORGANISATIONS = {
 # the C3P FY2025 call opens on 2025-02-10 (guidebook 2.1 footnote 1); the demo's C3P round
 # closes three weeks later (3.4: "about three weeks"), a date the guidebook does not give
 C3P_DEMO_NOW = "2025-02-20T10:00:00+09:00"
+# the C3P samples adopted 2025-03-25: one project in its second year (year 1 closed and settled,
+# year 2 contracted 2026-06-18), the other in phase 2 after its phase 1's third year
+C3P_PROJECT_DEMO_NOW = "2026-07-01T10:00:00+09:00"
+C3P_PROJECT_DEMO_AT = dt.datetime(2026, 6, 18, 10, 0, tzinfo=JST)
 # the grant samples have been paid and report their first year after this moment
 GRANTS_DEMO_NOW = "2027-02-01T10:00:00+09:00"
 
@@ -122,6 +126,7 @@ class Command(BaseCommand):
             self._samples(users["applicant"], jcm)
             self._c3p_samples(users["applicant"], c3p)
             self._c3p_partnerships(users)
+            c3p_projects = self._c3p_projects(users, c3p)
             story = selection_story(
                 round_=jcm.rounds.get(code="first"),
                 applicant=users["applicant"],
@@ -188,41 +193,63 @@ class Command(BaseCommand):
                 "The selection sample is built when the demo runs after 2024-06-05, e.g. "
                 "make demo DEMO_NOW=2024-06-20T10:00:00+09:00"
             )
+        # the JCM stages after selection on one line (the output stays within 20 lines)
+        jcm_parts = []
         if grants:
             states = ", ".join(f"{g.number}: {g.get_state_display()}" for g in grants)
-            self.stdout.write(f"Grant samples (Grants menu): {states}.")
-        self.stdout.write(
-            "The grant stage from 内示 to payment and the years after: run the demo later, e.g. "
-            f"make demo DEMO_NOW={GRANTS_DEMO_NOW}"
-        )
+            jcm_parts.append(f"grants (Grants menu): {states}")
         if plan is not None:
             periods = ", ".join(
                 f"{p.start}–{p.end}: {p.get_state_display()}"
                 for p in plan.periods.order_by("start", "version")
             )
-            self.stdout.write(
-                f"Monitoring sample (Monitoring menu): {plan.grant.number} "
-                f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}."
+            jcm_parts.append(
+                f"monitoring (Monitoring menu): {plan.grant.number} "
+                f"{plan.methodology_id} {plan.methodology_version}; periods: {periods or '—'}"
             )
         if jcm_project is not None:
             issued = ", ".join(
                 f"{i.vintage_start}–{i.vintage_end}: {i.issued_tco2} tCO2"
                 for i in Issuance.objects.filter(request__project=jcm_project).order_by("pk")
             )
-            self.stdout.write(
-                f"JCM project sample (JCM projects menu): {jcm_project} "
+            jcm_parts.append(
+                f"JCM project (JCM projects menu): {jcm_project} "
                 f"{jcm_project.get_state_display()}; issuances: {issued or '—'} "
-                "(JCM registry, Credits portfolio and the public JCM credits page)."
+                "(JCM registry, Credits portfolio and the public JCM credits page)"
+            )
+        if jcm_parts:
+            self.stdout.write("JCM samples after selection: " + " · ".join(jcm_parts) + ".")
+        if c3p_projects:
+            self.stdout.write(
+                "C3P project samples (C3P projects menu): "
+                + "; ".join(
+                    f"{p.proposal.title}: FY{y.fiscal_year} phase {y.phase} year "
+                    f"{y.year_in_phase} {y.get_state_display()}"
+                    for p in c3p_projects
+                    for y in [p.years.order_by("-fiscal_year").first()]
+                )
+                + "."
             )
         later = []
+        if clock.now() < _jst(GRANTS_DEMO_NOW[:16]):
+            later.append(
+                f"the grant stage from 内示 to payment and the years after with "
+                f"DEMO_NOW={GRANTS_DEMO_NOW}"
+            )
         if plan is None:
             later.append(f"monitoring (MRV) with DEMO_NOW={GRANTS_DEMO_NOW}")
         if jcm_project is None or Issuance.objects.filter(request__project=jcm_project).count() < 2:
             later.append(f"JCM credits (two issuances delivered) with DEMO_NOW={CREDITS_DEMO_NOW}")
-        later.append(
-            f"C3P proposals (the FY2025 call opens 2025-02-10) with DEMO_NOW={C3P_DEMO_NOW}"
-        )
-        self.stdout.write("Run `make demo DEMO_NOW=…` for other moments: " + "; ".join(later) + ".")
+        if clock.now() < C3P_PROJECT_DEMO_AT:
+            later.append(
+                f"C3P proposals (the FY2025 call opens 2025-02-10) with DEMO_NOW={C3P_DEMO_NOW}; "
+                f"C3P projects in year 2 and through a phase change with "
+                f"DEMO_NOW={C3P_PROJECT_DEMO_NOW}"
+            )
+        if later:
+            self.stdout.write(
+                "Run `make demo DEMO_NOW=…` for other moments: " + "; ".join(later) + "."
+            )
 
     def _keep(self, emails: list) -> str:
         """Append the e-mails to var/demo-emails.txt; returns where they are."""
@@ -293,6 +320,37 @@ class Command(BaseCommand):
                 municipality=users["municipality"],
                 company=users["applicant"],
             )
+
+    def _c3p_projects(self, users: dict[str, User], c3p: Call) -> list:
+        """Two sample C3P proposals adopted through the platform (the new one linked to the
+        sample city partnership) and their projects' stories, as far as the clock has come."""
+        from renkei.c3p import demo_project as demo
+        from renkei.c3p.models import CityPartnership
+
+        adopted = demo.c3p_adoption_story(
+            round_=c3p.rounds.get(code="first"),
+            lead=users["applicant"],
+            office=users["office"],
+            reviewers=[users["reviewer"], users["reviewer2"]],
+            examples=EXAMPLES,
+            partnership=CityPartnership.objects.filter(
+                japanese_city=users["municipality"].organisation,
+                partner_city=users["partner-city"].organisation,
+            ).first(),
+            municipality=users["municipality"],
+        )
+        projects = []
+        for proposal, novelty in zip(adopted, ["", demo.NOVELTY], strict=False):
+            with transaction.atomic():
+                project = demo.c3p_project_story(
+                    proposal=proposal,
+                    office=users["office"],
+                    lead=users["applicant"],
+                    novelty=novelty,
+                )
+            if project is not None:
+                projects.append(project)
+        return projects
 
     def _users(self) -> dict[str, User]:
         out = {}
