@@ -83,6 +83,29 @@ def test_clean_hour(tmp_path) -> None:
     assert result.findings == [] and result.counts["missing_intervals"] == 0
 
 
+def test_a_connection_reads_a_rewritten_file_afresh(tmp_path) -> None:
+    # connect() keeps each file's Parquet footer between queries (parquet_metadata_cache): a
+    # file written again at the same path is read as it now is, not from the cached footer
+    con = meter.connect()
+    assert con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone() == (True,)
+    try:
+        _, parquet = stored(tmp_path, [("A", 1, stamp(k), k + 1) for k in range(4)])
+        first = totals(parquet, connection=con)
+        _, again = stored(
+            tmp_path, [("A", 1, stamp(k), 2) for k in range(3)] + [("B", 1, stamp(0), 5)]
+        )
+        assert again == parquet
+        second = totals(parquet, connection=con)
+    finally:
+        con.close()
+    assert first.totals == {("A", "1"): Quantity(Decimal(10), "kWh")}
+    assert second.totals == {
+        ("A", "1"): Quantity(Decimal(6), "kWh"),
+        ("B", "1"): Quantity(Decimal(5), "kWh"),
+    }
+    assert second.counts["missing_intervals"] == 1 + 3
+
+
 def test_gaps_duplicates_negatives_misaligned_outside(tmp_path) -> None:
     rows = [
         ("A", 1, stamp(0), 1),
