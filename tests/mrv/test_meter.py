@@ -349,6 +349,25 @@ def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path, layo
     )
 
 
+def test_points_read_again_for_their_values_with_bounds_of_their_own(tmp_path) -> None:
+    # the row group C-D is read again for its values alone (times clean, calibrated); only the
+    # readings that are negative or above the smaller bound (C's 2) are aggregated: C's 3 is
+    # above its own bound, D's -1 is negative; E-F's readings are all 1, below both bounds, so
+    # E and F come back from that pass with nothing and keep the screen's totals
+    parquet = many_row_groups(tmp_path, {"C": {3: [3]}, "D": {2: [-1]}, "F": {0: [-2]}})
+    bounds = {("C", "1"): Decimal(2), ("D", "1"): Decimal(5), ("E", "1"): Decimal("0.5")}
+    result = totals(parquet, hours=N // 4, maximum=bounds)
+    assert sorted((f.kind, f.site) for f in result.findings) == [
+        ("implausible", "C"),
+        ("implausible", "E"),
+        ("negative", "D"),
+        ("negative", "F"),
+    ]
+    values = {k[0]: q.value for k, q in result.totals.items()}
+    assert values == dict.fromkeys("ABCDEFGHIJ", N) | {"C": N - 1, "D": N - 1, "E": 0, "F": N - 1}
+    assert (result.counts["negative"], result.counts["implausible"]) == (2, 1 + N)
+
+
 def test_without_row_group_statistics_the_values_bounds_are_read(
     tmp_path, monkeypatch, layout
 ) -> None:

@@ -425,17 +425,25 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
-    def values(self, points: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-        """For ``points`` (whose times passed the screen): per point the number of negative
-        readings, their sum and the largest reading. Only the row groups of their sites are
-        read (the sites given as literals, which DuckDB prunes on); no join: the other points of
-        those sites are read too and left out here."""
+    def values(
+        self, points: set[tuple[str, str]], above: Decimal | None
+    ) -> dict[tuple[str, str], tuple]:
+        """For ``points`` (whose times passed the screen): per point with some reading negative
+        or above ``above`` (the smallest of their bounds; None: no bound), the number of
+        negative readings, their sum, and the largest of those readings (above the point's
+        bound if any of its readings is). A point not returned has no negative reading and none
+        above ``above``. Only those readings are aggregated: the test on the value is pushed
+        into the scan, and only the row groups of their sites are read (the sites given as
+        literals, which DuckDB prunes on); no join: the other points of those sites are read too
+        and left out here."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
         inside = "" if self.all_inside else f"{self.inside} AND "
+        odd = "value < 0" + ("" if above is None else f" OR value > {_decimal(above)}")
         rows = self.con.execute(
             f"""SELECT site, point, count_if(value < 0), coalesce(sum(least(value, 0)), 0),
                   max(value)
-                FROM {self.file} WHERE {inside}site IN ({sites}) GROUP BY site, point"""
+                FROM {self.file} WHERE ({odd}) AND {inside}site IN ({sites})
+                GROUP BY site, point"""
         ).fetchall()
         return {(site, point): rest for site, point, *rest in rows if (site, point) in points}
 
@@ -678,7 +686,10 @@ def _outcome(
     if values_only:
         # times clean and calibrated throughout: only their values are in doubt (a row group of
         # theirs has a negative or implausible value); read again for their values alone
-        for key, (negatives, below_zero, largest) in q.values(values_only).items():
+        bounds = [dirty[key][2] for key in values_only if dirty[key][2] is not None]
+        found = q.values(values_only, min(bounds) if bounds else None)
+        for key in sorted(values_only):
+            negatives, below_zero, largest = found.get(key, (0, 0, None))
             cap = dirty[key][2]
             if cap is not None and largest is not None and largest > cap:
                 continue  # an implausible reading: counted exactly below, with the rest
