@@ -2,7 +2,10 @@
 rows), generated as Parquet with DuckDB; times Renkei's quality checks + the period's totals for
 every site (``renkei.mrv.meter.period_totals``) + the reductions per site, against a bare
 ``SELECT site, point, sum(value) … GROUP BY`` over the same Parquet with DuckDB alone, in the
-same run (the ratio is the figure); prints the peak memory and the conditions. Also times the
+same run (the ratio is the figure); prints the peak memory and the conditions. Each side is
+timed in wall-clock time and in the process's CPU time (every thread's, ``time.process_time``):
+on a machine shared with other work the wall-clock ratio swings with the load (from 1.0 to 4.0
+between runs under load 5–7), the CPU-time ratio much less. Also times the
 .xlsx monitoring sheet of one site (a year of daily readings) through
 ``renkei.mrv.datafile.read_readings`` and ``quality.check``.
 
@@ -130,8 +133,10 @@ def renkei(parquet: Path, sites: int, days: int, reductions) -> tuple:
 
 
 def timed(fn, *args):
-    t0 = time.perf_counter()
+    """(wall-clock seconds, value); the CPU seconds of the call are in ``timed.cpu``."""
+    c0, t0 = time.process_time(), time.perf_counter()
     value = fn(*args)
+    timed.cpu = time.process_time() - c0
     return time.perf_counter() - t0, value
 
 
@@ -194,14 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     how, reductions = _reductions_fn()
 
     bare(parquet)  # warm the file cache and DuckDB's start-up: neither run pays for it first
-    bare_times, renkei_times, compute_times = [], [], []
+    bare_times, renkei_times, compute_times, bare_cpu, renkei_cpu = [], [], [], [], []
     for _ in range(args.runs):  # alternated, so that load on the machine falls on both alike
         seconds, sums = timed(bare, parquet)
         bare_times.append(seconds)
+        bare_cpu.append(timed.cpu)
         seconds, (outcome, per_site, in_compute) = timed(
             renkei, parquet, args.sites, args.days, reductions
         )
         renkei_times.append(seconds)
+        renkei_cpu.append(timed.cpu)
         compute_times.append(in_compute)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -218,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bare aggregate (DuckDB alone): median {b:.3f} s of {args.runs} runs")
     print(f"renkei period_totals + checks + reductions: median {r:.3f} s of {args.runs} runs")
     print(f"ratio renkei / bare: {r / b:.2f}")
+    b_cpu, r_cpu = statistics.median(bare_cpu), statistics.median(renkei_cpu)
+    print(
+        f"CPU time (all threads): bare median {b_cpu:.3f} s, renkei median {r_cpu:.3f} s; "
+        f"ratio {r_cpu / b_cpu:.2f}"
+    )
     c_t = statistics.median(compute_times)
     print(
         f"of which the reductions: median {c_t:.3f} s; "

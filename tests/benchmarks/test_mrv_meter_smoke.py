@@ -34,6 +34,18 @@ def test_smoke_run_prints_consistent_figures(tmp_path, capsys) -> None:
     low = (ours - 0.0005) / (bare + 0.0005)
     high = (ours + 0.0005) / max(bare - 0.0005, 1e-9)
     assert low - 0.005 <= ratio <= high + 0.005, (low, ratio, high)
+    # the same for the CPU times (every thread's): the figure that the machine's load moves less
+    cpu = re.search(
+        r"CPU time \(all threads\): bare median (\d+\.\d{3}) s, renkei median (\d+\.\d{3}) s; "
+        r"ratio (\d+\.\d+)",
+        out,
+    )
+    assert cpu, out
+    b_cpu, r_cpu, cpu_ratio = map(float, cpu.groups())
+    assert r_cpu > 0 and b_cpu > 0
+    low = (r_cpu - 0.0005) / (b_cpu + 0.0005)
+    high = (r_cpu + 0.0005) / max(b_cpu - 0.0005, 1e-9)
+    assert low - 0.005 <= cpu_ratio <= high + 0.005, (low, cpu_ratio, high)
     assert re.search(
         r"of which the reductions: median \d+\.\d{3} s; period_totals alone / bare: \d", out
     )

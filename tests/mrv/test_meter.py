@@ -83,6 +83,29 @@ def test_clean_hour(tmp_path) -> None:
     assert result.findings == [] and result.counts["missing_intervals"] == 0
 
 
+def test_a_connection_reads_a_rewritten_file_afresh(tmp_path) -> None:
+    # connect() keeps each file's Parquet footer between queries (parquet_metadata_cache): a
+    # file written again at the same path is read as it now is, not from the cached footer
+    con = meter.connect()
+    assert con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone() == (True,)
+    try:
+        _, parquet = stored(tmp_path, [("A", 1, stamp(k), k + 1) for k in range(4)])
+        first = totals(parquet, connection=con)
+        _, again = stored(
+            tmp_path, [("A", 1, stamp(k), 2) for k in range(3)] + [("B", 1, stamp(0), 5)]
+        )
+        assert again == parquet
+        second = totals(parquet, connection=con)
+    finally:
+        con.close()
+    assert first.totals == {("A", "1"): Quantity(Decimal(10), "kWh")}
+    assert second.totals == {
+        ("A", "1"): Quantity(Decimal(6), "kWh"),
+        ("B", "1"): Quantity(Decimal(5), "kWh"),
+    }
+    assert second.counts["missing_intervals"] == 1 + 3
+
+
 def test_gaps_duplicates_negatives_misaligned_outside(tmp_path) -> None:
     rows = [
         ("A", 1, stamp(0), 1),
@@ -324,6 +347,25 @@ def test_values_bounds_from_row_groups_name_only_the_faulty_point(tmp_path, layo
         1,
         1,
     )
+
+
+def test_points_read_again_for_their_values_with_bounds_of_their_own(tmp_path) -> None:
+    # the row group C-D is read again for its values alone (times clean, calibrated); only the
+    # readings that are negative or above the smaller bound (C's 2) are aggregated: C's 3 is
+    # above its own bound, D's -1 is negative; E-F's readings are all 1, below both bounds, so
+    # E and F come back from that pass with nothing and keep the screen's totals
+    parquet = many_row_groups(tmp_path, {"C": {3: [3]}, "D": {2: [-1]}, "F": {0: [-2]}})
+    bounds = {("C", "1"): Decimal(2), ("D", "1"): Decimal(5), ("E", "1"): Decimal("0.5")}
+    result = totals(parquet, hours=N // 4, maximum=bounds)
+    assert sorted((f.kind, f.site) for f in result.findings) == [
+        ("implausible", "C"),
+        ("implausible", "E"),
+        ("negative", "D"),
+        ("negative", "F"),
+    ]
+    values = {k[0]: q.value for k, q in result.totals.items()}
+    assert values == dict.fromkeys("ABCDEFGHIJ", N) | {"C": N - 1, "D": N - 1, "E": 0, "F": N - 1}
+    assert (result.counts["negative"], result.counts["implausible"]) == (2, 1 + N)
 
 
 def test_without_row_group_statistics_the_values_bounds_are_read(

@@ -6,13 +6,18 @@ the formula takes; RE, PE and ER = RE - PE, unrounded. Per site: sums. In total:
 ER_p = RE_p - PE_p, then the JCM rounding (down to whole tCO2) applied once, where the
 methodology says (``rounding: ER_p``), never per point; a negative total is reported as 0.
 Every value a verifier needs is a ``Step``: the formula with its values substituted.
+
+Arithmetic is exact: each point in ``Decimal`` within ``formulas.EXACT`` (which raises instead of
+rounding), and a point where some operation has no exact decimal result (a ratio such as
+3.2 / 2.1) again in ``Fraction``; the sums stay decimal while every term is, and become fractions
+from the first term that is not. Both give the same values, steps and results.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 from fractions import Fraction
 from math import floor
 
@@ -38,8 +43,41 @@ def jcm_round(value: Decimal | Fraction) -> int:
     return max(0, floor(value))
 
 
-def _dec(value: Fraction) -> Decimal:
+def _dec(value: formulas.Number) -> Decimal:
     return formulas.to_decimal(value)
+
+
+def _num(value: formulas.Number) -> str:
+    """A computed value as shown in a step (the same for a Decimal and a Fraction)."""
+    return format(formulas.to_decimal(value), "f")
+
+
+def _add(a: formulas.Number, b: formulas.Number) -> formulas.Number:
+    """``a + b`` exactly: in decimal while both are decimals and the sum is exact, else as a
+    fraction."""
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        try:
+            return formulas.EXACT.add(a, b)
+        except Inexact:  # beyond EXACT's 400 digits
+            pass
+    return Fraction(a) + Fraction(b)
+
+
+def _sub(a: formulas.Number, b: formulas.Number) -> formulas.Number:
+    return _add(a, -Fraction(b) if not isinstance(b, Decimal) else b.copy_negate())
+
+
+def _lines(fam: formulas.Family, values: dict, roles: Mapping[str, str]) -> tuple:
+    """RE, PE and ER of one point: in decimal (exact, ``formulas.EXACT``) when every operation
+    has an exact decimal result, else in fractions."""
+    try:
+        with localcontext(formulas.EXACT):
+            re_line, pe_line = fam.re(values, roles), fam.pe(values, roles)
+            return re_line, pe_line, re_line.value - pe_line.value
+    except Inexact:  # e.g. 3.2 / 2.1: no finite decimal
+        exact = {k: Fraction(v) for k, v in values.items()}
+        re_line, pe_line = fam.re(exact, roles), fam.pe(exact, roles)
+        return re_line, pe_line, re_line.value - pe_line.value
 
 
 def _fmt(value: Decimal | Fraction) -> str:
@@ -73,7 +111,7 @@ def _resolve(
     pv: PointValues,
     fixed: Mapping[str, Quantity],
     steps: list[Step],
-) -> Fraction:
+) -> Decimal:
     where = _where(pv.site, pv.point)
     levels = (("monitored", pv.values), ("fixed for the point", pv.fixed), ("fixed", fixed))
     found = next(((o, level[p.name]) for o, level in levels if p.name in level), None)
@@ -103,7 +141,7 @@ def _resolve(
             code="bad_value",
             parameter=p.name,
         )
-    return Fraction(value)
+    return value
 
 
 def compute(
@@ -144,13 +182,14 @@ def compute(
     _check_names(m, fixed, " (project fixed values)", known)
     # a parameter no point overrides resolves to the same value, formula and origin at every
     # point: resolved once (on the first point that takes it, so that an error names it)
-    shared: dict[str, tuple[str, Fraction, Decimal, str]] = {}
+    shared: dict[str, tuple[str, Decimal, Decimal, str]] = {}
     steps: list[Step] = []
     re_shown: list[str] = []  # each point's RE and PE as shown, for the totals' lines
     pe_shown: list[str] = []
-    per_point: dict[str, Fraction] = {}
-    per_site: dict[str, Fraction] = {}
-    re_total = pe_total = Fraction(0)
+    per_point: dict[str, formulas.Number] = {}
+    per_site: dict[str, formulas.Number] = {}
+    re_total: formulas.Number = Decimal(0)
+    pe_total: formulas.Number = Decimal(0)
     seen: set[tuple[str, str]] = set()
     site_points: dict[str, list[str]] = {}
     for pv in points:
@@ -189,9 +228,7 @@ def compute(
                     code="bad_value",
                     parameter=roles[symbol],
                 )
-        re_line = fam.re(values, roles)
-        pe_line = fam.pe(values, roles)
-        er = re_line.value - pe_line.value
+        re_line, pe_line, er = _lines(fam, values, roles)
         for key, line, note, shown in (
             ("RE", re_line, m.formulas["RE"], re_shown),
             ("PE", pe_line, m.formulas["PE"], pe_shown),
@@ -203,7 +240,7 @@ def compute(
         steps.append(
             Step(
                 f"ER{where}",
-                f"RE - PE = {_fmt(re_line.value)} - {_fmt(pe_line.value)}",
+                f"RE - PE = {_num(re_line.value)} - {_num(pe_line.value)}",
                 _dec(er),
                 "tCO2",
                 pv.site,
@@ -213,15 +250,15 @@ def compute(
         )
         per_point[f"{pv.site}/{pv.point}"] = er
         site_points.setdefault(pv.site, []).append(f"{pv.site}/{pv.point}")
-        per_site[pv.site] = per_site.get(pv.site, Fraction(0)) + er
-        re_total += re_line.value
-        pe_total += pe_line.value
+        per_site[pv.site] = _add(per_site[pv.site], er) if pv.site in per_site else er
+        re_total = _add(re_total, re_line.value)
+        pe_total = _add(pe_total, pe_line.value)
     for site, er in per_site.items():
         members = site_points[site]
         steps.append(
             Step(
                 f"ER[site={site}]",
-                " + ".join(_fmt(per_point[k]) for k in members),
+                " + ".join(_num(per_point[k]) for k in members),
                 _dec(er),
                 "tCO2",
                 site,
@@ -230,11 +267,11 @@ def compute(
     sum_re, sum_pe = " + ".join(re_shown), " + ".join(pe_shown)
     steps.append(Step("RE_p", f"Σ RE = {sum_re}", _dec(re_total), "tCO2"))
     steps.append(Step("PE_p", f"Σ PE = {sum_pe}", _dec(pe_total), "tCO2"))
-    er_total = re_total - pe_total
+    er_total = _sub(re_total, pe_total)
     steps.append(
         Step(
             "ER_p (unrounded)",
-            f"RE_p - PE_p = {_fmt(re_total)} - {_fmt(pe_total)}",
+            f"RE_p - PE_p = {_num(re_total)} - {_num(pe_total)}",
             _dec(er_total),
             "tCO2",
             note="exact; values without a finite decimal are shown to "
@@ -245,7 +282,7 @@ def compute(
     steps.append(
         Step(
             "ER_p",
-            f"max(0, floor({_fmt(er_total)}))",
+            f"max(0, floor({_num(er_total)}))",
             Decimal(rounded),
             "tCO2",
             note=f"JCM rounding down to whole tCO2, applied once to {m.rounding}"
@@ -267,7 +304,7 @@ def compute(
     )
 
 
-def _notes(m, doc, er_total: Fraction, adjustments: Sequence[Adjustment]) -> list[str]:
+def _notes(m, doc, er_total: formulas.Number, adjustments: Sequence[Adjustment]) -> list[str]:
     notes = []
     if m.provisional:
         tagged = ", ".join(k for k, f in doc.formulas.items() if f.tag == "K") if doc else "RE, PE"
@@ -282,7 +319,8 @@ def _notes(m, doc, er_total: Fraction, adjustments: Sequence[Adjustment]) -> lis
         notes.extend(f"interpretation: {text}" for text in doc.interpretations)
     if er_total < 0:
         notes.append(
-            f"the project emissions exceed the reference emissions by {_fmt(-er_total)} tCO2: "
+            f"the project emissions exceed the reference emissions by {_num(_sub(0, er_total))} "
+            "tCO2: "
             "the emission reductions are reported as 0 (never negative)"
         )
     for adj in adjustments:

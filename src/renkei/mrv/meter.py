@@ -100,6 +100,9 @@ def connect(*, memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> 
         }
     )
     con.execute("SET TimeZone = 'Asia/Tokyo'")
+    # a period's check reads one file's footer in each of its queries (schema, statistics, unit,
+    # screen, recount): parsed once (DuckDB re-reads it when the file's modification time changes)
+    con.execute("SET parquet_metadata_cache = true")
     return con
 
 
@@ -422,17 +425,25 @@ class _Query:
             "GROUP BY site, point"
         ).fetchall()
 
-    def values(self, points: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-        """For ``points`` (whose times passed the screen): per point the number of negative
-        readings, their sum and the largest reading. Only the row groups of their sites are
-        read (the sites given as literals, which DuckDB prunes on); no join: the other points of
-        those sites are read too and left out here."""
+    def values(
+        self, points: set[tuple[str, str]], above: Decimal | None
+    ) -> dict[tuple[str, str], tuple]:
+        """For ``points`` (whose times passed the screen): per point with some reading negative
+        or above ``above`` (the smallest of their bounds; None: no bound), the number of
+        negative readings, their sum, and the largest of those readings (above the point's
+        bound if any of its readings is). A point not returned has no negative reading and none
+        above ``above``. Only those readings are aggregated: the test on the value is pushed
+        into the scan, and only the row groups of their sites are read (the sites given as
+        literals, which DuckDB prunes on); no join: the other points of those sites are read too
+        and left out here."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
         inside = "" if self.all_inside else f"{self.inside} AND "
+        odd = "value < 0" + ("" if above is None else f" OR value > {_decimal(above)}")
         rows = self.con.execute(
             f"""SELECT site, point, count_if(value < 0), coalesce(sum(least(value, 0)), 0),
                   max(value)
-                FROM {self.file} WHERE {inside}site IN ({sites}) GROUP BY site, point"""
+                FROM {self.file} WHERE ({odd}) AND {inside}site IN ({sites})
+                GROUP BY site, point"""
         ).fetchall()
         return {(site, point): rest for site, point, *rest in rows if (site, point) in points}
 
@@ -485,13 +496,13 @@ class _Query:
                          cap IS NOT NULL AND value > cap AS impl
                   FROM base),
                 agg AS (
-                  SELECT {key}, count(*) FILTER (NOT on_grid) AS misaligned,
-                         count(*) FILTER (on_grid) AS on_grid, {bits} AS bits,
-                         count(*) FILTER (on_grid AND neg) AS neg,
-                         count(*) FILTER (on_grid AND impl) AS impl,
-                         count(*) FILTER ({valid} AND NOT cal) AS uncal,
-                         coalesce(sum(value) FILTER ({valid} AND cal), 0) AS ok_total,
-                         coalesce(sum(value) FILTER ({valid} AND NOT cal), 0) AS uncal_total
+                  SELECT {key}, count_if(NOT on_grid) AS misaligned,
+                         count_if(on_grid) AS on_grid, {bits} AS bits,
+                         count_if(on_grid AND neg) AS neg,
+                         count_if(on_grid AND impl) AS impl,
+                         count_if({valid} AND NOT cal) AS uncal,
+                         sum(CASE WHEN {valid} AND cal THEN value ELSE 0 END) AS ok_total,
+                         sum(CASE WHEN {valid} AND NOT cal THEN value ELSE 0 END) AS uncal_total
                   FROM flagged GROUP BY {key})
                 SELECT {_names(uniform)}, a.misaligned, {distinct} AS slots,
                        a.on_grid - {distinct} AS dups, a.neg, a.impl, a.uncal, a.ok_total,
@@ -509,14 +520,14 @@ class _Query:
                 f"""WITH {self._base(repeated, ids, uniform)},
                     per AS (
                       SELECT {key}, d,
-                             min(value) FILTER (value >= 0 AND (cap IS NULL OR value <= cap))
-                               AS v,
+                             min(CASE WHEN value >= 0 AND (cap IS NULL OR value <= cap)
+                                      THEN value END) AS v,
                              any_value(d >= lo AND d + {step} <= hi) AS cal
                       FROM base WHERE d % {step} = 0 GROUP BY {key}, d),
                     agg AS (
-                      SELECT {key}, count(*) FILTER (v IS NOT NULL AND NOT cal) AS uncal,
-                             coalesce(sum(v) FILTER (cal), 0) AS ok_total,
-                             coalesce(sum(v) FILTER (NOT cal), 0) AS uncal_total
+                      SELECT {key}, count_if(v IS NOT NULL AND NOT cal) AS uncal,
+                             coalesce(sum(CASE WHEN cal THEN v ELSE 0 END), 0) AS ok_total,
+                             coalesce(sum(CASE WHEN NOT cal THEN v ELSE 0 END), 0) AS uncal_total
                       FROM per GROUP BY {key})
                     SELECT {_names(uniform)}, a.uncal, a.ok_total, a.uncal_total
                     FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
@@ -536,7 +547,8 @@ class _Query:
         the rows of every point of these sites; else each row joined to its point's number and
         parameters (the table ``dirty``)."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
-        where = f"WHERE {self.inside} AND r.site IN ({sites})"
+        inside = "" if self.all_inside else f"{self.inside} AND "
+        where = f"WHERE {inside}r.site IN ({sites})"
         d = f"{self.time} - {self.s_us} AS d"
         if uniform:
             lo, hi, cap = next(iter(points.values()))
@@ -674,7 +686,10 @@ def _outcome(
     if values_only:
         # times clean and calibrated throughout: only their values are in doubt (a row group of
         # theirs has a negative or implausible value); read again for their values alone
-        for key, (negatives, below_zero, largest) in q.values(values_only).items():
+        bounds = [dirty[key][2] for key in values_only if dirty[key][2] is not None]
+        found = q.values(values_only, min(bounds) if bounds else None)
+        for key in sorted(values_only):
+            negatives, below_zero, largest = found.get(key, (0, 0, None))
             cap = dirty[key][2]
             if cap is not None and largest is not None and largest > cap:
                 continue  # an implausible reading: counted exactly below, with the rest
