@@ -153,15 +153,17 @@ def stage_rows(stage: str, filters: dict[str, str]) -> list[FunnelRow]:
             )
             for p in qs.select_related("proposal__organisation").prefetch_related("years")
         ]
+    # a draft is its organisation's own until submitted (the office does not read it): counted
+    # and named by its organisation and C3P project, its title and page withheld
     return [
         FunnelRow(
             stage,
             p.pk,
-            p.title,
+            p.title if p.state != "draft" else str(_("(a draft, not yet submitted)")),
             p.organisation.name,
             p.country,
             str(p.get_state_display()),
-            f"/proposals/{p.pk}/",
+            f"/proposals/{p.pk}/" if p.state != "draft" else "",
             detail=str(p.c3p_origin),
         )
         for p in qs.select_related("organisation", "c3p_origin__proposal").order_by("pk")

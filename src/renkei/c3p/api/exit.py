@@ -103,7 +103,7 @@ class C3pExitFunnelRowOut(Schema):
     organisation: str = Field(description="Its organisation (the Japanese city for a partnership).")
     country: str = Field(description="Its country (ISO 3166-1 alpha-2).")
     state: str = Field(description="Its state, in the request's language.")
-    url: str = Field(description="Its page.")
+    url: str = Field(description="Its page (empty for a draft: its organisation's own).")
 
 
 class C3pExitFunnelOut(Schema):

@@ -23,6 +23,9 @@ def c3p_exit_panel(context: dict[str, Any], project: Any) -> dict[str, Any]:
     if not access.can(user, "view_c3p_exits", project):
         return {"show": False}
     exits = selectors.exits_of(project)
+    for e in exits["jcm"]:
+        # a draft is its organisation's own: others see that it exists, not what it says
+        e.readable = access.can(user, "view", e.proposal)
     for e in exits["schemes"]:
         e.name = scheme_name(e)
         e.can_change = access.can(user, "change_c3p_exit", e)
