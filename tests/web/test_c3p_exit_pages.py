@@ -66,6 +66,7 @@ def test_a_second_start_links_the_open_draft_and_keeps_what_was_typed(w) -> None
     page = response.content.decode()
     assert response.status_code == 400
     assert "already has a JCM draft" in page and "Table 7 row 1" in page
+    assert page.count("already has a JCM draft started") == 1  # said once, not twice
     assert f'href="/proposals/{first.proposal_id}/"' in page
     assert 'value="JCM: typed again"' in page
     assert Proposal.objects.filter(c3p_origin=w.project).count() == 1
