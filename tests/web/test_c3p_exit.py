@@ -115,6 +115,20 @@ def test_the_database_holds_one_open_draft_per_project_and_organisation(w) -> No
         )
 
 
+def test_a_start_racing_past_the_check_is_refused_by_the_database_not_a_500(w, monkeypatch):
+    """Two starts that both pass the open-draft check (no row lock on SQLite): the second meets
+    the database's one-draft rule and is refused with a message; its draft is not kept."""
+    from renkei.c3p.services import exit as svc
+
+    _start(w)
+    monkeypatch.setattr(svc, "_open_draft", lambda project, organisation: None)
+    with pytest.raises(ServiceError, match="open it from the project's page"):
+        _start(w, title="racing")
+    assert Proposal.objects.filter(c3p_origin=w.project).count() == 1
+    assert not Proposal.objects.filter(title="racing").exists()
+    assert C3pExit.objects.count() == 1
+
+
 def test_a_closed_round_another_programme_or_an_unknown_technology_is_refused(w) -> None:
     closed = jcm_round(code="old", deadline="2024-05-13T12:00")
     with pytest.raises(ServiceError, match=r"closed on 2024-05-13.*JCM 2\.\(11\)"):

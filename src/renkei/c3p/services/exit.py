@@ -200,6 +200,12 @@ def jcm_prefill(
     return document, filled
 
 
+def _open_draft(project: C3pProject, organisation: Organisation) -> Proposal | None:
+    return Proposal.objects.filter(
+        c3p_origin=project, organisation=organisation, state=ProposalState.DRAFT
+    ).first()
+
+
 def c3p_exit_start_jcm(
     *,
     actor: Any,
@@ -238,9 +244,7 @@ def c3p_exit_start_jcm(
     with transaction.atomic():
         project = _locked_project(project)
         organisation = actor.organisation
-        open_draft = Proposal.objects.filter(
-            c3p_origin=project, organisation=organisation, state=ProposalState.DRAFT
-        ).first()
+        open_draft = _open_draft(project, organisation)
         if open_draft is not None:
             raise DraftAlreadyOpen(
                 _(
@@ -270,14 +274,16 @@ def c3p_exit_start_jcm(
                 proposal = proposals.proposal_create(
                     actor=actor, round=round, title=title, country=country, document=document
                 )
-        except IntegrityError as exc:  # a start racing this one made the draft first
+                # the database's one-draft rule is met here: a start racing this one (past the
+                # project's lock, e.g. on SQLite) made the draft first
+                Proposal.objects.filter(pk=proposal.pk).update(c3p_origin=project)
+        except IntegrityError as exc:
             raise ServiceError(
                 _(
                     "Your organisation already has a JCM draft started from this C3P project; "
                     "open it from the project's page (C3P Ref. Table 7 row 1)."
                 )
             ) from exc
-        Proposal.objects.filter(pk=proposal.pk).update(c3p_origin=project)
         proposal.refresh_from_db()
         exit_ = C3pExit.objects.create(
             project=project,
