@@ -43,6 +43,8 @@ def test_the_lead_sees_what_will_be_prefilled_and_starts_the_linked_proposal(w) 
     detail = lead.get(f"/proposals/{proposal.pk}/").content.decode()
     assert "Prepared under the C3P project" in detail
     assert f'href="/c3p/projects/{w.project.pk}/"' in detail
+    assert "What was prefilled from the C3P project, and from where" in detail
+    assert "Ben Tre Province" in detail
     # the office does not read a draft: the project page names it without its title
     office = client_for(w.people.office)
     seen = office.get(f"/c3p/projects/{w.project.pk}/").content.decode()
@@ -54,6 +56,13 @@ def test_the_lead_sees_what_will_be_prefilled_and_starts_the_linked_proposal(w) 
     detail = office.get(f"/proposals/{proposal.pk}/").content.decode()
     assert "Prepared under the C3P project" in detail
     assert f'href="/c3p/projects/{w.project.pk}/"' in detail
+
+
+def test_with_no_jcm_round_open_the_start_page_says_so(w, settings) -> None:
+    settings.RENKEI_DEMO_NOW = "2025-06-01T10:00:00+09:00"  # the fixture's round closed 05-12
+    page = client_for(w.people.lead).get(_start_url(w)).content.decode()
+    assert "No round of the JCM Model Project call is open" in page
+    assert 'name="round"' not in page  # no form to start one
 
 
 def test_a_second_start_links_the_open_draft_and_keeps_what_was_typed(w) -> None:

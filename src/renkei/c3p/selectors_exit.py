@@ -127,18 +127,23 @@ def scheme_exits(filters: dict[str, str]) -> dict[str, int]:
 def stage_rows(stage: str, filters: dict[str, str]) -> list[FunnelRow]:
     qs = _stage_qs(stage, filters)
     if stage == "partnerships":
-        return [
-            FunnelRow(
-                stage,
-                p.pk,
-                str(p),
-                p.japanese_city.name,
-                p.partner_city.country,
-                (p.current_agreement().title if p.current_agreement() else ""),
-                f"/c3p/partnerships/{p.pk}/",
+        rows = []
+        for p in qs.select_related("japanese_city", "partner_city").prefetch_related("agreements"):
+            # the latest agreement signed or renewed (CityPartnership.current_agreement), read
+            # from the prefetched rows: one query for the list, not one per partnership
+            latest = max(p.agreements.all(), key=lambda a: (a.signed_on, a.pk), default=None)
+            rows.append(
+                FunnelRow(
+                    stage,
+                    p.pk,
+                    str(p),
+                    p.japanese_city.name,
+                    p.partner_city.country,
+                    latest.title if latest else "",
+                    f"/c3p/partnerships/{p.pk}/",
+                )
             )
-            for p in qs.select_related("japanese_city", "partner_city")
-        ]
+        return rows
     if stage == "projects":
         return [
             FunnelRow(

@@ -47,4 +47,9 @@ def c3p_origin_note(context: dict[str, Any], proposal: Any) -> dict[str, Any]:
     if project is None:
         return {"project": None}
     user = context["request"].user
-    return {"project": project, "linked": access.can(user, "view_c3p_exits", project)}
+    exit_ = C3pExit.objects.filter(proposal=proposal).first()
+    return {
+        "project": project,
+        "linked": access.can(user, "view_c3p_exits", project),
+        "prefilled": exit_.prefilled if exit_ is not None else [],
+    }
