@@ -171,7 +171,9 @@ def stage_rows(stage: str, filters: dict[str, str]) -> list[FunnelRow]:
             f"/proposals/{p.pk}/" if p.state != "draft" else "",
             detail=str(p.c3p_origin),
         )
-        for p in qs.select_related("organisation", "c3p_origin__proposal").order_by("pk")
+        for p in qs.select_related("organisation", "c3p_origin__proposal", "selection").order_by(
+            "pk"
+        )
     ]
 
 
