@@ -169,6 +169,17 @@ def test_an_exit_into_a_table_scheme_moves_through_its_statuses(w) -> None:
     assert AuditEvent.objects.filter(action="c3p_exit_status_change").count() == 2
 
 
+def test_the_status_notice_reads_in_each_readers_language(w, django_capture_on_commit_callbacks):
+    from renkei.accounts.notices import render
+
+    e = c3p_exit_record(actor=w.people.lead, project=w.project, scheme_id="clair_lgotp")
+    with django_capture_on_commit_callbacks(execute=True):
+        c3p_exit_status_change(actor=w.people.lead, exit=e, status="applied")
+    notice = Notice.objects.filter(recipient=w.people.office).latest("pk")
+    assert "from Considering to Applied" in render(notice.msgid, notice.params, "en")
+    assert "検討中 から 応募済み" in render(notice.msgid, notice.params, "ja")
+
+
 def test_a_status_may_not_skip_applied(w) -> None:
     e = c3p_exit_record(actor=w.people.lead, project=w.project, scheme_id="clair_lgotp")
     with pytest.raises(ServiceError, match="may move to: Applied, Withdrawn"):

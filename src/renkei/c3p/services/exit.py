@@ -430,7 +430,7 @@ def c3p_exit_record(
                 "%(status)s (C3P Ref. Tables 7 and 8)."
             ),
             scheme=scheme_name(exit_),
-            status=status,
+            status=C3pExit.Status(status).label,  # lazy: each reader's language
         )
     return exit_
 
@@ -499,7 +499,7 @@ def c3p_exit_status_change(
                 "%(before)s to %(after)s."
             ),
             scheme=scheme_name(exit_),
-            before=before,
-            after=status,
+            before=C3pExit.Status(before).label,
+            after=C3pExit.Status(status).label,
         )
     return exit_
