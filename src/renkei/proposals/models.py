@@ -81,10 +81,26 @@ class Proposal(models.Model):
         related_name="proposals",
         verbose_name=_("city partnership"),
     )
+    # a JCM Model Project proposal prepared under a C3P project (issue 11, the C3P's primary
+    # exit: C3P §1.2, Ref. Table 7 row 1): started from the project by its lead organisation
+    c3p_origin = models.ForeignKey(
+        "c3p.C3pProject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jcm_proposals",
+        verbose_name=_("prepared under the C3P project"),
+    )
 
     class Meta:
         verbose_name = _("proposal")
         constraints = [
+            # one open draft per C3P project and organisation (a second start links the first)
+            models.UniqueConstraint(
+                fields=["c3p_origin", "organisation"],
+                condition=Q(state="draft", c3p_origin__isnull=False),
+                name="proposal_c3p_exit_one_draft",
+            ),
             models.CheckConstraint(
                 condition=Q(state="draft") | Q(receipt_number__isnull=False),
                 name="submitted_proposal_has_receipt",

@@ -1,7 +1,8 @@
 """The City-to-City Collaboration for Zero Carbon Society call (C3P) as rules.
 
 ``assess_c3p(proposal, rulebook)`` judges a whole proposal; ``score_item`` answers one banded
-scoring question (cost-effectiveness, GHG reduction, engineer workload; Table 6).
+scoring question (cost-effectiveness, GHG reduction, engineer workload; Table 6);
+``exit_schemes`` reads the exit schemes of C3P Ref. Tables 7 and 8.
 """
 
 from renkei.rules.c3p.assess import assess_c3p
@@ -12,6 +13,7 @@ from renkei.rules.c3p.costs import (
     contract_cap,
     cost_totals,
 )
+from renkei.rules.c3p.exits import ExitScheme, ExitSchemes, exit_schemes, may_move
 from renkei.rules.c3p.project import (
     ExpenseLine,
     check_activity_date,
@@ -38,6 +40,8 @@ __all__ = [
     "C3pProposal",
     "C3pRulebook",
     "CostTotals",
+    "ExitScheme",
+    "ExitSchemes",
     "ExpenseLine",
     "assess_c3p",
     "check_activity_date",
@@ -49,6 +53,8 @@ __all__ = [
     "consumption_tax",
     "contract_cap",
     "cost_totals",
+    "exit_schemes",
+    "may_move",
     "next_year",
     "parse_c3p_proposal",
     "rulebook_for_year",
