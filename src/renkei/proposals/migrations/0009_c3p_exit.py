@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_registry_role'),
-        ('c3p', '0004_exit'),
+        ('c3p', '0005_exit'),
         ('calls', '0001_initial'),
         ('proposals', '0008_c3p_partnership'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_registry_role'),
-        ('c3p', '0003_project'),
+        ('c3p', '0004_partnership_link'),
         ('proposals', '0008_c3p_partnership'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
