@@ -225,10 +225,15 @@ class Command(BaseCommand):
                 + "; ".join(
                     f"{p.proposal.title}: FY{y.fiscal_year} phase {y.phase} year "
                     f"{y.year_in_phase} {y.get_state_display()}"
+                    + "".join(
+                        f", exit: {e.get_kind_display()} {e.scheme_id} {e.get_status_display()}"
+                        + (f" (JCM draft #{e.proposal_id})" if e.proposal_id else "")
+                        for e in p.exits.order_by("pk")
+                    )
                     for p in c3p_projects
                     for y in [p.years.order_by("-fiscal_year").first()]
                 )
-                + "."
+                + " (C3P funnel menu)."
             )
         later = []
         if clock.now() < _jst(GRANTS_DEMO_NOW[:16]):
@@ -350,7 +355,36 @@ class Command(BaseCommand):
                 )
             if project is not None:
                 projects.append(project)
+        if len(projects) == 2:
+            self._c3p_exits(users, projects[1])
         return projects
+
+    def _c3p_exits(self, users: dict[str, User], project) -> None:
+        """The continuing C3P project's exits: a Table 8 scheme (considering, then applied) and
+        a JCM Model Project proposal started from it, linked and prefilled (left a draft). The
+        only JCM call loaded (FY2024) closed on 2024-11-29, so from the JCM step's date the demo
+        adds a round labelled as a sample to take that draft."""
+        from renkei.c3p import demo_exit
+
+        jcm_round = None
+        if clock.now() >= _jst(demo_exit.JCM_ON):
+            jcm = Call.objects.get(rulebook_id="jcm-model-project/fy2024")
+            jcm_round, _ = Round.objects.get_or_create(
+                call=jcm,
+                code="sample-2026",
+                defaults=dict(
+                    name_ja="(サンプル) デモ用の回(2026年9月30日締切)",
+                    name_en="(sample) demo round (deadline 2026-09-30)",
+                    deadline=_jst("2026-09-30T12:00"),
+                ),
+            )
+        with transaction.atomic():
+            demo_exit.c3p_exit_story(
+                project=project,
+                lead=users["applicant"],
+                office=users["office"],
+                jcm_round=jcm_round,
+            )
 
     def _users(self) -> dict[str, User]:
         out = {}
