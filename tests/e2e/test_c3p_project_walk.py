@@ -13,7 +13,9 @@ a C3P proposal whose city partnership the Japanese municipality confirmed; the p
 and year 2 as the lead and the office, read by the municipality and the partner city (consortium
 members) on their partnership and project pages; a continuing project's phase change (refused
 without its novelty, Table 6 item 1); and a project whose phase 2 ended: no next year offered,
-and one posted anyway refused with 2.1. The exit into a JCM proposal joins at the marked place.
+and one posted anyway refused with 2.1. After year 2 the lead starts a JCM Model Project
+proposal from the project (linked, prefilled), seen from both sides and counted in the office's
+funnel.
 
 The adopted proposal is set up with the part's factories (tests/web/c3pfactories_project.py);
 every person logs in through the login form; the platform's clock moves with the story. The
@@ -23,12 +25,14 @@ browsers are Japanese: the platform's messages are asserted in the catalogue's J
 from __future__ import annotations
 
 import pytest
+from c3pfactories_exit import jcm_round
 from c3pfactories_project import adopted_proposal, cast
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from renkei.c3p.models import C3pActivity, C3pProject, C3pSettlement
+from renkei.proposals.models import Proposal
 
 PASSWORD = "pw-for-tests-1"  # the factories' password
 
@@ -422,9 +426,34 @@ def test_c3p_project_as_each_role_from_adoption_to_phase_two(
     assert xp.goto(f"/c3p/projects/{project.pk}/").status == 404
     screenshot(op, "c3p-project-second-year")
 
-    # --- EXIT (h-exit joins here): from this project, a linked JCM proposal ---------------
-    # c3p_exit_story(project=project, lead=people.lead, office=people.office) and its pages,
-    # walked as the lead organisation and the office, once the exit part is merged.
+    # --- the exit: from this project in its second year, a linked JCM proposal -------------
+    at(settings, "2026-06-25T10:00")
+    jcm = jcm_round(code="fy2026-sample", deadline="2026-09-30T12:00")
+    lp.goto(f"/c3p/projects/{project.pk}/")
+    post(
+        lp,
+        lp.locator("#exits").get_by_text(
+            ja("Start a JCM Model Project proposal from this project")
+        ),
+    )
+    expect(lp.locator("#prefill")).to_contain_text(proposal.receipt_number)
+    f = lp.locator("main form")
+    f.locator('[name="round"]').select_option(str(jcm.pk))
+    f.locator('[name="title"]').fill("JCM: C3Pから形成した案件")
+    f.locator('[name="technologies"]').select_option(["heat_pump"])
+    post(lp, f.locator("button"))
+    jcm_proposal = Proposal.objects.get(c3p_origin=project)
+    assert lp.url.endswith(f"/proposals/{jcm_proposal.pk}/edit/")
+    lp.goto(f"/proposals/{jcm_proposal.pk}/")
+    origin = lp.locator("#c3p-origin")
+    expect(origin).to_contain_text(ja("Prepared under the C3P project"))
+    expect(origin.locator("a")).to_have_attribute("href", f"/c3p/projects/{project.pk}/")
+    # visible from the C3P side too, to the office, which also counts it in the funnel
+    op.goto(f"/c3p/projects/{project.pk}/")
+    expect(op.locator("#exits")).to_contain_text(ja("JCM Model Project proposal"))
+    op.goto("/c3p/funnel/")
+    expect(op.locator('[data-stage="jcm_proposals"]')).to_have_text("1")
+    screenshot(op, "c3p-project-exit-funnel")
 
     # --- 5. a phase change: a continuing project adopted in phase 1's third year ----------
     at(settings, "2025-02-20T10:00")
