@@ -389,5 +389,8 @@ def test_the_api_plans_marks_done_reports_and_reads_the_calendar(world, settings
         office.get("/api/c3p/calendar", {"start": "2025-09-01", "end": "2024-09-30"}).status_code
         == 422
     )
+    year = client_for(people.partner).get(base + "/activities/year").json()
+    assert year["monthly_due"]["due_day"] == 10 and len(year["months"]) == 9
+    assert {t["item"] for t in year["table3"]} == set("1234567")
     detail = lead.get(base).json()
     assert detail["years"][0]["activities"][0]["held_on"] == "2025-09-11"
