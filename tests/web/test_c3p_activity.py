@@ -346,6 +346,11 @@ def test_the_dashboard_counts_filters_sorts_and_exports_the_reports(world, setti
     (row,) = api.json()["projects"]
     assert row["monthly_reports_overdue"] == 8  # July to February; March's is due 10 April
     assert row["year_end_reports_missing"] == ["business", "settlement"]
+    # a suspended year files no more (3.3 (3)): nothing is counted against it
+    from renkei.c3p.services.project import c3p_year_change
+
+    c3p_year_change(actor=people.office, year=year, kind="suspension", reason="Partner withdrew")
+    assert sel.report_counts(type(year).objects.get(pk=year.pk)).total == 0
 
 
 # --- the API ----------------------------------------------------------------------------------

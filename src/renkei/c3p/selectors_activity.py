@@ -157,9 +157,9 @@ def report_counts(year: C3pProjectYear | None, today: dt.date | None = None) -> 
     (an ended month, no due day), and its year-end business report and expense settlement
     report (2.1: "at the end of each contract period") missing once the contract year has
     ended. The guidebook sets no due day for either (spec §5 B-11): the year's end is the
-    earliest they can be said to be missing."""
-    if year is None or year.state not in (YearState.CONTRACTED, YearState.SUSPENDED):
-        return ReportCounts()
+    earliest they can be said to be missing. Only a contracted year is counted."""
+    if year is None or year.state != YearState.CONTRACTED:
+        return ReportCounts()  # a suspended year files no more (3.3 (3)); a reported one is in
     today = today or clock.today()
     states = [r.state for r in month_rows(year, today)]
     missing = []
