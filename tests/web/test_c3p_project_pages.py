@@ -140,7 +140,7 @@ def test_table_3_done_against_expected(world) -> None:
     assert rows["2"].expected == 9  # July to March
     assert (rows["5"].expected, rows["5"].done) == (1, 0)
     page = _client(people.lead).get(reverse("c3p:project_detail", args=[project.pk]))
-    assert "Table 3: done and expected this year" in page.content.decode()
+    assert "Table 3: planned, done and expected this year" in page.content.decode()
 
 
 def test_a_suspension_on_the_page_then_the_last_settlement_and_the_close(world) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 from renkei.c3p.models import C3pProject, C3pProjectYear
 from renkei.c3p.policy.project import projects_for
+from renkei.c3p.selectors_activity import ReportCounts, report_counts
 from renkei.calls.models import Call, Program
 
-__all__ = ["ProjectRow", "Table3Row", "YearBudget", "budgets", "project_rows", "table3"]
+__all__ = ["ProjectRow", "YearBudget", "budgets", "project_rows", "table3"]
 
 
 @dataclass
@@ -27,6 +28,8 @@ class ProjectRow:
     current: C3pProjectYear | None
     contracted_jpy: int  # all years
     years: list[C3pProjectYear] = field(default_factory=list)
+    #: the current year's reports past due or missing (the activity part, Table 3 (2); 2.1)
+    reports: ReportCounts = field(default_factory=ReportCounts)
 
     @property
     def ended(self) -> bool:
@@ -56,13 +59,15 @@ def _document(project: C3pProject) -> dict[str, Any]:
 
 
 def project_rows(viewer: Any, filters: dict[str, str] | None = None) -> list[ProjectRow]:
-    """The projects the viewer sees, filtered by ``country`` (ISO code), ``phase`` and
-    ``fiscal_year`` (of the current contract year)."""
+    """The projects the viewer sees, filtered by ``country`` (ISO code), ``phase``,
+    ``fiscal_year`` (of the current contract year) and ``reports`` (``overdue``: a monthly report
+    past the office's due day or a year-end report missing; ``missing``: any report past due or
+    not received)."""
     filters = filters or {}
     qs = (
         projects_for(viewer)
         .select_related("proposal__selection__version")
-        .prefetch_related("years")
+        .prefetch_related("years__monthly_reports", "years__settlements", "years__monthly_due")
     )
     rows = []
     for project in qs:
@@ -79,6 +84,7 @@ def project_rows(viewer: Any, filters: dict[str, str] | None = None) -> list[Pro
             current=current,
             contracted_jpy=sum(y.contract_amount_jpy or 0 for y in years),
             years=years,
+            reports=report_counts(current),
         )
         if filters.get("country") and row.country != filters["country"]:
             continue
@@ -87,6 +93,13 @@ def project_rows(viewer: Any, filters: dict[str, str] | None = None) -> list[Pro
         if filters.get("fiscal_year") and (
             current is None or str(current.fiscal_year) != filters["fiscal_year"]
         ):
+            continue
+        wanted = filters.get("reports")
+        if wanted == "overdue" and not (
+            row.reports.monthly_overdue or row.reports.year_end_missing
+        ):
+            continue
+        if wanted == "missing" and not row.reports.total:
             continue
         rows.append(row)
     return rows
@@ -117,45 +130,9 @@ def budgets(rows: list[ProjectRow]) -> list[YearBudget]:
     ]
 
 
-@dataclass(frozen=True)
-class Table3Row:
-    item: str  # "1" … "7"
-    label: str
-    expected: int
-    approximate: bool
-    done: int
-    clause: str
+def table3(year: C3pProjectYear) -> list:
+    """The year's Table 3 items planned / done / expected (the activity part's reading, the
+    rules core's verdict: ``renkei.c3p.selectors_activity.table3_rows``)."""
+    from renkei.c3p.selectors_activity import table3_rows
 
-    @property
-    def below(self) -> bool:
-        return self.done < self.expected
-
-
-def table3(year: C3pProjectYear) -> list[Table3Row]:
-    """The year's activities recorded per Table 3 item against what the table expects for a
-    single fiscal year (3.3 (3)): about 3 report sessions, about 2 field surveys, 1 workshop, 1
-    presentation in Japan, 1 JICA field-office discussion; a monthly report for each month of
-    the contract period (Renkei's reading: from the month the contract is signed to March; the
-    guidebook gives no due day, spec §5 B-11); the deliverables once (Table 3 (1)). "About"
-    counts are expectations, not limits."""
-    from renkei.c3p.models import C3pActivity
-    from renkei.rules import load_rulebook
-
-    book = load_rulebook(year.rulebook_id)
-    done: dict[str, int] = {}
-    for a in year.activities.all():
-        done[a.item] = done.get(a.item, 0) + 1
-    expected: dict[str, tuple[int, bool, str]] = {}
-    for act in book.activities.items:
-        item = act.item.strip("()")
-        count = act.expected
-        if act.id == "monthly_reports" and year.signed_on is not None:
-            start = year.signed_on
-            count = (year.fiscal_year + 1 - start.year) * 12 + 3 - start.month + 1
-        if act.kind != "list":  # (7): the JICA discussions are what can be counted
-            expected[item] = (count, act.approximate or act.id == "monthly_reports", act.clause)
-    return [
-        Table3Row(item, str(label), *expected[item][:2], done.get(item, 0), expected[item][2])
-        for item, label in C3pActivity.Item.choices
-        if item in expected
-    ]
+    return table3_rows(year)

@@ -167,12 +167,29 @@ COLUMNS = (
     ),
     Column(gettext_lazy("Contracted, all years (JPY)"), lambda r: r.contracted_jpy),
     Column(gettext_lazy("Ended"), lambda r: r.ended),
+    # the activity part: reports past due or missing (Table 3 (2); 2.1)
+    Column(gettext_lazy("Monthly reports overdue"), lambda r: r.reports.monthly_overdue),
+    Column(
+        gettext_lazy("Monthly reports not received (no due day set)"),
+        lambda r: r.reports.monthly_not_received,
+    ),
+    Column(
+        gettext_lazy("Year-end reports missing"),
+        lambda r: ", ".join(str(YEAR_END_NAMES[k]) for k in r.reports.year_end_missing),
+    ),
 )
+YEAR_END_NAMES = {
+    "business": gettext_lazy("business report"),
+    "settlement": gettext_lazy("expense settlement report"),
+}
 
 
 def filters_of(request: HttpRequest) -> dict[str, str]:
     """The dashboard's filters as typed; a value that is not one is dropped, and said so."""
-    asked = {k: request.GET.get(k, "").strip()[:10] for k in ("country", "phase", "fiscal_year")}
+    asked = {
+        k: request.GET.get(k, "").strip()[:10]
+        for k in ("country", "phase", "fiscal_year", "reports", "sort")
+    }
     chosen = {}
     checks = {
         "country": (
@@ -187,13 +204,21 @@ def filters_of(request: HttpRequest) -> dict[str, str]:
             lambda v: v.isdigit() and len(v) == 4,
             gettext_lazy("“%(value)s” is not a fiscal year; type four digits (e.g. 2025)."),
         ),
+        "reports": (
+            lambda v: v in ("overdue", "missing"),
+            gettext_lazy("“%(value)s” is not a report filter; choose overdue or missing."),
+        ),
+        "sort": (
+            lambda v: v == "reports",
+            gettext_lazy("“%(value)s” is not a sort order; choose reports."),
+        ),
     }
     for key, (ok, message) in checks.items():
         value = asked[key]
         if value and not ok(value):
             messages.warning(request, message % {"value": value})
             value = ""
-        chosen[key] = value.upper()
+        chosen[key] = value.upper() if key == "country" else value
     return chosen
 
 
@@ -204,6 +229,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     filters = filters_of(request)
     rows = selectors.project_rows(request.user, filters)
+    if filters.get("sort") == "reports":  # the most reports overdue or missing first
+        rows.sort(key=lambda r: -r.reports.total)
     listing = OfficeList(request, rows, columns=COLUMNS, text=lambda r: r.text(), name="c3p")
     if listing.export is not None:
         return listing.export

@@ -106,7 +106,8 @@ class C3pProjectYearOut(Schema):
         description="Mid-year reductions and suspensions (3.3 (3)), oldest first."
     )
     activities: list[C3pProjectActivityOut] = Field(
-        description="Table 3 activities recorded, by date."
+        description="Table 3 activities done, by date (planned and cancelled ones: "
+        "GET /api/c3p/projects/{id}/activities/year)."
     )
     settlements: list[C3pProjectSettlementOut] = Field(
         description="Settlement reports filed (Table 5), oldest first."
@@ -155,6 +156,21 @@ class C3pProjectRowOut(Schema):
         description="The contract amounts of all its years, yen incl. tax."
     )
     ended: bool = Field(description="The project period has ended.")
+    monthly_reports_overdue: int = Field(
+        0,
+        description="Monthly reports of the current year past the office's recorded due day "
+        "(Table 3 (2); the guidebook sets no due day: 0 until the office records one).",
+    )
+    monthly_reports_not_received: int = Field(
+        0,
+        description="Months of the current year ended without their report, no due day "
+        "recorded (shown as not received, not overdue).",
+    )
+    year_end_reports_missing: list[str] = Field(
+        default_factory=list,
+        description="business and/or settlement: the year-end business report and expense "
+        "settlement report (2.1) not filed once the contract year has ended.",
+    )
 
 
 class C3pProjectBudgetOut(Schema):
@@ -266,6 +282,14 @@ class C3pProjectFilters(Schema):
         description="Words every project shown contains (title, lead organisation, country, "
         "cities).",
     )
+    reports: Literal["overdue", "missing"] | None = Field(
+        None,
+        description="overdue: a monthly report past the office's due day or a year-end report "
+        "missing; missing: any report overdue or not received.",
+    )
+    sort: Literal["reports"] | None = Field(
+        None, description="reports: the most reports overdue or missing first."
+    )
 
 
 # --- conversions ------------------------------------------------------------------
@@ -302,9 +326,10 @@ def _year(y: C3pProjectYear, lang: str) -> C3pProjectYearOut:
             )
             for c in y.changes.all()
         ],
-        activities=[
+        activities=[  # done ones (planned and cancelled: the activity part's operations)
             C3pProjectActivityOut(item=a.item, title=a.title, held_on=a.held_on)
             for a in y.activities.all()
+            if a.state == "done"
         ],
         settlements=[
             C3pProjectSettlementOut(
@@ -387,11 +412,14 @@ def project_list(request, filters: Query[C3pProjectFilters]) -> C3pProjectListOu
             "country": (filters.country or "").upper(),
             "phase": filters.phase or "",
             "fiscal_year": str(filters.fiscal_year or ""),
+            "reports": filters.reports or "",
         },
     )
     words = search_words(filters.q)
     if words:
         rows = [r for r in rows if matches(words, r.text())]
+    if filters.sort == "reports":
+        rows.sort(key=lambda r: -r.reports.total)
     return C3pProjectListOut(
         count=len(rows),
         projects=[
@@ -407,6 +435,9 @@ def project_list(request, filters: Query[C3pProjectFilters]) -> C3pProjectListOu
                 contract_amount_jpy=r.current.contract_amount_jpy if r.current else None,
                 contracted_all_years_jpy=r.contracted_jpy,
                 ended=r.ended,
+                monthly_reports_overdue=r.reports.monthly_overdue,
+                monthly_reports_not_received=r.reports.monthly_not_received,
+                year_end_reports_missing=r.reports.year_end_missing,
             )
             for r in rows
         ],

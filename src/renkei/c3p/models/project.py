@@ -164,7 +164,16 @@ class C3pAmountChange(models.Model):
 
 
 class C3pActivity(models.Model):
-    """An activity of the year by Table 3's items (1)–(7), dated inside the contract year."""
+    """An activity of the year by Table 3's items (1)–(7), dated inside the contract year.
+
+    Since the activity part (``renkei.c3p.services.activity``): planned first (``planned_on``,
+    or only its month), then done (``held_on``, a note, evidence) or cancelled with its reason;
+    one recorded directly as done (``c3p_activity_record``) has no plan."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Item(models.TextChoices):
         DELIVERABLES = "1", _("(1) Deliverables")
@@ -178,14 +187,42 @@ class C3pActivity(models.Model):
     year = models.ForeignKey(C3pProjectYear, on_delete=models.PROTECT, related_name="activities")
     item = models.CharField(_("Table 3 item"), max_length=1, choices=Item.choices)
     title = models.CharField(_("title"), max_length=200)
-    held_on = models.DateField(_("date"))
+    held_on = models.DateField(_("date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=clock.now)
+    # the activity part: the plan, and what became of it
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DONE)
+    planned_on = models.DateField(_("planned date"), null=True, blank=True)
+    #: only the month is planned (``planned_on`` is its first day)
+    planned_month_only = models.BooleanField(default=False)
+    note = models.TextField(_("note"), blank=True)
+    evidence = models.FileField(upload_to="c3p/activities/%Y/%m/", blank=True)
+    evidence_name = models.CharField(max_length=255, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
     class Meta:
-        ordering = ["held_on", "pk"]
+        ordering = ["held_on", "planned_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="done") | Q(held_on__isnull=False),
+                name="c3p_activity_done_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="planned") | Q(planned_on__isnull=False),
+                name="c3p_activity_planned_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | ~Q(cancel_reason=""),
+                name="c3p_activity_cancel_has_reason",
+            ),
+        ]
+
+    @property
+    def day(self):
+        """The day it is shown on: when held, else when planned."""
+        return self.held_on or self.planned_on
 
 
 class C3pSettlement(models.Model):
