@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('c3p', '0003_project'),
+        ('c3p', '0005_exit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
