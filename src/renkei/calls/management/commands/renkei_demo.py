@@ -226,14 +226,19 @@ class Command(BaseCommand):
                     f"{p.proposal.title}: FY{y.fiscal_year} phase {y.phase} year "
                     f"{y.year_in_phase} {y.get_state_display()}"
                     + "".join(
-                        f", exit: {e.get_kind_display()} {e.scheme_id} {e.get_status_display()}"
+                        ", exit: "
+                        + " ".join(
+                            x
+                            for x in (e.get_kind_display(), e.scheme_id, e.get_status_display())
+                            if x
+                        )
                         + (f" (JCM draft #{e.proposal_id})" if e.proposal_id else "")
                         for e in p.exits.order_by("pk")
                     )
                     for p in c3p_projects
                     for y in [p.years.order_by("-fiscal_year").first()]
                 )
-                + " (C3P funnel menu)."
+                + " (C3P funnel and C3P calendar menus)."
             )
         later = []
         if clock.now() < _jst(GRANTS_DEMO_NOW[:16]):
@@ -355,6 +360,13 @@ class Command(BaseCommand):
                 )
             if project is not None:
                 projects.append(project)
+        if projects:
+            from renkei.c3p.demo_activity import c3p_activity_story
+
+            with transaction.atomic():
+                c3p_activity_story(
+                    project=projects[0], lead=users["applicant"], office=users["office"]
+                )
         if len(projects) == 2:
             self._c3p_exits(users, projects[1])
         return projects
