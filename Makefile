@@ -26,6 +26,7 @@ demo: $(BIN)/renkei
 	$(DEMO_ENV) $(BIN)/python manage.py renkei_demo
 	$(DEMO_ENV) $(BIN)/python manage.py renkei_reminders
 	$(DEMO_ENV) $(BIN)/python manage.py renkei_issuance_reminders
+	$(DEMO_ENV) $(BIN)/python manage.py c3p_activity_reminders
 	$(DEMO_ENV) $(BIN)/python manage.py qcluster > var/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

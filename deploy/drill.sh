@@ -112,6 +112,7 @@ step "5. once per release: migrate, schedule the reminders, check; collect the s
 manage migrate --noinput | tail -3
 manage renkei_reminders
 manage renkei_issuance_reminders
+manage c3p_activity_reminders
 manage check --deploy --fail-level WARNING
 manage collectstatic --noinput
 DJANGO_SUPERUSER_PASSWORD=drill-Password-2026 manage createsuperuser --noinput \

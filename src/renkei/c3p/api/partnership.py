@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import FileResponse, Http404
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Path, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -428,7 +428,14 @@ def letter_add(
     summary="Download a letter of interest or its Japanese translation",
     **op({200: (None, "The file.")}, 401, 404, 422),
 )
-def letter_download(request, letter_id: LetterId, which: Literal["letter", "translation"]):
+def letter_download(
+    request,
+    letter_id: LetterId,
+    which: Annotated[
+        Literal["letter", "translation"],
+        Path(..., description="`letter` (the letter as signed) or `translation` (its Japanese)."),
+    ],
+):
     """For whoever sees the partnership."""
     letter = LetterOfInterest.objects.filter(
         partnership__in=partnerships_for(request.user), pk=letter_id
