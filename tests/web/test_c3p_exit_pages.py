@@ -156,6 +156,12 @@ def test_the_api_names_the_open_draft_and_refuses_bad_input_with_422(w) -> None:
     first = post_json(lead, url + "/jcm", {"round_id": w.round.pk, "title": "JCM: one"})
     assert first.status_code == 201
     assert first.json()["prefilled"] and first.json()["proposal_state"] == "draft"
+    # the JCM side of the link, in the proposals API
+    jcm = lead.get(f"/api/proposals/{first.json()['proposal_id']}").json()
+    assert jcm["c3p_project_id"] == w.project.pk
+    assert {p["id"]: p["c3p_project_id"] for p in lead.get("/api/proposals").json()}[
+        first.json()["proposal_id"]
+    ] == w.project.pk
     again = post_json(lead, url + "/jcm", {"round_id": w.round.pk, "title": "JCM: two"})
     assert again.status_code == 422
     assert again.json()["errors"] == [f"/proposals/{first.json()['proposal_id']}/"]

@@ -104,6 +104,10 @@ class ProposalSummaryOut(Schema):
     created_at: dt.datetime = Field(description="Created (ISO 8601, +09:00).")
     updated_at: dt.datetime = Field(description="Last change (ISO 8601, +09:00).")
     submitted_at: dt.datetime | None = Field(description="Last submission (ISO 8601, +09:00).")
+    c3p_project_id: int | None = Field(
+        description="The C3P project this JCM proposal was started from (its exit, "
+        "`GET /api/c3p/projects/{id}/exits`), else null."
+    )
 
 
 class VersionOut(Schema):
@@ -295,6 +299,7 @@ def _summary_fields(p: Proposal) -> dict[str, Any]:
         "created_at": jst(p.created_at),
         "updated_at": jst(p.updated_at),
         "submitted_at": jst(p.submitted_at),
+        "c3p_project_id": p.c3p_origin_id,
     }
 
 
