@@ -53,6 +53,38 @@ STORY = [
 ]
 
 
+def review_all(*, proposal: Proposal, assignments, top_tenths: int) -> None:
+    """Each assigned reviewer declares no conflict and scores every criterion: the first
+    ``top_tenths``/10 of each maximum, the next one tenth less, and so on; then submits."""
+    for n, assignment in enumerate(assignments):
+        reviewer = assignment.reviewer
+        review_services.review_declare_conflict(
+            actor=reviewer, assignment=assignment, has_conflict=False
+        )
+        for c in reviewing.reviewer_criteria(proposal):
+            review_services.review_score(
+                actor=reviewer,
+                assignment=assignment,
+                criterion=c.id,
+                points=c.max * (top_tenths - n) // 10,
+                justification="サンプルの評価 (sample justification)",
+            )
+        review_services.review_submit(actor=reviewer, assignment=assignment)
+
+
+def screen_all_pass(*, office, proposal: Proposal) -> None:
+    """The office's screening of a sample: every item passes, checked against its documents."""
+    screening = review_services.screening_start(actor=office, proposal=proposal)
+    for item in screening.items.filter(decision=""):
+        review_services.screening_item_decide(
+            actor=office,
+            item=item,
+            decision="pass",
+            reason="サンプル: 提出書類で確認 (sample: checked against the documents)",
+        )
+    review_services.screening_complete(actor=office, screening=screening)
+
+
 def _at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=JST)
 
@@ -154,34 +186,13 @@ def sample_through_hearing(
         )
     proposal.refresh_from_db()
     with _on("2024-05-14T10:00"):
-        screening = review_services.screening_start(actor=office, proposal=proposal)
-        for item in screening.items.filter(decision=""):
-            review_services.screening_item_decide(
-                actor=office,
-                item=item,
-                decision="pass",
-                reason="サンプル: 提出書類で確認 (sample: checked against the documents)",
-            )
-        review_services.screening_complete(actor=office, screening=screening)
+        screen_all_pass(office=office, proposal=proposal)
     with _on("2024-05-15T10:00"):
         assignments = review_services.review_assign_balanced(
             actor=office, proposals=[proposal], reviewers=reviewers, per_proposal=2
         )
     with _on("2024-05-20T15:00"):
-        for n, assignment in enumerate(assignments):
-            reviewer = assignment.reviewer
-            review_services.review_declare_conflict(
-                actor=reviewer, assignment=assignment, has_conflict=False
-            )
-            for c in reviewing.reviewer_criteria(proposal):
-                review_services.review_score(
-                    actor=reviewer,
-                    assignment=assignment,
-                    criterion=c.id,
-                    points=c.max * (7 - n) // 10,
-                    justification="サンプルの評価 (sample justification)",
-                )
-            review_services.review_submit(actor=reviewer, assignment=assignment)
+        review_all(proposal=proposal, assignments=assignments, top_tenths=7)
     with _on("2024-05-21T10:00"):
         services.hearing_schedule(
             actor=office, proposal=proposal, at=_at(hearing_at), place="東京(サンプル)"

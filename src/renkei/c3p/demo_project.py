@@ -285,8 +285,8 @@ def _adopt_one(*, round_, lead, office, reviewers, document: dict, link=None) ->
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from renkei.adoption import services as adoption
+    from renkei.adoption.demo import review_all, screen_all_pass
     from renkei.proposals import services as proposals
-    from renkei.reviews import reviewing
     from renkei.reviews import services as reviews
     from renkei.rules._registry import load_rulebook
 
@@ -317,34 +317,13 @@ def _adopt_one(*, round_, lead, office, reviewers, document: dict, link=None) ->
         )
     proposal.refresh_from_db()
     with _on("2025-03-05T10:00"):
-        screening = reviews.screening_start(actor=office, proposal=proposal)
-        for item in screening.items.filter(decision=""):
-            reviews.screening_item_decide(
-                actor=office,
-                item=item,
-                decision="pass",
-                reason="サンプル: 提出書類で確認 (sample: checked against the documents)",
-            )
-        reviews.screening_complete(actor=office, screening=screening)
+        screen_all_pass(office=office, proposal=proposal)
     with _on("2025-03-06T10:00"):
         assignments = reviews.review_assign_balanced(
             actor=office, proposals=[proposal], reviewers=reviewers, per_proposal=len(reviewers)
         )
     with _on("2025-03-12T15:00"):
-        for n, assignment in enumerate(assignments):
-            reviewer = assignment.reviewer
-            reviews.review_declare_conflict(
-                actor=reviewer, assignment=assignment, has_conflict=False
-            )
-            for c in reviewing.reviewer_criteria(proposal):
-                reviews.review_score(
-                    actor=reviewer,
-                    assignment=assignment,
-                    criterion=c.id,
-                    points=c.max * (8 - n) // 10,
-                    justification="サンプルの評価 (sample justification)",
-                )
-            reviews.review_submit(actor=reviewer, assignment=assignment)
+        review_all(proposal=proposal, assignments=assignments, top_tenths=8)
     with _on(ADOPTED_AT.isoformat()):
         adoption.selection_adopt_c3p(actor=office, proposal=proposal)
     proposal.refresh_from_db()
