@@ -155,7 +155,6 @@ def test_the_pages_plan_mark_done_and_cancel(world, settings) -> None:
     assert "40 people" in body and reverse("c3p:activity_evidence", args=[activity.pk]) in body
     evidence = lead.get(reverse("c3p:activity_evidence", args=[activity.pk]))
     assert b"".join(evidence.streaming_content) == PDF
-    evidence.close()
     assert "Table 3: planned, done and expected this year" in body
     other = C3pActivity.objects.create(
         year=activity.year,
@@ -234,7 +233,6 @@ def test_the_monthly_report_page_with_a_file_and_the_office_acknowledging(world,
     )
     file = office.get(reverse("c3p:activity_monthly_file", args=[report.pk]))
     assert b"".join(file.streaming_content) == PDF
-    file.close()
     office.post(reverse("c3p:activity_monthly_ack", args=[report.pk]))
     report.refresh_from_db()
     assert report.acknowledged_by == people.office

@@ -84,7 +84,7 @@ def _tell(project: C3pProject, subject: str, message: str, **values: Any) -> Non
 
 def _locked_project(project: C3pProject) -> C3pProject:
     return (
-        C3pProject.objects.select_for_update()
+        C3pProject.objects.select_for_update(of=("self",))  # the selection is an outer join
         .select_related("proposal__organisation", "proposal__selection__version")
         .get(pk=project.pk)
     )
