@@ -133,8 +133,9 @@ class ErrorOut(Schema):
 
 
 ERROR_TEXT = {
-    400: "Malformed request: the body cannot be parsed (JSON or multipart), or a required header "
-    "is missing or malformed.",
+    400: "Malformed request: the body cannot be parsed (JSON or multipart), a required header "
+    "is missing or malformed, or a parameter or the body holds a NUL character or is too long "
+    "(refused for every operation, before it runs).",
     401: "Not logged in: this operation needs the session cookie.",
     403: "Not allowed for your role or in the proposal's state, or the CSRF token is missing.",
     404: "No such proposal, or it is not visible to you (the two are not distinguished).",
@@ -155,7 +156,10 @@ def _docs(ok: dict[int, str], *errors: int, extra: dict[str, Any] | None = None)
 
 def op(ok: dict[int, tuple[Any, str]], *errors: int, extra: dict | None = None) -> dict:
     """``response=`` and ``openapi_extra=`` for an operation: its success and error bodies, each
-    with its description (``ERROR_TEXT`` for the errors)."""
+    with its description (``ERROR_TEXT`` for the errors). 400 is always among them: the input
+    guard (``renkei.web.input_guard``) refuses a NUL character or an over-long value in any
+    request's query or body before the operation runs."""
+    errors = tuple(sorted({400, *errors}))
     return {
         "response": _responses({c: schema for c, (schema, _t) in ok.items()}, *errors),
         "openapi_extra": _docs(
