@@ -36,7 +36,7 @@ from renkei.c3p.models import C3pActivity, C3pMonthlyReport, C3pProject, YearSta
 from renkei.c3p.policy.project import projects_for
 from renkei.c3p.services import activity as svc
 from renkei.services import NotAllowed, ServiceError
-from renkei.web.forms_run import refused
+from renkei.web.forms_run import refused, require_can
 
 DATE = {"widget": forms.DateInput({"type": "date"})}
 
@@ -190,16 +190,11 @@ def _run(request, project, key: str, form, run, done: str, *, files=False, extra
     return _page(request, project, {key: form, **(extra or {})})
 
 
-def _acting(request: HttpRequest, project: C3pProject, action: str) -> None:
-    if not access.can(request.user, action, project):
-        raise PermissionDenied
-
-
 @login_required
 @require_POST
 def activity_plan(request: HttpRequest, pk: int) -> HttpResponse:
     project = _visible(request, pk)
-    _acting(request, project, "plan_c3p_activity")
+    require_can(request, "plan_c3p_activity", project)
     year = _current(project)
     return _run(
         request,
@@ -220,7 +215,7 @@ def _activity(request: HttpRequest, activity_pk: int) -> tuple[C3pActivity, C3pP
 @require_POST
 def activity_done(request: HttpRequest, activity_pk: int) -> HttpResponse:
     activity, project = _activity(request, activity_pk)
-    _acting(request, project, "plan_c3p_activity")
+    require_can(request, "plan_c3p_activity", project)
     return _run(
         request,
         project,
@@ -243,7 +238,7 @@ def activity_done(request: HttpRequest, activity_pk: int) -> HttpResponse:
 @require_POST
 def activity_cancel(request: HttpRequest, activity_pk: int) -> HttpResponse:
     activity, project = _activity(request, activity_pk)
-    _acting(request, project, "plan_c3p_activity")
+    require_can(request, "plan_c3p_activity", project)
     return _run(
         request,
         project,
@@ -269,7 +264,7 @@ def activity_evidence(request: HttpRequest, activity_pk: int) -> FileResponse:
 @require_POST
 def activity_monthly_submit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _visible(request, pk)
-    _acting(request, project, "plan_c3p_activity")
+    require_can(request, "plan_c3p_activity", project)
     year = _current(project)
     months = _open_months(year) or selectors.contract_months(year.fiscal_year, year.signed_on)
     return _run(
@@ -294,7 +289,7 @@ def _report(request: HttpRequest, report_pk: int) -> tuple[C3pMonthlyReport, C3p
 @require_POST
 def activity_monthly_ack(request: HttpRequest, report_pk: int) -> HttpResponse:
     report, project = _report(request, report_pk)
-    _acting(request, project, "review_c3p_monthly")
+    require_can(request, "review_c3p_monthly", project)
     try:
         svc.c3p_monthly_acknowledge(actor=request.user, report=report)
     except NotAllowed as exc:
@@ -318,7 +313,7 @@ def activity_monthly_file(request: HttpRequest, report_pk: int) -> FileResponse:
 @require_POST
 def activity_monthly_due(request: HttpRequest, pk: int) -> HttpResponse:
     project = _visible(request, pk)
-    _acting(request, project, "review_c3p_monthly")
+    require_can(request, "review_c3p_monthly", project)
     year = _current(project)
     return _run(
         request,
