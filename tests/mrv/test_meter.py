@@ -506,3 +506,78 @@ def test_a_file_without_a_time_column_is_refused(tmp_path) -> None:
     with pytest.raises(MrvError, match="no time column") as exc:
         totals(parquet)
     assert exc.value.code == "bad_file"
+
+
+def test_overlaps_are_the_times_in_more_than_one_span() -> None:
+    assert meter._overlaps([(0, 9)]) == []
+    assert meter._overlaps([(0, 9), (9, 20)]) == [(9, 9)]
+    assert meter._overlaps([(5, 6), (0, 9), (8, 12), (30, 31)]) == [(5, 6), (8, 9)]
+    assert meter._overlaps([(0, 100), (10, 20), (15, 30)]) == [(10, 30)]
+
+
+UNORDERED = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B"]),
+        st.integers(min_value=-1, max_value=8),  # the slot; -1 and 8 are outside the period
+        st.decimals(min_value=-2, max_value=20, places=2, allow_nan=False),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=UNORDERED, order=st.randoms(use_true_random=False), limit=st.sampled_from([0, 4096]))
+@example(  # a repeat in a run of its own, in file order: run spans overlap without a repeat
+    rows=[("A", 0, Decimal(1)), ("A", 5, Decimal(2)), ("A", 3, Decimal(3)), ("A", 3, Decimal(4)),
+          ("A", 2, Decimal(5)), ("A", 1, Decimal(6)), ("A", 2, Decimal(7))],
+    order=None, limit=4096,
+)  # fmt: skip
+def test_repeats_in_a_file_in_any_order_equal_a_plain_python_reckoning(
+    tmp_path, monkeypatch, rows, order, limit
+) -> None:
+    """Another tool's file, its readings in any order (store_interval sorts; this file is not):
+    each interval counts once with its smallest valid value, whichever way the repeats are found
+    (runs of consecutive rows, or every reading grouped by its interval: ``limit`` 0)."""
+    monkeypatch.setattr(meter, "_REPEATED_MAX", limit)
+    rows = list(rows)
+    if order is not None:
+        order.shuffle(rows)
+    parquet = tmp_path / "any-order.parquet"
+    con = meter.connect()
+    con.execute(
+        "CREATE TABLE t (site VARCHAR, point VARCHAR, epoch_us BIGINT, value DECIMAL(18, 6))"
+    )
+    s_us = int(START.timestamp()) * 1_000_000
+    con.executemany(
+        "INSERT INTO t VALUES (?, '1', ?, ?)",
+        [(s, s_us + k * 900_000_000, v) for s, k, v in rows],
+    )
+    con.execute(f"COPY t TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 7)")
+    con.close()
+    cap = Decimal(10)
+    meters = {  # B's meter calibrated from the next day only: its intervals discounted 50 %
+        ("A", "1"): MeterInfo("M-A", START.date(), dt.date(2026, 1, 1)),
+        ("B", "1"): MeterInfo("M-B", START.date() + dt.timedelta(days=1), dt.date(2026, 1, 1)),
+    }
+    result = totals(
+        parquet, hours=2, maximum=cap, meters=meters,
+        treatments={"calibration_expired": "discount:50"},
+    )  # fmt: skip
+    by_slot: dict = defaultdict(list)
+    for s, k, v in rows:
+        if 0 <= k < 8:
+            by_slot[(s, k)].append(v)
+    expected: dict = defaultdict(Decimal)
+    duplicates = 0
+    for (s, _k), values in by_slot.items():
+        duplicates += len(values) - 1
+        valid = [v for v in values if 0 <= v <= cap]
+        expected[s] += (min(valid) if valid else Decimal(0)) * (Decimal("0.5") if s == "B" else 1)
+    assert {k[0]: q.value for k, q in result.totals.items()} == {s: expected[s] for s in "AB"}
+    assert result.counts["duplicates"] == duplicates
+    assert result.counts["missing_intervals"] == sum(
+        8 - len({k for s2, k in by_slot if s2 == s}) for s in "AB"
+    )

@@ -57,6 +57,7 @@ MEMORY_LIMIT = "1GB"
 SAMPLE = 20  # bad rows named in a StoreOutcome
 GAP_RANGES = 10  # missing ranges named per point
 _BITMAP_MAX = 1 << 22  # slots per point counted with a bitmap; beyond, count(DISTINCT)
+_REPEATED_MAX = 4096  # intervals read again one by one for their repeats; beyond, all of them
 _US = 1_000_000
 PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
 """How meter data is stored. Parquet's version 2 data pages encode the sorted timestamps as
@@ -367,6 +368,8 @@ class _Query:
         self.con, self.s_us, self.e_us, self.step, self.slots = con, s_us, e_us, step, slots
         source = _source(con, parquet)
         self.file, self.time = source.file, source.time
+        self.numbered = f"read_parquet('{_sql_path(parquet)}', file_row_number = true)"
+        self.source = source
         self.inside = source.inside(s_us, e_us)
         # from the file's own statistics (its footer, read once): when they put every time
         # inside the period, no row is tested; per row group the sites and the values' bounds
@@ -514,7 +517,97 @@ class _Query:
         repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in first if row[4]}
         if not repeated:
             return first
-        exact = {
+        exact = self._repeated(repeated, ids, uniform, first)
+        return [
+            (*row[:7], *exact[(row[0], row[1])], row[10]) if (row[0], row[1]) in exact else row
+            for row in first
+        ]
+
+    def _repeated(
+        self,
+        repeated: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
+        ids: Mapping,
+        uniform: bool,
+        first: list,
+    ) -> dict[tuple[str, str], tuple]:
+        """(uncalibrated intervals, calibrated total, uncalibrated total) of each point of
+        ``repeated`` with every interval counted once, at its smallest valid value.
+
+        Which intervals were read twice is found without grouping every reading by its interval:
+        the on-grid readings of each point are grouped by their time less their row number in the
+        file × the interval (a "run"). Two readings of one run have different row numbers, hence
+        different times: an interval read twice has its readings in two runs whose ranges of
+        time overlap. Stored data is sorted by time, so a point has a run per gap or repeat and
+        the overlaps are the repeated intervals themselves; only their readings are grouped
+        per interval, and ``first``'s totals (every reading counted) corrected by them. Data in
+        another order (many overlaps), or with values that are not exact decimals, is regrouped
+        per interval in full."""
+        key = "site, point" if uniform else "id"
+        step = self.step
+        runs: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for site, point, low, high in self.con.execute(
+            f"""WITH {self._base(repeated, ids, uniform, numbered=True)},
+                runs AS (
+                  SELECT {key}, min(d) AS low, max(d) AS high FROM base
+                  WHERE d % {step} = 0 GROUP BY {key}, d - rn * {step})
+                SELECT {_names(uniform)}, a.low, a.high
+                FROM runs a {"" if uniform else "JOIN dirty x USING (id)"}"""
+        ).fetchall():
+            if (site, point) in repeated:
+                runs.setdefault((site, point), []).append((low, high))
+        overlaps = {point_key: _overlaps(spans) for point_key, spans in runs.items()}
+        if (
+            sum((b - a) // step + 1 for spans in overlaps.values() for a, b in spans)
+            > _REPEATED_MAX
+        ):
+            return self._regroup(repeated, ids, uniform)
+        times = sorted(
+            {d for spans in overlaps.values() for a, b in spans for d in range(a, b + step, step)}
+        )
+        per: dict[tuple[str, str], list[tuple]] = {}
+        if times:
+            for site, point, d, n, total, least, cal in self.con.execute(
+                f"""WITH {self._base(repeated, ids, uniform, within=(times[0], times[-1]))},
+                    valid AS (
+                      SELECT {key}, d, value, d >= lo AND d + {step} <= hi AS cal FROM base
+                      WHERE d IN ({", ".join(map(str, times))})
+                        AND value >= 0 AND (cap IS NULL OR value <= cap)),
+                    per AS (
+                      SELECT {key}, d, count(*) AS n, sum(value) AS total, min(value) AS least,
+                             any_value(cal) AS cal
+                      FROM valid GROUP BY {key}, d)
+                    SELECT {_names(uniform)}, a.d, a.n, a.total, a.least, a.cal
+                    FROM per a {"" if uniform else "JOIN dirty x USING (id)"}"""
+            ).fetchall():
+                if any(a <= d <= b for a, b in overlaps.get((site, point), ())):
+                    per.setdefault((site, point), []).append((n, total, least, cal))
+        exact = {}
+        for row in first:
+            point_key = (row[0], row[1])
+            if point_key not in repeated:
+                continue
+            uncal, ok_total, uncal_total = row[7], row[8], row[9]
+            for n, total, least, cal in per.get(point_key, ()):
+                if not all(isinstance(v, Decimal | int) for v in (total, least, ok_total)):
+                    return self._regroup(repeated, ids, uniform)  # not exact decimals
+                if cal:
+                    ok_total -= total - least
+                else:
+                    uncal_total -= total - least
+                    uncal -= n - 1
+            exact[point_key] = (uncal, ok_total, uncal_total)
+        return exact
+
+    def _regroup(
+        self,
+        repeated: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
+        ids: Mapping,
+        uniform: bool,
+    ) -> dict[tuple[str, str], tuple]:
+        """``_repeated``'s result with every reading of the points grouped by its interval."""
+        key = "site, point" if uniform else "id"
+        step = self.step
+        return {
             (site, point): rest
             for site, point, *rest in self.con.execute(
                 f"""WITH {self._base(repeated, ids, uniform)},
@@ -533,33 +626,58 @@ class _Query:
                     FROM agg a {"" if uniform else "JOIN dirty x USING (id)"}"""
             ).fetchall()
         }
-        return [
-            (*row[:7], *exact[(row[0], row[1])], row[10]) if (row[0], row[1]) in exact else row
-            for row in first
-        ]
 
-    def _base(self, points: Mapping[tuple[str, str], Any], ids: Mapping, uniform: bool) -> str:
+    def _base(
+        self,
+        points: Mapping[tuple[str, str], Any],
+        ids: Mapping,
+        uniform: bool,
+        *,
+        numbered: bool = False,
+        within: tuple[int, int] | None = None,
+    ) -> str:
         """The table ``base``: the period's readings of ``points``, as offsets from the period's
         start, with their point's calibration (``lo``, ``hi``) and bound (``cap``). The sites are
         given as literals, which DuckDB checks against each row group's statistics: in data
         stored sorted by site (store_interval sorts it) only the row groups of these sites are
         read. ``uniform`` (every point with the same parameters): the parameters as literals and
         the rows of every point of these sites; else each row joined to its point's number and
-        parameters (the table ``dirty``)."""
+        parameters (the table ``dirty``). ``numbered``: with each reading's row number in the
+        file (``rn``). ``within``: only the readings from that offset to that one (both
+        included), a filter pushed into the scan."""
         sites = ", ".join(sorted({"'" + _sql_text(site) + "'" for site, _ in points}))
         inside = "" if self.all_inside else f"{self.inside} AND "
+        if within is not None:
+            first, last = within
+            inside += f"{self.source.inside(self.s_us + first, self.s_us + last + 1)} AND "
         where = f"WHERE {inside}r.site IN ({sites})"
-        d = f"{self.time} - {self.s_us} AS d"
+        d = f"{self.time} - {self.s_us} AS d" + (", r.file_row_number AS rn" if numbered else "")
+        file = self.numbered if numbered else self.file
         if uniform:
             lo, hi, cap = next(iter(points.values()))
             return (
                 f"base AS (SELECT r.site, r.point, r.value, {d}, {lo} AS lo, {hi} AS hi, "
-                f"{_decimal(cap)} AS cap FROM {self.file} r {where})"
+                f"{_decimal(cap)} AS cap FROM {file} r {where})"
             )
         return (
             f"{_points(points, ids)}, base AS (SELECT x.id, r.value, {d}, x.lo, x.hi, x.cap "
-            f"FROM {self.file} r JOIN dirty x USING (site, point) {where})"
+            f"FROM {file} r JOIN dirty x USING (site, point) {where})"
         )
+
+
+def _overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The times (as [first, last] ranges) that lie in more than one of ``spans``."""
+    found: list[tuple[int, int]] = []
+    reach = None  # the latest end of the spans before
+    for low, high in sorted(spans):
+        if reach is not None and low <= reach:
+            end = min(high, reach)
+            if found and low <= found[-1][1]:
+                found[-1] = (found[-1][0], max(found[-1][1], end))
+            else:
+                found.append((low, end))
+        reach = high if reach is None else max(reach, high)
+    return found
 
 
 def _id(uniform: bool, prefix: str = "") -> str:
