@@ -581,3 +581,27 @@ def test_repeats_in_a_file_in_any_order_equal_a_plain_python_reckoning(
     assert result.counts["missing_intervals"] == sum(
         8 - len({k for s2, k in by_slot if s2 == s}) for s in "AB"
     )
+
+
+@pytest.mark.parametrize("layout", ["sorted", "reversed", "double"])
+def test_an_off_grid_reading_is_misaligned_whatever_its_value(tmp_path, layout) -> None:
+    # stored sorted (the reading off the grid takes a row number amid the others: a run with a
+    # hole, recounted with a bitmap), in reverse (runs of one reading each) or with the values as
+    # floating point (not exact decimals: a bitmap): a negative reading off the grid is left out
+    # once, as misaligned, not also as negative
+    rows = [("A", 1, stamp(0), 1), ("A", 1, "2025-04-01 00:31:00", -1), ("A", 1, stamp(1), 2),
+            ("A", 1, stamp(1), 1), ("A", 1, stamp(3), 1)]  # fmt: skip
+    _, parquet = stored(tmp_path, rows)
+    if layout != "sorted":
+        value, order = ("value::DOUBLE", "") if layout == "double" else ("value", " DESC")
+        con = meter.connect()
+        con.execute(
+            f"COPY (SELECT site, point, epoch_us, {value} AS value FROM read_parquet('{parquet}') "
+            f"ORDER BY epoch_us{order}) TO '{tmp_path / 'other.parquet'}' (FORMAT parquet)"
+        )
+        con.close()
+        parquet = tmp_path / "other.parquet"
+    result = totals(parquet)
+    c = result.counts
+    assert (c["misaligned"], c["negative"], c["duplicates"], c["missing_intervals"]) == (1, 0, 1, 1)
+    assert result.totals[("A", "1")].value == 3

@@ -32,7 +32,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ SAMPLE = 20  # bad rows named in a StoreOutcome
 GAP_RANGES = 10  # missing ranges named per point
 _BITMAP_MAX = 1 << 22  # slots per point counted with a bitmap; beyond, count(DISTINCT)
 _REPEATED_MAX = 4096  # intervals read again one by one for their repeats; beyond, all of them
+_RUNS_MAX = 1 << 16  # runs of the recounted points; beyond (data not in time order), a bitmap
 _US = 1_000_000
 PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
 """How meter data is stored. Parquet's version 2 data pages encode the sorted timestamps as
@@ -374,6 +375,7 @@ class _Query:
         # from the file's own statistics (its footer, read once): when they put every time
         # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
+        self.row_count: int | None = None  # the file's rows, from its footer
         self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
             rows = con.execute(
@@ -392,6 +394,7 @@ class _Query:
         except duckdb.Error:
             return  # no usable statistics: every row is tested, the values' bounds are read
         rows = [row for row in rows if row[0]]
+        self.row_count = sum(row[0] for row in rows)
         self.all_inside = bool(rows) and all(
             first is not None and last is not None and s_us <= first and last < e_us
             for _, first, last, *_ in rows
@@ -468,7 +471,14 @@ class _Query:
         The points of ``full`` passed the screen's test of the times (every interval once, none
         off the grid: the same test that clears a point) and are here only for their values or
         their meter's calibration: when the points are numbered, no bitmap is built for them
-        (they are numbered first)."""
+        (they are numbered first).
+
+        Data stored sorted (as store_interval stores it) is recounted from its runs instead, in
+        one smaller aggregate (``_runs``); this is the way for data in another order."""
+        if self.slots <= _BITMAP_MAX:
+            counted = self._runs(dirty)
+            if counted is not None:
+                return counted
         order = sorted(dirty, key=lambda key: key not in full)
         ids = {key: n for n, key in enumerate(order)}
         # every dirty point with the same calibration and bound (the usual case): no join, the
@@ -523,12 +533,107 @@ class _Query:
             for row in first
         ]
 
+    def _runs(
+        self, dirty: Mapping[tuple[str, str], tuple[int, int, Decimal | None]]
+    ) -> list | None:
+        """``recount``'s rows from the runs of each point: its readings grouped by their time
+        less their row number in the file × the interval. The readings of one run have
+        different row numbers, hence different times, all on the grid or all off it; a run on
+        the grid whose count is the number of intervals from its first time to its last holds
+        every one of them once. When every run is so (stored data sorted by time has one run
+        per gap or repeat, and nothing else), a point's distinct intervals are the union of its
+        runs' ranges, and the intervals read twice lie where two ranges overlap: only those are
+        read again (``_repeated``). None when some run has holes (data in another order, or a
+        reading off the grid amid readings on it: it takes a row number), when
+        the values are not exact decimals, or when there are more runs than ``_RUNS_MAX``: the
+        bitmap recount then does it."""
+        step, slots = self.step, self.slots
+        if self.row_count is None or self.row_count * step >= 1 << 62:
+            return None  # (row number × interval must stay well inside a BIGINT)
+        ids = {key: n for n, key in enumerate(sorted(dirty))}
+        uniform = len(set(dirty.values())) == 1
+        key = "site, point" if uniform else "id"
+        valid = "NOT neg AND NOT impl"
+        found = self.con.execute(
+            f"""WITH {self._base(dirty, ids, uniform, numbered=True)},
+                flagged AS (
+                  SELECT {key}, value, d, d - rn * {step} AS g,
+                         d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
+                         cap IS NOT NULL AND value > cap AS impl
+                  FROM base),
+                runs AS (
+                  SELECT {key}, g, count(*) AS n, min(d) AS low, max(d) AS high,
+                         count_if(neg) AS neg, count_if(impl) AS impl,
+                         count_if({valid} AND NOT cal) AS uncal,
+                         sum(CASE WHEN {valid} AND cal THEN value ELSE 0 END) AS ok_total,
+                         sum(CASE WHEN {valid} AND NOT cal THEN value ELSE 0 END) AS uncal_total
+                  FROM flagged GROUP BY {key}, g)
+                SELECT {_names(uniform)}, a.g % {step} = 0, a.n, a.low, a.high, a.neg, a.impl,
+                       a.uncal, a.ok_total, a.uncal_total
+                FROM runs a {"" if uniform else "JOIN dirty x USING (id)"}
+                LIMIT {_RUNS_MAX + 1}"""
+        ).fetchall()
+        if len(found) > _RUNS_MAX:
+            return None
+        per: dict[tuple[str, str], list[tuple]] = {}
+        for site, point, *run in found:
+            if (site, point) in dirty:  # (grouped by names, the other points of the same sites)
+                per.setdefault((site, point), []).append(tuple(run))
+        rows, spans = [], {}
+        with localcontext() as exact:
+            exact.prec, exact.traps[Inexact] = 400, True
+            for point_key in sorted(dirty):
+                runs = per.get(point_key, [])
+                grid = [run for run in runs if run[0]]
+                if any(n != (high - low) // step + 1 for _, n, low, high, *_ in grid):
+                    return None  # a run with holes: not in time order
+                totals = [Decimal(0), Decimal(0)]
+                for *_, ok_total, uncal_total in grid:
+                    if not (
+                        isinstance(ok_total, Decimal | int)
+                        and isinstance(uncal_total, Decimal | int)
+                    ):
+                        return None  # not exact decimals
+                    totals[0] += ok_total
+                    totals[1] += uncal_total
+                spans[point_key] = [(low, high) for _, _, low, high, *_ in grid]
+                union = _union(spans[point_key])
+                distinct = sum((b - a) // step + 1 for a, b in union)
+                bits = None
+                if distinct < slots:
+                    mask = bytearray(b"0" * slots)
+                    for a, b in union:
+                        mask[a // step : b // step + 1] = b"1" * ((b - a) // step + 1)
+                    bits = mask.decode()
+                rows.append(
+                    (
+                        *point_key,
+                        sum(run[1] for run in runs if not run[0]),
+                        distinct,
+                        sum(run[1] for run in grid) - distinct,
+                        sum(run[4] for run in grid),
+                        sum(run[5] for run in grid),
+                        sum(run[6] for run in grid),
+                        totals[0],
+                        totals[1],
+                        bits,
+                    )
+                )
+        repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in rows if row[4]}
+        if not repeated:
+            return rows
+        exact_totals = self._repeated(repeated, ids, uniform, rows, spans)
+        return [
+            (*row[:7], *exact_totals[(row[0], row[1])], row[10]) if row[4] else row for row in rows
+        ]
+
     def _repeated(
         self,
         repeated: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
         ids: Mapping,
         uniform: bool,
         first: list,
+        spans: Mapping[tuple[str, str], list[tuple[int, int]]] | None = None,
     ) -> dict[tuple[str, str], tuple]:
         """(uncalibrated intervals, calibrated total, uncalibrated total) of each point of
         ``repeated`` with every interval counted once, at its smallest valid value.
@@ -544,6 +649,10 @@ class _Query:
         per interval in full."""
         key = "site, point" if uniform else "id"
         step = self.step
+        if spans is not None:
+            return self._corrected(repeated, ids, uniform, first, spans)
+        if self.row_count is None or self.row_count * step >= 1 << 62:
+            return self._regroup(repeated, ids, uniform)
         runs: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for site, point, low, high in self.con.execute(
             f"""WITH {self._base(repeated, ids, uniform, numbered=True)},
@@ -555,6 +664,20 @@ class _Query:
         ).fetchall():
             if (site, point) in repeated:
                 runs.setdefault((site, point), []).append((low, high))
+        return self._corrected(repeated, ids, uniform, first, runs)
+
+    def _corrected(
+        self,
+        repeated: Mapping[tuple[str, str], tuple[int, int, Decimal | None]],
+        ids: Mapping,
+        uniform: bool,
+        first: list,
+        runs: Mapping[tuple[str, str], list[tuple[int, int]]],
+    ) -> dict[tuple[str, str], tuple]:
+        """``_repeated``'s result from the ranges of time of each point's runs: the readings
+        where two ranges overlap grouped per interval, ``first``'s totals corrected by them."""
+        key = "site, point" if uniform else "id"
+        step = self.step
         overlaps = {point_key: _overlaps(spans) for point_key, spans in runs.items()}
         if (
             sum((b - a) // step + 1 for spans in overlaps.values() for a, b in spans)
@@ -663,6 +786,17 @@ class _Query:
             f"{_points(points, ids)}, base AS (SELECT x.id, r.value, {d}, x.lo, x.hi, x.cap "
             f"FROM {file} r JOIN dirty x USING (site, point) {where})"
         )
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` ([first, last] ranges of whole intervals) merged where they overlap."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
 def _overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
