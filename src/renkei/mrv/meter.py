@@ -32,12 +32,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, Inexact, localcontext
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from renkei.mrv.formulas import EXACT
 from renkei.mrv.quality import JST, MeterInfo, period_bounds
 from renkei.mrv.types import Adjustment, Finding, MrvError, Quantity
 
@@ -580,8 +581,7 @@ class _Query:
             if (site, point) in dirty:  # (grouped by names, the other points of the same sites)
                 per.setdefault((site, point), []).append(tuple(run))
         rows, spans = [], {}
-        with localcontext() as exact:
-            exact.prec, exact.traps[Inexact] = 400, True
+        with localcontext(EXACT):  # sums of stored values: exact, never rounded
             for point_key in sorted(dirty):
                 runs = per.get(point_key, [])
                 grid = [run for run in runs if run[0]]
@@ -705,20 +705,22 @@ class _Query:
                 if any(a <= d <= b for a, b in overlaps.get((site, point), ())):
                     per.setdefault((site, point), []).append((n, total, least, cal))
         exact = {}
-        for row in first:
-            point_key = (row[0], row[1])
-            if point_key not in repeated:
-                continue
-            uncal, ok_total, uncal_total = row[7], row[8], row[9]
-            for n, total, least, cal in per.get(point_key, ()):
-                if not all(isinstance(v, Decimal | int) for v in (total, least, ok_total)):
-                    return self._regroup(repeated, ids, uniform)  # not exact decimals
-                if cal:
-                    ok_total -= total - least
-                else:
-                    uncal_total -= total - least
-                    uncal -= n - 1
-            exact[point_key] = (uncal, ok_total, uncal_total)
+        with localcontext(EXACT):  # sums of stored values: exact, never rounded
+            for row in first:
+                point_key = (row[0], row[1])
+                if point_key not in repeated:
+                    continue
+                uncal, ok_total, uncal_total = row[7], row[8], row[9]
+                for n, total, least, cal in per.get(point_key, ()):
+                    values = (total, least, ok_total, uncal_total)
+                    if not all(isinstance(v, Decimal | int) for v in values):
+                        return self._regroup(repeated, ids, uniform)  # not exact decimals
+                    if cal:
+                        ok_total -= total - least
+                    else:
+                        uncal_total -= total - least
+                        uncal -= n - 1
+                exact[point_key] = (uncal, ok_total, uncal_total)
         return exact
 
     def _regroup(
