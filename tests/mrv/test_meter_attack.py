@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from renkei.mrv import meter
 from renkei.mrv.quality import MeterInfo
+from renkei.mrv.types import MrvError
 
 JST = dt.timezone(dt.timedelta(hours=9))
 US = 1_000_000
@@ -149,13 +150,7 @@ def check(parquet, rows, *, start, interval, slots, meters=None, maximum=None, t
     expected = {
         key: start + dt.timedelta(minutes=interval * ks[0]) for key, ks in missing.items() if ks
     }
-    # (a point read in the period only off the grid: see the xfail test below)
-    on_grid = {key for key, ks in missing.items() if len(ks) < slots}
-    off_only = {(s, p) for s, p, _, _ in rows} - on_grid
-    assert {k: v for k, v in gaps.items() if k not in off_only} == {
-        k: v for k, v in expected.items() if k not in off_only
-    }
-    assert gaps.keys() == expected.keys()
+    assert gaps == expected
     return result
 
 
@@ -399,12 +394,11 @@ def xor_free_intervals(start, step, slots):
     raise AssertionError("no dependent subset")  # pragma: no cover
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the screen's XOR of 64-bit time hashes is linear: intervals dropped whose hashes "
-    "XOR to zero, others read three times to keep the count, pass it as clean",
-)
 def test_a_chosen_set_of_gaps_and_triplicates_does_not_pass_the_screen(tmp_path) -> None:
+    """An attack on the screen as it was (count + XOR of 64-bit time hashes, linear over GF(2)):
+    intervals dropped whose hashes XOR to zero, as many others read three times to keep the
+    count, passed it as clean and inflated the total. The screen now tests the times exactly
+    (one run of readings evenly spaced in file order), so this is recounted and found."""
     start, step, slots = STARTS[15], 15 * 60 * US, 96
     dropped = xor_free_intervals(start, step, slots)
     assert dropped and len(dropped) % 2 == 0
@@ -426,11 +420,6 @@ def test_a_chosen_set_of_gaps_and_triplicates_does_not_pass_the_screen(tmp_path)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the bitmap recount gives no bitmap (NULL) for a point read only off the grid: its "
-    "missing_period finding names no range ('see the data') and has no start",
-)
 @pytest.mark.parametrize("how", ["double", "runs_max_0"])
 def test_a_point_read_only_off_the_grid_has_its_missing_range_named(
     tmp_path, monkeypatch, how
@@ -475,12 +464,6 @@ def nanosecond_file(path, extra):
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a TIMESTAMP_NS time column is compared with make_timestamptz(...) in _Source.inside: "
-    "DuckDB refuses (BinderException); the repeats' correction (_corrected, within=) always "
-    "adds that filter, the screen whenever the file's times are not all inside the period",
-)
 @pytest.mark.parametrize(
     "extra, expected",
     [
@@ -498,3 +481,30 @@ def test_a_file_with_nanosecond_times_is_read(tmp_path, extra, expected) -> None
     )
     assert result.totals[("A", "1")].value == 1 + 2 + 3 + 4
     assert {k: result.counts[k] for k in expected} == expected
+
+
+def test_a_time_finer_than_a_microsecond_is_refused_with_its_reason(tmp_path) -> None:
+    # read to the microsecond it would pass for a repeat of 00:15 (or as on the grid): refused,
+    # with the count, an example and what to do
+    parquet = nanosecond_file(tmp_path / "ns.parquet", [("2025-04-01 00:15:00.0000005", 9)])
+    start = dt.datetime(2025, 4, 1, tzinfo=JST)
+    with pytest.raises(MrvError, match="finer than a microsecond") as exc:
+        meter.period_totals(
+            parquet, start=start, end=start + dt.timedelta(hours=1), interval_minutes=15
+        )
+    assert exc.value.code == "bad_file" and "1 readings" in str(exc.value)
+    assert "2025-04-01 00:15:00.0000005" in str(exc.value)
+
+
+@pytest.mark.parametrize("column", ["site", "point"])
+def test_a_reading_without_a_site_or_point_is_refused_with_its_reason(tmp_path, column) -> None:
+    # another tool's file (store_interval refuses such rows): refused whole, not a TypeError
+    start = dt.datetime(2025, 4, 1, tzinfo=JST)
+    rows = [("A", "1", us(start), 1), ("A", "1", us(start) + 15 * 60 * US, 2)]
+    rows += [(None, "1", us(start), 3) if column == "site" else ("B", None, us(start), 3)]
+    parquet = write(tmp_path / "m.parquet", rows)
+    with pytest.raises(MrvError, match=r"1 readings of m\.parquet have no site or no point") as exc:
+        meter.period_totals(
+            parquet, start=start, end=start + dt.timedelta(hours=1), interval_minutes=15
+        )
+    assert exc.value.code == "bad_file"

@@ -6,13 +6,15 @@ DuckDB).
 A reading at ``timestamp`` covers ``[timestamp, timestamp + interval)``. A timestamp without a UTC
 offset is Japan time (the session's time zone is Asia/Tokyo). The stored layout (``LAYOUT``):
 ``site``, ``point``, ``epoch_us`` (the time as whole microseconds since 1970-01-01 UTC, a plain
-``BIGINT``: exact, and cheaper for DuckDB to read and hash than a ``TIMESTAMPTZ``) and ``value``,
+``BIGINT``: exact, and cheaper for DuckDB to read than a ``TIMESTAMPTZ``) and ``value``,
 stored as ``DECIMAL(18, 6)`` so that sums are exact; the unit is the file's, kept in the Parquet
 metadata. A file in the earlier layout (a ``timestamp`` column, with or without a time zone:
 datasets stored before, or written by another tool) is read all the same (``readings_sql``).
 
 ``period_totals`` works in two passes: one aggregate over the period's rows gives per (site,
-point) the count, the sum and the XOR of a 64-bit hash of each time; the smallest and largest
+point) the count, the sum and the smallest and largest of each reading's time less its row number
+in the file × the interval (equal only when the times are evenly spaced by the interval, in
+file order, with none repeated: an exact test, not a hash); the smallest and largest
 value come from the file's row-group statistics (read from the rows only when the file lacks
 them). A point whose figures show nothing wrong is done. Only the points that show something (a
 negative or implausible value in their row groups, a duplicate, a missing interval, a timestamp
@@ -21,7 +23,7 @@ only: a point whose times passed and whose meter is calibrated throughout, suspe
 values, for its values alone (negatives and their sum, the largest); the others to count, name
 and treat each fault exactly; only those with an interval read twice are regrouped per
 interval. Clean data thus costs one aggregate that, beyond a plain sum, reads the
-(delta-encoded) times and hashes them; benchmarks/README.md has the figures."""
+(delta-encoded) times; benchmarks/README.md has the figures."""
 
 from __future__ import annotations
 
@@ -241,13 +243,15 @@ class _Source:
     file: str
     time: str
     column: str
+    compared: str = "timestamp"  # what ``inside`` compares when the column is a timestamp
 
     def inside(self, s_us: int, e_us: int) -> str:
         """A filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
         (row groups outside ``[s_us, e_us)`` are skipped on their statistics)."""
         if self.column == "epoch_us":
             return f"epoch_us >= {s_us} AND epoch_us < {e_us}"
-        return f"timestamp >= make_timestamptz({s_us}) AND timestamp < make_timestamptz({e_us})"
+        t = self.compared
+        return f"{t} >= make_timestamptz({s_us}) AND {t} < make_timestamptz({e_us})"
 
     def stat(self, value: str) -> str:
         """A row group's statistic of the time column (text) as microseconds since the epoch."""
@@ -265,7 +269,26 @@ def _source(con: Any, parquet: str | Path) -> _Source:
     if "epoch_us" in columns:
         return _Source(file, "epoch_us", "epoch_us")
     if "timestamp" in columns:  # the earlier layout, or another tool's file
-        return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp")
+        (kind,) = con.execute(f"DESCRIBE SELECT timestamp FROM {file}").fetchone()[1:2]
+        if kind in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+            return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp")
+        # another precision (e.g. TIMESTAMP_NS, as pandas writes it): compared once converted
+        # (DuckDB does not compare it with a TIMESTAMPTZ as it is), read to the microsecond
+        if kind == "TIMESTAMP_NS":
+            finer = con.execute(
+                f"SELECT count(*), min(timestamp)::VARCHAR FROM {file} "
+                "WHERE epoch_ns(timestamp) % 1000 <> 0"
+            ).fetchone()
+            if finer[0]:
+                raise MrvError(
+                    f"{finer[0]:,} readings of {Path(parquet).name} have a time finer than a "
+                    f"microsecond (e.g. {finer[1]}): meter times are read to the microsecond; "
+                    "round them to it, or upload the readings as CSV",
+                    code="bad_file",
+                )
+        return _Source(
+            file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp", "timestamp::TIMESTAMPTZ"
+        )
     raise MrvError(
         f"{Path(parquet).name} has no time column: stored meter data has the columns "
         f"{', '.join(LAYOUT)} (or timestamp instead of epoch_us)",
@@ -354,6 +377,18 @@ def period_totals(
     con = connection or connect()
     try:
         q = _Query(con, Path(parquet), s_us, e_us, step, slots)
+        unnamed = q.unnamed
+        if unnamed is None:  # no statistics to say: counted
+            (unnamed,) = con.execute(
+                f"SELECT count(*) FROM {q.file} WHERE site IS NULL OR point IS NULL"
+            ).fetchone()
+        if unnamed:
+            raise MrvError(
+                f"{unnamed:,} readings of {Path(parquet).name} have no site or no point: give "
+                "each reading its site and point (an upload through the platform refuses such rows "
+                "and names them)",
+                code="bad_file",
+            )
         return _outcome(
             q, start=start, unit=stored_unit(con, parquet), meters=meters, maximum=maximum,
             cal_factor=cal_factor, calibration=calibration,
@@ -377,6 +412,7 @@ class _Query:
         # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
         self.row_count: int | None = None  # the file's rows, from its footer
+        self.unnamed: int | None = None  # readings without a site or a point, from the footer
         self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
             rows = con.execute(
@@ -388,7 +424,8 @@ class _Query:
                      bool_and(coalesce(min_is_exact AND max_is_exact, false))
                        FILTER (path_in_schema = 'site'),
                      any_value(stats_min_value) FILTER (path_in_schema = 'value'),
-                     any_value(stats_max_value) FILTER (path_in_schema = 'value')
+                     any_value(stats_max_value) FILTER (path_in_schema = 'value'),
+                     sum(stats_null_count) FILTER (path_in_schema IN ('site', 'point'))
                    FROM parquet_metadata(?) GROUP BY row_group_id""",
                 [source.column, source.column, str(parquet)],
             ).fetchall()
@@ -396,33 +433,40 @@ class _Query:
             return  # no usable statistics: every row is tested, the values' bounds are read
         rows = [row for row in rows if row[0]]
         self.row_count = sum(row[0] for row in rows)
+        if all(row[-1] is not None for row in rows):
+            self.unnamed = sum(row[-1] for row in rows)
+        rows = [row[:-1] for row in rows]
         self.all_inside = bool(rows) and all(
             first is not None and last is not None and s_us <= first and last < e_us
             for _, first, last, *_ in rows
         )
         self.value_bounds = _value_bounds(rows)
 
+    def run(self, time: str, row: str) -> str:
+        """A reading's run: its time (``time``, microseconds) less its row number in the file
+        (``row``) × the interval. Two readings of one run have different row numbers, hence
+        different times, evenly spaced by the interval; in BIGINT unless the file has so many
+        rows that row × interval could overflow it."""
+        if self.row_count is not None and self.row_count * self.step < 1 << 62:
+            return f"{time} - {row} * {self.step}"
+        return f"{time}::HUGEINT - {row}::HUGEINT * {self.step}"
+
     def screen(self, with_bounds: bool) -> list[tuple]:
-        """One aggregate over the period's rows: per point the count, the sum, the XOR of a
-        64-bit hash of each time, and (``with_bounds``) the smallest and largest value. A point
-        whose count is the number of intervals and whose XOR is that of the interval grid has
-        every interval once and nothing off the grid: any other multiset of times with that count
-        differs from the grid by an odd number of some time, so its XOR differs unless 64-bit
-        hashes collide (a chance of the order of 2^-64).
-        Every other point is read again, exactly."""
+        """One aggregate over the period's rows: per point the count, the sum, the smallest and
+        the largest run (``run``) of its readings and (``with_bounds``) the smallest and largest
+        value. A point whose readings are all in one run on the period's grid, as many as the
+        period's intervals, has every interval exactly once and nothing off the grid: its times
+        are distinct (their row numbers are), all on the grid and inside the period, and there
+        are as many as there are intervals. That is exact (no hash: no set of times can be
+        chosen to pass it), and it holds for data stored sorted by time, as store_interval
+        stores it. Every other point is read again, exactly."""
         bounds = "min(value), max(value)" if with_bounds else "NULL, NULL"
+        run = self.run(self.time, "file_row_number")
         return self.con.execute(
-            f"""SELECT site, point, count(*), sum(value), bit_xor(hash({self.time})),
-                  {bounds}
-                FROM {self.file} WHERE {"true" if self.all_inside else self.inside}
+            f"""SELECT site, point, count(*), sum(value), min({run}), max({run}), {bounds}
+                FROM {self.numbered} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
         ).fetchall()
-
-    def grid_hash(self) -> int:
-        return self.con.execute(
-            f"SELECT bit_xor(hash(({self.s_us} + range * {self.step})::BIGINT)) "
-            f"FROM range({self.slots})"
-        ).fetchone()[0]
 
     def outside(self) -> list[tuple]:
         if self.all_inside:
@@ -541,16 +585,15 @@ class _Query:
         less their row number in the file × the interval. The readings of one run have
         different row numbers, hence different times, all on the grid or all off it; a run on
         the grid whose count is the number of intervals from its first time to its last holds
-        every one of them once. When every run is so (stored data sorted by time has one run
-        per gap or repeat, and nothing else), a point's distinct intervals are the union of its
-        runs' ranges, and the intervals read twice lie where two ranges overlap: only those are
-        read again (``_repeated``). None when some run has holes (data in another order, or a
-        reading off the grid amid readings on it: it takes a row number), when
-        the values are not exact decimals, or when there are more runs than ``_RUNS_MAX``: the
-        bitmap recount then does it."""
+        every one of them once. When every run is so (in data stored sorted by time, a point
+        whose faults are gaps only, or repeats only, has one run per fault; a gap after a
+        repeat brings a run's key back, which leaves a hole), a point's distinct intervals are
+        the union of its runs' ranges, and the intervals read twice lie where two ranges
+        overlap: only those are read again (``_repeated``). None when some run has holes (data
+        in another order, a reading off the grid amid readings on it: it takes a row number, or
+        a gap after a repeat), when the values are not exact decimals, or when there are more
+        runs than ``_RUNS_MAX``: the bitmap recount then does it."""
         step, slots = self.step, self.slots
-        if self.row_count is None or self.row_count * step >= 1 << 62:
-            return None  # (row number × interval must stay well inside a BIGINT)
         ids = {key: n for n, key in enumerate(sorted(dirty))}
         uniform = len(set(dirty.values())) == 1
         key = "site, point" if uniform else "id"
@@ -558,7 +601,7 @@ class _Query:
         found = self.con.execute(
             f"""WITH {self._base(dirty, ids, uniform, numbered=True)},
                 flagged AS (
-                  SELECT {key}, value, d, d - rn * {step} AS g,
+                  SELECT {key}, value, d, {self.run("d", "rn")} AS g,
                          d >= lo AND d + {step} <= hi AS cal, value < 0 AS neg,
                          cap IS NOT NULL AND value > cap AS impl
                   FROM base),
@@ -651,14 +694,12 @@ class _Query:
         step = self.step
         if spans is not None:
             return self._corrected(repeated, ids, uniform, first, spans)
-        if self.row_count is None or self.row_count * step >= 1 << 62:
-            return self._regroup(repeated, ids, uniform)
         runs: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for site, point, low, high in self.con.execute(
             f"""WITH {self._base(repeated, ids, uniform, numbered=True)},
                 runs AS (
                   SELECT {key}, min(d) AS low, max(d) AS high FROM base
-                  WHERE d % {step} = 0 GROUP BY {key}, d - rn * {step})
+                  WHERE d % {step} = 0 GROUP BY {key}, {self.run("d", "rn")})
                 SELECT {_names(uniform)}, a.low, a.high
                 FROM runs a {"" if uniform else "JOIN dirty x USING (id)"}"""
         ).fetchall():
@@ -888,7 +929,6 @@ def _outcome(
     row_groups = q.value_bounds
     screened = {(s, p): rest for s, p, *rest in q.screen(with_bounds=row_groups is None)}
     outside = {(s, p): n for s, p, n in q.outside()}
-    grid = q.grid_hash()
     dirty: dict[tuple[str, str], tuple[int, int, Decimal | None]] = {}
     full: set[tuple[str, str]] = set()
     values_only: set[tuple[str, str]] = set()
@@ -914,13 +954,14 @@ def _outcome(
             missing[key] = slots
             totals[key] = Quantity(Decimal(0), unit)
             continue
-        n, total, hashed, vmin, vmax = screened[key]
+        n, total, first_run, last_run, vmin, vmax = screened[key]
+        # every interval once, none off the grid (``_Query.screen``)
+        times_clean = n == slots and first_run == last_run and (first_run - q.s_us) % step == 0
         counts["in_period"] += n
         window = _window(meters.get(key), q.s_us, step, slots)
         cap = _limit(maximum, key)
         if (
-            n == slots
-            and hashed == grid
+            times_clean
             and (
                 key not in suspect
                 if suspect is not None
@@ -932,7 +973,7 @@ def _outcome(
             continue
         lo, hi = window if window is not None else (0, slots * step)
         dirty[key] = (lo, hi, cap)
-        if n == slots and hashed == grid:
+        if times_clean:
             full.add(key)
             if lo <= 0 and hi >= slots * step:
                 values_only.add(key)
@@ -957,7 +998,8 @@ def _outcome(
         key = (site, point)
         if distinct < slots:
             missing[key] = slots - distinct
-            maps[key] = bits or ""
+            # (no bitmap for a point with no reading on the grid: every interval is missing)
+            maps[key] = bits if bits is not None else "0" * slots if distinct == 0 else ""
         where = f"site {site}, point {point}"
         for kind, n, message in (
             ("misaligned", off_grid, f"are not on the {step // 60 // _US}-minute grid from "
