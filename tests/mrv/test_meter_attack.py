@@ -37,7 +37,7 @@ CALIBRATIONS = {
 
 
 def us(t: dt.datetime) -> int:
-    return int(t.timestamp()) * US + t.microsecond
+    return (t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 def write(path, rows, *, layout="epoch_us", value_type="DECIMAL(18, 6)", row_group=None):
@@ -496,14 +496,19 @@ def test_a_time_finer_than_a_microsecond_is_refused_with_its_reason(tmp_path) ->
     assert "2025-04-01 00:15:00.0000005" in str(exc.value)
 
 
-@pytest.mark.parametrize("column", ["site", "point"])
-def test_a_reading_without_a_site_or_point_is_refused_with_its_reason(tmp_path, column) -> None:
+@pytest.mark.parametrize("column", ["site", "point", "value"])
+def test_a_reading_without_a_site_point_or_value_is_refused_with_its_reason(
+    tmp_path, column
+) -> None:
     # another tool's file (store_interval refuses such rows): refused whole, not a TypeError
     start = dt.datetime(2025, 4, 1, tzinfo=JST)
     rows = [("A", "1", us(start), 1), ("A", "1", us(start) + 15 * 60 * US, 2)]
-    rows += [(None, "1", us(start), 3) if column == "site" else ("B", None, us(start), 3)]
+    rows += [{"site": (None, "1", us(start), 3), "point": ("B", None, us(start), 3),
+              "value": ("B", "1", us(start), None)}[column]]  # fmt: skip
     parquet = write(tmp_path / "m.parquet", rows)
-    with pytest.raises(MrvError, match=r"1 readings of m\.parquet have no site or no point") as exc:
+    with pytest.raises(
+        MrvError, match=r"1 readings of m\.parquet lack a site, a point, a time"
+    ) as exc:
         meter.period_totals(
             parquet, start=start, end=start + dt.timedelta(hours=1), interval_minutes=15
         )

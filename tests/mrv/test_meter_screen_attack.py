@@ -157,12 +157,6 @@ def test_a_series_one_interval_late_is_not_cleared_though_one_run(tmp_path) -> N
     assert (result.counts["misaligned"], result.counts["missing_intervals"]) == (5, 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the screen counts a reading whose time is NULL (count(*)) though its run is NULL "
-    "(ignored by min/max): with the footer's statistics putting every time inside, a point "
-    "with an interval missing is cleared and the NULL-time reading's value added",
-)
 def test_a_reading_without_a_time_neither_fills_a_gap_nor_adds_its_value(tmp_path) -> None:
     start = dt.datetime(2025, 4, 1, tzinfo=JST)
     s, step = us(start), 15 * 60 * US
@@ -181,11 +175,6 @@ def test_a_reading_without_a_time_neither_fills_a_gap_nor_adds_its_value(tmp_pat
     assert result.counts["missing_intervals"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a NaN value (a DOUBLE column) is not in the row groups' value statistics, so the "
-    "point is cleared and its total, the screen's sum, is NaN",
-)
 def test_a_nan_value_is_not_counted(tmp_path) -> None:
     start = dt.datetime(2025, 4, 1, tzinfo=JST)
     s, step = us(start), 15 * 60 * US
@@ -201,11 +190,6 @@ def test_a_nan_value_is_not_counted(tmp_path) -> None:
     assert result.totals[("A", "1")].value == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="meter._us truncates value.timestamp() toward zero: a start before 1970 with "
-    "microseconds is taken one second late, so readings on its grid fall outside or off it",
-)
 def test_a_period_starting_before_1970_with_microseconds_is_exact(tmp_path) -> None:
     start = dt.datetime(1969, 12, 31, 23, 57, 58, 500000, tzinfo=UTC)
     s = exact_us(start)
@@ -222,11 +206,6 @@ def test_a_period_starting_before_1970_with_microseconds_is_exact(tmp_path) -> N
     }  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file whose epoch_us or value column is text crashes the screen with DuckDB's "
-    "BinderException ('-(VARCHAR, BIGINT)', 'sum(VARCHAR)') instead of an MrvError",
-)
 @pytest.mark.parametrize("column", ["epoch_us", "value"])
 def test_a_file_with_a_text_column_is_refused_with_its_reason(tmp_path, column) -> None:
     start = dt.datetime(2025, 4, 1, tzinfo=JST)

@@ -63,6 +63,9 @@ _BITMAP_MAX = 1 << 22  # slots per point counted with a bitmap; beyond, count(DI
 _REPEATED_MAX = 4096  # intervals read again one by one for their repeats; beyond, all of them
 _RUNS_MAX = 1 << 16  # runs of the recounted points; beyond (data not in time order), a bitmap
 _US = 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE")  # fmt: skip
 PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION V2"
 """How meter data is stored. Parquet's version 2 data pages encode the sorted timestamps as
 deltas (DELTA_BINARY_PACKED): a regular 15-minute series takes a few bits per row instead of
@@ -320,7 +323,9 @@ def _aware(value: dt.datetime | dt.date, name: str) -> dt.datetime:
 
 
 def _us(value: dt.datetime) -> int:
-    return int(value.timestamp()) * _US + value.microsecond
+    """Whole microseconds since the epoch, exactly (``timestamp()`` is a float, and truncating
+    it is a second off before 1970)."""
+    return (value - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _time(us: int) -> dt.datetime:
@@ -377,18 +382,7 @@ def period_totals(
     con = connection or connect()
     try:
         q = _Query(con, Path(parquet), s_us, e_us, step, slots)
-        unnamed = q.unnamed
-        if unnamed is None:  # no statistics to say: counted
-            (unnamed,) = con.execute(
-                f"SELECT count(*) FROM {q.file} WHERE site IS NULL OR point IS NULL"
-            ).fetchone()
-        if unnamed:
-            raise MrvError(
-                f"{unnamed:,} readings of {Path(parquet).name} have no site or no point: give "
-                "each reading its site and point (an upload through the platform refuses such rows "
-                "and names them)",
-                code="bad_file",
-            )
+        _check_columns(con, q, Path(parquet).name)
         return _outcome(
             q, start=start, unit=stored_unit(con, parquet), meters=meters, maximum=maximum,
             cal_factor=cal_factor, calibration=calibration,
@@ -412,7 +406,7 @@ class _Query:
         # inside the period, no row is tested; per row group the sites and the values' bounds
         self.all_inside = False
         self.row_count: int | None = None  # the file's rows, from its footer
-        self.unnamed: int | None = None  # readings without a site or a point, from the footer
+        self.unnamed: int | None = None  # readings lacking a site, point, time or value
         self.value_bounds: list[tuple[str, str, Decimal, Decimal]] | None = None
         try:
             rows = con.execute(
@@ -425,9 +419,10 @@ class _Query:
                        FILTER (path_in_schema = 'site'),
                      any_value(stats_min_value) FILTER (path_in_schema = 'value'),
                      any_value(stats_max_value) FILTER (path_in_schema = 'value'),
-                     sum(stats_null_count) FILTER (path_in_schema IN ('site', 'point'))
+                     sum(stats_null_count)
+                       FILTER (path_in_schema IN ('site', 'point', 'value', ?))
                    FROM parquet_metadata(?) GROUP BY row_group_id""",
-                [source.column, source.column, str(parquet)],
+                [source.column, source.column, source.column, str(parquet)],
             ).fetchall()
         except duckdb.Error:
             return  # no usable statistics: every row is tested, the values' bounds are read
@@ -829,6 +824,55 @@ class _Query:
             f"{_points(points, ids)}, base AS (SELECT x.id, r.value, {d}, x.lo, x.hi, x.cap "
             f"FROM {file} r JOIN dirty x USING (site, point) {where})"
         )
+
+
+def _check_columns(con: Any, q: _Query, name: str) -> None:
+    """Refuses, with the reason, a file that the checks cannot read as meter data: a reading
+    without a site, point, time or value (counted from the file's statistics when it has them), a
+    time or value that is not a number, a value that is NaN or infinite. (store_interval never
+    writes such a file: these come from other tools.)"""
+    kinds = {
+        column: kind
+        for column, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {q.file}").fetchall()
+    }
+    absent = [column for column in ("site", "point", "value") if column not in kinds]
+    if absent:
+        raise MrvError(
+            f"{name} has no column {', '.join(absent)}: stored meter data has the columns "
+            f"{', '.join(LAYOUT)}",
+            code="bad_file",
+        )
+    numeric = [c for c in ("value", "epoch_us") if c in kinds]
+    for column in numeric:
+        if not (kinds[column] in _NUMERIC or kinds[column].startswith("DECIMAL")):
+            raise MrvError(
+                f"the column {column} of {name} is {kinds[column]}: meter data has numbers there "
+                "(the value as DECIMAL(18, 6), the time as whole microseconds since 1970, or a "
+                "timestamp column)",
+                code="bad_file",
+            )
+    unnamed = q.unnamed
+    if unnamed is None:  # no statistics to say: counted
+        (unnamed,) = con.execute(
+            f"SELECT count(*) FROM {q.file} WHERE site IS NULL OR point IS NULL "
+            f"OR {q.source.column} IS NULL OR value IS NULL"
+        ).fetchone()
+    if unnamed:
+        raise MrvError(
+            f"{unnamed:,} readings of {name} lack a site, a point, a time or a value: give each "
+            "reading all four (an upload through the platform refuses such rows and names them)",
+            code="bad_file",
+        )
+    if kinds["value"] in ("FLOAT", "DOUBLE"):
+        (odd,) = con.execute(
+            f"SELECT count(*) FROM {q.file} WHERE isnan(value) OR isinf(value)"
+        ).fetchone()
+        if odd:
+            raise MrvError(
+                f"{odd:,} readings of {name} have a value that is not a number (NaN or "
+                "infinite): give each reading a number",
+                code="bad_file",
+            )
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
