@@ -240,13 +240,19 @@ def _sql_text(text: str) -> str:
 @dataclass(frozen=True)
 class _Source:
     """How one stored file is read: ``file`` (the Parquet scan), ``time`` (an expression giving
-    each reading's time as BIGINT microseconds since the epoch) and ``column`` (the stored time
-    column, on which a filter is pushed into the scan)."""
+    each reading's time as BIGINT microseconds since the epoch), ``column`` (the stored time
+    column, on which a filter is pushed into the scan) and ``kinds`` (each column's type)."""
 
     file: str
     time: str
     column: str
+    kinds: dict[str, str]
     compared: str = "timestamp"  # what ``inside`` compares when the column is a timestamp
+
+    @property
+    def numbered(self) -> str:
+        """The Parquet scan with each reading's row number in the file (``file_row_number``)."""
+        return f"{self.file[:-1]}, file_row_number = true)"
 
     def inside(self, s_us: int, e_us: int) -> str:
         """A filter on the stored column itself, so that DuckDB pushes it into the Parquet scan
@@ -265,16 +271,15 @@ class _Source:
 
 def _source(con: Any, parquet: str | Path) -> _Source:
     file = f"read_parquet('{_sql_path(Path(parquet))}')"
-    columns = {
-        name
-        for (name,) in con.execute("SELECT name FROM parquet_schema(?)", [str(parquet)]).fetchall()
+    kinds = {
+        name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {file}").fetchall()
     }
-    if "epoch_us" in columns:
-        return _Source(file, "epoch_us", "epoch_us")
-    if "timestamp" in columns:  # the earlier layout, or another tool's file
-        (kind,) = con.execute(f"DESCRIBE SELECT timestamp FROM {file}").fetchone()[1:2]
+    if "epoch_us" in kinds:
+        return _Source(file, "epoch_us", "epoch_us", kinds)
+    if "timestamp" in kinds:  # the earlier layout, or another tool's file
+        kind = kinds["timestamp"]
         if kind in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
-            return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp")
+            return _Source(file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp", kinds)
         # another precision (e.g. TIMESTAMP_NS, as pandas writes it): compared once converted
         # (DuckDB does not compare it with a TIMESTAMPTZ as it is), read to the microsecond
         if kind == "TIMESTAMP_NS":
@@ -290,7 +295,7 @@ def _source(con: Any, parquet: str | Path) -> _Source:
                     code="bad_file",
                 )
         return _Source(
-            file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp", "timestamp::TIMESTAMPTZ"
+            file, "epoch_us(timestamp::TIMESTAMPTZ)", "timestamp", kinds, "timestamp::TIMESTAMPTZ"
         )
     raise MrvError(
         f"{Path(parquet).name} has no time column: stored meter data has the columns "
@@ -399,7 +404,6 @@ class _Query:
         self.con, self.s_us, self.e_us, self.step, self.slots = con, s_us, e_us, step, slots
         source = _source(con, parquet)
         self.file, self.time = source.file, source.time
-        self.numbered = f"read_parquet('{_sql_path(parquet)}', file_row_number = true)"
         self.source = source
         self.inside = source.inside(s_us, e_us)
         # from the file's own statistics (its footer, read once): when they put every time
@@ -459,7 +463,7 @@ class _Query:
         run = self.run(self.time, "file_row_number")
         return self.con.execute(
             f"""SELECT site, point, count(*), sum(value), min({run}), max({run}), {bounds}
-                FROM {self.numbered} WHERE {"true" if self.all_inside else self.inside}
+                FROM {self.source.numbered} WHERE {"true" if self.all_inside else self.inside}
                 GROUP BY site, point"""
         ).fetchall()
 
@@ -660,7 +664,7 @@ class _Query:
         repeated = {(row[0], row[1]): dirty[(row[0], row[1])] for row in rows if row[4]}
         if not repeated:
             return rows
-        exact_totals = self._repeated(repeated, ids, uniform, rows, spans)
+        exact_totals = self._corrected(repeated, ids, uniform, rows, spans)
         return [
             (*row[:7], *exact_totals[(row[0], row[1])], row[10]) if row[4] else row for row in rows
         ]
@@ -671,7 +675,6 @@ class _Query:
         ids: Mapping,
         uniform: bool,
         first: list,
-        spans: Mapping[tuple[str, str], list[tuple[int, int]]] | None = None,
     ) -> dict[tuple[str, str], tuple]:
         """(uncalibrated intervals, calibrated total, uncalibrated total) of each point of
         ``repeated`` with every interval counted once, at its smallest valid value.
@@ -687,8 +690,6 @@ class _Query:
         per interval in full."""
         key = "site, point" if uniform else "id"
         step = self.step
-        if spans is not None:
-            return self._corrected(repeated, ids, uniform, first, spans)
         runs: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for site, point, low, high in self.con.execute(
             f"""WITH {self._base(repeated, ids, uniform, numbered=True)},
@@ -813,7 +814,7 @@ class _Query:
             inside += f"{self.source.inside(self.s_us + first, self.s_us + last + 1)} AND "
         where = f"WHERE {inside}r.site IN ({sites})"
         d = f"{self.time} - {self.s_us} AS d" + (", r.file_row_number AS rn" if numbered else "")
-        file = self.numbered if numbered else self.file
+        file = self.source.numbered if numbered else self.file
         if uniform:
             lo, hi, cap = next(iter(points.values()))
             return (
@@ -831,10 +832,7 @@ def _check_columns(con: Any, q: _Query, name: str) -> None:
     without a site, point, time or value (counted from the file's statistics when it has them), a
     time or value that is not a number, a value that is NaN or infinite. (store_interval never
     writes such a file: these come from other tools.)"""
-    kinds = {
-        column: kind
-        for column, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {q.file}").fetchall()
-    }
+    kinds = q.source.kinds
     absent = [column for column in ("site", "point", "value") if column not in kinds]
     if absent:
         raise MrvError(
